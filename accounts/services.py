@@ -1,0 +1,63 @@
+"""Writes about people: the invitation that is the only way to become ARS staff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import ArsInvitation, ArsStaff, User
+from territories.models import Region
+from ville_hopital.audit import audit_record
+
+INVITATION_VALIDITY = timedelta(days=14)
+
+
+@transaction.atomic
+def ars_invitation_create(*, actor: User, email: str, region: Region) -> ArsInvitation:
+    if not actor.is_staff:
+        raise PermissionError("only platform staff invite ARS staff")
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("Un compte existe déjà avec cette adresse.")})
+    invitation = ArsInvitation(
+        email=email, region=region, invited_by=actor, expires_at=timezone.now() + INVITATION_VALIDITY
+    )
+    invitation.full_clean()
+    invitation.save()
+    audit_record(actor=actor, action="ars_invitation.create", target=invitation, data={"region": region.code})
+    link = settings.SITE_URL + reverse("accounts:ars_invitation", args=[invitation.token])
+    transaction.on_commit(
+        lambda: send_mail(
+            _("Invitation : tableau de bord ARS %(region)s") % {"region": region.name},
+            _("Vous êtes invité(e) à consulter les tableaux de bord de la région %(region)s : %(link)s")
+            % {"region": region.name, "link": link},
+            None,
+            [email],
+        )
+    )
+    return invitation
+
+
+@transaction.atomic
+def ars_invitation_accept(*, token: str, first_name: str, last_name: str, password: str) -> User:
+    invitation = ArsInvitation.objects.select_for_update().filter(token=token).first()
+    if invitation is None or not invitation.is_usable:
+        raise ValidationError(_("Cette invitation n'existe pas, a expiré ou a déjà servi."))
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError({"email": _("Un compte existe déjà avec cette adresse.")})
+    user = User.objects.create_user(invitation.email, password, first_name=first_name, last_name=last_name)
+    # The invitation reached this address, so the address is verified.
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    ArsStaff.objects.create(user=user, region=invitation.region)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit_record(actor=user, action="ars_invitation.accept", target=invitation)
+    return user

@@ -1,0 +1,223 @@
+"""Establishments (FINESS sites), their members, units and the shifts they post.
+
+Tenancy: every scoped model has a queryset ``for_user(user)`` — the one place that says who sees
+what. Views and API views go through it; "missing" and "not yours" both end in a 404.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ville_hopital.identifiers import validate_finess
+
+
+class EstablishmentStatus(models.TextChoices):
+    PENDING = "pending", _("en attente de vérification")
+    VERIFIED = "verified", _("vérifié")
+    SUSPENDED = "suspended", _("suspendu")
+
+
+class MemberRole(models.TextChoices):
+    ADMIN = "admin", _("administrateur")
+    HR = "hr", _("ressources humaines")
+    VIEWER = "viewer", _("lecteur")
+
+
+WRITER_ROLES = frozenset({MemberRole.ADMIN, MemberRole.HR})
+
+
+class EstablishmentQuerySet(models.QuerySet):
+    def for_user(self, user) -> EstablishmentQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+    def writable_by(self, user) -> EstablishmentQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user, memberships__role__in=WRITER_ROLES)
+
+
+class Establishment(models.Model):
+    finess_geo = models.CharField(
+        _("FINESS géographique"), max_length=9, unique=True, validators=[validate_finess],
+        error_messages={"unique": _("Ce numéro FINESS est déjà enregistré par un autre compte.")},
+    )
+    finess_legal = models.CharField(
+        _("FINESS juridique"), max_length=9, validators=[validate_finess], db_index=True,
+        help_text=_("the legal entity: sites sharing it can pool shifts"),
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    type = models.ForeignKey("reference.EstablishmentType", on_delete=models.PROTECT, verbose_name=_("type"))
+    commune = models.ForeignKey("territories.Commune", on_delete=models.PROTECT, verbose_name=_("commune"))
+    address = models.CharField(_("adresse"), max_length=300)
+    status = models.CharField(
+        _("statut"), max_length=12, choices=EstablishmentStatus.choices, default=EstablishmentStatus.PENDING
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = EstablishmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("établissement")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def can_post(self) -> bool:
+        return self.status == EstablishmentStatus.VERIFIED
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rôle"), max_length=10, choices=MemberRole.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "establishment"], name="one_membership_per_pair")]
+        verbose_name = _("membre")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.establishment} ({self.get_role_display()})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in WRITER_ROLES
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class MemberInvitation(models.Model):
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("adresse e-mail"))
+    role = models.CharField(_("rôle"), max_length=10, choices=MemberRole.choices)
+    token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation d'un membre")
+
+
+class UnitQuerySet(models.QuerySet):
+    def for_user(self, user) -> UnitQuerySet:
+        return self.filter(establishment__in=Establishment.objects.for_user(user))
+
+
+class Unit(models.Model):
+    """A service (urgences, réanimation, …) with what a newcomer needs to know on the day."""
+
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="units")
+    name = models.CharField(_("nom"), max_length=120)
+    specialty = models.ForeignKey(
+        "reference.Skill", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("spécialité")
+    )
+    where_to_go = models.TextField(_("où se présenter"), blank=True)
+    contact = models.CharField(_("qui appeler"), max_length=200, blank=True)
+    parking = models.TextField(_("stationnement"), blank=True)
+    patient_record_access = models.TextField(_("accès au dossier patient"), blank=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["establishment", "name"], name="unit_name_unique_per_site")]
+        verbose_name = _("unité")
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.establishment}"
+
+
+class ShiftState(models.TextChoices):
+    """What HR decided. Whether positions are proposed/filled/done is read from missions."""
+
+    PUBLISHED = "published", _("publiée")
+    CANCELLED = "cancelled", _("annulée")
+
+
+class ShiftQuerySet(models.QuerySet):
+    def for_user(self, user) -> ShiftQuerySet:
+        """Shifts of the user's establishments, and shifts shared with their legal entity."""
+        mine = Establishment.objects.for_user(user)
+        legal = mine.values("finess_legal")
+        return self.filter(
+            models.Q(establishment__in=mine)
+            | models.Q(shared_with_legal_entity=True, establishment__finess_legal__in=legal)
+        ).distinct()
+
+
+class ShiftSeries(models.Model):
+    """A recurring posting (e.g. every Saturday night for 8 weeks): the shifts point back here."""
+
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="series")
+    rule = models.CharField(_("règle"), max_length=200, help_text=_("human-readable, e.g. 'every Saturday × 8'"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class Shift(models.Model):
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="shifts")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="shifts", verbose_name=_("unité"))
+    profession = models.ForeignKey("reference.Profession", on_delete=models.PROTECT, verbose_name=_("profession"))
+    required_skills = models.ManyToManyField("reference.Skill", blank=True, verbose_name=_("compétences requises"))
+    starts_at = models.DateTimeField(_("début"))
+    ends_at = models.DateTimeField(_("fin"))
+    positions = models.PositiveSmallIntegerField(
+        _("nombre de postes"), validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    urgent = models.BooleanField(_("urgent"), default=False)
+    urgency = models.PositiveSmallIntegerField(
+        _("urgence (1 à 5)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    pay = models.DecimalField(
+        _("rémunération par poste (€ HT)"), max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    pay_cap = models.DecimalField(
+        _("plafond applicable (€)"), max_digits=9, decimal_places=2, null=True, blank=True,
+        help_text=_("the legal cap at posting time; empty when no cap applies"),
+    )
+    pay_cap_explanation = models.CharField(max_length=300, blank=True)
+    contract_route = models.CharField(_("voie contractuelle"), max_length=24)
+    location = models.ForeignKey(
+        "territories.Commune", on_delete=models.PROTECT, related_name="+", verbose_name=_("lieu"),
+        help_text=_("the establishment's commune, or where a mobile unit parks that day"),
+    )
+    shared_with_legal_entity = models.BooleanField(_("partagée avec les sites de l'entité juridique"), default=False)
+    series = models.ForeignKey(ShiftSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="shifts")
+    state = models.CharField(max_length=12, choices=ShiftState.choices, default=ShiftState.PUBLISHED)
+    cancel_reason = models.CharField(_("motif d'annulation"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ShiftQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["state", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"),
+            models.CheckConstraint(condition=models.Q(positions__gte=1), name="shift_has_positions"),
+        ]
+        verbose_name = _("vacation")
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} {self.starts_at:%d/%m %H:%M}"
+
+    @property
+    def hours(self) -> Decimal:
+        return Decimal((self.ends_at - self.starts_at).total_seconds()) / Decimal(3600)

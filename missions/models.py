@@ -1,0 +1,155 @@
+"""Proposals (an offer of one shift to one professional) and missions (a booked position).
+
+Both are explicit state machines; services change state and write an audit row
+(``ville_hopital.audit``). Database constraints are the last line against double bookings:
+a position holds at most one active mission, a professional at most one per shift.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from establishments.models import Establishment, Shift
+from professionals.models import Professional
+
+
+class ProposalState(models.TextChoices):
+    PENDING = "pending", _("en attente")
+    ACCEPTED = "accepted", _("acceptée")
+    DECLINED = "declined", _("déclinée")
+    EXPIRED = "expired", _("expirée")
+    WITHDRAWN = "withdrawn", _("retirée")
+
+
+PROPOSAL_TRANSITIONS = {
+    ProposalState.PENDING: {ProposalState.ACCEPTED, ProposalState.DECLINED, ProposalState.EXPIRED, ProposalState.WITHDRAWN},
+}
+
+
+class ProposalSource(models.TextChoices):
+    NIGHTLY = "nightly", _("appariement nocturne")
+    URGENT = "urgent", _("appariement immédiat (urgent)")
+    MANUAL = "manual", _("proposition manuelle")
+
+
+class ProposalQuerySet(models.QuerySet):
+    def for_professional(self, user) -> ProposalQuerySet:
+        return self.filter(professional__in=Professional.objects.for_user(user))
+
+    def for_establishment_member(self, user) -> ProposalQuerySet:
+        return self.filter(shift__in=Shift.objects.for_user(user))
+
+    def pending(self) -> ProposalQuerySet:
+        return self.filter(state=ProposalState.PENDING, expires_at__gt=timezone.now())
+
+
+class Proposal(models.Model):
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="proposals")
+    professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="proposals")
+    state = models.CharField(max_length=12, choices=ProposalState.choices, default=ProposalState.PENDING)
+    source = models.CharField(max_length=10, choices=ProposalSource.choices)
+    distance_km = models.DecimalField(_("distance (km)"), max_digits=6, decimal_places=1)
+    wave = models.PositiveSmallIntegerField(default=1, help_text=_("urgent shifts: which wave of notifications"))
+    matching_run_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(_("motif"), max_length=300, blank=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["expires_at"]
+        constraints = [
+            # A re-run of the nightly matching can never stack a second live offer on the first.
+            models.UniqueConstraint(
+                fields=["shift", "professional"], condition=Q(state="pending"), name="one_pending_proposal_per_pair"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "expires_at"])]
+        verbose_name = _("proposition")
+
+    def __str__(self) -> str:
+        return f"{self.shift} → {self.professional} ({self.state})"
+
+
+class MissionState(models.TextChoices):
+    BOOKED = "booked", _("réservée")
+    DONE = "done", _("service fait")
+    NO_SHOW = "no_show", _("absence")
+    CANCELLED = "cancelled", _("annulée")
+
+
+MISSION_TRANSITIONS = {
+    MissionState.BOOKED: {MissionState.DONE, MissionState.NO_SHOW, MissionState.CANCELLED},
+}
+ACTIVE_MISSION_STATES = (MissionState.BOOKED, MissionState.DONE, MissionState.NO_SHOW)
+
+
+class CancelledBy(models.TextChoices):
+    PROFESSIONAL = "professional", _("le professionnel")
+    ESTABLISHMENT = "establishment", _("l'établissement")
+    PLATFORM = "platform", _("la plateforme")
+
+
+class MissionQuerySet(models.QuerySet):
+    def for_professional(self, user) -> MissionQuerySet:
+        return self.filter(professional__in=Professional.objects.for_user(user))
+
+    def for_establishment_member(self, user) -> MissionQuerySet:
+        return self.filter(shift__in=Shift.objects.for_user(user))
+
+    def active(self) -> MissionQuerySet:
+        return self.filter(state__in=ACTIVE_MISSION_STATES)
+
+
+class Mission(models.Model):
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="missions")
+    position = models.PositiveSmallIntegerField(help_text=_("1..shift.positions"))
+    professional = models.ForeignKey(Professional, on_delete=models.PROTECT, related_name="missions")
+    proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="mission")
+    state = models.CharField(max_length=10, choices=MissionState.choices, default=MissionState.BOOKED)
+    # Copied from the shift at booking so the money of a booked mission never moves with later edits.
+    pay = models.DecimalField(_("rémunération (€ HT)"), max_digits=9, decimal_places=2)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    distance_km = models.DecimalField(_("distance (km)"), max_digits=6, decimal_places=1)
+    booked_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text=_("done, no-show or cancelled"))
+    cancelled_by = models.CharField(max_length=14, choices=CancelledBy.choices, blank=True)
+    cancel_reason = models.CharField(_("motif d'annulation"), max_length=300, blank=True)
+
+    objects = MissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shift", "position"], condition=~Q(state="cancelled"), name="one_active_mission_per_position"
+            ),
+            models.UniqueConstraint(
+                fields=["shift", "professional"], condition=~Q(state="cancelled"), name="one_active_mission_per_pro_shift"
+            ),
+        ]
+        indexes = [models.Index(fields=["professional", "starts_at"]), models.Index(fields=["state", "starts_at"])]
+        verbose_name = _("mission")
+
+    def __str__(self) -> str:
+        return f"{self.shift} #{self.position} — {self.professional}"
+
+
+class EstablishmentBlock(models.Model):
+    """An establishment that does not want to work with a professional again (matching excludes both ways)."""
+
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="+")
+    professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["establishment", "professional"], name="one_block_per_pair")]

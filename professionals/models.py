@@ -1,0 +1,141 @@
+"""Freelance professionals: profile, credentials, and declared availability (day / night slots)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ville_hopital.identifiers import validate_adeli, validate_rpps
+
+RADIUS_KM_MIN, RADIUS_KM_MAX = 1, 200
+
+
+class ProfessionalQuerySet(models.QuerySet):
+    def for_user(self, user) -> ProfessionalQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+def _feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Professional(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="professional")
+    rpps = models.CharField(
+        _("numéro RPPS"), max_length=11, unique=True, null=True, blank=True, validators=[validate_rpps],
+        error_messages={"unique": _("Ce numéro RPPS est déjà enregistré.")},
+    )
+    adeli = models.CharField(
+        _("numéro ADELI"), max_length=9, unique=True, null=True, blank=True, validators=[validate_adeli],
+        error_messages={"unique": _("Ce numéro ADELI est déjà enregistré.")},
+    )
+    profession = models.ForeignKey("reference.Profession", on_delete=models.PROTECT, verbose_name=_("profession"))
+    skills = models.ManyToManyField("reference.Skill", blank=True, verbose_name=_("spécialités et compétences"))
+    home_commune = models.ForeignKey("territories.Commune", on_delete=models.PROTECT, verbose_name=_("commune"))
+    radius_km = models.PositiveSmallIntegerField(
+        _("rayon de déplacement (km)"), default=30,
+        validators=[MinValueValidator(RADIUS_KM_MIN), MaxValueValidator(RADIUS_KM_MAX)],
+    )
+    max_missions_per_month = models.PositiveSmallIntegerField(
+        _("missions par mois au maximum"), default=4, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    min_notice_hours = models.PositiveSmallIntegerField(
+        _("délai de prévenance minimal (h)"), default=24, validators=[MaxValueValidator(24 * 14)]
+    )
+    expected_hourly_rate = models.DecimalField(
+        _("tarif horaire souhaité (€)"), max_digits=7, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    blocked_establishments = models.ManyToManyField(
+        "establishments.Establishment", blank=True, related_name="+", verbose_name=_("établissements exclus")
+    )
+    calendar_token = models.CharField(max_length=64, unique=True, default=_feed_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ProfessionalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("professionnel")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rpps__isnull=False) | models.Q(adeli__isnull=False), name="professional_has_rpps_or_adeli"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.profession})"
+
+
+class CredentialKind(models.TextChoices):
+    DIPLOMA = "diploma", _("diplôme")
+    INSURANCE = "insurance", _("responsabilité civile professionnelle (RCP)")
+    OTHER = "other", _("autre document")
+
+
+def credential_path(instance: Credential, filename: str) -> str:
+    # Random names: a document's URL must not be guessable from the professional's id.
+    return f"credentials/{instance.professional_id}/{secrets.token_hex(16)}"
+
+
+class CredentialQuerySet(models.QuerySet):
+    def for_user(self, user) -> CredentialQuerySet:
+        return self.filter(professional__in=Professional.objects.for_user(user))
+
+
+class Credential(models.Model):
+    professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="credentials")
+    kind = models.CharField(_("type"), max_length=12, choices=CredentialKind.choices)
+    file = models.FileField(_("fichier"), upload_to=credential_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    expires_on = models.DateField(_("date d'expiration"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = CredentialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("justificatif")
+
+
+class Slot(models.TextChoices):
+    DAY = "D", _("jour (08:00–20:00)")
+    NIGHT = "N", _("nuit (20:00–08:00)")
+
+
+SLOT_START = {Slot.DAY: time(8, 0), Slot.NIGHT: time(20, 0)}
+SLOT_HOURS = 12
+
+
+def slot_bounds(day: date, slot: str) -> tuple[datetime, datetime]:
+    """The aware start and end of a slot, in Paris time (a night ends at 08:00 the next day)."""
+    start = timezone.make_aware(datetime.combine(day, SLOT_START[Slot(slot)]))
+    return start, start + timedelta(hours=SLOT_HOURS)
+
+
+class AvailabilityQuerySet(models.QuerySet):
+    def for_user(self, user) -> AvailabilityQuerySet:
+        return self.filter(professional__in=Professional.objects.for_user(user))
+
+
+class Availability(models.Model):
+    professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="availabilities")
+    day = models.DateField(_("jour"))
+    slot = models.CharField(_("créneau"), max_length=1, choices=Slot.choices)
+
+    objects = AvailabilityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day", "slot"]
+        constraints = [models.UniqueConstraint(fields=["professional", "day", "slot"], name="one_availability_per_slot")]
+        indexes = [models.Index(fields=["day", "slot"])]
+        verbose_name = _("disponibilité")

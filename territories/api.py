@@ -1,0 +1,24 @@
+from django.urls import path
+from rest_framework import generics, serializers
+from rest_framework.permissions import AllowAny
+
+from territories.models import Commune
+
+
+class CommuneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Commune
+        fields = ["code_insee", "name", "departement", "region", "postal_codes", "population", "latitude", "longitude"]
+
+
+class CommuneSearchView(generics.ListAPIView):
+    """Communes by name prefix or postal code (``?q=``): public reference data."""
+
+    serializer_class = CommuneSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return Commune.objects.search(self.request.query_params.get("q", ""))
+
+
+urlpatterns = [path("communes/", CommuneSearchView.as_view(), name="commune-search")]

@@ -1,0 +1,92 @@
+"""Shared test set-up: the real database (PostgreSQL in CI), Debian's Chromium, geography once.
+
+Fixtures here are the platform-wide ones; each area keeps its own in ``tests/<area>/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.apps import apps as django_apps
+from django.conf import settings
+
+from ville_hopital.celery import app as celery_app
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made beside it are
+# plain synchronous calls, so Django's async-safety guard would only get in the way (tests only).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+BROWSER_DEPARTEMENTS = frozenset({"48", "75", "13", "69", "34", "12", "15", "43", "30"})
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from territories.services import geography_load
+
+    with django_db_blocker.unblock():
+        geography_load()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does it as root).")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_in_process(request):
+    """Tasks run in the test process unless a test asks for the real worker (marker celery_worker)."""
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    has_redis = bool(settings.REDIS_URL)
+    for item in items:
+        if item.get_closest_marker("postgres") and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…"))
+        if item.get_closest_marker("celery_worker") and not (has_redis and on_postgres):
+            item.add_marker(pytest.mark.skip(reason="needs a real Celery worker: set REDIS_URL and DATABASE_URL"))
+
+
+@pytest.fixture
+def live_db(transactional_db):
+    """For browser and worker tests: committed data. A flush empties every table after each
+    transactional test, so reference data and a few départements are loaded again."""
+    from reference.loading import load_reference_data
+    from territories.services import geography_load
+
+    load_reference_data(django_apps)
+    geography_load(only_departements=BROWSER_DEPARTEMENTS)
+
+
+@pytest.fixture
+def axe(page):
+    """Run axe-core on the current page; return the serious and critical violations."""
+    import axe_playwright_python
+
+    script = os.path.join(os.path.dirname(axe_playwright_python.__file__), "axe.min.js")
+
+    def run() -> list[dict]:
+        page.add_script_tag(path=script)
+        result = page.evaluate("async () => await axe.run()")
+        return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+    return run

@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from ville_hopital.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "action", "target_type", "target_id", "from_state", "to_state"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["target_id", "actor__email"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

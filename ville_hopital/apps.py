@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VilleHopitalConfig(AppConfig):
+    name = "ville_hopital"
+    verbose_name = "Ville-Hôpital"

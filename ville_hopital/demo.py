@@ -1,0 +1,45 @@
+"""Demo accounts that belong to no domain app: platform staff and an ARS agent (Occitanie)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from accounts.models import ArsStaff, User
+from territories.models import Region
+
+DEMO_PASSWORD = "demo-ville-hopital"  # printed on the console by seed_demo; demo data only  # noqa: S105
+DEMO_REGION = "76"  # Occitanie: Lozère (rural, medical desert) beside Hérault (Montpellier CHU)
+DEMO_DEPARTEMENTS = ("48", "34", "12", "30")
+
+
+@dataclass
+class DemoContext:
+    """What the steps share: the RNG (one seed for the whole run), the size, the logins to print."""
+
+    rng: random.Random
+    size: int
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+def demo_user(email: str, first_name: str, last_name: str, *, is_staff: bool = False) -> User:
+    """Get or create a verified demo account (re-running the seed does not duplicate)."""
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email, DEMO_PASSWORD, first_name=first_name, last_name=last_name, is_staff=is_staff, is_superuser=is_staff
+        )
+    EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    return user
+
+
+@transaction.atomic
+def seed(ctx: DemoContext) -> None:
+    demo_user("admin@demo.ville-hopital.fr", "Camille", "Admin", is_staff=True)
+    ctx.logins.append(("Équipe plateforme (admin Django)", "admin@demo.ville-hopital.fr"))
+    ars = demo_user("ars.occitanie@demo.ville-hopital.fr", "Inès", "Roussel")
+    ArsStaff.objects.get_or_create(user=ars, defaults={"region": Region.objects.get(code=DEMO_REGION)})
+    ctx.logins.append(("Agent ARS Occitanie", ars.email))
