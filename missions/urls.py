@@ -1,8 +1,9 @@
-from django.urls import path
+"""Pages that show proposals and missions: the professional's side and HR's side."""
 
-from missions import views
+from django.urls import include, path
 
 app_name = "missions"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("missions.urls_professional")),
+    path("rh/", include("missions.urls_hr")),
 ]
