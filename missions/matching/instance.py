@@ -90,7 +90,7 @@ class Rules:
         """The hours budget as a number of 12-hour slots (what the constraints count)."""
         if self.max_hours_per_7_days is None:
             return None
-        return int(math.floor(self.max_hours_per_7_days / HOURS_PER_SLOT + 1e-9))
+        return math.floor(self.max_hours_per_7_days / HOURS_PER_SLOT + 1e-9)
 
     @property
     def needs_repair(self) -> bool:

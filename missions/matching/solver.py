@@ -1,0 +1,135 @@
+"""``solve(instance) -> Result``: candidates, exact flow, repair of the extra rules, report.
+
+Under the base rules (and ``rest_night_then_day``) the flow optimum is the exact optimum of
+FORMAT.md's objective (up to the km resolution 1/S, a millimetre unless the instance is huge:
+see ``flow.py``). With ``rest_after_24h`` or ``max_hours_per_7_days`` on, the flow is a
+relaxation: its value is the upper bound, ``repair.py`` makes the assignment legal, and the
+result reports ``gap = (upper_bound - objective) / upper_bound``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .candidates import Candidates, build_candidates
+from .flow import FlowProblem, arc_weights, solve_flow
+from .instance import Assignment, Instance
+from .repair import EXACT_ARCS, repair
+
+
+@dataclass(frozen=True)
+class Result:
+    """An assignment and what it is worth.
+
+    ``objective`` = sum(BIG * urgency - km) over ``assignment``; ``upper_bound`` is a proven
+    bound on the optimum (the flow relaxation, tightened where components were solved exactly);
+    ``gap`` = (upper_bound - objective) / upper_bound. ``units_per_km`` is the integer
+    resolution the flow used.
+    """
+
+    assignment: Assignment
+    objective: float
+    filled: int
+    urgency_filled: int
+    km_total: float
+    upper_bound: float
+    gap: float
+    positions_total: int
+    urgency_total: int
+    method: str
+    units_per_km: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        return {
+            "method": self.method,
+            "filled": self.filled,
+            "positions_total": self.positions_total,
+            "urgency_filled": self.urgency_filled,
+            "urgency_total": self.urgency_total,
+            "km": round(self.km_total, 3),
+            "objective": round(self.objective, 3),
+            "upper_bound": None if np.isnan(self.upper_bound) else round(self.upper_bound, 3),
+            "gap": None if np.isnan(self.gap) else self.gap,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "counts": self.counts,
+        }
+
+
+def solve(instance: Instance, *, fairness: bool = True, candidates: Candidates | None = None,
+          exact_arcs: int = EXACT_ARCS, repair_time_limit: float = 30.0, progress: bool = False) -> Result:
+    """Optimal (base rules) or repaired-with-bound (extra rules) assignment of ``instance``.
+
+    ``fairness`` adds the convex tie-break that spreads missions over more professionals
+    without ever lowering the objective. Booked missions (``instance.booked``) and
+    ``pros.used_missions`` are honoured: see :mod:`missions.matching.instance`.
+    """
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    cand = candidates if candidates is not None else build_candidates(instance, progress=progress)
+    timings["candidates"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    s = instance.shifts
+    urgency = s.urgency[cand.shift].astype(np.int64)
+    problem = FlowProblem(cand, urgency, instance.pros.remaining_missions, s.positions, instance.meta.big,
+                          pair_slots=instance.rules.rest_night_then_day, fairness=fairness)
+    flow = solve_flow(problem)
+    timings["flow"] = time.perf_counter() - t1
+    chosen, bound_units = flow.chosen, flow.main_units
+    counts = {"pros": len(instance.pros), "shifts": len(s), "candidates": len(cand), "nodes": flow.nodes,
+              "arcs": flow.arcs}
+
+    method = "flow"
+    if instance.rules.needs_repair:
+        t2 = time.perf_counter()
+        w = arc_weights(cand.km, urgency, instance.meta.big, flow.units_per_km)
+        outcome = repair(instance, cand, w, chosen, bound_units, exact_arcs, repair_time_limit)
+        chosen, bound_units = outcome.chosen, outcome.bound_units
+        timings["repair"] = time.perf_counter() - t2
+        st = outcome.stats
+        counts |= {"violators": st.violators, "exact_components": st.exact_components,
+                   "exact_optimal": st.exact_optimal, "heuristic_components": st.heuristic_components,
+                   "dropped": st.dropped, "refilled": st.refilled}
+        method = "flow+repair"
+    timings["total"] = time.perf_counter() - t0
+    assignment = assignment_from(instance, cand, chosen)
+    return make_result(instance, assignment, bound_units / flow.units_per_km, method, flow.units_per_km,
+                       timings, counts)
+
+
+def assignment_from(instance: Instance, cand: Candidates, chosen: np.ndarray) -> Assignment:
+    """Turn chosen candidates into numbered positions (nearest professional gets position 1)."""
+    idx = np.flatnonzero(chosen)
+    shift, pro, km = cand.shift[idx], cand.pro[idx], cand.km[idx]
+    order = np.lexsort((instance.pros.ids[pro], km, shift))
+    shift, pro, km = shift[order], pro[order], km[order]
+    first = np.r_[True, shift[1:] != shift[:-1]] if len(shift) else np.zeros(0, bool)
+    start = np.maximum.accumulate(np.where(first, np.arange(len(shift)), 0)) if len(shift) else first
+    position = (np.arange(len(shift)) - start + 1).astype(np.int32)
+    return Assignment(shift.astype(np.int32), position, pro.astype(np.int32), km.astype(np.float64))
+
+
+def make_result(instance: Instance, a: Assignment, upper_bound: float, method: str, units_per_km: int = 0,
+                timings: dict[str, float] | None = None, counts: dict[str, int] | None = None) -> Result:
+    s = instance.shifts
+    urgency_filled = int(s.urgency[a.shift].astype(np.int64).sum())
+    km_total = float(a.km.sum())
+    objective = instance.meta.big * urgency_filled - km_total
+    if np.isnan(upper_bound):
+        gap = float("nan")  # a heuristic without a bound (first-come)
+    else:
+        gap = max((upper_bound - objective) / upper_bound, 0.0) if upper_bound > 0 else 0.0
+    counts = dict(counts or {})
+    counts["pros_used"] = len(np.unique(a.pro))
+    return Result(
+        assignment=a, objective=objective, filled=len(a), urgency_filled=urgency_filled, km_total=km_total,
+        upper_bound=upper_bound, gap=gap,
+        positions_total=int(s.positions.sum()),
+        urgency_total=int((s.positions.astype(np.int64) * s.urgency).sum()), method=method,
+        units_per_km=units_per_km, timings=timings or {}, counts=counts,
+    )
