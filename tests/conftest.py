@@ -90,3 +90,49 @@ def axe(page):
         return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
     return run
+
+
+@pytest.fixture
+def celery_worker_process(live_db, tmp_path):
+    """A real ``celery worker`` process on Redis, using the test database (committed data only).
+
+    Yields a function ``wait_for(predicate, timeout=30)`` that polls until ``predicate()`` is true.
+    """
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "ville_hopital.settings",
+    }
+    log = tmp_path / "worker.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "ville_hopital", "worker", "--pool=solo", "--loglevel=INFO",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
+        env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=str(settings.BASE_DIR),
+    )
+
+    def wait_for(predicate, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            if process.poll() is not None:
+                raise AssertionError(f"the worker exited early:\n{log.read_text()}")
+            time.sleep(0.2)
+        raise AssertionError(f"timed out after {timeout}s; worker log:\n{log.read_text()}")
+
+    try:
+        yield wait_for
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
