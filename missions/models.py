@@ -153,3 +153,61 @@ class EstablishmentBlock(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["establishment", "professional"], name="one_block_per_pair")]
+
+
+class MatchingRunKind(models.TextChoices):
+    NIGHTLY = "nightly", _("nocturne")
+    URGENT = "urgent", _("urgente")
+    MANUAL = "manual", _("manuelle")
+
+
+class MatchingRunState(models.TextChoices):
+    RUNNING = "running", _("en cours")
+    SUCCEEDED = "succeeded", _("réussie")
+    FAILED = "failed", _("échouée")
+
+
+class MatchingRun(models.Model):
+    """One execution of the matching for a region partition (or one urgent shift).
+
+    Written by ``missions.services.matching``: created ``running`` in its own transaction, then
+    completed (or marked ``failed`` with the error) — a row left ``running`` by a killed worker is
+    marked failed by the next run of the same region, which holds the region's advisory lock.
+    """
+
+    region = models.ForeignKey("territories.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("région"))
+    start = models.DateField(_("début de l'horizon"))
+    horizon_days = models.PositiveSmallIntegerField(_("horizon (jours)"), default=30)
+    kind = models.CharField(_("type"), max_length=10, choices=MatchingRunKind.choices)
+    state = models.CharField(_("état"), max_length=10, choices=MatchingRunState.choices, default=MatchingRunState.RUNNING)
+    shift = models.ForeignKey(
+        Shift, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text=_("urgent runs: the shift")
+    )
+    n_pros = models.PositiveIntegerField(_("professionnels"), default=0)
+    n_slots = models.PositiveIntegerField(_("créneaux disponibles"), default=0)
+    n_shifts = models.PositiveIntegerField(_("vacations"), default=0)
+    n_positions = models.PositiveIntegerField(_("postes ouverts"), default=0)
+    n_arcs = models.PositiveIntegerField(_("paires candidates"), default=0)
+    n_excluded = models.PositiveIntegerField(_("paires exclues (règles de la plateforme)"), default=0)
+    filled = models.PositiveIntegerField(_("postes pourvus"), default=0)
+    proposals_written = models.PositiveIntegerField(_("propositions écrites"), default=0)
+    objective = models.FloatField(_("objectif"), null=True, blank=True)
+    bound = models.FloatField(_("borne supérieure"), null=True, blank=True)
+    gap = models.FloatField(_("écart à la borne"), null=True, blank=True)
+    method = models.CharField(_("méthode"), max_length=20, blank=True)
+    load_seconds = models.FloatField(_("chargement (s)"), null=True, blank=True)
+    solve_seconds = models.FloatField(_("résolution (s)"), null=True, blank=True)
+    write_seconds = models.FloatField(_("écriture (s)"), null=True, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(_("démarrée le"), default=timezone.now)
+    finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["region", "start", "kind"])]
+        verbose_name = _("exécution de l'appariement")
+        verbose_name_plural = _("exécutions de l'appariement")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.region_id} {self.start} ({self.get_state_display()})"
