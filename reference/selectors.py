@@ -56,8 +56,9 @@ def pay_cap_for_shift(
     if best is None:
         return None
     unit = best.overseas_amount if overseas and best.overseas_amount is not None else best.amount
-    per_hour = unit / HOURS_PER_DAY if best.basis == CapBasis.PER_24H else unit
-    return ShiftCap(amount=floor_eur(per_hour * hours), cap=best, overseas=overseas, hours=hours)
+    # Multiply before dividing: 2,681 € × 24 h / 24 must give back exactly 2,681 €.
+    amount = unit * hours / HOURS_PER_DAY if best.basis == CapBasis.PER_24H else unit * hours
+    return ShiftCap(amount=floor_eur(amount), cap=best, overseas=overseas, hours=hours)
 
 
 def contract_route_for(*, profession: Profession, establishment_type: EstablishmentType) -> ContractRoute:
