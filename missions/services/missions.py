@@ -1,0 +1,99 @@
+"""Missions after booking: cancellation (either side) and closing (service fait / absence).
+
+State machine (``missions.models.MISSION_TRANSITIONS``): booked → done | no_show | cancelled.
+Every transition writes an audit row. A cancelled mission frees its position: the database
+constraints on positions only count missions that are not cancelled.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from establishments.models import Establishment
+from missions.models import CancelledBy, Mission, MissionState
+from ville_hopital.audit import audit_record
+
+#: A professional may not cancel a mission that starts within this delay (the establishment may).
+PROFESSIONAL_CANCEL_NOTICE = timedelta(hours=48)
+COMPLETION_OUTCOMES = (MissionState.DONE, MissionState.NO_SHOW)
+
+
+def _is_writer_of(actor, mission: Mission) -> bool:
+    return Establishment.objects.writable_by(actor).filter(pk=mission.shift.establishment_id).exists()
+
+
+def _locked(mission: Mission) -> Mission:
+    return Mission.objects.select_for_update().select_related("shift", "professional").get(pk=mission.pk)
+
+
+@transaction.atomic
+def mission_cancel(*, actor, mission: Mission, reason: str, by: CancelledBy | str) -> Mission:
+    """Cancel a booked mission before it starts, with a reason (required).
+
+    * ``by=professional``: only the professional themself, and not within 48 h of the start (the
+      refusal says so: they must call the establishment, who can still cancel);
+    * ``by=establishment``: a writer member (admin, HR) of the shift's establishment, any time
+      before the start;
+    * ``by=platform``: platform staff.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Indiquez le motif de l'annulation.")})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("Le motif ne doit pas dépasser 300 caractères.")})
+    by = CancelledBy(by)
+    mission = _locked(mission)
+    if by == CancelledBy.PROFESSIONAL and mission.professional.user_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("Cette mission n'est pas la vôtre."))
+    if by == CancelledBy.ESTABLISHMENT and not _is_writer_of(actor, mission):
+        raise PermissionDenied(_("Seuls les administrateurs et RH de l'établissement peuvent annuler."))
+    if by == CancelledBy.PLATFORM and not getattr(actor, "is_staff", False):
+        raise PermissionDenied(_("Réservé à l'équipe de la plateforme."))
+    if mission.state != MissionState.BOOKED:
+        raise ValidationError(_("Cette mission n'est plus réservée (%(s)s).") % {"s": mission.get_state_display()})
+    now = timezone.now()
+    if mission.starts_at <= now:
+        raise ValidationError(_("La mission a déjà commencé : elle ne peut plus être annulée."))
+    if by == CancelledBy.PROFESSIONAL and mission.starts_at - now < PROFESSIONAL_CANCEL_NOTICE:
+        raise ValidationError(
+            _(
+                "Annulation impossible à moins de 48 h du début de la mission. "
+                "Contactez directement l'établissement."
+            )
+        )
+    mission.state = MissionState.CANCELLED
+    mission.closed_at = now
+    mission.cancelled_by = by
+    mission.cancel_reason = reason
+    mission.full_clean(validate_constraints=False)
+    mission.save(update_fields=["state", "closed_at", "cancelled_by", "cancel_reason"])
+    audit_record(
+        actor=actor, action="mission.cancel", target=mission, from_state=MissionState.BOOKED,
+        to_state=MissionState.CANCELLED, data={"by": by.value, "reason": reason},
+    )
+    return mission
+
+
+@transaction.atomic
+def mission_complete(*, actor, mission: Mission, outcome: str) -> Mission:
+    """HR closes a mission after its end: ``done`` (service fait, it will be paid) or ``no_show``."""
+    if outcome not in COMPLETION_OUTCOMES:
+        raise ValidationError({"outcome": _("Issue inconnue : %(o)s.") % {"o": outcome}})
+    mission = _locked(mission)
+    if not _is_writer_of(actor, mission):
+        raise PermissionDenied(_("Seuls les administrateurs et RH de l'établissement peuvent valider."))
+    if mission.state != MissionState.BOOKED:
+        raise ValidationError(_("Cette mission est déjà close (%(s)s).") % {"s": mission.get_state_display()})
+    now = timezone.now()
+    if mission.ends_at > now:
+        raise ValidationError(_("La mission n'est pas terminée : le service fait se valide après la fin."))
+    mission.state = MissionState(outcome)
+    mission.closed_at = now
+    mission.save(update_fields=["state", "closed_at"])
+    audit_record(actor=actor, action="mission.complete", target=mission, from_state=MissionState.BOOKED, to_state=outcome)
+    return mission

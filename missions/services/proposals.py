@@ -1,0 +1,248 @@
+"""Proposals: an offer of one shift to one professional, and its answers.
+
+State machine (``missions.models.PROPOSAL_TRANSITIONS``): pending → accepted | declined | expired |
+withdrawn. Every transition writes an audit row. ``proposal_accept`` is the one place a mission is
+booked: it is race-free (row locks, then the database constraints as the last line).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from establishments.models import Shift, ShiftState
+from missions.models import (
+    EstablishmentBlock,
+    Mission,
+    MissionState,
+    Proposal,
+    ProposalSource,
+    ProposalState,
+)
+from missions.selectors import missions_in_month_count, working_time_violations
+from professionals.models import Professional
+from ville_hopital.audit import audit_record
+
+
+def _blocked(*, shift: Shift, professional: Professional) -> bool:
+    """Either side refused the other: the professional excluded the establishment, or the reverse."""
+    return (
+        professional.blocked_establishments.filter(pk=shift.establishment_id).exists()
+        or EstablishmentBlock.objects.filter(establishment_id=shift.establishment_id, professional=professional).exists()
+    )
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    shift: Shift,
+    professional: Professional,
+    source: str,
+    distance_km: Decimal,
+    expires_at: datetime,
+    wave: int = 1,
+    matching_run_id: int | None = None,
+) -> Proposal:
+    """Offer ``shift`` to ``professional`` (the matching engine, HR's manual offers, tests, the demo).
+
+    Idempotent: a pending proposal for the same pair is returned as it is (a re-run of the nightly
+    matching never stacks offers). Refused: another profession, a missing required skill, a shift
+    not published or already started, an expiry in the past, a blocked pair.
+    """
+    existing = Proposal.objects.filter(shift=shift, professional=professional, state=ProposalState.PENDING).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    if source not in ProposalSource.values:
+        raise ValidationError({"source": _("Origine de proposition inconnue : %(s)s.") % {"s": source}})
+    if shift.profession_id != professional.profession_id:
+        raise ValidationError({"professional": _("La vacation est réservée à une autre profession.")})
+    missing = set(shift.required_skills.values_list("code", flat=True)) - set(
+        professional.skills.values_list("code", flat=True)
+    )
+    if missing:
+        raise ValidationError(
+            {"professional": _("Compétences requises manquantes : %(codes)s.") % {"codes": ", ".join(sorted(missing))}}
+        )
+    if shift.state != ShiftState.PUBLISHED:
+        raise ValidationError({"shift": _("Cette vacation n'est pas publiée.")})
+    if shift.starts_at <= now:
+        raise ValidationError({"shift": _("Cette vacation a déjà commencé.")})
+    if expires_at <= now:
+        raise ValidationError({"expires_at": _("L'expiration doit être dans le futur.")})
+    if _blocked(shift=shift, professional=professional):
+        raise ValidationError({"professional": _("Ce professionnel et cet établissement ne travaillent pas ensemble.")})
+    proposal = Proposal(
+        shift=shift,
+        professional=professional,
+        source=source,
+        distance_km=Decimal(distance_km).quantize(Decimal("0.1")),
+        # An offer never outlives the start of its shift.
+        expires_at=min(expires_at, shift.starts_at),
+        wave=wave,
+        matching_run_id=matching_run_id,
+        created_at=now,
+    )
+    proposal.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            proposal.save()
+    except IntegrityError:
+        # Another transaction created the pending pair between our read and our insert.
+        return Proposal.objects.get(shift=shift, professional=professional, state=ProposalState.PENDING)
+    audit_record(
+        actor=None,
+        action="proposal.create",
+        target=proposal,
+        to_state=ProposalState.PENDING,
+        data={"source": source, "wave": wave, "matching_run_id": matching_run_id, "distance_km": str(proposal.distance_km)},
+    )
+    return proposal
+
+
+def _check_actor_owns(actor, proposal: Proposal) -> None:
+    if getattr(actor, "pk", None) is None or proposal.professional.user_id != actor.pk:
+        raise PermissionDenied(_("Cette proposition ne vous est pas adressée."))
+
+
+def _first_free_position(shift: Shift) -> int | None:
+    taken = set(
+        Mission.objects.filter(shift=shift).exclude(state=MissionState.CANCELLED).values_list("position", flat=True)
+    )
+    return next((n for n in range(1, shift.positions + 1) if n not in taken), None)
+
+
+@transaction.atomic
+def proposal_accept(*, actor, proposal: Proposal) -> Mission:
+    """The professional accepts: book the lowest free position of the shift, or refuse with the reason.
+
+    Locks, always in this order (so two acceptances can never deadlock): the shift row, then the
+    professional row, then the proposal. Under those locks every rule is checked again on fresh
+    data: the proposal is pending and unexpired; the shift is published and not started; a
+    position is free; the professional has no overlapping mission anywhere, stays under their
+    monthly cap (missions starting in the shift's calendar month) and within the rest and 48 h /
+    7 days rules. When the shift becomes full, its other pending proposals are withdrawn.
+    """
+    now = timezone.now()
+    shift = Shift.objects.select_for_update().get(pk=proposal.shift_id)
+    professional = Professional.objects.select_for_update().get(pk=proposal.professional_id)
+    proposal = Proposal.objects.select_for_update().select_related("professional").get(pk=proposal.pk)
+    _check_actor_owns(actor, proposal)
+    if proposal.state != ProposalState.PENDING:
+        raise ValidationError(
+            _("Cette proposition n'est plus en attente (%(state)s).") % {"state": proposal.get_state_display()}
+        )
+    if proposal.expires_at <= now:
+        raise ValidationError(_("Cette proposition a expiré."))
+    if shift.state != ShiftState.PUBLISHED:
+        raise ValidationError(_("L'établissement a annulé cette vacation."))
+    if shift.starts_at <= now:
+        raise ValidationError(_("Cette vacation a déjà commencé."))
+    position = _first_free_position(shift)
+    if position is None:
+        raise ValidationError(_("Tous les postes de cette vacation sont déjà pourvus."))
+    if _blocked(shift=shift, professional=professional):
+        raise ValidationError(_("Vous ne pouvez pas travailler pour cet établissement."))
+    problems = working_time_violations(professional=professional, starts_at=shift.starts_at, ends_at=shift.ends_at)
+    if problems:
+        raise ValidationError(problems)
+    booked = missions_in_month_count(professional=professional, day=timezone.localdate(shift.starts_at))
+    if booked >= professional.max_missions_per_month:
+        raise ValidationError(
+            _("Vous avez atteint votre maximum de %(n)s missions pour ce mois.") % {"n": professional.max_missions_per_month}
+        )
+    mission = Mission(
+        shift=shift,
+        position=position,
+        professional=professional,
+        proposal=proposal,
+        pay=shift.pay,
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        distance_km=proposal.distance_km,
+        booked_at=now,
+    )
+    mission.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            mission.save()
+    except IntegrityError as error:
+        raise ValidationError(_("Ce poste vient d'être pourvu ou vous êtes déjà inscrit sur cette vacation.")) from error
+    proposal.state = ProposalState.ACCEPTED
+    proposal.decided_at = now
+    proposal.save(update_fields=["state", "decided_at"])
+    audit_record(actor=actor, action="proposal.accept", target=proposal, from_state="pending", to_state="accepted")
+    audit_record(
+        actor=actor,
+        action="mission.book",
+        target=mission,
+        to_state=MissionState.BOOKED,
+        data={"shift": shift.pk, "position": position, "pay": str(mission.pay)},
+    )
+    if _first_free_position(shift) is None:
+        proposals_withdraw(actor=None, shift=shift, reason="shift_full")
+    return mission
+
+
+@transaction.atomic
+def proposal_decline(*, actor, proposal: Proposal, reason: str = "") -> Proposal:
+    """The professional says no (the reason is optional and shown to no one but the audit and HR)."""
+    proposal = Proposal.objects.select_for_update().select_related("professional").get(pk=proposal.pk)
+    _check_actor_owns(actor, proposal)
+    if proposal.state != ProposalState.PENDING:
+        raise ValidationError(
+            _("Cette proposition n'est plus en attente (%(state)s).") % {"state": proposal.get_state_display()}
+        )
+    reason = (reason or "").strip()
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("Le motif ne doit pas dépasser 300 caractères.")})
+    proposal.state = ProposalState.DECLINED
+    proposal.decided_at = timezone.now()
+    proposal.decline_reason = reason
+    proposal.save(update_fields=["state", "decided_at", "decline_reason"])
+    audit_record(
+        actor=actor, action="proposal.decline", target=proposal, from_state="pending", to_state="declined",
+        data={"reason": reason},
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposals_withdraw(*, actor, shift: Shift, reason: str = "") -> int:
+    """Withdraw every pending proposal of ``shift`` (it is full, or HR cancelled it). Returns how many."""
+    now = timezone.now()
+    pending = list(
+        Proposal.objects.select_for_update(skip_locked=True).filter(shift=shift, state=ProposalState.PENDING)
+    )
+    for proposal in pending:
+        proposal.state = ProposalState.WITHDRAWN
+        proposal.decided_at = now
+        proposal.save(update_fields=["state", "decided_at"])
+        audit_record(
+            actor=actor, action="proposal.withdraw", target=proposal, from_state="pending", to_state="withdrawn",
+            data={"reason": reason},
+        )
+    return len(pending)
+
+
+@transaction.atomic
+def proposals_expire(*, now: datetime | None = None) -> int:
+    """Pending proposals past their expiry become expired (periodic task; idempotent). Returns how many.
+
+    Rows another transaction holds (an acceptance in progress) are skipped and handled next run.
+    """
+    now = now or timezone.now()
+    due = list(
+        Proposal.objects.select_for_update(skip_locked=True).filter(state=ProposalState.PENDING, expires_at__lte=now)
+    )
+    for proposal in due:
+        proposal.state = ProposalState.EXPIRED
+        proposal.decided_at = now
+        proposal.save(update_fields=["state", "decided_at"])
+        audit_record(actor=None, action="proposal.expire", target=proposal, from_state="pending", to_state="expired")
+    return len(due)
