@@ -1,19 +1,285 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+"""HR pages of an establishment: onboarding, dashboard and switcher, members, units, posting.
 
-from establishments.models import Establishment
+Every page takes the establishment from ``Establishment.objects.for_user`` (another
+establishment's page is a 404); pages and actions that write check the member's role
+(a viewer gets a 403). The shift board lives in ``missions`` (it shows proposals and missions).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from establishments import selectors, services
+from establishments.csv_import import COLUMNS, template_csv
+from establishments.forms import (
+    SHIFT_FIELD_MAP,
+    EstablishmentRegisterForm,
+    InvitationForm,
+    ShiftForm,
+    ShiftImportForm,
+    ShiftSeriesForm,
+    UnitForm,
+    apply_service_errors,
+)
+from establishments.models import Establishment, MemberRole, Shift, Unit
+from establishments.services import shift_times
 from ville_hopital.mixins import is_establishment_member, role_required
+
+
+def _establishment(request: HttpRequest, pk: int) -> Establishment:
+    establishment = get_object_or_404(selectors.my_establishments(user=request.user), pk=pk)
+    selectors.set_current_establishment(request, establishment)
+    return establishment
+
+
+def _writable(request: HttpRequest, pk: int) -> Establishment:
+    establishment = _establishment(request, pk)
+    services.require_writer(request.user, establishment)
+    return establishment
+
+
+def _context(request: HttpRequest, establishment: Establishment, **extra) -> dict:
+    membership = selectors.membership_for(user=request.user, establishment=establishment)
+    return {
+        "establishment": establishment,
+        "membership": membership,
+        "can_write": bool(membership and membership.can_write),
+        "is_admin": bool(membership and membership.role == MemberRole.ADMIN),
+        "my_establishments": selectors.my_establishments(user=request.user),
+        **extra,
+    }
 
 
 @role_required(is_establishment_member)
 def home(request: HttpRequest) -> HttpResponse:
-    establishments = Establishment.objects.for_user(request.user).select_related("type", "commune")
-    return render(request, "establishments/home.html", {"establishments": establishments})
+    establishment = selectors.current_establishment(request)
+    return redirect("establishments:detail", pk=establishment.pk)
 
 
 @login_required
 def onboarding(request: HttpRequest) -> HttpResponse:
-    if is_establishment_member(request.user):
-        return redirect("establishments:home")
-    return render(request, "establishments/onboarding.html")
+    """Register an establishment. A member may register another site too (pooling)."""
+    form = EstablishmentRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            establishment = services.establishment_register(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            selectors.set_current_establishment(request, establishment)
+            messages.success(
+                request,
+                _("%(name)s est enregistré. L'équipe Ville-Hôpital va le vérifier ; vous serez prévenu(e) par e-mail.")
+                % {"name": establishment.name},
+            )
+            return redirect("establishments:detail", pk=establishment.pk)
+    return render(
+        request, "establishments/onboarding.html",
+        {"form": form, "is_member": is_establishment_member(request.user)},
+    )
+
+
+@role_required(is_establishment_member)
+@require_POST
+def switch(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.get("establishment", "")
+    establishment = _establishment(request, int(wanted) if wanted.isdigit() else 0)
+    return redirect("establishments:detail", pk=establishment.pk)
+
+
+@role_required(is_establishment_member)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    establishment = _establishment(request, pk)
+    return render(
+        request, "establishments/detail.html",
+        _context(
+            request, establishment,
+            units=selectors.units_of(user=request.user, establishment=establishment),
+            upcoming=selectors.upcoming_shift_count(user=request.user, establishment=establishment),
+            siblings=selectors.sibling_sites(user=request.user, establishment=establishment),
+        ),
+    )
+
+
+@role_required(is_establishment_member)
+def members(request: HttpRequest, pk: int) -> HttpResponse:
+    establishment = _establishment(request, pk)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        services.require_admin(request.user, establishment)
+        if form.is_valid():
+            try:
+                services.member_invitation_create(actor=request.user, establishment=establishment, **form.cleaned_data)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]})
+                return redirect("establishments:members", pk=establishment.pk)
+    return render(
+        request, "establishments/members.html",
+        _context(
+            request, establishment, form=form,
+            members=selectors.members_of(user=request.user, establishment=establishment),
+            invitations=selectors.open_invitations(user=request.user, establishment=establishment),
+        ),
+    )
+
+
+@login_required
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            membership = services.member_invitation_accept(actor=request.user, token=token)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("home")
+        selectors.set_current_establishment(request, membership.establishment)
+        messages.success(request, _("Vous avez rejoint %(name)s.") % {"name": membership.establishment.name})
+        return redirect("establishments:detail", pk=membership.establishment_id)
+    return render(request, "establishments/invitation_accept.html", {"token": token})
+
+
+@role_required(is_establishment_member)
+def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
+    establishment = _writable(request, pk)
+    form = UnitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unit_create(actor=request.user, establishment=establishment, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Unité « %(name)s » ajoutée.") % {"name": form.cleaned_data["name"]})
+            return redirect("establishments:detail", pk=establishment.pk)
+    return render(
+        request, "establishments/unit_form.html", _context(request, establishment, form=form, unit=None)
+    )
+
+
+@role_required(is_establishment_member)
+def unit_update(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(Unit.objects.for_user(request.user).select_related("establishment"), pk=pk)
+    establishment = _writable(request, unit.establishment_id)
+    form = UnitForm(request.POST or None, instance=Unit.objects.get(pk=unit.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in services.UNIT_FIELDS}
+        try:
+            services.unit_update(actor=request.user, unit=unit, **changes)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Unité « %(name)s » enregistrée.") % {"name": unit.name})
+            return redirect("establishments:detail", pk=establishment.pk)
+    return render(request, "establishments/unit_form.html", _context(request, establishment, form=form, unit=unit))
+
+
+def _is_admin(request: HttpRequest, establishment: Establishment) -> bool:
+    membership = selectors.membership_for(user=request.user, establishment=establishment)
+    return bool(membership and membership.role == MemberRole.ADMIN)
+
+
+@role_required(is_establishment_member)
+def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
+    establishment = _writable(request, pk)
+    form = ShiftForm(
+        request.POST or None, establishment=establishment, can_share=_is_admin(request, establishment),
+        initial={"day": timezone.localdate() + timedelta(days=1)},
+    )
+    if request.method == "POST" and form.is_valid() and (times := form.times()):
+        starts_at, ends_at = shift_times(form.cleaned_data["day"], *times)
+        try:
+            shift = services.shift_post(
+                actor=request.user, starts_at=starts_at, ends_at=ends_at, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, SHIFT_FIELD_MAP)
+        else:
+            messages.success(
+                request,
+                _("Vacation publiée : %(unit)s, %(when)s%(urgent)s.")
+                % {
+                    "unit": shift.unit.name,
+                    "when": timezone.localtime(shift.starts_at).strftime("%d/%m/%Y %H:%M"),
+                    "urgent": _(" (urgente)") if shift.urgent else "",
+                },
+            )
+            return redirect("missions:hr_board", pk=establishment.pk)
+    return render(request, "establishments/shift_form.html", _context(request, establishment, form=form))
+
+
+@role_required(is_establishment_member)
+def shift_series_create(request: HttpRequest, pk: int) -> HttpResponse:
+    establishment = _writable(request, pk)
+    form = ShiftSeriesForm(
+        request.POST or None, establishment=establishment, can_share=_is_admin(request, establishment)
+    )
+    if request.method == "POST" and form.is_valid() and (times := form.times()):
+        data = form.cleaned_data
+        try:
+            series = services.shift_series_post(
+                actor=request.user, first_day=data["first_day"], weekdays=data["weekdays"], weeks=data["weeks"],
+                start=times[0], end=times[1], **form.service_kwargs(),
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error, {"starts_at": "first_day", "ends_at": "end"})
+        else:
+            messages.success(
+                request,
+                _("%(count)s vacations publiées (%(rule)s).") % {"count": series.shifts.count(), "rule": series.rule},
+            )
+            return redirect("missions:hr_board", pk=establishment.pk)
+    return render(request, "establishments/shift_series_form.html", _context(request, establishment, form=form))
+
+
+@role_required(is_establishment_member)
+def shift_import(request: HttpRequest, pk: int) -> HttpResponse:
+    establishment = _writable(request, pk)
+    form = ShiftImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = services.shifts_import_csv(
+            actor=request.user, establishment=establishment, file=form.cleaned_data["file"]
+        )
+        if report.ok:
+            messages.success(request, _("%(count)s vacations importées.") % {"count": report.created})
+            return redirect("missions:hr_board", pk=establishment.pk)
+    return render(
+        request, "establishments/shift_import.html",
+        _context(request, establishment, form=form, report=report, columns=COLUMNS),
+    )
+
+
+@login_required
+def shift_import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(template_csv().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="modele-vacations.csv"'
+    return response
+
+
+@role_required(is_establishment_member)
+@require_POST
+def shift_share(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = get_object_or_404(Shift.objects.for_user(request.user).select_related("establishment"), pk=pk)
+    if not _is_admin(request, shift.establishment):
+        raise PermissionDenied
+    shared = request.POST.get("shared", "1") == "1"
+    try:
+        services.shift_share_with_legal_entity(actor=request.user, shift=shift, shared=shared)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Vacation partagée avec les autres sites de l'entité juridique.") if shared
+            else _("Vacation réservée à votre site."),
+        )
+    return redirect("missions:hr_board", pk=shift.establishment_id)

@@ -1,0 +1,117 @@
+"""HR's shift board: filters, each shift's proposals and assigned professionals, and the actions
+that follow a shift to its end (cancel it; after it, mark each mission done or no-show)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from establishments.models import Establishment, MemberRole, Shift, Unit
+from establishments.selectors import membership_for, my_establishments, set_current_establishment
+from missions.models import MissionState
+from missions.selectors_hr import BoardFilters, BoardStatus, mission_for_hr, shift_board
+from missions.services.missions import mission_complete
+from missions.services.shifts import shift_cancel
+from ville_hopital.mixins import is_establishment_member, role_required
+
+PAGE_SIZE = 50
+DEFAULT_PAST_DAYS = 7
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _back(request: HttpRequest, establishment_id: int) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("missions:hr_board", pk=establishment_id)
+
+
+@role_required(is_establishment_member)
+def board(request: HttpRequest, pk: int) -> HttpResponse:
+    establishment: Establishment = get_object_or_404(my_establishments(user=request.user), pk=pk)
+    set_current_establishment(request, establishment)
+    membership = membership_for(user=request.user, establishment=establishment)
+    units = Unit.objects.for_user(request.user).filter(establishment=establishment)
+    unit_id = request.GET.get("unite", "")
+    status = request.GET.get("statut", "")
+    date_from = _date(request.GET.get("du")) if "du" in request.GET else timezone.localdate() - timedelta(
+        days=DEFAULT_PAST_DAYS
+    )
+    date_to = _date(request.GET.get("au"))
+    filters = BoardFilters(
+        unit_id=int(unit_id) if unit_id.isdigit() else None,
+        status=status if status in BoardStatus.labels else None,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    page = Paginator(shift_board(user=request.user, establishment=establishment, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "missions/hr/board.html",
+        {
+            "establishment": establishment,
+            "my_establishments": my_establishments(user=request.user),
+            "can_write": bool(membership and membership.can_write),
+            "is_admin": bool(membership and membership.role == MemberRole.ADMIN),
+            "units": units,
+            "statuses": BoardStatus.choices,
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+            "outcomes": [(MissionState.DONE, _("Service fait")), (MissionState.NO_SHOW, _("Absence"))],
+        },
+    )
+
+
+@role_required(is_establishment_member)
+@require_POST
+def shift_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = get_object_or_404(Shift.objects.for_user(request.user).select_related("establishment"), pk=pk)
+    if shift.establishment not in my_establishments(user=request.user):
+        raise PermissionDenied  # a sister site's shared shift: visible, not ours to cancel
+    try:
+        shift_cancel(actor=request.user, shift=shift, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Vacation annulée ; les professionnels réservés sont prévenus."))
+    return _back(request, shift.establishment_id)
+
+
+@role_required(is_establishment_member)
+@require_POST
+def mission_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_object_or_404(mission_for_hr(user=request.user, pk=pk))
+    establishment = mission.shift.establishment
+    membership = membership_for(user=request.user, establishment=establishment)
+    if membership is None:
+        raise PermissionDenied  # shared from a sister site: not ours to close
+    if not membership.can_write:
+        raise PermissionDenied
+    try:
+        mission = mission_complete(actor=request.user, mission=mission, outcome=request.POST.get("outcome", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Mission close : %(state)s.") % {"state": mission.get_state_display()})
+    return _back(request, establishment.pk)

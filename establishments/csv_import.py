@@ -1,0 +1,330 @@
+"""CSV import of shifts: the whole file is checked first, nothing is written if any line is wrong.
+
+The template is documented in ``docs/csv-import.md`` and downloadable from the import page.
+Every line goes through ``services.shift_validate`` — the same rules as the posting form — so
+an import can never publish what the form would refuse.
+
+* Encoding: UTF-8 (with or without BOM); anything that is not valid UTF-8 is read as
+  Windows-1252 (what Excel writes in France).
+* Separator: ``;`` (French spreadsheets) or ``,`` — read from the header line.
+* Line numbers are those a spreadsheet shows: the header is line 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from establishments.models import Establishment, Shift, Unit
+from establishments.services import (
+    ShiftDraft,
+    _ReferenceCache,
+    _save_drafts,
+    require_writer,
+    shift_times,
+    shift_validate,
+)
+from reference.models import Profession, Skill
+from territories.models import Commune
+from ville_hopital.audit import audit_record
+
+MAX_LINES = 5000
+MAX_BYTES = 2 * 1024 * 1024
+
+#: column → (required, description) — the order of the downloadable template.
+COLUMNS: dict[str, tuple[bool, str]] = {
+    "unite": (True, "nom de l'unité, tel qu'il apparaît dans Ville-Hôpital (ex. Urgences)"),
+    "profession": (True, "code TRE_G15 (60) ou sigle (IDE, MED, SF, KINE, AS, MERM, PHARM, DENT, ISP)"),
+    "competences": (False, "codes séparés par des espaces ou « | » (ex. SI06 ; SM59)"),
+    "date": (True, "JJ/MM/AAAA ou AAAA-MM-JJ : jour du début"),
+    "debut": (True, "HH:MM (heure de Paris)"),
+    "fin": (True, "HH:MM ; une fin avant le début finit le lendemain (nuit)"),
+    "postes": (True, "nombre de postes, au moins 1"),
+    "urgence": (False, "1 (faible) à 5 (critique), 3 par défaut"),
+    "urgent": (False, "oui / non (non par défaut ; toujours oui à moins de 48 h)"),
+    "remuneration": (True, "euros HT par poste, virgule ou point décimal (ex. 648,00)"),
+    "lieu": (False, "code INSEE de la commune de stationnement — unités mobiles seulement"),
+}
+REQUIRED = [name for name, (required, _d) in COLUMNS.items() if required]
+TEMPLATE_EXAMPLE = [
+    ["Urgences", "IDE", "", "15/01/2027", "20:00", "08:00", "2", "4", "non", "648,00", ""],
+    ["Réanimation", "60", "SI07", "16/01/2027", "08:00", "20:00", "1", "3", "non", "876,00", ""],
+]
+# Which shift_validate field a column feeds, to name the column of an error.
+FIELD_TO_COLUMN = {
+    "unit": "unite", "profession": "profession", "required_skills": "competences", "starts_at": "date",
+    "ends_at": "fin", "positions": "postes", "urgency": "urgence", "urgent": "urgent", "pay": "remuneration",
+    "location": "lieu",
+}
+TRUE_WORDS = {"oui", "o", "yes", "y", "1", "vrai", "x"}
+FALSE_WORDS = {"non", "n", "no", "0", "faux", ""}
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = _("ligne %(line)s") % {"line": self.line}
+        if self.column:
+            where += _(", colonne « %(column)s »") % {"column": self.column}
+        return f"{where} : {self.message}"
+
+
+@dataclass
+class ImportReport:
+    lines: int = 0
+    created: int = 0
+    errors: list[LineError] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
+    shift_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def template_csv() -> str:
+    """The downloadable template (UTF-8 with BOM so Excel shows the accents; ``;`` separated)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(TEMPLATE_EXAMPLE)
+    return "\ufeff" + out.getvalue()
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") >= header.count(",") else ","
+
+
+def _normalise_header(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name.strip().lower())
+    return "".join(c for c in plain if not unicodedata.combining(c)).replace(" ", "_")
+
+
+def _parse_date(value: str) -> date:
+    value = value.strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(_("date « %(value)s » illisible : attendu JJ/MM/AAAA") % {"value": value})
+
+
+def _parse_time(value: str) -> time:
+    value = value.strip().lower().replace("h", ":")
+    if value.endswith(":"):
+        value += "00"
+    try:
+        return datetime.strptime(value, "%H:%M").time()
+    except ValueError:
+        raise ValueError(_("heure « %(value)s » illisible : attendu HH:MM") % {"value": value}) from None
+
+
+def _parse_pay(value: str) -> Decimal:
+    cleaned = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
+    cleaned = cleaned.replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(_("montant « %(value)s » illisible (ex. 648,00)") % {"value": value}) from None
+    if not amount.is_finite():
+        raise ValueError(_("montant « %(value)s » illisible (ex. 648,00)") % {"value": value})
+    return amount
+
+
+def _parse_int(value: str, *, default: int | None = None) -> int:
+    value = value.strip()
+    if not value and default is not None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(_("nombre entier attendu, pas « %(value)s »") % {"value": value}) from None
+
+
+def _parse_bool(value: str) -> bool:
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(_("oui ou non attendu, pas « %(value)s »") % {"value": value})
+
+
+class _Lookups:
+    """Everything a line names, loaded once per import (constant queries, whatever the size)."""
+
+    def __init__(self, establishment: Establishment) -> None:
+        self.units = {u.name.strip().lower(): u for u in Unit.objects.filter(establishment=establishment)}
+        for unit in self.units.values():
+            unit.establishment = establishment
+        professions = list(Profession.objects.all())
+        self.professions = {p.code: p for p in professions} | {p.short.upper(): p for p in professions}
+        self.skills = {s.code.upper(): s for s in Skill.objects.all()}
+        self.communes: dict[str, Commune | None] = {}
+
+    def commune(self, code: str) -> Commune | None:
+        if code not in self.communes:
+            self.communes[code] = Commune.objects.select_related("region").filter(code_insee=code).first()
+        return self.communes[code]
+
+
+def _line_draft(
+    *, actor, row: dict[str, str], lookups: _Lookups, cache: _ReferenceCache, now: datetime
+) -> tuple[ShiftDraft | None, list[tuple[str, str]]]:
+    problems: list[tuple[str, str]] = []
+
+    def parse(column: str, parser, *args, **kwargs):
+        try:
+            return parser(row.get(column) or "", *args, **kwargs)
+        except ValueError as error:
+            problems.append((column, str(error)))
+            return None
+
+    unit = lookups.units.get((row.get("unite") or "").strip().lower())
+    if unit is None:
+        problems.append(
+            ("unite", _("unité « %(value)s » inconnue dans cet établissement") % {"value": row.get("unite", "")})
+        )
+    profession_key = (row.get("profession") or "").strip().upper()
+    profession = lookups.professions.get(profession_key)
+    if profession is None:
+        problems.append(("profession", _("profession « %(value)s » inconnue") % {"value": row.get("profession")}))
+    skills = []
+    for code in (row.get("competences") or "").replace("|", " ").replace(",", " ").split():
+        skill = lookups.skills.get(code.upper())
+        if skill is None:
+            problems.append(("competences", _("compétence « %(value)s » inconnue") % {"value": code}))
+        else:
+            skills.append(skill)
+    day = parse("date", _parse_date)
+    start = parse("debut", _parse_time)
+    end = parse("fin", _parse_time)
+    positions = parse("postes", _parse_int)
+    urgency = parse("urgence", _parse_int, default=3)
+    urgent = parse("urgent", _parse_bool)
+    pay = parse("remuneration", _parse_pay)
+    location = None
+    location_code = (row.get("lieu") or "").strip()
+    if location_code:
+        location = lookups.commune(location_code)
+        if location is None:
+            problems.append(("lieu", _("commune « %(value)s » inconnue (code INSEE)") % {"value": location_code}))
+    if problems:
+        return None, problems
+    starts_at, ends_at = shift_times(day, start, end)
+    try:
+        draft = shift_validate(
+            actor=actor, unit=unit, profession=profession, required_skills=skills, starts_at=starts_at,
+            ends_at=ends_at, positions=positions, urgency=urgency, urgent=urgent, pay=pay, location=location,
+            now=now, cache=cache, check_permission=False,
+        )
+    except ValidationError as error:  # name the column of each wrong field
+        if not hasattr(error, "error_dict"):
+            return None, [("", m) for m in error.messages]
+        for name, messages in error.message_dict.items():
+            column = FIELD_TO_COLUMN.get(name, "")
+            problems.extend((column, m) for m in messages)
+        return None, problems
+    return draft, []
+
+
+def import_shifts(*, actor, establishment: Establishment, file) -> ImportReport:
+    """Validate every line, then write all the shifts in one transaction — or nothing."""
+    require_writer(actor, establishment)
+    report = ImportReport()
+    raw = file.read(MAX_BYTES + 1)
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    if len(raw) > MAX_BYTES:
+        report.errors.append(LineError(0, "", _("Le fichier dépasse 2 Mo : découpez-le.")))
+        return report
+    text, report.encoding = decode(raw)
+    if not text.strip():
+        report.errors.append(LineError(1, "", _("Le fichier est vide.")))
+        return report
+    report.delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=report.delimiter)
+    header = [_normalise_header(h) for h in next(reader)]
+    unknown = [h for h in header if h and h not in COLUMNS]
+    missing = [c for c in REQUIRED if c not in header]
+    for name in unknown:
+        report.errors.append(
+            LineError(1, name, _("colonne inconnue ; colonnes attendues : %(cols)s") % {"cols": ", ".join(COLUMNS)})
+        )
+    for name in missing:
+        report.errors.append(LineError(1, name, _("colonne obligatoire absente")))
+    if len(set(header)) != len(header):
+        report.errors.append(LineError(1, "", _("une colonne apparaît deux fois")))
+    if report.errors:
+        return report
+    if not establishment.can_post:
+        report.errors.append(
+            LineError(0, "", _("L'établissement doit être vérifié par l'équipe Ville-Hôpital avant de publier."))
+        )
+        return report
+
+    now = timezone.now()
+    lookups = _Lookups(establishment)
+    cache = _ReferenceCache()
+    drafts: list[ShiftDraft] = []
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        report.lines += 1
+        if report.lines > MAX_LINES:
+            report.errors.append(LineError(line, "", _("Au plus %(max)s lignes par fichier.") % {"max": MAX_LINES}))
+            break
+        if len(values) != len(header):
+            report.errors.append(
+                LineError(
+                    line, "",
+                    _("%(found)s valeurs pour %(expected)s colonnes (séparateur « %(sep)s »)")
+                    % {"found": len(values), "expected": len(header), "sep": report.delimiter},
+                )
+            )
+            continue
+        row = dict(zip(header, values, strict=True))
+        draft, problems = _line_draft(actor=actor, row=row, lookups=lookups, cache=cache, now=now)
+        if problems:
+            report.errors.extend(LineError(line, column, message) for column, message in problems)
+        else:
+            drafts.append(draft)
+    if report.lines == 0 and not report.errors:
+        report.errors.append(LineError(2, "", _("Aucune vacation dans le fichier.")))
+    if report.errors:
+        return report
+    with transaction.atomic():
+        shifts: list[Shift] = _save_drafts(drafts)
+        report.created = len(shifts)
+        report.shift_ids = [s.pk for s in shifts]
+        audit_record(
+            actor=actor, action="shift.import_csv", target=establishment,
+            data={"shifts": report.shift_ids, "encoding": report.encoding, "delimiter": report.delimiter},
+        )
+    return report

@@ -1,0 +1,207 @@
+"""Forms parse and label; the services decide. ``apply_service_errors`` puts a service's
+``ValidationError`` on the form field it names (or at the top of the form)."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from establishments.models import MemberRole, Unit
+from establishments.services import SHIFT_TEMPLATES
+from reference.models import EstablishmentType, Profession, Skill
+from territories.models import Commune
+
+
+class CommuneField(forms.CharField):
+    """A commune typed as its INSEE code, « Nom (code postal) » (what the autocomplete offers),
+    a postal code or a name — accepted only when it designates one commune."""
+
+    default_error_messages = {
+        "unknown": _("Commune introuvable : tapez son nom ou son code postal et choisissez dans la liste."),
+        "ambiguous": _("Plusieurs communes correspondent : précisez le code postal, ex. « Mende (48000) »."),
+    }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 120)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"list": "commune-options", "autocomplete": "off", "data-commune-search": "1"})
+
+    def prepare_value(self, value):
+        if isinstance(value, Commune):
+            return str(value)
+        return value
+
+    def to_python(self, value) -> Commune | None:
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return None
+        candidates = Commune.objects.none()
+        if text.isdigit() or (len(text) == 5 and text[:2] in {"2A", "2B"}):
+            candidates = Commune.objects.filter(code_insee=text)
+            if not candidates.exists():
+                candidates = Commune.objects.filter(postal_codes__contains=text)
+        elif text.endswith(")") and "(" in text:
+            name, postal = text[:-1].rsplit("(", 1)
+            candidates = Commune.objects.filter(name__iexact=name.strip(), postal_codes__contains=postal.strip())
+        else:
+            candidates = Commune.objects.filter(name__iexact=text)
+        found = list(candidates.select_related("region")[:2])
+        if not found:
+            raise ValidationError(self.error_messages["unknown"], code="unknown")
+        if len(found) > 1:
+            raise ValidationError(self.error_messages["ambiguous"], code="ambiguous")
+        return found[0]
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
+    field_map = field_map or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, messages in error.message_dict.items():
+        target = field_map.get(name, name)
+        if target == NON_FIELD_ERRORS or target not in form.fields:
+            target = None
+        for message in messages:
+            form.add_error(target, message)
+
+
+class EstablishmentRegisterForm(forms.Form):
+    finess_geo = forms.CharField(
+        label=_("FINESS géographique (site)"), max_length=20,
+        help_text=_("9 caractères, ex. 480780097 ; il figure sur finess.esante.gouv.fr"),
+    )
+    finess_legal = forms.CharField(
+        label=_("FINESS juridique (entité)"), max_length=20,
+        help_text=_("l'entité juridique ou le GHT qui regroupe vos sites"),
+    )
+    name = forms.CharField(label=_("Nom de l'établissement"), max_length=200)
+    type = forms.ModelChoiceField(label=_("Type"), queryset=EstablishmentType.objects.all())
+    commune = CommuneField(label=_("Commune"), help_text=_("nom ou code postal"))
+    address = forms.CharField(label=_("Adresse"), max_length=300)
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["name", "specialty", "where_to_go", "contact", "parking", "patient_record_access"]
+        widgets = {
+            "where_to_go": forms.Textarea(attrs={"rows": 3}),
+            "parking": forms.Textarea(attrs={"rows": 2}),
+            "patient_record_access": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+TEMPLATE_CHOICES = [
+    ("day", _("Jour (08:00 – 20:00)")),
+    ("night", _("Nuit (20:00 – 08:00)")),
+    ("custom", _("Horaires personnalisés")),
+]
+URGENCY_CHOICES = [(1, _("1 — faible")), (2, "2"), (3, _("3 — normale")), (4, "4"), (5, _("5 — critique"))]
+
+
+class _ShiftFieldsForm(forms.Form):
+    """What one-off and recurring postings share."""
+
+    unit = forms.ModelChoiceField(label=_("Unité"), queryset=Unit.objects.none())
+    profession = forms.ModelChoiceField(label=_("Profession"), queryset=Profession.objects.all())
+    required_skills = forms.ModelMultipleChoiceField(
+        label=_("Compétences requises"), queryset=Skill.objects.select_related("profession"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    template = forms.ChoiceField(label=_("Horaires"), choices=TEMPLATE_CHOICES, initial="day")
+    start = forms.TimeField(label=_("Début (si personnalisé)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(
+        label=_("Fin (si personnalisé)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=_("une fin avant le début finit le lendemain"),
+    )
+    positions = forms.IntegerField(label=_("Nombre de postes"), initial=1)
+    urgency = forms.TypedChoiceField(label=_("Urgence"), choices=URGENCY_CHOICES, coerce=int, initial=3)
+    urgent = forms.BooleanField(
+        label=_("Urgent (appariement immédiat)"), required=False,
+        help_text=_("toujours urgent si la vacation commence dans les 48 h"),
+    )
+    pay = forms.DecimalField(
+        label=_("Rémunération par poste (€ HT)"), max_digits=9, decimal_places=2,
+        help_text=_("coût total HT ; plafonné dans le public (arrêté du 5 septembre 2025)"),
+    )
+    location = CommuneField(
+        label=_("Commune de stationnement"), required=False,
+        help_text=_("unités mobiles : la commune où l'unité stationne ce jour-là"),
+    )
+    shared_with_legal_entity = forms.BooleanField(
+        label=_("Partager avec les autres sites de l'entité juridique"), required=False
+    )
+
+    def __init__(self, *args, establishment, can_share: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.establishment = establishment
+        self.fields["unit"].queryset = Unit.objects.filter(establishment=establishment)
+        if not establishment.type.is_mobile:
+            del self.fields["location"]
+        if not can_share:
+            del self.fields["shared_with_legal_entity"]
+
+    def times(self) -> tuple[time, time] | None:
+        template = self.cleaned_data.get("template")
+        if template in SHIFT_TEMPLATES:
+            return SHIFT_TEMPLATES[template]
+        start, end = self.cleaned_data.get("start"), self.cleaned_data.get("end")
+        if start is None or end is None:
+            if start is None:
+                self.add_error("start", _("Indiquez l'heure de début."))
+            if end is None:
+                self.add_error("end", _("Indiquez l'heure de fin."))
+            return None
+        return start, end
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "unit": data["unit"], "profession": data["profession"], "required_skills": list(data["required_skills"]),
+            "positions": data["positions"], "urgency": data["urgency"], "urgent": data["urgent"], "pay": data["pay"],
+            "location": data.get("location"), "shared_with_legal_entity": data.get("shared_with_legal_entity", False),
+        }
+
+
+SHIFT_FIELD_MAP = {"starts_at": "day", "ends_at": "end"}
+
+
+class ShiftForm(_ShiftFieldsForm):
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    field_order = ["unit", "profession", "required_skills", "day", "template", "start", "end"]
+
+
+WEEKDAY_CHOICES = [
+    (0, _("lundi")), (1, _("mardi")), (2, _("mercredi")), (3, _("jeudi")), (4, _("vendredi")),
+    (5, _("samedi")), (6, _("dimanche")),
+]
+
+
+class ShiftSeriesForm(_ShiftFieldsForm):
+    first_day = forms.DateField(
+        label=_("À partir du"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=lambda: timezone.localdate(),
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Jours de la semaine"), choices=WEEKDAY_CHOICES, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    weeks = forms.IntegerField(label=_("Pendant (semaines)"), initial=8, min_value=1, max_value=26)
+    field_order = ["unit", "profession", "required_skills", "first_day", "weekdays", "weeks", "template", "start", "end"]
+
+
+class ShiftImportForm(forms.Form):
+    file = forms.FileField(label=_("Fichier CSV"), help_text=_("UTF-8 ou Windows-1252, séparateur « ; » ou « , »"))
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse e-mail"))
+    role = forms.ChoiceField(label=_("Rôle"), choices=MemberRole.choices, initial=MemberRole.HR)
+
+
+class SwitchForm(forms.Form):
+    establishment = forms.IntegerField(widget=forms.HiddenInput)

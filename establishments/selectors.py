@@ -1,0 +1,65 @@
+"""Reads about establishments, always starting from ``.for_user(user)``.
+
+Pooling: a person may belong to several establishments. The one they are working on is kept in
+the session (``CURRENT_KEY``) and checked against ``Establishment.objects.for_user`` on every
+read, so a stale or forged id simply falls back to their first establishment.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from establishments.models import Establishment, MemberInvitation, Membership, Shift, Unit
+
+CURRENT_KEY = "current_establishment_id"
+
+
+def my_establishments(*, user) -> QuerySet[Establishment]:
+    return Establishment.objects.for_user(user).select_related("type", "commune").order_by("name")
+
+
+def current_establishment(request: HttpRequest) -> Establishment | None:
+    mine = my_establishments(user=request.user)
+    wanted = request.session.get(CURRENT_KEY)
+    establishment = mine.filter(pk=wanted).first() if wanted else None
+    return establishment or mine.first()
+
+
+def set_current_establishment(request: HttpRequest, establishment: Establishment) -> None:
+    request.session[CURRENT_KEY] = establishment.pk
+
+
+def membership_for(*, user, establishment: Establishment) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, establishment=establishment).first()
+
+
+def members_of(*, user, establishment: Establishment) -> QuerySet[Membership]:
+    return Membership.objects.filter(
+        establishment__in=Establishment.objects.for_user(user), establishment=establishment
+    ).select_related("user").order_by("user__last_name", "user__email")
+
+
+def open_invitations(*, user, establishment: Establishment) -> QuerySet[MemberInvitation]:
+    return MemberInvitation.objects.filter(
+        establishment__in=Establishment.objects.for_user(user), establishment=establishment, accepted_at__isnull=True
+    ).order_by("-created_at")
+
+
+def units_of(*, user, establishment: Establishment) -> QuerySet[Unit]:
+    return Unit.objects.for_user(user).filter(establishment=establishment).select_related("specialty")
+
+
+def upcoming_shift_count(*, user, establishment: Establishment) -> int:
+    from django.utils import timezone
+
+    return Shift.objects.for_user(user).filter(establishment=establishment, starts_at__gte=timezone.now()).count()
+
+
+def sibling_sites(*, user, establishment: Establishment) -> QuerySet[Establishment]:
+    """Other sites of the same legal entity (FINESS juridique): where a shared shift is offered."""
+    if not Establishment.objects.for_user(user).filter(pk=establishment.pk).exists():
+        return Establishment.objects.none()
+    return Establishment.objects.filter(finess_legal=establishment.finess_legal).exclude(pk=establishment.pk)
