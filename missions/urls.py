@@ -6,4 +6,5 @@ app_name = "missions"
 urlpatterns = [
     path("", include("missions.urls_professional")),
     path("rh/", include("missions.urls_hr")),
+    path("contrats/", include("missions.contracts.urls")),
 ]

@@ -1,0 +1,239 @@
+"""Reads about contracts, scoped per user (``Contract.objects.for_user``), and the data a contract
+document is filled with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from establishments.models import Establishment, Membership
+from missions.contracts.models import (
+    Contract,
+    ContractSignature,
+    ContractState,
+    SignatureSide,
+)
+from missions.contracts.pdf import sha256_hex
+from missions.models import Mission, MissionState
+from missions.services.missions import PROFESSIONAL_CANCEL_NOTICE
+from reference.models import ContractRoute, RouteKind
+from reference.selectors import contract_route_for
+from ville_hopital.money import round_eur
+
+# Unsigned contracts are flagged to both sides this long before the mission starts.
+UNSIGNED_FLAG_HORIZON = timedelta(hours=24)
+
+_LIST_RELATED = (
+    "mission__shift__establishment__commune",
+    "mission__shift__unit",
+    "mission__professional__user",
+    "mission__professional__profession",
+)
+
+
+def _with_related(qs: QuerySet[Contract]) -> QuerySet[Contract]:
+    return qs.select_related(*_LIST_RELATED)
+
+
+def contracts_for_professional(user) -> QuerySet[Contract]:
+    """"Mes contrats": every version, newest mission first."""
+    return _with_related(Contract.objects.for_professional(user)).order_by("-mission__starts_at", "-version")
+
+
+def contracts_by_establishment(user) -> list[tuple[Establishment, list[Contract]]]:
+    """One list per establishment the user is a member of (two queries whatever the sizes)."""
+    establishments = list(Establishment.objects.for_user(user).order_by("name"))
+    contracts = _with_related(
+        Contract.objects.filter(mission__shift__establishment__in=establishments)
+    ).order_by("-mission__starts_at", "-version")
+    by_site: dict[int, list[Contract]] = {e.pk: [] for e in establishments}
+    for contract in contracts:
+        by_site[contract.mission.shift.establishment_id].append(contract)
+    return [(e, by_site[e.pk]) for e in establishments]
+
+
+def contract_for_user_queryset(user) -> QuerySet[Contract]:
+    """What a detail / download / sign view may look up (others get a 404)."""
+    return _with_related(Contract.objects.for_user(user)).prefetch_related(
+        Prefetch("signatures", queryset=ContractSignature.objects.select_related("user"))
+    )
+
+
+def unsigned_contracts_for_establishment_member(user) -> QuerySet[Contract]:
+    """For HR's board, the "Contrats non signés" block: contracts of the user's establishments that
+    are flagged (mission within 24 h, or already started) and still not signed by both parties."""
+    return (
+        _with_related(Contract.objects.for_establishment_member(user).live_unsigned())
+        .filter(flagged_at__isnull=False, mission__state=MissionState.BOOKED)
+        .order_by("mission__starts_at")
+    )
+
+
+def contract_stored_hash(contract: Contract, *, final: bool = False) -> str:
+    """SHA-256 of the bytes stored now (to compare with the hash recorded when it was written)."""
+    field = contract.final_pdf if final else contract.pdf
+    with field.open("rb") as handle:
+        return sha256_hex(handle.read())
+
+
+def contract_file_intact(contract: Contract, *, final: bool = False) -> bool:
+    expected = contract.final_sha256 if final else contract.sha256
+    try:
+        return bool(expected) and contract_stored_hash(contract, final=final) == expected
+    except FileNotFoundError:
+        return False
+
+
+def membership_of(user, establishment_id: int) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, establishment_id=establishment_id).first()
+
+
+@dataclass(frozen=True)
+class SigningPosition:
+    """What the user may do with a contract on its page."""
+
+    side: str | None  # the side the user signs for, when they are a party who may sign
+    may_sign: bool  # the side is theirs, still unsigned, and the contract awaits signatures
+    already_signed: bool
+    is_viewer: bool  # an establishment member with read-only rights
+
+
+def signing_position(user, contract: Contract) -> SigningPosition:
+    mission = contract.mission
+    signed_sides = {s.side for s in contract.signatures.all()}
+    side = None
+    is_viewer = False
+    if mission.professional.user_id == user.pk:
+        side = SignatureSide.PROFESSIONAL
+    else:
+        membership = membership_of(user, mission.shift.establishment_id)
+        if membership is not None and membership.can_write:
+            side = SignatureSide.ESTABLISHMENT
+        elif membership is not None:
+            is_viewer = True
+    already = side in signed_sides if side else False
+    return SigningPosition(
+        side=side, may_sign=bool(side) and not already and contract.awaits_signature,
+        already_signed=already, is_viewer=is_viewer,
+    )
+
+
+def _eur(amount: Decimal) -> str:
+    """French display of an amount in euros: 1 234,50 €."""
+    whole, cents = f"{round_eur(amount):.2f}".split(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return f"{' '.join(groups)},{cents} €"
+
+
+def _hours(value: Decimal) -> str:
+    text = f"{value.quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def contract_pay_check(mission: Mission) -> dict[str, Any]:
+    """How the mission's pay was checked against the legal cap (printed in the contract)."""
+    shift = mission.shift
+    if shift.pay_cap is None:
+        return {
+            "capped": False,
+            "within_cap": True,
+            "text": _(
+                "Aucun plafond ne s'applique (établissement privé ou social et médico-social : "
+                "le plafond de l'article L6146-3 du CSP ne vise que les établissements publics de santé)."
+            ),
+        }
+    within = mission.pay <= shift.pay_cap
+    return {
+        "capped": True,
+        "within_cap": within,
+        "cap": _eur(shift.pay_cap),
+        "explanation": shift.pay_cap_explanation,
+        "text": _("Rémunération %(pay)s ≤ plafond applicable %(cap)s : conforme.") % {
+            "pay": _eur(mission.pay), "cap": _eur(shift.pay_cap),
+        } if within else _("Rémunération %(pay)s au-dessus du plafond %(cap)s.") % {
+            "pay": _eur(mission.pay), "cap": _eur(shift.pay_cap),
+        },
+    }
+
+
+def contract_document_context(*, mission: Mission, version: int, reason: str = "") -> dict[str, Any]:
+    """Everything a route template prints: both parties, the unit, dates, pay and its cap check."""
+    shift = mission.shift
+    establishment = shift.establishment
+    professional = mission.professional
+    person = professional.user
+    hours = Decimal((mission.ends_at - mission.starts_at).total_seconds()) / Decimal(3600)
+    try:
+        legal_basis = contract_route_for(
+            profession=professional.profession, establishment_type=establishment.type
+        ).legal_basis
+    except ContractRoute.DoesNotExist:  # the table is complete by migration; staff may have edited it
+        legal_basis = ""
+    return {
+        "mission": mission,
+        "version": version,
+        "reason": reason,
+        "route": shift.contract_route,
+        "route_label": RouteKind(shift.contract_route).label,
+        "legal_basis": legal_basis,
+        "professional": {
+            "name": person.get_full_name() or person.email,
+            "email": person.email,
+            "rpps": professional.rpps or "",
+            "adeli": professional.adeli or "",
+            "profession": professional.profession.label,
+            "skills": [s.label for s in professional.skills.all()],
+            "commune": professional.home_commune.name,
+            "postal_code": professional.home_commune.postal_codes.split(" ")[0],
+            "departement": professional.home_commune.departement_id,
+        },
+        "establishment": {
+            "name": establishment.name,
+            "type": establishment.type.label,
+            "finess_geo": establishment.finess_geo,
+            "finess_legal": establishment.finess_legal,
+            "address": establishment.address,
+            "commune": establishment.commune.name,
+            "postal_code": establishment.commune.postal_codes.split(" ")[0],
+            "region": establishment.commune.region.name,
+        },
+        "unit": shift.unit,
+        "location": shift.location,
+        "starts_at": mission.starts_at,
+        "ends_at": mission.ends_at,
+        "hours": _hours(hours),
+        "pay": _eur(mission.pay),
+        "hourly": _eur(mission.pay / hours) if hours else "",
+        "pay_check": contract_pay_check(mission),
+        "cancellation_deadline": mission.starts_at - PROFESSIONAL_CANCEL_NOTICE,
+        "cancellation_notice_hours": int(PROFESSIONAL_CANCEL_NOTICE.total_seconds() // 3600),
+    }
+
+
+def signature_page_context(contract: Contract) -> dict[str, Any]:
+    return {
+        "contract": contract,
+        "mission": contract.mission,
+        "signatures": list(contract.signatures.order_by("signed_at")),
+        "route_label": RouteKind(contract.route).label,
+    }
+
+
+def contract_state_badge(contract: Contract) -> str:
+    """A CSS modifier for the state badge."""
+    if contract.state in (ContractState.SIGNED, ContractState.COMPLETED):
+        return "badge-ok"
+    if contract.state in (ContractState.CANCELLED, ContractState.SUPERSEDED):
+        return "badge"
+    return "badge-warn"

@@ -1,0 +1,95 @@
+"""Contract pages: the lists ("Mes contrats", one list per establishment), a contract's page, the
+PDF download and the signature. Thin: look up through ``Contract.objects.for_user`` (else 404),
+call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from missions.contracts.forms import ContractSignForm
+from missions.contracts.models import Contract
+from missions.contracts.selectors import (
+    contract_file_intact,
+    contract_for_user_queryset,
+    contracts_by_establishment,
+    contracts_for_professional,
+    signing_position,
+)
+from missions.contracts.services import contract_sign as contract_sign_service
+from ville_hopital.mixins import is_professional
+
+
+@login_required
+def contract_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(request, "contracts/list.html", {
+        "is_professional": is_professional(user),
+        "mine": list(contracts_for_professional(user)) if is_professional(user) else [],
+        "by_establishment": contracts_by_establishment(user),
+    })
+
+
+def _detail(request: HttpRequest, contract: Contract, form: ContractSignForm, status: int = 200) -> HttpResponse:
+    versions = contract.mission.contracts.order_by("version")
+    return render(request, "contracts/detail.html", {
+        "contract": contract,
+        "mission": contract.mission,
+        "signatures": contract.signatures.all(),
+        "position": signing_position(request.user, contract),
+        "intact": contract_file_intact(contract),
+        "final_intact": contract_file_intact(contract, final=True) if contract.final_pdf else None,
+        "versions": versions,
+        "form": form,
+    }, status=status)
+
+
+@login_required
+def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)
+    return _detail(request, contract, ContractSignForm())
+
+
+@login_required
+def contract_download(request: HttpRequest, pk: int) -> FileResponse:
+    """``?document=final`` (the signed PDF with its signature page) or ``original``; by default the
+    final one once it exists."""
+    contract = get_object_or_404(Contract.objects.for_user(request.user), pk=pk)
+    which = request.GET.get("document") or ("final" if contract.final_pdf else "original")
+    if which == "final" and contract.final_pdf:
+        field, suffix = contract.final_pdf, "signe"
+    elif which == "original":
+        field, suffix = contract.pdf, "original"
+    else:
+        raise Http404
+    filename = f"contrat-mission-{contract.mission_id}-v{contract.version}-{suffix}.pdf"
+    response = FileResponse(field.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A party re-enters their password to sign. Non-parties get a 404, a viewer member a 403."""
+    contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)
+    form = ContractSignForm(request.POST)
+    if form.is_valid():
+        try:
+            contract_sign_service(
+                actor=request.user, contract=contract, password=form.cleaned_data["password"],
+                ip=request.META.get("REMOTE_ADDR"),
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error("password" if field == "password" else None, errors)
+        else:
+            messages.success(request, _("Contrat signé. Merci."))
+            return redirect("missions:contract_detail", pk=contract.pk)
+    contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)  # unchanged, freshly read
+    return _detail(request, contract, form, status=400)

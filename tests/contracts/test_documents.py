@@ -1,0 +1,134 @@
+"""Route → template, and what the PDF says (text extracted with pdftotext)."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from missions.contracts.models import Contract, ContractState
+from missions.contracts.pdf import sha256_hex
+from missions.contracts.services import contract_draft
+from reference.models import RouteKind
+from tests.contracts.conftest import (
+    make_establishment,
+    make_mission,
+    make_person,
+    make_professional,
+    pdf_text,
+)
+from ville_hopital.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+ROUTE_CASES = [
+    # profession, establishment type, expected route, a phrase only that template prints
+    ("10", "CH", RouteKind.CONVENTION_L6146_2, "Convention d'exercice libéral en établissement public de santé"),
+    ("60", "CHU", RouteKind.FIXED_TERM, "Contrat de travail à durée déterminée — vacation"),
+    ("70", "CLINIQUE", RouteKind.LIBERAL_SERVICE, "Contrat d'exercice libéral — prestation de remplacement"),
+]
+TITLES = [case[3] for case in ROUTE_CASES]
+
+
+def _setup(profession: str, etype: str, **mission_kwargs):
+    n = time.monotonic_ns()
+    hr = make_person(f"hr{n}@example.org", "Hélène", "Rh")
+    pro = make_professional(make_person(f"pro{n}@example.org", "Paul", "Pro"), profession=profession)
+    site = make_establishment(f"Site {etype} {n}", etype=etype)
+    return make_mission(pro, site, creator=hr, **mission_kwargs)
+
+
+@pytest.mark.parametrize(("profession", "etype", "route", "title"), ROUTE_CASES)
+def test_each_route_gets_its_own_document(profession, etype, route, title, tmp_path):
+    mission = _setup(profession, etype)
+    assert mission.shift.contract_route == route
+    contract = contract_draft(mission=mission)
+    assert contract.route == route and contract.state == ContractState.DRAFT and contract.version == 1
+    text = pdf_text(contract.pdf.read(), tmp_path)
+    assert title in text
+    for other in TITLES:
+        if other != title:
+            assert other not in text
+
+
+def test_the_forbidden_route_never_gets_a_contract():
+    mission = _setup("35", "EHPAD")  # independent nursing assistant in a medico-social establishment
+    assert mission.shift.contract_route == RouteKind.FORBIDDEN
+    with pytest.raises(ValidationError) as error:
+        contract_draft(mission=mission)
+    assert "route" in error.value.message_dict
+    assert not Contract.objects.filter(mission=mission).exists()
+
+
+def test_pdf_names_both_parties_hours_and_pay_with_the_cap_check(world, tmp_path):
+    contract = contract_draft(mission=world.mission)
+    data = contract.pdf.read()
+    assert data.startswith(b"%PDF") and contract.sha256 == sha256_hex(data)
+    text = pdf_text(data, tmp_path)
+    mission, site = world.mission, world.site
+    assert "Alice Martin" in text and f"RPPS : {world.pro.rpps}" in text and "Médecin" in text
+    assert "48000 Mende" in text  # the professional's home commune
+    assert site.name in text and f"FINESS géographique : {site.finess_geo}" in text
+    assert f"FINESS juridique : {site.finess_legal}" in text and site.address in text
+    assert "Urgences" in text
+    start = timezone.localtime(mission.starts_at)
+    end = timezone.localtime(mission.ends_at)
+    assert f"à {start:%H:%M}" in text and f"à {end:%H:%M}" in text and "12 h" in text
+    # 12 h of a physician in a public hospital: 2 681 €/24 h pro rata = 1 340,50 € (the cap, paid in full)
+    assert mission.pay == Decimal("1340.50")
+    assert "1 340,50 €" in text
+    assert "plafond applicable 1 340,50 € : conforme" in text
+    assert "2681.00 €/24 h × 12 h" in text
+    assert "jusqu'à 48 heures avant son début" in text
+
+
+def test_private_establishment_says_no_cap_applies(tmp_path):
+    mission = _setup("10", "CLINIQUE", pay=Decimal("900.00"))
+    text = pdf_text(contract_draft(mission=mission).pdf.read(), tmp_path)
+    assert "Aucun plafond ne s'applique" in text and "900,00 €" in text
+
+
+def test_pay_above_the_cap_is_never_contracted(world):
+    world.mission.pay = world.mission.shift.pay_cap + Decimal("0.01")
+    world.mission.save()
+    with pytest.raises(ValidationError) as error:
+        contract_draft(mission=world.mission)
+    assert "pay" in error.value.message_dict
+
+
+def test_drafting_is_idempotent_and_audited(world):
+    first = contract_draft(mission=world.mission)
+    again = contract_draft(mission=world.mission)
+    assert again.pk == first.pk and Contract.objects.filter(mission=world.mission).count() == 1
+    event = AuditEvent.objects.get(action="contract.draft", target_id=str(first.pk))
+    assert event.to_state == "draft" and event.data["sha256"] == first.sha256 and event.actor is None
+
+
+def test_file_names_are_random(world):
+    contract = contract_draft(mission=world.mission)
+    other = contract_draft(mission=_setup("10", "CH"))
+    assert re.fullmatch(r"contracts/[0-9a-f]{32}\.pdf", contract.pdf.name)
+    assert contract.pdf.name != other.pdf.name
+
+
+def test_hours_are_printed_in_paris_time(world, tmp_path):
+    """A mission at 22:00 Paris is 21:00 UTC in winter: the contract prints 22:00."""
+    mission = world.mission
+    starts = timezone.make_aware(timezone.datetime(2027, 1, 15, 22, 0))
+    mission.starts_at, mission.ends_at = starts, starts + timedelta(hours=10)
+    mission.save()
+    text = pdf_text(contract_draft(mission=mission).pdf.read(), tmp_path)
+    assert "vendredi 15 janvier 2027 à 22:00" in text and "samedi 16 janvier 2027 à 08:00" in text
+
+
+def test_rendering_is_fast_enough_to_draft_inside_the_booking(world):
+    started = time.perf_counter()
+    contract_draft(mission=world.mission)
+    elapsed = time.perf_counter() - started
+    print(f"contract_draft took {elapsed * 1000:.0f} ms")
+    assert elapsed < 3.0
