@@ -4,9 +4,11 @@ The flow ignores these two rules, so its optimum is a relaxation: a proven upper
 repair keeps every professional that breaks no rule untouched and works on the connected
 components (of the professional–shift candidate graph) that contain a violation:
 
-* a component small enough (``exact_arcs``) is re-solved exactly with CP-SAT, all rules on;
-  its share of the bound is replaced by CP-SAT's proven bound, so the bound gets tighter;
-* in a larger component each offending professional keeps the best subset of their shifts
+* a component small enough (``exact_arcs``) is re-solved exactly (MIP, SCIP), all rules on;
+  its share of the bound is replaced by the proven bound, so the bound gets tighter;
+* in a larger component, the shifts the offenders could work and every professional able to
+  work one of them are re-optimised exactly with the rest fixed (a neighbourhood); before
+  that, each offending professional keeps the best subset of their shifts
   that obeys the rules (exact enumeration over their few shifts), then the positions freed,
   and any still open, are re-filled by rounds of min-cost flow in which each professional may
   take one more shift that keeps their calendar legal (one per round, so two new shifts can
@@ -18,10 +20,11 @@ the per-component bound replacement valid.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from ortools.sat.python import cp_model
+from ortools.linear_solver import pywraplp
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -31,6 +34,7 @@ from .instance import Instance
 from .rules import CalendarBook, column, violating_pros
 
 EXACT_ARCS = 20_000
+NEIGHBOURHOOD_ARCS = 30_000
 EXHAUSTIVE_SHIFTS = 12
 REFILL_ROUNDS = 20
 
@@ -43,6 +47,8 @@ class RepairStats:
     heuristic_components: int = 0
     dropped: int = 0
     refilled: int = 0
+    neighbourhoods: int = 0
+    neighbourhoods_skipped: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -54,7 +60,8 @@ class RepairOutcome:
 
 
 def repair(instance: Instance, cand: Candidates, w: np.ndarray, chosen: np.ndarray, bound_units: int,
-           exact_arcs: int = EXACT_ARCS, time_limit: float = 30.0) -> RepairOutcome:
+           exact_arcs: int = EXACT_ARCS, neighbourhood_arcs: int = NEIGHBOURHOOD_ARCS,
+           time_limit: float = 10.0) -> RepairOutcome:
     """Make ``chosen`` obey every rule; return it with a (possibly tighter) bound."""
     stats = RepairStats()
     s = instance.shifts
@@ -66,22 +73,64 @@ def repair(instance: Instance, cand: Candidates, w: np.ndarray, chosen: np.ndarr
     affected = np.unique(label[bad])  # label of a pro = label of its candidates
     arc_label = label[cand.pro]
     sizes = np.bincount(arc_label, minlength=label.max() + 1)
-    chosen = chosen.copy()
+    # First make everybody legal (also the starting point given to the MIP as a hint).
+    legal, stats.dropped = _drop_to_legal(instance, cand, w, chosen, bad)
     small = affected[sizes[affected] <= exact_arcs]
     large = affected[sizes[affected] > exact_arcs]
     for batch in _batches(small, sizes, exact_arcs):
         idx = np.flatnonzero(np.isin(arc_label, batch))
-        sol = solve_exact(instance, cand, w, idx, hint=chosen[idx], time_limit=time_limit)
-        bound_units += sol.bound_units - int(w[idx][chosen[idx]].sum())
-        chosen[idx] = sol.chosen
+        relaxed = int(w[idx][chosen[idx]].sum())  # the flow's share of the bound
+        sol = solve_exact(instance, cand, w, idx, hint=legal[idx], time_limit=time_limit)
+        # Components are independent: their share of the bound becomes the best proven one.
+        bound_units += min(sol.bound_units, relaxed) - relaxed
+        if sol.objective_units >= int(w[idx][legal[idx]].sum()):
+            legal[idx] = sol.chosen
         stats.exact_components += len(batch)
         stats.exact_optimal += len(batch) if sol.optimal else 0
     if len(large):
-        in_large = np.isin(arc_label, large)
         stats.heuristic_components = len(large)
-        chosen, stats.dropped = _drop_to_legal(instance, cand, w, chosen, bad[np.isin(label[bad], large)])
-        chosen, stats.refilled = refill(instance, cand, w, chosen, in_large)
-    return RepairOutcome(chosen, bound_units, stats)
+        offenders = bad[np.isin(label[bad], large)]
+        legal = _neighbourhood_repair(instance, cand, w, legal, chosen, offenders, neighbourhood_arcs, time_limit,
+                                      stats)
+        legal, stats.refilled = refill(instance, cand, w, legal, np.isin(arc_label, large))
+    return RepairOutcome(legal, bound_units, stats)
+
+
+def _neighbourhood_repair(instance: Instance, cand: Candidates, w: np.ndarray, legal: np.ndarray,
+                          flow_chosen: np.ndarray, offenders: np.ndarray, limit: int, time_limit: float,
+                          stats: RepairStats) -> np.ndarray:
+    """For each offender in turn, re-optimise exactly (all else fixed) the shifts they could work
+    with every professional able to work one of them, so a freed position can go to anyone
+    eligible and chains of moves are found. If that is too big, the neighbourhood shrinks to
+    the shifts the flow had given them. ``time_limit`` caps the whole loop."""
+    deadline = time.perf_counter() + time_limit
+    shift_of = cand.shift
+    joint = np.isin(shift_of, np.unique(shift_of[np.isin(cand.pro, offenders)]))
+    if joint.sum() <= limit:  # offenders that interact are best re-optimised together
+        idx = np.flatnonzero(joint)
+        sol = solve_exact(instance, cand, w, idx, hint=legal[idx], fixed=legal & ~joint, time_limit=time_limit)
+        if sol.objective_units >= int(w[idx][legal[idx]].sum()):
+            legal[idx] = sol.chosen
+        stats.neighbourhoods += 1
+        return legal
+    for p in offenders.tolist():
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            stats.neighbourhoods_skipped += 1
+            continue
+        mine = cand.pro == p
+        in_scope = np.isin(shift_of, np.unique(shift_of[mine]))
+        if in_scope.sum() > limit:
+            in_scope = np.isin(shift_of, shift_of[mine & flow_chosen]) | mine
+        idx = np.flatnonzero(in_scope)
+        if len(idx) > limit:
+            stats.neighbourhoods_skipped += 1
+            continue
+        sol = solve_exact(instance, cand, w, idx, hint=legal[idx], fixed=legal & ~in_scope, time_limit=left)
+        if sol.objective_units >= int(w[idx][legal[idx]].sum()):
+            legal[idx] = sol.chosen
+        stats.neighbourhoods += 1
+    return legal
 
 
 def _component_labels(instance: Instance, cand: Candidates) -> np.ndarray:
@@ -94,7 +143,7 @@ def _component_labels(instance: Instance, cand: Candidates) -> np.ndarray:
 
 
 def _batches(comps: np.ndarray, sizes: np.ndarray, limit: int) -> list[np.ndarray]:
-    """Group small components into models of at most ``limit`` arcs (fewer CP-SAT calls)."""
+    """Group small components into models of at most ``limit`` arcs (fewer solver calls)."""
     out, current, total = [], [], 0
     for c in comps[np.argsort(sizes[comps])]:
         if current and total + sizes[c] > limit:
@@ -108,7 +157,7 @@ def _batches(comps: np.ndarray, sizes: np.ndarray, limit: int) -> list[np.ndarra
 
 
 # --------------------------------------------------------------------------------------------
-# Exact CP-SAT model over a set of candidates (all rules)
+# Exact model over a set of candidates (all rules)
 # --------------------------------------------------------------------------------------------
 
 
@@ -121,34 +170,54 @@ class ExactSolution:
 
 
 def solve_exact(instance: Instance, cand: Candidates, w: np.ndarray, idx: np.ndarray, hint: np.ndarray | None = None,
-                time_limit: float = 30.0) -> ExactSolution:
-    """Maximise sum(w) over candidates ``idx`` under every constraint; the rest of the instance is
-    untouched, so ``idx`` must cover whole components (all candidates of its pros and shifts)."""
-    model = cp_model.CpModel()
-    x = [model.new_bool_var(f"x{i}") for i in range(len(idx))]
+                fixed: np.ndarray | None = None, time_limit: float = 10.0) -> ExactSolution:
+    """Maximise sum(w) over candidates ``idx`` under every constraint (MIP solved by SCIP).
+
+    ``fixed`` (bool per candidate) are assignments kept as they are: they take their slot, count
+    in the calendars and caps of the model's professionals and fill their shifts' positions.
+    Without it ``idx`` must cover whole components (all candidates of its pros and shifts). A MIP rather than CP-SAT: the model is a flow plus a
+    few side constraints, its LP relaxation is nearly integral, and LP bounds close the gap
+    at once where CP-SAT's bound stalls on objective coefficients of order 1e10.
+    """
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    x = [solver.BoolVar(f"x{i}") for i in range(len(idx))]
     pro, shift = cand.pro[idx], cand.shift[idx]
     col = column(instance.shifts.day[shift].astype(np.int64), instance.shifts.slot[shift]).astype(np.int64)
-    for s_, members in _groups(shift):
-        model.add(sum(x[i] for i in members) <= int(instance.shifts.positions[s_]))
     book = CalendarBook(instance)
-    remaining = instance.pros.remaining_missions
+    remaining = instance.pros.remaining_missions.astype(np.int64)
+    positions = instance.shifts.positions.astype(np.int64)
+    if fixed is not None:
+        kept = np.flatnonzero(fixed)
+        kept = kept[~np.isin(kept, idx)]
+        remaining = remaining - np.bincount(cand.pro[kept], minlength=len(remaining))
+        positions = positions - np.bincount(cand.shift[kept], minlength=len(positions))
+        kept = kept[np.isin(cand.pro[kept], pro)]
+        kcol = column(instance.shifts.day[cand.shift[kept]].astype(np.int64), instance.shifts.slot[cand.shift[kept]])
+        for p_, c_ in zip(cand.pro[kept].tolist(), kcol.tolist(), strict=True):
+            book.add(p_, c_)
+    for s_, members in _groups(shift):
+        solver.Add(solver.Sum([x[i] for i in members]) <= max(int(positions[s_]), 0))
     for p, members in _groups(pro):
-        model.add(sum(x[i] for i in members) <= int(remaining[p]))
-        _calendar_constraints(model, instance, book.masks[p], {i: int(col[i]) for i in members}, x)
-    model.maximize(sum(int(w[g]) * x[i] for i, g in enumerate(idx)))
+        solver.Add(solver.Sum([x[i] for i in members]) <= max(int(remaining[p]), 0))
+        _calendar_constraints(solver, instance, book.masks[p], {i: int(col[i]) for i in members}, x)
+    objective = solver.Objective()
+    for i, g in enumerate(idx):
+        objective.SetCoefficient(x[i], float(w[g]))
+    objective.SetMaximization()
     if hint is not None:
-        for i, v in enumerate(hint):
-            model.add_hint(x[i], bool(v))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = 2
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"CP-SAT found no solution (status {solver.status_name(status)})")
-    chosen = np.array([solver.boolean_value(v) for v in x], bool)
+        solver.SetHint(x, [float(v) for v in hint])
+    solver.SetTimeLimit(int(time_limit * 1000))
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
+    status = solver.Solve(params)
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        raise RuntimeError(f"the exact repair model found no solution (status {status})")
+    chosen = np.array([v.solution_value() > 0.5 for v in x], bool)
     value = int(w[idx][chosen].sum())
-    bound = value if status == cp_model.OPTIMAL else int(np.floor(solver.best_objective_bound + 1e-6))
-    return ExactSolution(chosen, value, max(bound, value), status == cp_model.OPTIMAL)
+    optimal = status == pywraplp.Solver.OPTIMAL
+    # The objective is integral: a float bound within 1 of an integer is rounded down safely.
+    bound = value if optimal else int(np.floor(objective.BestBound() + 1.0))
+    return ExactSolution(chosen, value, max(bound, value), optimal)
 
 
 def _groups(values: np.ndarray):
@@ -159,7 +228,7 @@ def _groups(values: np.ndarray):
             yield int(values[members[0]]), members.tolist()
 
 
-def _calendar_constraints(model: cp_model.CpModel, instance: Instance, booked_mask: int,
+def _calendar_constraints(solver: pywraplp.Solver, instance: Instance, booked_mask: int,
                           col_of: dict[int, int], x: list) -> None:
     """One professional: one shift per slot, rest rules, 7-day budget (booked slots count)."""
     rules = instance.rules
@@ -178,7 +247,7 @@ def _calendar_constraints(model: cp_model.CpModel, instance: Instance, booked_ma
             const += b
         if lits and len(lits) + const > limit:
             # max(.., 0): a pattern already broken by booked missions alone takes no new slot.
-            model.add(sum(lits) <= max(limit - const, 0))
+            solver.Add(solver.Sum(lits) <= max(limit - const, 0))
 
     for c in by_col:
         at_most([c], 1)

@@ -17,7 +17,7 @@ import numpy as np
 from .candidates import Candidates, build_candidates
 from .flow import FlowProblem, arc_weights, solve_flow
 from .instance import Assignment, Instance
-from .repair import EXACT_ARCS, repair
+from .repair import EXACT_ARCS, NEIGHBOURHOOD_ARCS, repair
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,13 @@ class Result:
 
 
 def solve(instance: Instance, *, fairness: bool = True, candidates: Candidates | None = None,
-          exact_arcs: int = EXACT_ARCS, repair_time_limit: float = 30.0, progress: bool = False) -> Result:
+          exact_arcs: int = EXACT_ARCS,
+          neighbourhood_arcs: int = NEIGHBOURHOOD_ARCS, repair_time_limit: float = 10.0, progress: bool = False) -> Result:
     """Optimal (base rules) or repaired-with-bound (extra rules) assignment of ``instance``.
 
+    ``exact_arcs``: components with a rule violation up to this many candidate pairs are
+    re-solved exactly (MIP); larger ones get per-offender exact neighbourhoods of up to
+    ``neighbourhood_arcs`` pairs within ``repair_time_limit`` seconds, then a re-fill.
     ``fairness`` adds the convex tie-break that spreads missions over more professionals
     without ever lowering the objective. Booked missions (``instance.booked``) and
     ``pros.used_missions`` are honoured: see :mod:`missions.matching.instance`.
@@ -88,13 +92,14 @@ def solve(instance: Instance, *, fairness: bool = True, candidates: Candidates |
     if instance.rules.needs_repair:
         t2 = time.perf_counter()
         w = arc_weights(cand.km, urgency, instance.meta.big, flow.units_per_km)
-        outcome = repair(instance, cand, w, chosen, bound_units, exact_arcs, repair_time_limit)
+        outcome = repair(instance, cand, w, chosen, bound_units, exact_arcs, neighbourhood_arcs, repair_time_limit)
         chosen, bound_units = outcome.chosen, outcome.bound_units
         timings["repair"] = time.perf_counter() - t2
         st = outcome.stats
         counts |= {"violators": st.violators, "exact_components": st.exact_components,
                    "exact_optimal": st.exact_optimal, "heuristic_components": st.heuristic_components,
-                   "dropped": st.dropped, "refilled": st.refilled}
+                   "dropped": st.dropped, "refilled": st.refilled, "neighbourhoods": st.neighbourhoods,
+                   "neighbourhoods_skipped": st.neighbourhoods_skipped}
         method = "flow+repair"
     timings["total"] = time.perf_counter() - t0
     assignment = assignment_from(instance, cand, chosen)
