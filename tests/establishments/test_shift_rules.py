@@ -1,0 +1,252 @@
+"""Posting one shift: legal pay caps (every profession, overseas, boundaries), contract routes,
+and the bad inputs of the issue — each refused with the field named and nothing written."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_DOWN, Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from establishments.models import Shift
+from establishments.services import establishment_register, establishment_verify, shift_post, unit_create
+from reference import data
+from reference.models import Profession
+from territories.models import Commune
+from tests.establishments.conftest import etype, finess, local, skill
+from ville_hopital.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+HOURS = 10  # 08:00–18:00
+
+
+def expected_cap(code: str, skill_code: str | None = None, *, overseas: bool = False, hours: int = HOURS) -> Decimal | None:
+    """Recomputed from reference/data.py (not from the selector under test)."""
+    rows = [r for r in data.PAY_CAPS if r[0] == code and r[1] in (None, skill_code)]
+    if not rows:
+        return None
+    row = max(rows, key=lambda r: r[1] is not None)
+    unit = Decimal(row[4] if overseas and row[4] else row[3])
+    per_hour = unit / 24 if row[2] == "per_24h" else unit
+    return (per_hour * hours).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
+def post(alice, unit, code, pay, *, skills=(), start=8, end=18, **extra):
+    fields = {
+        "actor": alice, "unit": unit, "profession": Profession.objects.get(code=code),
+        "required_skills": [skill(s) for s in skills], "starts_at": local(5, start), "ends_at": local(5, end),
+        "positions": 1, "urgency": 3, "urgent": False, "pay": pay,
+    }
+    return shift_post(**(fields | extra))
+
+
+@pytest.mark.parametrize("code", [p[0] for p in data.PROFESSIONS])
+def test_cap_of_every_profession_at_the_boundary(alice, unit_a, code):
+    cap = expected_cap(code)
+    if cap is None:  # nursing assistants: no published cap, any pay is accepted
+        shift = post(alice, unit_a, code, Decimal("999.00"))
+        assert shift.pay_cap is None
+        return
+    shift = post(alice, unit_a, code, cap)
+    assert shift.pay == cap and shift.pay_cap == cap
+    assert shift.pay_cap_explanation
+    with pytest.raises(ValidationError) as error:
+        post(alice, unit_a, code, cap + Decimal("0.01"))
+    assert list(error.value.message_dict) == ["pay"]
+    assert str(cap) in error.value.message_dict["pay"][0]
+    assert Shift.objects.count() == 1
+
+
+def test_physician_cap_is_per_24_hours_pro_rata(alice, unit_a):
+    shift = post(alice, unit_a, "10", Decimal("2681.00"), start=8, end=8, ends_at=local(6, 8))
+    assert shift.pay_cap == Decimal("2681.00")
+    night = post(alice, unit_a, "10", Decimal("1340.50"), start=20, ends_at=local(6, 8))
+    assert night.pay_cap == Decimal("1340.50")
+
+
+@pytest.mark.parametrize("skill_code", ["SI06", "SI07"])
+def test_ibode_and_iade_use_their_higher_cap(alice, unit_a, skill_code):
+    cap = expected_cap("60", skill_code)
+    assert cap == Decimal("730.00")
+    assert post(alice, unit_a, "60", cap, skills=[skill_code]).pay_cap == cap
+    with pytest.raises(ValidationError):
+        post(alice, unit_a, "60", cap, skills=[])  # the same pay without the specialty is above the IDE cap
+
+
+@pytest.fixture
+def overseas_ch(alice, staff):
+    est = establishment_register(
+        actor=alice, finess_geo=finess("97400001"), finess_legal=finess("97400002"), name="CHU de La Réunion",
+        type=etype("CHU"), commune=Commune.objects.get(code_insee="97411"), address="Allée des Topazes",
+    )
+    establishment_verify(actor=staff, establishment=est)
+    est.refresh_from_db()
+    return unit_create(actor=alice, establishment=est, name="Urgences")
+
+
+@pytest.mark.parametrize("code", ["10", "21", "40"])
+def test_overseas_amounts_apply_in_overseas_regions(alice, overseas_ch, code):
+    cap = expected_cap(code, overseas=True)
+    assert cap == (Decimal("3752") / 24 * HOURS).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    assert post(alice, overseas_ch, code, cap).pay_cap == cap
+    with pytest.raises(ValidationError) as error:
+        post(alice, overseas_ch, code, cap + Decimal("0.01"))
+    assert str(cap) in error.value.message_dict["pay"][0]
+
+
+def test_overseas_without_an_overseas_amount_uses_the_national_one(alice, overseas_ch):
+    assert post(alice, overseas_ch, "60", Decimal("540.00")).pay_cap == Decimal("540.00")
+    with pytest.raises(ValidationError):
+        post(alice, overseas_ch, "60", Decimal("540.01"))
+
+
+def test_private_establishments_are_not_capped(charlie, unit_b):
+    shift = post(charlie, unit_b, "60", Decimal("2000.00"))
+    assert shift.pay_cap is None and shift.contract_route == "liberal_service"
+
+
+# --------------------------------------------------------------------------- routes
+
+
+@pytest.fixture
+def ehpad_unit(alice, staff, mende):
+    est = establishment_register(
+        actor=alice, finess_geo=finess("48000555"), finess_legal=finess("48000556"), name="EHPAD Les Terrasses",
+        type=etype("EHPAD"), commune=mende, address="1 rue des Écoles",
+    )
+    establishment_verify(actor=staff, establishment=est)
+    est.refresh_from_db()
+    return unit_create(actor=alice, establishment=est, name="Unité Alzheimer")
+
+
+def test_nursing_assistant_in_an_ehpad_is_forbidden_with_its_legal_basis(alice, ehpad_unit):
+    with pytest.raises(ValidationError) as error:
+        post(alice, ehpad_unit, "35", Decimal("200.00"))
+    assert "profession" in error.value.message_dict
+    assert "Conseil d'État, 11 février 2025" in error.value.message_dict["profession"][0]
+    assert not Shift.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("code", "route"),
+    [("10", "convention_l6146_2"), ("50", "convention_l6146_2"), ("40", "convention_l6146_2"),
+     ("60", "fixed_term"), ("70", "fixed_term"), ("35", "fixed_term")],
+)
+def test_route_in_a_public_hospital(alice, unit_a, code, route):
+    cap = expected_cap(code) or Decimal("200.00")
+    assert post(alice, unit_a, code, cap).contract_route == route
+
+
+def test_nurse_in_an_ehpad_is_a_liberal_service(alice, ehpad_unit):
+    assert post(alice, ehpad_unit, "60", Decimal("400.00")).contract_route == "liberal_service"
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"ends_at": local(4, 19)}, "ends_at"),  # end before start
+        ({"ends_at": local(4, 20)}, "ends_at"),  # end equal to start
+        ({"ends_at": local(5, 21)}, "ends_at"),  # 25 h
+        ({"starts_at": local(-1, 20), "ends_at": local(0, 8) - timedelta(days=0)}, "starts_at"),  # past
+        ({"positions": 0}, "positions"),
+        ({"positions": 51}, "positions"),
+        ({"urgency": 0}, "urgency"),
+        ({"pay": Decimal("0")}, "pay"),
+        ({"pay": Decimal("10.001")}, "pay"),
+        ({"pay": Decimal("648.01")}, "pay"),  # 12 h × 54 € = 648 €
+        ({"required_skills": "SM59"}, "required_skills"),  # a physician's specialty on a nurse's shift
+    ],
+)
+def test_bad_input_names_the_field_and_writes_nothing(alice, shift_kwargs, change, field):
+    if change.get("required_skills") == "SM59":
+        change = {"required_skills": [skill("SM59")]}
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as error:
+        shift_post(actor=alice, **(shift_kwargs | change))
+    assert field in error.value.message_dict
+    assert not Shift.objects.exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_valid_shift_is_stored_with_its_cap_route_and_place(alice, shift_kwargs, establishment_a):
+    shift = shift_post(actor=alice, **(shift_kwargs | {"pay": Decimal("648.00")}))
+    assert shift.pay_cap == Decimal("648.00")
+    assert "54" in shift.pay_cap_explanation and "L6146-3" in shift.pay_cap_explanation
+    assert shift.contract_route == "fixed_term"
+    assert shift.location == establishment_a.commune
+    assert shift.urgent is False
+    assert AuditEvent.objects.filter(action="shift.post", target_id=str(shift.pk)).exists()
+
+
+def test_within_48_hours_a_shift_is_urgent(alice, shift_kwargs):
+    soon = timezone.now() + timedelta(hours=30)
+    shift = shift_post(actor=alice, **(shift_kwargs | {"starts_at": soon, "ends_at": soon + timedelta(hours=12)}))
+    assert shift.urgent is True
+    later = shift_post(actor=alice, **(shift_kwargs | {"urgent": True}))
+    assert later.urgent is True
+
+
+def test_viewer_and_outsider_cannot_post(bob, charlie, shift_kwargs):
+    for actor in (bob, charlie):
+        with pytest.raises(PermissionDenied):
+            shift_post(actor=actor, **shift_kwargs)
+    assert not Shift.objects.exists()
+
+
+def test_only_an_admin_shares_with_the_legal_entity(alice, shift_kwargs, establishment_a):
+    from establishments.models import MemberRole, Membership
+    from establishments.services import shift_share_with_legal_entity
+
+    shift = shift_post(actor=alice, **shift_kwargs)
+    hr = __import__("accounts.models", fromlist=["User"]).User.objects.create_user("hr@ch-mende.test", "pw-hr-1234!")
+    Membership.objects.create(user=hr, establishment=establishment_a, role=MemberRole.HR)
+    with pytest.raises(PermissionDenied):
+        shift_share_with_legal_entity(actor=hr, shift=shift)
+    shift_share_with_legal_entity(actor=alice, shift=shift)
+    shift.refresh_from_db()
+    assert shift.shared_with_legal_entity
+
+
+def test_a_shared_shift_is_seen_by_the_other_sites_of_the_legal_entity(alice, staff, shift_kwargs, establishment_a):
+    from accounts.models import User
+    from establishments.services import shift_share_with_legal_entity
+
+    dana = User.objects.create_user("dana@ch-langogne.test", "pw-dana-123!")
+    sister = establishment_register(
+        actor=dana, finess_geo=finess("48000777"), finess_legal=establishment_a.finess_legal, name="Site de Langogne",
+        type=etype("CH"), commune=Commune.objects.get(code_insee="48080"), address="Route de Mende",
+    )
+    shift = shift_post(actor=alice, **shift_kwargs)
+    assert not Shift.objects.for_user(dana).exists()
+    shift_share_with_legal_entity(actor=alice, shift=shift)
+    assert list(Shift.objects.for_user(dana)) == [shift]
+    assert sister.finess_legal == establishment_a.finess_legal
+
+
+# --------------------------------------------------------------------------- mobile units
+
+
+@pytest.fixture
+def mobile_unit(alice, staff, mende):
+    est = establishment_register(
+        actor=alice, finess_geo=finess("48000888"), finess_legal=finess("48000889"),
+        name="Médicobus de Lozère", type=etype("MOBILE"), commune=mende, address="Hôtel du Département",
+    )
+    establishment_verify(actor=staff, establishment=est)
+    est.refresh_from_db()
+    return unit_create(actor=alice, establishment=est, name="Consultations")
+
+
+def test_a_mobile_unit_names_where_it_parks(alice, mobile_unit):
+    with pytest.raises(ValidationError) as error:
+        post(alice, mobile_unit, "60", Decimal("300.00"))
+    assert "location" in error.value.message_dict
+    florac = Commune.objects.get(code_insee="48061")
+    shift = post(alice, mobile_unit, "60", Decimal("300.00"), location=florac)
+    assert shift.location == florac
