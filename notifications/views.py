@@ -1,10 +1,74 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+"""The notification centre and the preferences page. Thin: parse, call a service, render or redirect."""
 
-from ville_hopital.roles import home_url_for
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from notifications.forms import PreferencesForm
+from notifications.models import Notification
+from notifications.selectors import events_for, notifications_for, unread_count
+from notifications.services import (
+    language_for,
+    notification_mark_read,
+    notifications_mark_all_read,
+    preferences_for,
+    preferences_update,
+)
+
+PAGE_SIZE = 25
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect(home_url_for(request.user))
+def centre(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/centre.html", {"page": page, "unread": unread_count(request.user)})
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("notifications:centre")
+
+
+@require_POST
+@login_required
+def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        notification_mark_read(actor=request.user, notification_id=pk)
+    except Notification.DoesNotExist:
+        raise Http404 from None
+    return _back(request)
+
+
+@require_POST
+@login_required
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = notifications_mark_all_read(actor=request.user)
+    messages.success(request, _("%(count)d notification(s) marquée(s) comme lue(s).") % {"count": count})
+    return redirect("notifications:centre")
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = PreferencesForm(
+        request.POST or None, events=events_for(user), current=preferences_for(user), language=language_for(user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            preferences_update(actor=user, language=form.cleaned_data["language"], choices=form.choices())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Vos préférences de notification sont enregistrées."))
+            return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form, "has_phone": bool(user.phone)})

@@ -177,6 +177,14 @@ else:
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "Ville-Hôpital <noreply@ville-hopital.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- SMS (notifications.sms): console in the embedded default, Brevo's HTTP API in production --
+SMS_BACKEND = ENV.get("SMS_BACKEND", "notifications.sms.ConsoleSmsBackend")
+SMS_API_URL = ENV.get("SMS_API_URL", "https://api.brevo.com/v3/transactionalSMS/sms")
+SMS_API_KEY = ENV.get("SMS_API_KEY", "")
+SMS_SENDER = ENV.get("SMS_SENDER", "VHopital")  # Brevo: at most 11 alphanumeric characters
+SMS_TIMEOUT = envparse.parse_int(ENV, "SMS_TIMEOUT", 15, minimum=1)
+EMAIL_TIMEOUT = envparse.parse_int(ENV, "EMAIL_TIMEOUT", 30, minimum=1)
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]

@@ -1,0 +1,96 @@
+"""Fixtures of the notification tests: people, event contexts, a real SMTP server, a fake Brevo API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from accounts.models import User
+from notifications.models import Channel, Delivery
+from tests.notifications.servers import FakeBrevo, SmtpServer
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def make_user(email: str, *, phone: str = "", first_name: str = "") -> User:
+    return User.objects.create_user(email, "a-long-password-1", first_name=first_name or email.split("@")[0].title(),
+                                    phone=phone)
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return make_user("alice@example.org", phone="06 12 34 56 78", first_name="Alice")
+
+
+@pytest.fixture
+def charlie(db) -> User:
+    return make_user("charlie@example.org", first_name="Charlie")
+
+
+STARTS = datetime(2026, 12, 3, 8, 0, tzinfo=PARIS)
+
+
+def sample_context(event: str) -> dict:
+    """A plausible context for each event, as the owning apps will pass it."""
+    base = {
+        "shift": "Infirmier·e de nuit — Urgences",
+        "establishment": "CH de Mende",
+        "starts_at": STARTS,
+        "ends_at": STARTS + timedelta(hours=12),
+        "expires_at": STARTS - timedelta(days=2),
+        "url": "/missions/propositions/42/",
+        "professional": "Alice Martin",
+        "reason": "fermeture temporaire du service",
+        "address": "2 avenue du 8 Mai 1945, 48000 Mende",
+        "contract": "Contrat n° C-2026-0042",
+        "counterparty": "CH de Mende",
+        "credential": "Attestation d'assurance RCP",
+        "expires_on": date(2026, 12, 31),
+        "unit": "Urgences",
+        "open_positions": 2,
+        "pay": Decimal("648.00"),
+    }
+    return base
+
+
+def deliveries(user: User, channel: str | None = None):
+    qs = Delivery.objects.filter(recipient=user)
+    return qs.filter(channel=channel) if channel else qs
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_server):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    return smtp_server
+
+
+@pytest.fixture
+def brevo(settings):
+    fake = FakeBrevo().start()
+    settings.SMS_BACKEND = "notifications.sms.BrevoSmsBackend"
+    settings.SMS_API_URL = fake.url
+    settings.SMS_API_KEY = "xkeysib-test-key"
+    settings.SMS_SENDER = "VHopital"
+    settings.SMS_TIMEOUT = 5
+    yield fake
+    fake.stop()
+
+
+__all__ = ["Channel", "deliveries", "make_user", "sample_context"]
