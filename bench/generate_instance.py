@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from missions.matching.instance import (  # noqa: E402
+from missions.matching.instance import (
     Establishments,
     Instance,
     Meta,
@@ -97,7 +97,7 @@ def select_area(c: Communes, scale: str, area: str | None) -> tuple[np.ndarray, 
         return np.flatnonzero(mask), REGION_PROS, f"région {code}"
     code = area or "35"
     mask = c.dep == code
-    return np.flatnonzero(mask), int(round(NATIONAL_PROS * c.population[mask].sum() / total)), f"département {code}"
+    return np.flatnonzero(mask), round(NATIONAL_PROS * c.population[mask].sum() / total), f"département {code}"
 
 
 def _place(rng: np.random.Generator, c: Communes, idx: np.ndarray, n: int, jitter_km: float):
@@ -150,7 +150,7 @@ def make_availability(rng: np.random.Generator, n: int, per_pro: float) -> Slots
 def make_establishments(rng: np.random.Generator, c: Communes, idx: np.ndarray, share: float):
     kinds, lat, lon, where = [], [], [], []
     for name, national, _ in KINDS:
-        n = max(1, int(round(national * share)))
+        n = max(1, round(national * share))
         if name == "CHU":  # university hospitals sit in the largest cities of the area
             top = idx[np.argsort(-c.population[idx])[:max(1, n)]]
             w_, la, lo = top, c.lat[top], c.lon[top]

@@ -1,0 +1,168 @@
+"""Reading, writing and strict validation of instance folders; the CLI on good and bad input."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from missions.matching import (
+    InstanceError,
+    read_assignment,
+    read_instance,
+    solve,
+    write_assignment,
+    write_instance,
+)
+from missions.matching.cli import main
+
+SAMPLE = Path(__file__).parent / "data" / "sample-lozere"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "instance"
+    shutil.copytree(SAMPLE, target)
+    for f in target.iterdir():
+        f.chmod(0o644)
+    return target
+
+
+def _edit_cell(path: Path, line: int, column: str, value: str) -> None:
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[line - 1].split(",")
+    cells[header.index(column)] = value
+    lines[line - 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+
+
+CELL_ERRORS = [
+    ("availability.csv", 5, "pro_id", "999999", "unknown pro_id"),
+    ("shifts.csv", 7, "estab_id", "4242", "unknown estab_id"),
+    ("shifts.csv", 3, "positions", "0", "positions must be >= 1"),
+    ("shifts.csv", 4, "positions", "-2", "positions must be >= 1"),
+    ("shifts.csv", 9, "day", "31", "day must be in 1..30"),
+    ("availability.csv", 11, "day", "0", "day must be in 1..30"),
+    ("shifts.csv", 6, "slot", "X", "slot must be D or N"),
+    ("availability.csv", 2, "slot", "d", "slot must be D or N"),
+    ("shifts.csv", 8, "urgency", "6", "urgency must be in 1..5"),
+    ("shifts.csv", 8, "urgency", "0", "urgency must be in 1..5"),
+    ("pros.csv", 10, "lat", "abc", "number expected"),
+    ("pros.csv", 12, "radius_km", "nan", "finite number expected"),
+    ("pros.csv", 13, "max_missions", "2.5", "integer expected"),
+    ("establishments.csv", 4, "lon", "", "number expected"),
+    ("shifts.csv", 12, "posted_seq", "x1", "integer expected"),
+    ("pros.csv", 20, "pro_id", "1", "duplicate id"),
+]
+
+
+@pytest.mark.parametrize(("file", "line", "column", "value", "message"), CELL_ERRORS)
+def test_malformed_cell_names_file_line_and_column(folder, file, line, column, value, message):
+    _edit_cell(folder / file, line, column, value)
+    with pytest.raises(InstanceError) as info:
+        read_instance(folder)
+    err = info.value
+    assert (err.file, err.line, err.column) == (file, line, column)
+    assert message in str(err)
+    assert f"{file}, line {line}, column {column!r}" in str(err)
+
+
+@pytest.mark.parametrize("file", ["pros.csv", "availability.csv", "establishments.csv", "shifts.csv", "meta.json"])
+def test_missing_file_is_named(folder, file):
+    (folder / file).unlink()
+    with pytest.raises(InstanceError) as info:
+        read_instance(folder)
+    assert info.value.file == file
+    assert "file not found" in str(info.value)
+
+
+@pytest.mark.parametrize(("file", "column"), [("pros.csv", "radius_km"), ("shifts.csv", "urgency"),
+                                              ("availability.csv", "slot"), ("establishments.csv", "lat")])
+def test_missing_column_is_named_on_the_header_line(folder, file, column):
+    path = folder / file
+    rows = [r.split(",") for r in path.read_text().splitlines()]
+    k = rows[0].index(column)
+    path.write_text("\n".join(",".join(r[:k] + r[k + 1:]) for r in rows) + "\n")
+    with pytest.raises(InstanceError) as info:
+        read_instance(folder)
+    assert (info.value.file, info.value.line, info.value.column) == (file, 1, column)
+
+
+def test_short_row_is_reported_with_its_line(folder):
+    path = folder / "shifts.csv"
+    lines = path.read_text().splitlines()
+    lines[4] = ",".join(lines[4].split(",")[:-1])
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InstanceError) as info:
+        read_instance(folder)
+    assert (info.value.file, info.value.line) == ("shifts.csv", 5)
+
+
+def test_bad_meta_is_reported(folder):
+    path = folder / "meta.json"
+    path.write_text(path.read_text().replace('"horizon_days": 30', '"horizon_days": "thirty"'))
+    with pytest.raises(InstanceError) as info:
+        read_instance(folder)
+    assert (info.value.file, info.value.column) == ("meta.json", "horizon_days")
+
+
+def test_cli_on_malformed_folder_exits_2_and_writes_nothing(folder, tmp_path):
+    _edit_cell(folder / "shifts.csv", 9, "day", "45")
+    out, err = io.StringIO(), io.StringIO()
+    target = tmp_path / "assignment.csv"
+    code = main(["solve", str(folder), "--out", str(target)], stdout=out, stderr=err)
+    assert code == 2
+    assert not target.exists()
+    assert "shifts.csv, line 9, column 'day'" in err.getvalue()
+    assert out.getvalue() == ""
+
+
+def test_cli_solves_and_writes_the_assignment(folder, tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    target = tmp_path / "assignment.csv"
+    assert main(["solve", str(folder), "--out", str(target)], stdout=out, stderr=err) == 0
+    assert "filled       304 / 389" in out.getvalue()
+    assert "objective    5866386.609" in out.getvalue()
+    inst = read_instance(folder)
+    a = read_assignment(inst, target)
+    assert len(a) == 304
+    assert round(float(a.km.sum()), 3) == 3613.391
+    assert main(["solve", str(folder), "--baseline"], stdout=io.StringIO(), stderr=err) == 0
+
+
+def test_write_then_read_round_trips(folder, tmp_path):
+    inst = read_instance(folder)
+    write_instance(inst, tmp_path / "copy")
+    again = read_instance(tmp_path / "copy")
+    for part in ("pros", "availability", "establishments", "shifts"):
+        a, b = getattr(inst, part), getattr(again, part)
+        for name, value in a.__dict__.items():
+            other = getattr(b, name)
+            if name in ("skills", "required", "profession"):
+                continue  # codes may be numbered differently; compared through solving below
+            assert np.array_equal(value, other), (part, name)
+    assert again.meta.rules == inst.meta.rules
+    assert solve(again).objective == solve(inst).objective
+
+
+def test_assignment_round_trip(folder, tmp_path):
+    inst = read_instance(folder)
+    result = solve(inst)
+    write_assignment(inst, result.assignment, tmp_path / "a.csv")
+    back = read_assignment(inst, tmp_path / "a.csv")
+    key = sorted(zip(back.shift.tolist(), back.position.tolist(), back.pro.tolist(), strict=True))
+    ref = sorted(zip(result.assignment.shift.tolist(), result.assignment.position.tolist(),
+                     result.assignment.pro.tolist(), strict=True))
+    assert key == ref
+
+
+def test_assignment_with_unknown_pro_is_rejected(folder, tmp_path):
+    inst = read_instance(folder)
+    (tmp_path / "a.csv").write_text("shift_id,position,pro_id\n3,1,172\n3,2,77777\n")
+    with pytest.raises(InstanceError) as info:
+        read_assignment(inst, tmp_path / "a.csv")
+    assert (info.value.file, info.value.line, info.value.column) == ("a.csv", 3, "pro_id")
