@@ -1,0 +1,637 @@
+"""The thin ORM layer around the pure engine: load a partition, write proposals (docs/matching-platform.md).
+
+``partition_load`` turns the database state of a region (or of a few shifts) into the engine's
+:class:`missions.matching.Instance`, with the platform's extra rules applied:
+
+* **open positions** = ``shift.positions`` − active missions − pending proposals, for published
+  shifts of verified/pending (not suspended) establishments, whose place (``Shift.location``: the
+  commune where a mobile unit parks) lies in the region, starting inside the horizon and not yet
+  started; a shift whose ``contract_route`` is ``forbidden`` is never offered;
+* **professionals** of the shifts' professions whose travel radius reaches at least one of those
+  shifts (a bounding-box query, then a k-d tree: never all pairs). A professional near a border is
+  therefore in the partitions of both regions; ``proposals_write`` makes sure two regions running
+  at the same time never book them twice;
+* **availability**: the declared slots, minus the days not covered by a valid professional
+  insurance (a ``Credential`` of kind ``insurance`` whose ``expires_on`` is on or after the day; no
+  such document — or one without an expiry date — means *not insured*: no slot at all);
+* **booked**: active missions *and pending proposals* (the professional may still accept them)
+  are passed to the engine as booked slots: the slot is taken, and they count for the rest rules,
+  the 48 h / 7 days budget and the monthly cap;
+* **pair exclusions** the FORMAT.md folder cannot express: blocked establishments both ways and
+  the professional's notice period (``min_notice_hours`` before the shift's start). They are
+  removed from the candidate pairs (``platform_candidates``) and exported as ``excluded.csv``.
+
+Time slots: a shift starting 06:00–17:59 (local time) is the ``D`` slot of that day, 18:00–05:59
+the ``N`` slot (of the previous day before 06:00). A shift longer than 12 h still occupies one slot
+in the engine; once booked it covers every slot it overlaps.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from scipy.spatial import cKDTree
+
+from establishments.models import EstablishmentStatus, Shift, ShiftState
+from missions.matching.candidates import Candidates, build_candidates, chord_for_km, unit_vectors
+from missions.matching.instance import (
+    Assignment,
+    Establishments,
+    Instance,
+    InstanceError,
+    Meta,
+    Pros,
+    Rules,
+    Shifts,
+    Slots,
+    encode_skills,
+    write_instance,
+)
+from missions.models import (
+    ACTIVE_MISSION_STATES,
+    EstablishmentBlock,
+    Mission,
+    Proposal,
+    ProposalState,
+)
+from professionals.models import Availability, Credential, CredentialKind, Professional
+from ville_hopital.models import AuditEvent
+
+#: FORMAT.md's objective weight of one urgency point, in km.
+BIG_KM_PER_URGENCY = 10_000.0
+#: The platform's working-time rules (DESIGN.md §4 and §5): all three are on.
+PLATFORM_RULES = Rules(rest_night_then_day=True, rest_after_24h=True, max_hours_per_7_days=48.0)
+#: A day starts at 06:00 for the slot mapping; the day slot runs until 17:59.
+DAY_SLOT_FROM, NIGHT_SLOT_FROM = 6, 18
+BOOKED_MARGIN_DAYS = 7
+EXCLUDED_FILE = "excluded.csv"
+#: Serialises the write phase of all matching runs (PostgreSQL advisory lock key, 'VHMW').
+WRITE_LOCK_KEY = 0x56484D57
+FORBIDDEN_ROUTE = "forbidden"
+
+
+# --------------------------------------------------------------------------------------------
+# Time slots
+# --------------------------------------------------------------------------------------------
+
+
+def slot_of(moment: datetime) -> tuple[date, int]:
+    """The (day, slot) a shift starting at ``moment`` maps to: 06:00–17:59 → D (0), else N (1)."""
+    local = timezone.localtime(moment)
+    if DAY_SLOT_FROM <= local.hour < NIGHT_SLOT_FROM:
+        return local.date(), 0
+    if local.hour >= NIGHT_SLOT_FROM:
+        return local.date(), 1
+    return local.date() - timedelta(days=1), 1
+
+
+def slot_start(day: date, slot: int) -> datetime:
+    """The aware start of the mapping window of a slot (06:00 for D, 18:00 for N)."""
+    return timezone.make_aware(datetime.combine(day, time(NIGHT_SLOT_FROM if slot else DAY_SLOT_FROM)))
+
+
+def _format_slot_start(day: date, slot: int) -> datetime:
+    """FORMAT.md's own slot start: 08:00 (D) or 20:00 (N)."""
+    return timezone.make_aware(datetime.combine(day, time(20 if slot else 8)))
+
+
+def slots_covered(starts_at: datetime, ends_at: datetime) -> list[tuple[date, int]]:
+    """Every slot a booked mission occupies: its start slot, then each following slot (D 08:00–20:00,
+    N 20:00–08:00) that begins before the mission ends — a 24 h guard 08:00→08:00 takes D and N."""
+    day, slot = slot_of(starts_at)
+    out = [(day, slot)]
+    while len(out) < 14:
+        day, slot = (day, 1) if slot == 0 else (day + timedelta(days=1), 0)
+        if _format_slot_start(day, slot) >= ends_at:
+            break
+        out.append((day, slot))
+    return out
+
+
+def horizon_bounds(start: date, horizon_days: int) -> tuple[datetime, datetime]:
+    """Shifts starting in [06:00 on ``start``, 06:00 on ``start + horizon_days``) belong to the horizon."""
+    return slot_start(start, 0), slot_start(start + timedelta(days=horizon_days), 0)
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+# --------------------------------------------------------------------------------------------
+# The partition
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Partition:
+    """An engine instance and what the platform needs beside it (ids are database primary keys)."""
+
+    region_code: str
+    start: date
+    now: datetime
+    instance: Instance
+    shift_starts: np.ndarray  # float64 epoch seconds per shift index
+    shift_establishment: np.ndarray  # int64 establishment pk per shift index
+    shift_urgent: np.ndarray  # bool
+    pro_notice_hours: np.ndarray  # int32 per pro index
+    blocked: np.ndarray  # sorted int64 keys pro_index * BLOCK_SPACE + establishment pk
+    known_proposals: set[int] = field(default_factory=set)
+    known_missions: set[int] = field(default_factory=set)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_positions(self) -> int:
+        return int(self.instance.shifts.positions.sum())
+
+
+BLOCK_SPACE = 1 << 32
+
+
+def _empty_instance(start: date, horizon: int) -> Instance:
+    z64, zf, zs = np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, dtype="<U1")
+    pros = Pros(z64, np.zeros(0, np.int16), np.zeros((0, 1), np.uint64), zf, zf, zs, zf, np.zeros(0, np.int32),
+                np.zeros(0, np.int32))
+    estabs = Establishments(z64, zs, zs, zs, zf, zf)
+    shifts = Shifts(z64, np.zeros(0, np.int32), np.zeros(0, np.int16), np.zeros((0, 1), np.uint64),
+                    np.zeros(0, np.int16), np.zeros(0, np.int8), np.zeros(0, np.int32), np.zeros(0, np.int8), z64)
+    meta = Meta(start.isoformat(), horizon, BIG_KM_PER_URGENCY, PLATFORM_RULES, {})
+    return Instance(pros, Slots.empty(), estabs, shifts, meta, (), ())
+
+
+def _open_shifts(*, region_code: str | None, start: date, horizon: int, now: datetime,
+                 shift_ids: Sequence[int] | None) -> list[dict]:
+    """Published, legal, not started shifts of the horizon with their open positions (> 0)."""
+    t_from, t_to = horizon_bounds(start, horizon)
+    qs = Shift.objects.filter(state=ShiftState.PUBLISHED, starts_at__gte=max(t_from, now), starts_at__lt=t_to).exclude(
+        contract_route=FORBIDDEN_ROUTE
+    ).exclude(establishment__status=EstablishmentStatus.SUSPENDED)
+    if region_code is not None:
+        qs = qs.filter(location__region_id=region_code)
+    if shift_ids is not None:
+        qs = qs.filter(pk__in=list(shift_ids))
+    rows = list(
+        qs.values(
+            "pk", "establishment_id", "establishment__type_id", "profession_id", "starts_at", "ends_at", "positions",
+            "urgency", "urgent", "location_id", "location__latitude", "location__longitude",
+            "location__departement_id",
+        ).order_by("pk")
+    )
+    return rows
+
+
+def _taken_per_shift(shift_ids: list[int], now: datetime, count_pending: bool = True
+                     ) -> tuple[dict[int, int], set[int], set[int]]:
+    """Active missions + pending proposals per shift, and the ids seen (for the write-time check)."""
+    taken: dict[int, int] = defaultdict(int)
+    proposals, missions = set(), set()
+    for chunk in _chunks(shift_ids, 20_000):
+        for pk, shift_id in Mission.objects.filter(shift_id__in=chunk, state__in=ACTIVE_MISSION_STATES).values_list(
+            "pk", "shift_id"
+        ):
+            taken[shift_id] += 1
+            missions.add(pk)
+        for pk, shift_id in Proposal.objects.filter(
+            shift_id__in=chunk, state=ProposalState.PENDING, expires_at__gt=now
+        ).values_list("pk", "shift_id"):
+            taken[shift_id] += int(count_pending)
+            proposals.add(pk)
+    return taken, proposals, missions
+
+
+def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _bbox_filter(lat: np.ndarray, lon: np.ndarray, reach_km: float) -> Q:
+    """A latitude/longitude box around the points, widened by ``reach_km`` (a SQL pre-filter only)."""
+    dlat = reach_km / 111.0 + 0.01
+    max_abs_lat = min(float(np.max(np.abs(lat))) + dlat, 89.0)
+    dlon = reach_km / (111.320 * math.cos(math.radians(max_abs_lat))) + 0.01
+    return Q(
+        home_commune__latitude__gte=float(lat.min()) - dlat, home_commune__latitude__lte=float(lat.max()) + dlat,
+        home_commune__longitude__gte=float(lon.min()) - dlon, home_commune__longitude__lte=float(lon.max()) + dlon,
+    )
+
+
+def partition_load(*, region_code: str | None, start: date, horizon_days: int | None = None,
+                   now: datetime | None = None, shift_ids: Sequence[int] | None = None,
+                   count_pending: bool = True) -> Partition:
+    """Load the open positions of a region (or only ``shift_ids``) and the professionals who can reach them.
+
+    ``count_pending=False`` (urgent waves) counts only missions as taken: a wave is sent while the
+    earlier waves' proposals are still pending.
+    """
+    import time as _time
+
+    t0 = _time.perf_counter()
+    horizon = horizon_days or settings.MATCHING_HORIZON_DAYS
+    now = now or timezone.now()
+    shifts = _open_shifts(region_code=region_code, start=start, horizon=horizon, now=now, shift_ids=shift_ids)
+    taken, known_proposals, known_missions = _taken_per_shift([r["pk"] for r in shifts], now, count_pending)
+    for r in shifts:
+        r["open"] = r["positions"] - taken.get(r["pk"], 0)
+    shifts = [r for r in shifts if r["open"] > 0]
+    region = region_code or ""
+    if not shifts:
+        return Partition(region, start, now, _empty_instance(start, horizon), np.zeros(0), np.zeros(0, np.int64),
+                         np.zeros(0, bool), np.zeros(0, np.int32), np.zeros(0, np.int64), known_proposals,
+                         known_missions, {"load": _time.perf_counter() - t0})
+    shift_pks = [r["pk"] for r in shifts]
+    required: dict[int, list[str]] = defaultdict(list)
+    through = Shift.required_skills.through
+    for chunk in _chunks(shift_pks, 20_000):
+        for shift_id, code in through.objects.filter(shift_id__in=chunk).values_list("shift_id", "skill_id"):
+            required[shift_id].append(code)
+
+    # --- professionals: same profession, home inside a box, then the exact reach test ------------
+    professions = sorted({r["profession_id"] for r in shifts})
+    s_lat = np.array([r["location__latitude"] for r in shifts], dtype=np.float64)
+    s_lon = np.array([r["location__longitude"] for r in shifts], dtype=np.float64)
+    base = Professional.objects.filter(profession_id__in=professions, user__is_active=True)
+    reach = base.aggregate(m=Max("radius_km"))["m"] or 0
+    pros_qs = base.filter(_bbox_filter(s_lat, s_lon, float(reach)))
+    rows = list(
+        pros_qs.values_list(
+            "pk", "profession_id", "home_commune__latitude", "home_commune__longitude", "home_commune_id",
+            "radius_km", "max_missions_per_month", "min_notice_hours",
+        ).order_by("pk")
+    )
+    if rows:
+        p_prof = np.array([r[1] for r in rows], dtype=object)
+        p_lat = np.array([r[2] for r in rows], dtype=np.float64)
+        p_lon = np.array([r[3] for r in rows], dtype=np.float64)
+        p_radius = np.array([r[5] for r in rows], dtype=np.float64)
+        keep = np.zeros(len(rows), bool)
+        s_prof = np.array([r["profession_id"] for r in shifts], dtype=object)
+        p_xyz, s_xyz = unit_vectors(p_lat, p_lon), unit_vectors(s_lat, s_lon)
+        for code in professions:
+            pi, si = np.flatnonzero(p_prof == code), np.flatnonzero(s_prof == code)
+            if len(pi) == 0:
+                continue
+            dist, _ = cKDTree(s_xyz[si]).query(p_xyz[pi], k=1)
+            chords = np.array([chord_for_km(r) for r in p_radius[pi]])
+            keep[pi] = dist <= chords
+        rows = [r for r, k in zip(rows, keep, strict=True) if k]
+    pro_ids = np.array([r[0] for r in rows], dtype=np.int64)
+    sub = pros_qs.values("pk")
+    index_of = {int(pk): i for i, pk in enumerate(pro_ids)}
+
+    # --- insurance: the last valid day per professional ------------------------------------------
+    insured_until: dict[int, date] = {}
+    for pro_id, until in (
+        Credential.objects.filter(professional__in=sub, kind=CredentialKind.INSURANCE, expires_on__isnull=False)
+        .values("professional_id").annotate(until=Max("expires_on")).values_list("professional_id", "until")
+    ):
+        insured_until[pro_id] = until
+
+    # --- availability inside the horizon, minus uninsured days -----------------------------------
+    last_day = start + timedelta(days=horizon - 1)
+    a_pro, a_day, a_slot = [], [], []
+    for pro_id, day, slot in Availability.objects.filter(
+        professional__in=sub, day__gte=start, day__lte=last_day
+    ).values_list("professional_id", "day", "slot"):
+        i = index_of.get(pro_id)
+        if i is None:
+            continue
+        until = insured_until.get(pro_id)
+        if until is None or day > until:
+            continue
+        a_pro.append(i)
+        a_day.append((day - start).days + 1)
+        a_slot.append(1 if slot == "N" else 0)
+
+    # --- booked: active missions and pending proposals, by slot and by month ---------------------
+    win_from = min(slot_start(start - timedelta(days=BOOKED_MARGIN_DAYS + 1), 0),
+                   timezone.make_aware(datetime.combine(_month_start(start), time())))
+    win_to = max(slot_start(last_day + timedelta(days=BOOKED_MARGIN_DAYS + 2), 0),
+                 timezone.make_aware(datetime.combine(_next_month(last_day), time())))
+    booked_items: list[tuple[int, datetime, datetime]] = []
+    for pk, pro_id, s_at, e_at in Mission.objects.filter(
+        professional__in=sub, state__in=ACTIVE_MISSION_STATES, starts_at__gte=win_from, starts_at__lt=win_to
+    ).values_list("pk", "professional_id", "starts_at", "ends_at"):
+        known_missions.add(pk)
+        if pro_id in index_of:
+            booked_items.append((index_of[pro_id], s_at, e_at))
+    for pk, pro_id, s_at, e_at in Proposal.objects.filter(
+        professional__in=sub, state=ProposalState.PENDING, expires_at__gt=now,
+        shift__starts_at__gte=win_from, shift__starts_at__lt=win_to,
+    ).values_list("pk", "professional_id", "shift__starts_at", "shift__ends_at"):
+        known_proposals.add(pk)
+        if pro_id in index_of:
+            booked_items.append((index_of[pro_id], s_at, e_at))
+    months = sorted({_month_start(start), _month_start(last_day)})
+    per_month: dict[tuple[int, date], int] = defaultdict(int)
+    booked_set: set[tuple[int, int, int]] = set()
+    lo, hi = 1 - BOOKED_MARGIN_DAYS, horizon + BOOKED_MARGIN_DAYS
+    for i, s_at, e_at in booked_items:
+        month = _month_start(timezone.localtime(s_at).date())
+        if month in months:
+            per_month[(i, month)] += 1
+        for day, slot in slots_covered(s_at, e_at):
+            d = (day - start).days + 1
+            if lo <= d <= hi:
+                booked_set.add((i, d, slot))
+    used = np.zeros(len(pro_ids), np.int32)
+    for (i, _m), n in per_month.items():
+        used[i] = max(used[i], n)  # the busiest month of the horizon sets what is left (conservative)
+
+    # --- skills and blocks -----------------------------------------------------------------------
+    pro_skills: dict[int, list[str]] = defaultdict(list)
+    for pro_id, code in Professional.skills.through.objects.filter(professional__in=sub).values_list(
+        "professional_id", "skill_id"
+    ):
+        pro_skills[pro_id].append(code)
+    estab_pks = sorted({r["establishment_id"] for r in shifts})
+    block_keys = set()
+    for pro_id, est in Professional.blocked_establishments.through.objects.filter(
+        professional__in=sub, establishment_id__in=estab_pks
+    ).values_list("professional_id", "establishment_id"):
+        if pro_id in index_of:
+            block_keys.add(index_of[pro_id] * BLOCK_SPACE + est)
+    for pro_id, est in EstablishmentBlock.objects.filter(
+        professional__in=sub, establishment_id__in=estab_pks
+    ).values_list("professional_id", "establishment_id"):
+        if pro_id in index_of:
+            block_keys.add(index_of[pro_id] * BLOCK_SPACE + est)
+
+    instance = _build_instance(start, horizon, rows, pro_skills, used, (a_pro, a_day, a_slot), booked_set,
+                               shifts, required)
+    part = Partition(
+        region_code=region, start=start, now=now, instance=instance,
+        shift_starts=np.array([r["starts_at"].timestamp() for r in shifts], dtype=np.float64),
+        shift_establishment=np.array([r["establishment_id"] for r in shifts], dtype=np.int64),
+        shift_urgent=np.array([r["urgent"] for r in shifts], dtype=bool),
+        pro_notice_hours=np.array([r[7] for r in rows], dtype=np.int32),
+        blocked=np.array(sorted(block_keys), dtype=np.int64),
+        known_proposals=known_proposals, known_missions=known_missions,
+    )
+    part.timings["load"] = _time.perf_counter() - t0
+    return part
+
+
+def _build_instance(start, horizon, rows, pro_skills, used, avail, booked_set, shifts, required) -> Instance:
+    skill_vocab: dict[str, int] = {}
+    prof_vocab: dict[str, int] = {}
+    for r in rows:
+        prof_vocab.setdefault(r[1], len(prof_vocab))
+        for code in pro_skills.get(r[0], ()):
+            skill_vocab.setdefault(code, len(skill_vocab))
+    for r in shifts:
+        prof_vocab.setdefault(r["profession_id"], len(prof_vocab))
+        for code in required.get(r["pk"], ()):
+            skill_vocab.setdefault(code, len(skill_vocab))
+    words = max(1, -(-len(skill_vocab) // 64))
+    pros = Pros(
+        ids=np.array([r[0] for r in rows], dtype=np.int64),
+        profession=np.array([prof_vocab[r[1]] for r in rows], dtype=np.int16),
+        skills=encode_skills([pro_skills.get(r[0], []) for r in rows], skill_vocab, words),
+        lat=np.array([r[2] for r in rows], dtype=np.float64),
+        lon=np.array([r[3] for r in rows], dtype=np.float64),
+        commune=np.array([r[4] for r in rows], dtype=str) if rows else np.zeros(0, dtype="<U1"),
+        radius_km=np.array([r[5] for r in rows], dtype=np.float64),
+        max_missions=np.array([r[6] for r in rows], dtype=np.int32),
+        used_missions=used,
+    )
+    a_pro, a_day, a_slot = avail
+    availability = Slots(np.array(a_pro, np.int32), np.array(a_day, np.int16), np.array(a_slot, np.int8))
+    b = sorted(booked_set)
+    booked = Slots(np.array([x[0] for x in b], np.int32), np.array([x[1] for x in b], np.int16),
+                   np.array([x[2] for x in b], np.int8))
+    # One establishment row per (establishment, place): a mobile unit parks in a different commune each day.
+    places: dict[tuple[int, str], int] = {}
+    e_rows = []
+    for r in shifts:
+        key = (r["establishment_id"], r["location_id"])
+        if key not in places:
+            places[key] = len(places)
+            e_rows.append(r)
+    estabs = Establishments(
+        ids=np.arange(1, len(e_rows) + 1, dtype=np.int64),
+        kind=np.array([r["establishment__type_id"] for r in e_rows], dtype=str),
+        commune=np.array([r["location_id"] for r in e_rows], dtype=str),
+        departement=np.array([r["location__departement_id"] for r in e_rows], dtype=str),
+        lat=np.array([r["location__latitude"] for r in e_rows], dtype=np.float64),
+        lon=np.array([r["location__longitude"] for r in e_rows], dtype=np.float64),
+    )
+    days, slots = [], []
+    for r in shifts:
+        day, slot = slot_of(r["starts_at"])
+        days.append((day - start).days + 1)
+        slots.append(slot)
+    shift_arr = Shifts(
+        ids=np.array([r["pk"] for r in shifts], dtype=np.int64),
+        estab=np.array([places[(r["establishment_id"], r["location_id"])] for r in shifts], dtype=np.int32),
+        profession=np.array([prof_vocab[r["profession_id"]] for r in shifts], dtype=np.int16),
+        required=encode_skills([required.get(r["pk"], []) for r in shifts], skill_vocab, words),
+        day=np.array(days, dtype=np.int16),
+        slot=np.array(slots, dtype=np.int8),
+        positions=np.array([r["open"] for r in shifts], dtype=np.int32),
+        urgency=np.array([r["urgency"] for r in shifts], dtype=np.int8),
+        posted_seq=np.array([r["pk"] for r in shifts], dtype=np.int64),
+    )
+    meta = Meta(start.isoformat(), horizon, BIG_KM_PER_URGENCY, PLATFORM_RULES, {"source": "ville-hopital"})
+    return Instance(pros, availability, estabs, shift_arr, meta, tuple(prof_vocab), tuple(skill_vocab), booked)
+
+
+# --------------------------------------------------------------------------------------------
+# Pair exclusions (blocks both ways, notice period)
+# --------------------------------------------------------------------------------------------
+
+
+def excluded_mask(part: Partition, pro: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """True where the platform forbids the pair: a block either way, or too short a notice."""
+    if len(pro) == 0:
+        return np.zeros(0, bool)
+    notice = part.shift_starts[shift] < part.now.timestamp() + part.pro_notice_hours[pro] * 3600.0
+    keys = pro.astype(np.int64) * BLOCK_SPACE + part.shift_establishment[shift]
+    return notice | np.isin(keys, part.blocked)
+
+
+def platform_candidates(part: Partition) -> tuple[Candidates, int]:
+    """The engine's candidate pairs minus the platform's pair exclusions (and how many were removed)."""
+    cand = build_candidates(part.instance)
+    bad = excluded_mask(part, cand.pro, cand.shift)
+    return cand.subset(~bad), int(bad.sum())
+
+
+def partition_export(part: Partition, folder: str | Path) -> Path:
+    """Write the FORMAT.md folder (plus ``booked.csv`` and ``excluded.csv``, see docs/matching-platform.md)."""
+    folder = Path(folder)
+    write_instance(part.instance, folder)
+    cand = build_candidates(part.instance)
+    bad = excluded_mask(part, cand.pro, cand.shift)
+    inst = part.instance
+    with (folder / EXCLUDED_FILE).open("w", encoding="utf-8", newline="") as handle:
+        handle.write("pro_id,shift_id\n")
+        for p, s in zip(cand.pro[bad].tolist(), cand.shift[bad].tolist(), strict=True):
+            handle.write(f"{inst.pros.ids[p]},{inst.shifts.ids[s]}\n")
+    return folder
+
+
+def read_excluded(folder: str | Path, instance: Instance) -> tuple[np.ndarray, np.ndarray]:
+    """Read ``excluded.csv`` (absent: nothing excluded) as (pro index, shift index) arrays."""
+    path = Path(folder) / EXCLUDED_FILE
+    if not path.is_file():
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    pro_pos = {int(v): i for i, v in enumerate(instance.pros.ids)}
+    shift_pos = {int(v): i for i, v in enumerate(instance.shifts.ids)}
+    pros, shifts = [], []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        for column in ("pro_id", "shift_id"):
+            if column not in (reader.fieldnames or []):
+                raise InstanceError(EXCLUDED_FILE, "missing column", 1, column)
+        for row in reader:
+            try:
+                pros.append(pro_pos[int(row["pro_id"])])
+                shifts.append(shift_pos[int(row["shift_id"])])
+            except (KeyError, ValueError):
+                raise InstanceError(EXCLUDED_FILE, f"unknown pair {row}", reader.line_num) from None
+    return np.array(pros, np.int32), np.array(shifts, np.int32)
+
+
+def candidates_without(instance: Instance, pro: np.ndarray, shift: np.ndarray) -> Candidates:
+    """The engine's candidates of ``instance`` minus the listed (pro index, shift index) pairs."""
+    cand = build_candidates(instance)
+    n = max(len(instance.shifts), 1)
+    bad = np.isin(cand.pro.astype(np.int64) * n + cand.shift, pro.astype(np.int64) * n + shift)
+    return cand.subset(~bad)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing proposals
+# --------------------------------------------------------------------------------------------
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def advisory_xact_lock(key: int) -> None:
+    """Take a transaction-scoped PostgreSQL advisory lock (no-op on SQLite, which has one writer)."""
+    if _is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    written: int
+    dropped_conflicts: int
+    proposal_ids: list[int]
+
+
+def _conflicts(part: Partition, pro_pks: list[int], shift_pks: list[int]) -> tuple[set[int], dict[int, int]]:
+    """Professionals and shifts that changed since the load (another run, an urgent wave, HR).
+
+    Returns the professionals that got a new pending proposal or mission, and for each shift that
+    changed the number of positions taken now.
+    """
+    changed_pros: set[int] = set()
+    shift_taken: dict[int, int] = defaultdict(int)
+    changed_shifts: set[int] = set()
+    for chunk in _chunks(pro_pks, 20_000):
+        for pk, pro_id in Proposal.objects.filter(
+            professional_id__in=chunk, state=ProposalState.PENDING, expires_at__gt=part.now
+        ).values_list("pk", "professional_id"):
+            if pk not in part.known_proposals:
+                changed_pros.add(pro_id)
+        for pk, pro_id in Mission.objects.filter(
+            professional_id__in=chunk, state__in=ACTIVE_MISSION_STATES, booked_at__gte=part.now - timedelta(days=1)
+        ).values_list("pk", "professional_id"):
+            if pk not in part.known_missions:
+                changed_pros.add(pro_id)
+    for chunk in _chunks(shift_pks, 20_000):
+        for pk, shift_id in Proposal.objects.filter(
+            shift_id__in=chunk, state=ProposalState.PENDING, expires_at__gt=part.now
+        ).values_list("pk", "shift_id"):
+            shift_taken[shift_id] += 1
+            if pk not in part.known_proposals:
+                changed_shifts.add(shift_id)
+        for pk, shift_id in Mission.objects.filter(shift_id__in=chunk, state__in=ACTIVE_MISSION_STATES).values_list(
+            "pk", "shift_id"
+        ):
+            shift_taken[shift_id] += 1
+            if pk not in part.known_missions:
+                changed_shifts.add(shift_id)
+    return changed_pros, {s: shift_taken[s] for s in changed_shifts}
+
+
+def proposals_write(*, part: Partition, assignment: Assignment, source: str, matching_run_id: int | None,
+                    wave: int = 1, now: datetime | None = None, check_shift_room: bool = True) -> WriteOutcome:
+    """Write one pending proposal per assigned position, in bulk, inside the caller's transaction.
+
+    The same rules as ``proposal_create`` hold (they were applied when loading: profession, skills,
+    published and not started shift, blocks both ways); the expiry is ``PROPOSAL_TTL_HOURS`` from
+    now and never after the shift's start. The write phase of every run is serialised by an
+    advisory lock; under it, a professional or a shift that changed since the load (another region
+    proposed the same border professional, an urgent wave, an acceptance) keeps only what is still
+    safe: that professional's new proposals are dropped, the shift keeps as many as positions left.
+    Dropped positions stay open for the next run. A pending pair already present is skipped
+    (``one_pending_proposal_per_pair``), so writing twice never duplicates.
+    """
+    assert transaction.get_connection().in_atomic_block, "proposals_write runs inside the run's transaction"
+    now = now or timezone.now()
+    inst = part.instance
+    if len(assignment) == 0:
+        return WriteOutcome(0, 0, [])
+    pro_pks = inst.pros.ids[assignment.pro]
+    shift_pks = inst.shifts.ids[assignment.shift]
+    advisory_xact_lock(WRITE_LOCK_KEY)
+    changed_pros, shift_taken = _conflicts(part, sorted({int(p) for p in pro_pks}), sorted({int(s) for s in shift_pks}))
+    keep = ~np.isin(pro_pks, np.array(sorted(changed_pros), dtype=np.int64))
+    if shift_taken and check_shift_room:
+        positions = dict(Shift.objects.filter(pk__in=list(shift_taken)).values_list("pk", "positions"))
+        room = {s: positions[s] - n for s, n in shift_taken.items()}
+        for i in np.argsort(assignment.km, kind="stable"):
+            s = int(shift_pks[i])
+            if s in room and keep[i]:
+                if room[s] > 0:
+                    room[s] -= 1
+                else:
+                    keep[i] = False
+    ttl = timedelta(hours=settings.PROPOSAL_TTL_HOURS)
+    expires = now + ttl
+    objs = [
+        Proposal(
+            shift_id=int(shift_pks[i]), professional_id=int(pro_pks[i]), state=ProposalState.PENDING, source=source,
+            distance_km=Decimal(f"{assignment.km[i]:.1f}"), wave=wave, matching_run_id=matching_run_id,
+            created_at=now,
+            expires_at=min(expires, datetime.fromtimestamp(part.shift_starts[assignment.shift[i]], tz=UTC)),
+        )
+        for i in np.flatnonzero(keep)
+    ]
+    Proposal.objects.bulk_create(objs, batch_size=5000, ignore_conflicts=True)
+    # ignore_conflicts returns no ids: read back what this write created, and audit each proposal.
+    ids = list(
+        Proposal.objects.filter(state=ProposalState.PENDING, created_at=now, matching_run_id=matching_run_id,
+                                source=source, wave=wave)
+        .values_list("pk", flat=True)
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(action="proposal.create", target_type="missions.proposal", target_id=str(pk),
+                       to_state=ProposalState.PENDING, created_at=now,
+                       data={"source": source, "wave": wave, "matching_run_id": matching_run_id})
+            for pk in ids
+        ],
+        batch_size=5000,
+    )
+    return WriteOutcome(len(ids), int((~keep).sum()), ids)

@@ -1,0 +1,446 @@
+"""Matching runs: the nightly optimisation per region, urgent waves, and explanations.
+
+Writes go through ``missions.matching_io.proposals_write`` (bulk, same rules as
+``proposal_create``); reads of the database state through ``missions.matching_io.partition_load``;
+the optimisation itself is the pure engine ``missions.matching.solve``.
+
+Idempotency (DESIGN.md §4): a region's run holds a PostgreSQL advisory lock for its whole
+transaction, and loading counts pending proposals as taken positions, so a re-run — after a
+success, a failure or a worker killed mid-run (the transaction rolls back) — proposes exactly
+the positions still open and never touches accepted proposals or missions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from establishments.models import Shift, ShiftState
+from missions.matching import check_assignment, solve
+from missions.matching.instance import Assignment
+from missions.matching.rules import CalendarBook, column
+from missions.matching_io import (
+    FORBIDDEN_ROUTE,
+    Partition,
+    advisory_xact_lock,
+    excluded_mask,
+    partition_load,
+    platform_candidates,
+    proposals_write,
+    slot_of,
+)
+from missions.models import (
+    ACTIVE_MISSION_STATES,
+    EstablishmentBlock,
+    MatchingRun,
+    MatchingRunKind,
+    MatchingRunState,
+    Mission,
+    Proposal,
+    ProposalSource,
+    ProposalState,
+)
+from missions.selectors import missions_in_month_count, working_time_violations
+from missions.services.proposals import proposals_expire
+from professionals.models import Availability, Credential, CredentialKind, Professional
+from territories.geo import haversine_km
+from territories.models import Region
+from ville_hopital.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+#: An urgent shift starts within this delay (DESIGN.md §4).
+URGENT_WITHIN = timedelta(hours=48)
+
+
+def urgent_wave_size() -> int:
+    return int(getattr(settings, "MATCHING_URGENT_WAVE_SIZE", 5))
+
+
+def urgent_wave_delay() -> timedelta:
+    return timedelta(minutes=int(getattr(settings, "MATCHING_URGENT_WAVE_DELAY_MINUTES", 15)))
+
+
+def _region_lock_key(region_code: str) -> int:
+    return 0x5648520000 + int(region_code)  # 'VHR' + the region's INSEE code
+
+
+def _shift_lock_key(shift_id: int) -> int:
+    return (0x5655 << 48) + int(shift_id)  # 'VU' + the shift id
+
+
+def _run_kind_source(kind: str) -> str:
+    return {MatchingRunKind.NIGHTLY: ProposalSource.NIGHTLY, MatchingRunKind.URGENT: ProposalSource.URGENT}.get(
+        kind, ProposalSource.MANUAL
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Nightly / manual run of a region
+# --------------------------------------------------------------------------------------------
+
+
+def matching_run_region(*, region_code: str, start: date, kind: str = MatchingRunKind.NIGHTLY,
+                        horizon_days: int | None = None, task_id: str = "", progress=None) -> MatchingRun:
+    """Match the open positions of ``region_code`` from ``start`` over the horizon; write proposals.
+
+    Returns the :class:`MatchingRun` (``succeeded``); on an error the run is saved ``failed`` with
+    the traceback and the error is raised again (nothing of the run's proposals is kept).
+    ``progress(step: str)`` is called between steps (the management command draws a bar).
+    """
+    region = Region.objects.get(code=region_code)
+    horizon = horizon_days or settings.MATCHING_HORIZON_DAYS
+    proposals_expire()  # expired offers give their positions back before we count what is open
+    run = MatchingRun.objects.create(region=region, start=start, horizon_days=horizon, kind=kind, task_id=task_id)
+    step = progress or (lambda name: None)
+    try:
+        with transaction.atomic():
+            advisory_xact_lock(_region_lock_key(region_code))
+            MatchingRun.objects.filter(
+                region=region, state=MatchingRunState.RUNNING, started_at__lt=run.started_at
+            ).exclude(kind=MatchingRunKind.URGENT).update(
+                state=MatchingRunState.FAILED, finished_at=timezone.now(),
+                error=f"interrupted (worker lost); superseded by run {run.pk}",
+            )
+            step("load")
+            part = partition_load(region_code=region_code, start=start, horizon_days=horizon)
+            run.load_seconds = part.timings["load"]
+            step("solve")
+            t0 = time.perf_counter()
+            assignment, _result = _solve_partition(part, run)
+            run.solve_seconds = time.perf_counter() - t0
+            step("write")
+            t1 = time.perf_counter()
+            outcome = proposals_write(part=part, assignment=assignment, source=_run_kind_source(kind),
+                                      matching_run_id=run.pk)
+            run.write_seconds = time.perf_counter() - t1
+            run.proposals_written = outcome.written
+            run.state = MatchingRunState.SUCCEEDED
+            run.finished_at = timezone.now()
+            run.save()
+            audit_record(actor=None, action="matching.run", target=run, to_state=run.state,
+                         data={"filled": run.filled, "written": outcome.written,
+                               "dropped_conflicts": outcome.dropped_conflicts})
+    except Exception:
+        run.state = MatchingRunState.FAILED
+        run.error = traceback.format_exc()[-4000:]
+        run.finished_at = timezone.now()
+        run.save()
+        logger.exception("matching run %s failed", run.pk)
+        raise
+    logger.info("matching run %s: %s/%s positions proposed", run.pk, run.proposals_written, run.n_positions)
+    return run
+
+
+def _solve_partition(part: Partition, run: MatchingRun) -> tuple[Assignment, object]:
+    inst = part.instance
+    run.n_pros, run.n_slots, run.n_shifts = len(inst.pros), len(inst.availability), len(inst.shifts)
+    run.n_positions = part.n_positions
+    if len(inst.shifts) == 0 or len(inst.pros) == 0:
+        run.filled, run.objective, run.bound, run.gap, run.method = 0, 0.0, 0.0, 0.0, "empty"
+        return Assignment.empty(), None
+    cand, n_excluded = platform_candidates(part)
+    run.n_arcs, run.n_excluded = len(cand), n_excluded
+    result = solve(inst, candidates=cand)
+    problems = check_assignment(inst, result.assignment)
+    a = result.assignment
+    if problems or excluded_mask(part, a.pro, a.shift).any():
+        raise RuntimeError(f"the engine's assignment breaks {len(problems)} rules: {problems[:3]}")
+    run.filled, run.objective, run.method = result.filled, result.objective, result.method
+    run.bound = None if np.isnan(result.upper_bound) else result.upper_bound
+    run.gap = None if np.isnan(result.gap) else result.gap
+    return a, result
+
+
+def matching_run_night(*, start: date | None = None) -> list[str]:
+    """Queue one ``match_region`` task per region (the regions are independent); return the task ids."""
+    from missions.tasks import match_region
+
+    start = start or timezone.localdate()
+    ids = []
+    for code in Region.objects.order_by("code").values_list("code", flat=True):
+        ids.append(match_region.delay(code, start.isoformat()).id)
+    return ids
+
+
+# --------------------------------------------------------------------------------------------
+# Urgent shifts: waves
+# --------------------------------------------------------------------------------------------
+
+
+def shift_posted(*, shift: Shift) -> None:
+    """To be called by whoever posts a shift: an urgent one is matched right after the commit."""
+    if shift.urgent:
+        from missions.tasks import match_urgent_shift
+
+        transaction.on_commit(lambda: match_urgent_shift.delay(shift.pk, 1))
+
+
+def _ranked_candidates(part: Partition, shift_index: int) -> list[tuple[int, float]]:
+    """Eligible professionals for one shift, nearest first (then fewer missions already booked)."""
+    cand, _excluded = platform_candidates(part)
+    inst = part.instance
+    mine = cand.shift == shift_index
+    book = CalendarBook(inst)
+    col = int(column(int(inst.shifts.day[shift_index]), int(inst.shifts.slot[shift_index])))
+    left = inst.pros.remaining_missions
+    rows = []
+    for p, km in zip(cand.pro[mine].tolist(), cand.km[mine].tolist(), strict=True):
+        if left[p] > 0 and book.can_add(p, col):
+            rows.append((p, km))
+    rows.sort(key=lambda r: (round(r[1], 3), int(inst.pros.used_missions[r[0]]), int(inst.pros.ids[r[0]])))
+    return rows
+
+
+def urgent_shift_match(*, shift: Shift, wave: int | None = None, now: datetime | None = None) -> int:
+    """Send the next wave of proposals for an urgent shift; return how many were sent.
+
+    A wave goes to the ``MATCHING_URGENT_WAVE_SIZE`` (5) best eligible professionals not asked yet
+    (or to as many as there are open positions, if more). ``wave`` is the wave the caller expects
+    to send: a retried task whose wave was already sent sends nothing (idempotent). The next wave is
+    due ``MATCHING_URGENT_WAVE_DELAY_MINUTES`` (15) later if the shift is still not full: queued with
+    a countdown, and picked up by the periodic ``match_urgent_pending`` if that message is lost.
+    The first valid acceptance wins (``proposal_accept`` locks the shift).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        advisory_xact_lock(_shift_lock_key(shift.pk))
+        shift = Shift.objects.select_related("location").get(pk=shift.pk)
+        if shift.state != ShiftState.PUBLISHED or shift.starts_at <= now or shift.contract_route == FORBIDDEN_ROUTE:
+            return 0
+        booked = Mission.objects.filter(shift=shift, state__in=ACTIVE_MISSION_STATES).count()
+        open_positions = shift.positions - booked
+        if open_positions <= 0:
+            return 0
+        last_wave = Proposal.objects.filter(shift=shift).aggregate(m=Max("wave"))["m"] or 0
+        this_wave = last_wave + 1
+        if wave is not None and wave != this_wave:
+            return 0  # already sent (retry), or not the one expected
+        day, _slot = slot_of(shift.starts_at)
+        part = partition_load(region_code=None, start=day, horizon_days=1, now=now, shift_ids=[shift.pk],
+                              count_pending=False)
+        if len(part.instance.shifts) == 0:
+            return 0
+        asked = set(Proposal.objects.filter(shift=shift).values_list("professional_id", flat=True))
+        ranked = [(p, km) for p, km in _ranked_candidates(part, 0) if int(part.instance.pros.ids[p]) not in asked]
+        chosen = ranked[: max(urgent_wave_size(), open_positions)]
+        run = MatchingRun.objects.create(
+            region_id=shift.location.region_id, start=day, horizon_days=1, kind=MatchingRunKind.URGENT, shift=shift,
+            n_pros=len(part.instance.pros), n_slots=len(part.instance.availability), n_shifts=1,
+            n_positions=open_positions, n_arcs=len(ranked),
+        )
+        assignment = Assignment(
+            np.zeros(len(chosen), np.int32), np.arange(1, len(chosen) + 1, dtype=np.int32),
+            np.array([p for p, _ in chosen], np.int32), np.array([km for _, km in chosen], np.float64),
+        )
+        outcome = proposals_write(part=part, assignment=assignment, source=ProposalSource.URGENT,
+                                  matching_run_id=run.pk, wave=this_wave, now=now, check_shift_room=False)
+        run.filled = min(outcome.written, open_positions)
+        run.proposals_written = outcome.written
+        run.state = MatchingRunState.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.save()
+        if outcome.written and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+            from missions.tasks import match_urgent_shift
+
+            delay = int(urgent_wave_delay().total_seconds())
+            transaction.on_commit(lambda: match_urgent_shift.apply_async((shift.pk, this_wave + 1), countdown=delay))
+    return outcome.written
+
+
+def urgent_shifts_due(*, now: datetime | None = None) -> list[int]:
+    """Urgent shifts (starting within 48 h) not full whose next wave is due: never matched, or the
+    last wave older than the wave delay."""
+    now = now or timezone.now()
+    shifts = (
+        Shift.objects.filter(state=ShiftState.PUBLISHED, starts_at__gt=now, starts_at__lte=now + URGENT_WITHIN)
+        .exclude(contract_route=FORBIDDEN_ROUTE)
+        .annotate(
+            booked=Count("missions", filter=Q(missions__state__in=ACTIVE_MISSION_STATES), distinct=True),
+            last_sent=Max("proposals__created_at"),
+        )
+        .values_list("pk", "positions", "booked", "last_sent")
+    )
+    return [pk for pk, positions, booked, last in shifts
+            if booked < positions and (last is None or last <= now - urgent_wave_delay())]
+
+
+def urgent_pending_match(*, now: datetime | None = None) -> int:
+    """Send the due wave of every urgent shift (periodic safety net); return the proposals sent."""
+    total = 0
+    for pk in urgent_shifts_due(now=now):
+        shift = Shift.objects.filter(pk=pk).first()
+        if shift is not None:
+            total += urgent_shift_match(shift=shift, now=now)
+    return total
+
+
+# --------------------------------------------------------------------------------------------
+# Explanations
+# --------------------------------------------------------------------------------------------
+
+
+def _insured_on(professional: Professional, day: date) -> bool:
+    return Credential.objects.filter(
+        professional=professional, kind=CredentialKind.INSURANCE, expires_on__gte=day
+    ).exists()
+
+
+def explain_for_professional(*, professional: Professional, shift: Shift, now: datetime | None = None) -> list[str]:
+    """Why ``shift`` was not proposed to ``professional``, in words (French), most decisive first.
+
+    Every hard rule that fails is listed; when none does, the professional was eligible and the
+    optimisation chose others (closer, or freeing positions of higher urgency), or the shift has
+    not been matched yet.
+    """
+    now = now or timezone.now()
+    reasons: list[str] = []
+    mine = Proposal.objects.filter(shift=shift, professional=professional)
+    if Mission.objects.filter(shift=shift, professional=professional, state__in=ACTIVE_MISSION_STATES).exists():
+        return [_("Vous êtes déjà inscrit(e) sur cette vacation.")]
+    for state, text in (
+        (ProposalState.PENDING, _("Cette vacation vous a été proposée : la proposition est en attente de votre réponse.")),
+        (ProposalState.DECLINED, _("Cette vacation vous a été proposée et vous l'avez déclinée.")),
+        (ProposalState.EXPIRED, _("Cette vacation vous a été proposée mais la proposition a expiré sans réponse.")),
+    ):
+        if mine.filter(state=state).exists():
+            return [text]
+    if shift.state != ShiftState.PUBLISHED:
+        return [_("L'établissement a annulé cette vacation.")]
+    if shift.profession_id != professional.profession_id:
+        reasons.append(_("Cette vacation est réservée à une autre profession."))
+    missing = set(shift.required_skills.values_list("code", flat=True)) - set(
+        professional.skills.values_list("code", flat=True)
+    )
+    if missing:
+        reasons.append(_("Compétence requise manquante : %(codes)s.") % {"codes": ", ".join(sorted(missing))})
+    home, place = professional.home_commune, shift.location
+    km = haversine_km(home.latitude, home.longitude, place.latitude, place.longitude)
+    if km > professional.radius_km:
+        reasons.append(
+            _("Le lieu est à %(km)s km de chez vous, au-delà de votre rayon de %(radius)s km.")
+            % {"km": f"{km:.0f}", "radius": professional.radius_km}
+        )
+    day, slot = slot_of(shift.starts_at)
+    if not Availability.objects.filter(professional=professional, day=day, slot="N" if slot else "D").exists():
+        reasons.append(_("Vous n'avez pas déclaré de disponibilité sur ce créneau."))
+    if not _insured_on(professional, timezone.localtime(shift.starts_at).date()):
+        reasons.append(_("Votre attestation d'assurance (RCP) est absente ou expirée à cette date."))
+    if professional.blocked_establishments.filter(pk=shift.establishment_id).exists():
+        reasons.append(_("Vous avez exclu cet établissement."))
+    if EstablishmentBlock.objects.filter(establishment_id=shift.establishment_id, professional=professional).exists():
+        reasons.append(_("Cet établissement ne souhaite plus travailler avec vous."))
+    if shift.contract_route == FORBIDDEN_ROUTE:
+        reasons.append(_("Aucune voie contractuelle légale ne permet cette vacation pour votre profession."))
+    if shift.starts_at < now + timedelta(hours=professional.min_notice_hours):
+        reasons.append(
+            _("La vacation commence dans moins de %(h)s h, votre délai de prévenance.")
+            % {"h": professional.min_notice_hours}
+        )
+    used = missions_in_month_count(professional=professional, day=timezone.localtime(shift.starts_at).date())
+    if used >= professional.max_missions_per_month:
+        reasons.append(
+            _("Vous avez atteint votre maximum de %(n)s missions pour ce mois.") % {"n": professional.max_missions_per_month}
+        )
+    reasons += working_time_violations(professional=professional, starts_at=shift.starts_at, ends_at=shift.ends_at)
+    same_slot = Proposal.objects.filter(
+        professional=professional, state=ProposalState.PENDING, expires_at__gt=now
+    ).exclude(shift=shift).select_related("shift")
+    if any(slot_of(p.shift.starts_at) == (day, slot) for p in same_slot):
+        reasons.append(_("Une autre vacation vous est déjà proposée sur ce créneau."))
+    if reasons:
+        return reasons
+    taken = Mission.objects.filter(shift=shift, state__in=ACTIVE_MISSION_STATES).count() + Proposal.objects.filter(
+        shift=shift, state=ProposalState.PENDING, expires_at__gt=now
+    ).count()
+    if taken >= shift.positions:
+        return [_("D'autres professionnels ont été retenus : plus proches du lieu, ou leur choix permettait de "
+                  "pourvoir des vacations plus urgentes ailleurs.")]
+    return [_("Vous êtes éligible : cette vacation n'a pas encore été attribuée, elle le sera lors du prochain "
+              "appariement (chaque nuit, ou dans les minutes qui suivent pour une vacation urgente).")]
+
+
+def explain_unfilled(*, shift: Shift, now: datetime | None = None) -> dict:
+    """Why ``shift`` is not (yet) full, for HR: counts per state and the main reasons in words.
+
+    Keys: ``positions``, ``booked``, ``pending``, ``declined``, ``expired``, ``withdrawn``, ``open``,
+    ``within_reach`` (same profession and skills, home within their radius), ``available`` (of
+    those, declared the slot and insured that day), ``eligible`` (and also allowed: no block, notice
+    respected, slot free, caps and rest rules kept), ``reasons`` (list of sentences).
+    """
+    now = now or timezone.now()
+    counts = dict(
+        Proposal.objects.filter(shift=shift).values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    )
+    booked = Mission.objects.filter(shift=shift, state__in=ACTIVE_MISSION_STATES).count()
+    out = {
+        "positions": shift.positions,
+        "booked": booked,
+        "pending": counts.get(ProposalState.PENDING, 0),
+        "declined": counts.get(ProposalState.DECLINED, 0),
+        "expired": counts.get(ProposalState.EXPIRED, 0),
+        "withdrawn": counts.get(ProposalState.WITHDRAWN, 0),
+        "open": max(shift.positions - booked, 0),
+        "within_reach": 0,
+        "available": 0,
+        "eligible": 0,
+        "reasons": [],
+    }
+    reasons: list[str] = out["reasons"]
+    if out["open"] == 0:
+        reasons.append(_("Tous les postes sont pourvus."))
+        return out
+    if shift.state != ShiftState.PUBLISHED:
+        reasons.append(_("La vacation est annulée."))
+        return out
+    if shift.starts_at <= now:
+        reasons.append(_("La vacation a commencé : elle n'est plus proposée."))
+        return out
+    if shift.contract_route == FORBIDDEN_ROUTE:
+        reasons.append(_("Aucune voie contractuelle légale pour cette profession dans ce type d'établissement."))
+        return out
+    day, slot = slot_of(shift.starts_at)
+    part = partition_load(region_code=None, start=day, horizon_days=1, now=now, shift_ids=[shift.pk],
+                          count_pending=False)
+    inst = part.instance
+    if len(inst.shifts):
+        # Within reach: the loader keeps professionals whose radius reaches the shift; skills checked here.
+        need = inst.shifts.required[0]
+        skilled = ~np.any(need & ~inst.pros.skills, axis=1)
+        place = inst.establishments
+        km = haversine_km(inst.pros.lat, inst.pros.lon, place.lat[0], place.lon[0])
+        reach = skilled & (np.asarray(km) <= inst.pros.radius_km) if len(inst.pros) else skilled
+        out["within_reach"] = int(reach.sum())
+        avail = inst.availability
+        declared = np.zeros(len(inst.pros), bool)
+        declared[avail.pro[(avail.day == 1) & (avail.slot == slot)]] = True
+        out["available"] = int((declared & reach).sum())
+        out["eligible"] = len(_ranked_candidates(part, 0))
+    asked = out["pending"] + out["declined"] + out["expired"]
+    if out["within_reach"] == 0:
+        reasons.append(_("Aucun professionnel de cette profession (avec les compétences requises) n'habite dans "
+                         "son rayon de déplacement autour du lieu."))
+    elif out["available"] == 0:
+        reasons.append(_("Les professionnels à portée n'ont pas déclaré ce créneau disponible (ou leur assurance "
+                         "n'est pas valide à cette date)."))
+    elif out["eligible"] == 0 and asked == 0:
+        reasons.append(_("Tous les professionnels éligibles sont déjà pris ailleurs sur ce créneau, ont atteint "
+                         "leur plafond mensuel ou leurs règles de repos, ou sont exclus (blocage, délai de prévenance)."))
+    if out["pending"]:
+        reasons.append(_("%(n)s proposition(s) en attente de réponse.") % {"n": out["pending"]})
+    if out["declined"] or out["expired"]:
+        reasons.append(_("%(d)s proposition(s) déclinée(s) et %(e)s expirée(s) : les postes reviennent au prochain "
+                         "appariement.") % {"d": out["declined"], "e": out["expired"]})
+    if out["eligible"] and not asked:
+        reasons.append(_("%(n)s professionnel(s) éligible(s) : la vacation sera proposée au prochain appariement.")
+                       % {"n": out["eligible"]})
+    return out

@@ -1,0 +1,59 @@
+"""Celery tasks of the missions app: thin, take ids or ISO dates, call one service, idempotent.
+
+Schedule (``ville_hopital/celery.py``, Europe/Paris): ``match_night`` at 02:00, ``expire_proposals``
+every 10 minutes, ``match_urgent_pending`` every 5 minutes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+
+from establishments.models import Shift
+
+
+@shared_task(bind=True)
+def match_region(self, region_code: str, start_iso: str) -> int:
+    """Nightly matching of one region from ``start_iso``; returns the MatchingRun id."""
+    from missions.models import MatchingRunKind
+    from missions.services.matching import matching_run_region
+
+    run = matching_run_region(region_code=region_code, start=date.fromisoformat(start_iso),
+                              kind=MatchingRunKind.NIGHTLY, task_id=self.request.id or "")
+    return run.pk
+
+
+@shared_task
+def match_night(start_iso: str | None = None) -> list[str]:
+    """Fan out: one ``match_region`` task per region (today by default, local time)."""
+    from missions.services.matching import matching_run_night
+
+    return matching_run_night(start=date.fromisoformat(start_iso) if start_iso else None)
+
+
+@shared_task
+def match_urgent_shift(shift_id: int, wave: int) -> int:
+    """Send wave ``wave`` of an urgent shift (nothing if it was already sent or the shift is full)."""
+    from missions.services.matching import urgent_shift_match
+
+    shift = Shift.objects.filter(pk=shift_id).first()
+    if shift is None:
+        return 0
+    return urgent_shift_match(shift=shift, wave=wave)
+
+
+@shared_task
+def match_urgent_pending() -> int:
+    """Safety net: every urgent shift whose next wave is due gets it (lost countdowns, new posts)."""
+    from missions.services.matching import urgent_pending_match
+
+    return urgent_pending_match()
+
+
+@shared_task
+def expire_proposals() -> int:
+    """Pending proposals past their expiry become expired: their positions go back to the pool."""
+    from missions.services.proposals import proposals_expire
+
+    return proposals_expire()

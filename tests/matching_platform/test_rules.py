@@ -1,0 +1,171 @@
+"""Each platform rule excludes a pair; the nightly run proposes only what the rules allow."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from establishments.models import Shift
+from missions.matching_io import partition_load, slot_of
+from missions.models import EstablishmentBlock, MatchingRunState, Mission, Proposal
+from missions.services.matching import explain_for_professional, matching_run_region
+
+MONTPELLIER, CASTELNAU, BEZIERS = "34172", "34057", "34032"
+
+
+def _run(world):
+    return matching_run_region(region_code="76", start=world.start)
+
+
+def _book(world, pro, shift):
+    return Mission.objects.create(shift=shift, position=1, professional=pro, pay=shift.pay, starts_at=shift.starts_at,
+                                  ends_at=shift.ends_at, distance_km=0)
+
+
+def test_slot_mapping_boundaries(world):
+    for hour, minute, day_offset, slot in ((6, 0, 0, 0), (17, 59, 0, 0), (18, 0, 0, 1), (5, 59, -1, 1), (0, 0, -1, 1)):
+        day, s = slot_of(world.at(3, hour, minute))
+        assert (day, s) == (world.day(3) + timedelta(days=day_offset), slot), (hour, minute)
+
+
+def test_baseline_pair_is_proposed(world):
+    est = world.estab(MONTPELLIER)
+    shift = world.shift(est, day=2)
+    pro = world.pro(MONTPELLIER, days=(2,))
+    run = _run(world)
+    assert run.state == MatchingRunState.SUCCEEDED
+    assert (run.n_pros, run.n_shifts, run.n_positions, run.filled, run.proposals_written) == (1, 1, 1, 1, 1)
+    p = Proposal.objects.get()
+    assert (p.shift, p.professional, p.source, p.matching_run_id) == (shift, pro, "nightly", run.pk)
+    assert p.expires_at <= timezone.now() + timedelta(hours=24)
+    assert run.gap is not None and run.gap <= 0.005
+
+
+def same_month_days(world, k: int, gap: int = 3) -> list[int]:
+    """``k`` horizon days (2..30) in one calendar month, pairwise at least ``gap`` days apart."""
+    for first in range(2, 31):
+        days = [first + gap * i for i in range(k)]
+        if days[-1] <= 30 and len({world.day(d).month for d in days}) == 1:
+            return days
+    raise AssertionError("no such days")
+
+
+def _setup(world):
+    est = world.estab(MONTPELLIER)
+    shift = world.shift(est, day=3, positions=2)
+    return est, shift
+
+
+EXCLUSIONS = {
+    "insurance_expired": (lambda w, est, shift: w.pro(MONTPELLIER, days=(3,), insured_until=w.day(2)), "assurance"),
+    "no_insurance": (lambda w, est, shift: w.pro(MONTPELLIER, days=(3,), insured_until=None), "assurance"),
+    "pro_blocks": (lambda w, est, shift: _blocked_by_pro(w, est), "exclu cet établissement"),
+    "establishment_blocks": (lambda w, est, shift: _blocked_by_est(w, est), "ne souhaite plus"),
+    "notice": (lambda w, est, shift: w.pro(MONTPELLIER, days=(3,), notice=24 * 10), "prévenance"),
+    "radius": (lambda w, est, shift: w.pro(BEZIERS, days=(3,), radius=20), "rayon"),
+    "skill": (lambda w, est, shift: _skill_shift(w, shift), "Compétence requise"),
+    "not_available": (lambda w, est, shift: w.pro(MONTPELLIER, days=(4,)), "disponibilité"),
+    "profession": (lambda w, est, shift: w.pro(MONTPELLIER, days=(3,), profession="70"), "autre profession"),
+    "monthly_cap": (lambda w, est, shift: _capped(w, est), "maximum"),
+    "rest_after_night": (lambda w, est, shift: _night_before(w, est), "Repos"),
+}
+
+
+def _blocked_by_pro(w, est):
+    pro = w.pro(MONTPELLIER, days=(3,))
+    pro.blocked_establishments.add(est)
+    return pro
+
+
+def _blocked_by_est(w, est):
+    pro = w.pro(MONTPELLIER, days=(3,))
+    EstablishmentBlock.objects.create(establishment=est, professional=pro, created_by=w.hr)
+    return pro
+
+
+def _skill_shift(w, shift):
+    shift.required_skills.set(["SI06"])
+    return w.pro(MONTPELLIER, days=(3,))
+
+
+def _capped(w, est):
+    """Already booked to the monthly cap in the shift's month (possibly before the horizon)."""
+    pro = w.pro(MONTPELLIER, days=(3,), max_missions=1)
+    day3 = w.day(3)
+    other_day = next(d for d in range(-27, 31) if abs(d - 3) >= 3 and w.day(d).month == day3.month)
+    other = w.shift(w.estab(MONTPELLIER), day=3)
+    Shift.objects.filter(pk=other.pk).update(starts_at=w.at(other_day, 8), ends_at=w.at(other_day, 20),
+                                             state="cancelled")
+    other.refresh_from_db()
+    _book(w, pro, other)
+    return pro
+
+
+def _night_before(w, est):
+    """A booked night the evening before: the day shift after it breaks the 11 h rest."""
+    pro = w.pro(MONTPELLIER, days=(3,))
+    night = w.shift(w.estab(MONTPELLIER), day=2, hour=20)
+    _book(w, pro, night)
+    return pro
+
+
+@pytest.mark.parametrize("case", sorted(EXCLUSIONS))
+def test_each_rule_excludes_and_is_explained(world, case):
+    est, shift = _setup(world)
+    make, reason = EXCLUSIONS[case]
+    pro = make(world, est, shift)
+    control = world.pro(CASTELNAU, days=(3,), skills=("SI06",))  # eligible: proves the run did propose
+    run = _run(world)
+    assert run.state == MatchingRunState.SUCCEEDED
+    assert Proposal.objects.filter(professional=control, shift=shift).exists()
+    assert not Proposal.objects.filter(professional=pro, shift=shift).exists()
+    texts = explain_for_professional(professional=pro, shift=shift)
+    assert any(reason in t for t in texts), texts
+
+
+def test_forbidden_route_is_never_offered(world):
+    est = world.estab(MONTPELLIER)
+    shift = world.shift(est, day=3, route="forbidden")
+    pro = world.pro(MONTPELLIER, days=(3,))
+    _run(world)
+    assert not Proposal.objects.exists()
+    assert any("voie contractuelle" in t for t in explain_for_professional(professional=pro, shift=shift))
+
+
+def test_booked_missions_count_for_caps_and_slots(world):
+    """Cap 2 with one mission booked in the month: of two open shifts, only one more proposal."""
+    est = world.estab(MONTPELLIER)
+    d1, d2, d3 = same_month_days(world, 3)
+    pro = world.pro(MONTPELLIER, days=(d1, d2, d3), max_missions=2)
+    _book(world, pro, world.shift(est, day=d2))
+    a, b = world.shift(est, day=d1), world.shift(est, day=d3)
+    part = partition_load(region_code="76", start=world.start)
+    assert part.instance.pros.used_missions.tolist() == [1]
+    assert len(part.instance.booked) == 1  # the booked day slot
+    _run(world)
+    assert Proposal.objects.filter(professional=pro, shift__in=[a, b]).count() == 1
+
+
+def test_pending_proposal_takes_the_slot(world):
+    """A pending proposal (maybe accepted tomorrow) is treated as booked: no second offer in that slot."""
+    est = world.estab(MONTPELLIER)
+    a = world.shift(est, day=3)
+    pro = world.pro(MONTPELLIER, days=(3,))
+    _run(world)
+    assert Proposal.objects.get().shift == a
+    b = world.shift(world.estab(CASTELNAU), day=3, urgency=5)
+    _run(world)
+    assert not Proposal.objects.filter(shift=b, professional=pro).exists()
+
+
+def test_explanation_when_eligible_but_others_chosen(world):
+    est = world.estab(MONTPELLIER)
+    shift = world.shift(est, day=3)
+    near = world.pro(MONTPELLIER, days=(3,))
+    far = world.pro(CASTELNAU, days=(3,))
+    _run(world)
+    assert Proposal.objects.get().professional == near
+    texts = explain_for_professional(professional=far, shift=shift)
+    assert len(texts) == 1 and "plus proches" in texts[0]
