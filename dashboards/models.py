@@ -1,0 +1,171 @@
+"""Per-day aggregates behind the ARS dashboards (derived data: rebuilt from shifts and missions).
+
+Grain and conventions (see docs/dashboards.md):
+
+- a row counts what happens on one **day** (the local Europe/Paris date a shift starts), in one
+  **département** (of ``Shift.location``: mobile units count where they park), for one
+  **profession**; ``DailyFill`` adds the establishment (and its type), ``DailyFillArea`` is the
+  same figures summed without the establishment (what the region and national pages read).
+- positions of published shifts are "posted"; a position is "filled" when it holds an active
+  mission (booked, done or no-show); cancelled missions are counted by who cancelled.
+- medians cannot be summed, so each row keeps two small histograms (time-to-fill in hours,
+  travel in km) as fixed bucket columns: a period's median is read from the summed histogram,
+  interpolated inside its bucket (``dashboards.figures.histogram_median``).
+- distinct professionals cannot be summed either: ``ProfessionalDay`` keeps one row per
+  professional × day × establishment with an active mission, counted distinct at read time.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Upper bounds of the histogram buckets; the last bucket is open ([last bound, ∞)).
+TTF_BOUNDS_HOURS = (1, 2, 4, 8, 12, 24, 48, 72, 96, 120, 168, 240, 336, 504, 720)
+KM_BOUNDS = (2, 5, 10, 15, 20, 25, 30, 40, 50, 60, 80, 100, 150, 200, 300)
+TTF_FIELDS = tuple(f"ttf_{i:02d}" for i in range(len(TTF_BOUNDS_HOURS) + 1))
+KM_FIELDS = tuple(f"km_{i:02d}" for i in range(len(KM_BOUNDS) + 1))
+
+# Summable counters, in the order the refresh writes them.
+SHIFT_FIELDS = ("posted", "urgent_posted", "withdrawn")
+MISSION_FIELDS = (
+    "filled", "urgent_filled", "done", "no_show",
+    "cancelled_by_pro", "cancelled_by_estab", "cancelled_by_platform",
+    "minutes_filled", "minutes_done", "km_tenths",
+    *TTF_FIELDS, *KM_FIELDS,
+)
+COUNT_FIELDS = SHIFT_FIELDS + MISSION_FIELDS
+
+
+def _counter_fields() -> dict[str, models.Field]:
+    labels = {
+        "posted": _("postes publiés"),
+        "urgent_posted": _("postes urgents publiés"),
+        "withdrawn": _("postes de vacations annulées"),
+        "filled": _("postes pourvus"),
+        "urgent_filled": _("postes urgents pourvus"),
+        "done": _("missions effectuées"),
+        "no_show": _("absences"),
+        "cancelled_by_pro": _("annulées par le professionnel"),
+        "cancelled_by_estab": _("annulées par l'établissement"),
+        "cancelled_by_platform": _("annulées par la plateforme"),
+        "minutes_filled": _("minutes pourvues"),
+        "minutes_done": _("minutes effectuées"),
+        "km_tenths": _("distance cumulée (dixièmes de km)"),
+    }
+    fields: dict[str, models.Field] = {name: models.BigIntegerField(label, default=0, db_default=0) for name, label in labels.items()}
+    for name in TTF_FIELDS + KM_FIELDS:
+        fields[name] = models.IntegerField(default=0, db_default=0)
+    return fields
+
+
+class _FillMeta:
+    abstract = True
+
+
+# Built with type(): 45 counter columns written out by hand would hide the three that matter.
+FillCounters = type(
+    "FillCounters",
+    (models.Model,),
+    {
+        "__module__": __name__,
+        "__doc__": "The summable counters shared by both aggregate tables.",
+        "Meta": _FillMeta,
+        "day": models.DateField(_("jour")),
+        "region": models.ForeignKey("territories.Region", on_delete=models.CASCADE, related_name="+"),
+        "departement": models.ForeignKey("territories.Departement", on_delete=models.CASCADE, related_name="+"),
+        "profession": models.ForeignKey("reference.Profession", on_delete=models.CASCADE, related_name="+"),
+        "establishment_type": models.ForeignKey(
+            "reference.EstablishmentType", on_delete=models.CASCADE, related_name="+"
+        ),
+        **_counter_fields(),
+    },
+)
+
+
+class DailyFill(FillCounters):
+    """Figures of one establishment's shifts on one day, in one département, for one profession."""
+
+    establishment = models.ForeignKey("establishments.Establishment", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("agrégat journalier par établissement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "departement", "profession", "establishment"], name="dailyfill_one_row_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["region", "day"], name="dailyfill_region_day"),
+            models.Index(fields=["day"], name="dailyfill_day"),
+        ]
+
+
+class DailyFillArea(FillCounters):
+    """``DailyFill`` summed over establishments: what region-wide and national pages read."""
+
+    class Meta:
+        verbose_name = _("agrégat journalier par territoire")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "departement", "profession", "establishment_type"], name="dailyfillarea_one_row_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["region", "day"], name="dailyfillarea_region_day"),
+            models.Index(fields=["day"], name="dailyfillarea_day"),
+        ]
+
+
+class ProfessionalDay(models.Model):
+    """A professional with an active mission that day there: counted distinct for 'active professionals'."""
+
+    day = models.DateField()
+    region = models.ForeignKey("territories.Region", on_delete=models.CASCADE, related_name="+")
+    departement = models.ForeignKey("territories.Departement", on_delete=models.CASCADE, related_name="+")
+    profession = models.ForeignKey("reference.Profession", on_delete=models.CASCADE, related_name="+")
+    establishment_type = models.ForeignKey("reference.EstablishmentType", on_delete=models.CASCADE, related_name="+")
+    establishment = models.ForeignKey("establishments.Establishment", on_delete=models.CASCADE, related_name="+")
+    professional = models.ForeignKey("professionals.Professional", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "departement", "profession", "establishment", "professional"],
+                name="professionalday_one_row_per_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["region", "day", "professional"], name="proday_region_day_pro"),
+            models.Index(fields=["day", "professional"], name="proday_day_pro"),
+        ]
+
+
+class DailyAvailability(models.Model):
+    """Declared availability slots of professionals living in a département, per day and profession."""
+
+    day = models.DateField()
+    region = models.ForeignKey("territories.Region", on_delete=models.CASCADE, related_name="+")
+    departement = models.ForeignKey("territories.Departement", on_delete=models.CASCADE, related_name="+")
+    profession = models.ForeignKey("reference.Profession", on_delete=models.CASCADE, related_name="+")
+    slots = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "departement", "profession"], name="dailyavailability_one_row_per_key")
+        ]
+        indexes = [models.Index(fields=["region", "day"], name="dailyavail_region_day")]
+
+
+class RefreshState(models.Model):
+    """One row: when the aggregates were last refreshed (and the row refreshes lock on)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    incremental_at = models.DateTimeField(null=True, blank=True)
+    full_at = models.DateTimeField(null=True, blank=True)
+    availability_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("état des agrégats")

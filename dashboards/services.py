@@ -1,0 +1,368 @@
+"""Keeping the dashboard aggregates equal to the shifts and missions they count.
+
+Every refresh recomputes whole days (optionally only some establishments' rows of those days)
+inside one transaction, in the database (``INSERT … SELECT … GROUP BY``), so it costs one grouped
+scan per run of consecutive days whatever the volume, and a re-run gives the same rows
+(idempotent: a crashed worker or a duplicate message never double counts). Refreshers serialise
+on the ``RefreshState`` row lock.
+
+Who calls what:
+
+* ``aggregates_refresh(days=…, establishments=…)`` — after a mission or shift changes state
+  (the Celery task ``dashboards.tasks.refresh_days``, queued by the missions services on commit);
+* ``aggregates_refresh_recent()`` — every few minutes (beat): the days touched since the last run,
+  found from audit rows and from shift/mission timestamps;
+* ``aggregates_rebuild()`` — nightly (beat): every day that has a shift, and drops stale rows;
+* ``availability_refresh()`` — hourly and nightly: declared availability for the coming weeks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Func, IntegerField, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Coalesce, Round, TruncDate
+from django.utils import timezone
+
+from dashboards.models import (
+    COUNT_FIELDS,
+    KM_BOUNDS,
+    KM_FIELDS,
+    TTF_BOUNDS_HOURS,
+    TTF_FIELDS,
+    DailyAvailability,
+    DailyFill,
+    DailyFillArea,
+    ProfessionalDay,
+    RefreshState,
+)
+from establishments.models import Shift, ShiftState
+from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
+from professionals.models import Availability
+from ville_hopital.models import AuditEvent
+
+MAX_RUN_DAYS = 31  # one grouped query covers at most a month of days
+AVAILABILITY_HORIZON_DAYS = 90
+SHIFT_STATES = (ShiftState.PUBLISHED, ShiftState.CANCELLED)
+
+# Aliases of the grouping keys in the SELECT → the aggregate table's fields.
+KEYS = {
+    "k_day": "day",
+    "k_region": "region",
+    "k_dep": "departement",
+    "k_prof": "profession",
+    "k_type": "establishment_type",
+    "k_estab": "establishment",
+}
+AREA_KEYS = {k: v for k, v in KEYS.items() if k != "k_estab"}
+
+
+class MinutesBetween(Func):
+    """Whole minutes from one timestamp to another, as an integer, on PostgreSQL and SQLite."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):  # pragma: no cover - every backend overrides
+        raise NotImplementedError(connection.vendor)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql_template(
+            compiler, connection, "ROUND((EXTRACT(EPOCH FROM %(b)s) - EXTRACT(EPOCH FROM %(a)s)) / 60)::bigint"
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql_template(
+            compiler, connection, "CAST(ROUND((julianday(%(b)s) - julianday(%(a)s)) * 1440) AS INTEGER)"
+        )
+
+    def as_sql_template(self, compiler, connection, template):
+        (a_sql, a_params), (b_sql, b_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        return template % {"a": a_sql, "b": b_sql}, [*a_params, *b_params]
+
+
+def _local_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """[first 00:00, last+1 00:00) in the project's time zone (Europe/Paris)."""
+    lo = timezone.make_aware(datetime.combine(first, time.min))
+    hi = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    return lo, hi
+
+
+def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Sorted distinct days as runs of consecutive days, each at most ``MAX_RUN_DAYS`` long."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][1] + timedelta(days=1) and (day - runs[-1][0]).days < MAX_RUN_DAYS:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _insert_select(model, queryset: QuerySet, columns: dict[str, str], *, upsert_on: tuple[str, ...] = ()) -> int:
+    """``INSERT INTO model (…) <queryset's SELECT>``; with ``upsert_on``, update the selected
+    columns of a row that already has that key (PostgreSQL and SQLite both speak ON CONFLICT)."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    aliases = [alias for _expr, _sql, alias in compiler.select]
+    qn = connection.ops.quote_name
+    cols = [model._meta.get_field(columns[alias]).column for alias in aliases]
+    statement = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in cols)}) {sql}"
+    if upsert_on:
+        target = [model._meta.get_field(f).column for f in upsert_on]
+        updates = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in cols if c not in target)
+        statement += f" ON CONFLICT ({', '.join(qn(c) for c in target)}) DO UPDATE SET {updates}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
+def _key_annotations(prefix: str) -> dict[str, object]:
+    """The grouping keys, read from a shift (prefix "") or from a mission's shift (prefix "shift__")."""
+    return {
+        "k_day": TruncDate(f"{prefix}starts_at"),
+        "k_region": F(f"{prefix}location__region_id"),
+        "k_dep": F(f"{prefix}location__departement_id"),
+        "k_prof": F(f"{prefix}profession_id"),
+        "k_type": F(f"{prefix}establishment__type_id"),
+        "k_estab": F(f"{prefix}establishment_id"),
+    }
+
+
+def _zero(aggregate) -> Coalesce:
+    return Coalesce(aggregate, 0, output_field=IntegerField())
+
+
+def _shift_side(lo: datetime, hi: datetime, establishments: list[int] | None) -> QuerySet:
+    shifts = Shift.objects.filter(state__in=SHIFT_STATES, starts_at__gte=lo, starts_at__lt=hi)
+    if establishments is not None:
+        shifts = shifts.filter(establishment_id__in=establishments)
+    published = Q(state=ShiftState.PUBLISHED)
+    return (
+        shifts.annotate(**_key_annotations(""))
+        .values(*KEYS)
+        .annotate(
+            posted=_zero(Sum("positions", filter=published)),
+            urgent_posted=_zero(Sum("positions", filter=published & Q(urgent=True))),
+            withdrawn=_zero(Sum("positions", filter=Q(state=ShiftState.CANCELLED))),
+        )
+        .order_by()
+    )
+
+
+def _buckets(field: str, bounds: tuple[int, ...], names: tuple[str, ...], scale: int, base: Q) -> dict[str, object]:
+    """One conditional count per histogram bucket: [previous bound, bound) × scale, the last open."""
+    edges = [0, *bounds]
+    aggregates = {}
+    for i, name in enumerate(names):
+        cond = Q(**{f"{field}__gte": edges[i] * scale}) if i else Q()
+        if i < len(bounds):
+            cond &= Q(**{f"{field}__lt": bounds[i] * scale})
+        aggregates[name] = Count("id", filter=base & cond)
+    return aggregates
+
+
+def _mission_side(lo: datetime, hi: datetime, establishments: list[int] | None) -> QuerySet:
+    missions = Mission.objects.filter(shift__state__in=SHIFT_STATES, shift__starts_at__gte=lo, shift__starts_at__lt=hi)
+    if establishments is not None:
+        missions = missions.filter(shift__establishment_id__in=establishments)
+    active = Q(state__in=ACTIVE_MISSION_STATES, shift__state=ShiftState.PUBLISHED)
+    done = Q(state=MissionState.DONE, shift__state=ShiftState.PUBLISHED)
+    cancelled = Q(state=MissionState.CANCELLED)
+    return (
+        missions.annotate(
+            **_key_annotations("shift__"),
+            ttf_min=MinutesBetween(F("shift__created_at"), F("booked_at")),
+            dur_min=MinutesBetween(F("starts_at"), F("ends_at")),
+        )
+        .values(*KEYS)
+        .annotate(
+            filled=Count("id", filter=active),
+            urgent_filled=Count("id", filter=active & Q(shift__urgent=True)),
+            done=Count("id", filter=done),
+            no_show=Count("id", filter=Q(state=MissionState.NO_SHOW, shift__state=ShiftState.PUBLISHED)),
+            cancelled_by_pro=Count("id", filter=cancelled & Q(cancelled_by=CancelledBy.PROFESSIONAL)),
+            cancelled_by_estab=Count("id", filter=cancelled & Q(cancelled_by=CancelledBy.ESTABLISHMENT)),
+            # A cancellation that names nobody is the platform's (support, automatic expiry).
+            cancelled_by_platform=Count(
+                "id", filter=cancelled & ~Q(cancelled_by__in=[CancelledBy.PROFESSIONAL, CancelledBy.ESTABLISHMENT])
+            ),
+            minutes_filled=_zero(Sum("dur_min", filter=active)),
+            minutes_done=_zero(Sum("dur_min", filter=done)),
+            km_tenths=_zero(Sum(Cast(Round(F("distance_km") * 10), IntegerField()), filter=active)),
+            **_buckets("ttf_min", TTF_BOUNDS_HOURS, TTF_FIELDS, 60, active),
+            **_buckets("distance_km", KM_BOUNDS, KM_FIELDS, 1, active),
+        )
+        .order_by()
+    )
+
+
+def _professional_days(lo: datetime, hi: datetime) -> QuerySet:
+    return (
+        Mission.objects.filter(
+            state__in=ACTIVE_MISSION_STATES,
+            shift__state=ShiftState.PUBLISHED,
+            shift__starts_at__gte=lo,
+            shift__starts_at__lt=hi,
+        )
+        .annotate(**_key_annotations("shift__"), k_pro=F("professional_id"))
+        .values(*KEYS, "k_pro")
+        .distinct()
+        .order_by()
+    )
+
+
+def _area_rollup(first: date, last: date) -> QuerySet:
+    return (
+        DailyFill.objects.filter(day__gte=first, day__lte=last)
+        .annotate(
+            k_day=F("day"), k_region=F("region_id"), k_dep=F("departement_id"), k_prof=F("profession_id"),
+            k_type=F("establishment_type_id"),
+        )
+        .values(*AREA_KEYS)
+        .annotate(**{f"s_{name}": Sum(name) for name in COUNT_FIELDS})
+        .order_by()
+    )
+
+
+def _lock() -> RefreshState:
+    RefreshState.objects.get_or_create(id=1)
+    return RefreshState.objects.select_for_update().get(id=1)
+
+
+def _refresh_run(first: date, last: date, establishments: list[int] | None) -> None:
+    lo, hi = _local_bounds(first, last)
+    fine = DailyFill.objects.filter(day__gte=first, day__lte=last)
+    if establishments is not None:
+        fine = fine.filter(establishment_id__in=establishments)
+    fine.delete()
+    _insert_select(DailyFill, _shift_side(lo, hi, establishments), {**KEYS, **{f: f for f in COUNT_FIELDS}})
+    _insert_select(
+        DailyFill,
+        _mission_side(lo, hi, establishments),
+        {**KEYS, **{f: f for f in COUNT_FIELDS}},
+        upsert_on=("day", "departement", "profession", "establishment"),
+    )
+    DailyFillArea.objects.filter(day__gte=first, day__lte=last).delete()
+    _insert_select(DailyFillArea, _area_rollup(first, last), {**AREA_KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}})
+    ProfessionalDay.objects.filter(day__gte=first, day__lte=last).delete()
+    _insert_select(ProfessionalDay, _professional_days(lo, hi), {**KEYS, "k_pro": "professional"})
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    days: int
+    runs: int
+
+
+@transaction.atomic
+def aggregates_refresh(*, days: Iterable[date], establishments: Iterable[int] | None = None) -> RefreshResult:
+    """Recompute the aggregates of these days (all establishments, or only these ones' rows).
+
+    The territory rollup and the active-professional rows of the days are recomputed whole.
+    """
+    estab_ids = sorted(set(establishments)) if establishments is not None else None
+    runs = day_runs(days)
+    if not runs:
+        return RefreshResult(days=0, runs=0)
+    _lock()
+    for first, last in runs:
+        _refresh_run(first, last, estab_ids)
+    return RefreshResult(days=sum((b - a).days + 1 for a, b in runs), runs=len(runs))
+
+
+def _local_days(queryset: QuerySet, field: str) -> set[date]:
+    return set(queryset.annotate(d=TruncDate(field)).values_list("d", flat=True).distinct().order_by())
+
+
+def days_touched_since(since: datetime) -> set[date]:
+    """Days whose figures may have changed since ``since``: from audit rows of shifts and missions
+    (any transition a service recorded) and from timestamps (posting, booking, closing)."""
+    events = AuditEvent.objects.filter(created_at__gte=since)
+    shift_ids = events.filter(target_type="establishments.shift").values_list("target_id", flat=True)
+    mission_ids = events.filter(target_type="missions.mission").values_list("target_id", flat=True)
+    shift_ids = [int(i) for i in shift_ids if i.isdigit()]
+    mission_ids = [int(i) for i in mission_ids if i.isdigit()]
+    days = _local_days(Shift.objects.filter(Q(created_at__gte=since) | Q(pk__in=shift_ids)), "starts_at")
+    days |= _local_days(
+        Mission.objects.filter(Q(booked_at__gte=since) | Q(closed_at__gte=since) | Q(pk__in=mission_ids)),
+        "shift__starts_at",
+    )
+    return days
+
+
+@transaction.atomic
+def aggregates_refresh_recent(*, now: datetime | None = None, overlap: timedelta = timedelta(minutes=2)) -> RefreshResult:
+    """The periodic refresh: days touched since the last incremental run (a day back on the first)."""
+    now = now or timezone.now()
+    state = _lock()
+    since = (state.incremental_at or now - timedelta(days=1)) - overlap
+    result = aggregates_refresh(days=days_touched_since(since))
+    state.incremental_at = now
+    state.updated_at = timezone.now()
+    state.save(update_fields=["incremental_at", "updated_at"])
+    return result
+
+
+def aggregates_rebuild() -> RefreshResult:
+    """The nightly full rebuild: every day holding a shift, month by month (one transaction each),
+    then rows of days that no longer hold any shift are dropped."""
+    started = timezone.now()
+    bounds = Shift.objects.aggregate(first=Min("starts_at"), last=Max("starts_at"))
+    total_days = total_runs = 0
+    if bounds["first"] is not None:
+        first = timezone.localdate(bounds["first"])
+        last = timezone.localdate(bounds["last"])
+        day = first
+        while day <= last:
+            end = min(day + timedelta(days=MAX_RUN_DAYS - 1), last)
+            with transaction.atomic():
+                _lock()
+                _refresh_run(day, end, None)
+            total_days += (end - day).days + 1
+            total_runs += 1
+            day = end + timedelta(days=1)
+    with transaction.atomic():
+        state = _lock()
+        if bounds["first"] is None:
+            stale = Q()
+        else:
+            stale = Q(day__lt=timezone.localdate(bounds["first"])) | Q(day__gt=timezone.localdate(bounds["last"]))
+        for model in (DailyFill, DailyFillArea, ProfessionalDay):
+            model.objects.filter(stale).delete()
+        state.full_at = state.incremental_at = started
+        state.updated_at = timezone.now()
+        state.save(update_fields=["full_at", "incremental_at", "updated_at"])
+    return RefreshResult(days=total_days, runs=total_runs)
+
+
+@transaction.atomic
+def availability_refresh(*, start: date | None = None, days: int = AVAILABILITY_HORIZON_DAYS) -> int:
+    """Recount declared availability slots per day × département of residence × profession."""
+    start = start or timezone.localdate()
+    end = start + timedelta(days=days - 1)
+    state = _lock()
+    DailyAvailability.objects.filter(day__gte=start, day__lte=end).delete()
+    rows = (
+        Availability.objects.filter(day__gte=start, day__lte=end)
+        .annotate(
+            k_day=F("day"),
+            k_region=F("professional__home_commune__region_id"),
+            k_dep=F("professional__home_commune__departement_id"),
+            k_prof=F("professional__profession_id"),
+        )
+        .values("k_day", "k_region", "k_dep", "k_prof")
+        .annotate(s_slots=Count("id"))
+        .order_by()
+    )
+    inserted = _insert_select(
+        DailyAvailability,
+        rows,
+        {"k_day": "day", "k_region": "region", "k_dep": "departement", "k_prof": "profession", "s_slots": "slots"},
+    )
+    state.availability_at = timezone.now()
+    state.save(update_fields=["availability_at"])
+    return inserted
