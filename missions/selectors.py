@@ -158,14 +158,23 @@ def missions_in_month_count(*, professional: Professional, day: date, exclude_mi
 # --------------------------------------------------------------------------- #
 
 
-def proposals_inbox(*, user) -> QuerySet[Proposal]:
-    """Pending, unexpired proposals of the user, soonest expiry first, with what the inbox shows."""
-    return (
+def slot_label(starts_at: datetime) -> str:
+    """« jour » for a shift starting between 06:00 and 17:59 (local time), « nuit » otherwise."""
+    return _("jour") if 6 <= timezone.localtime(starts_at).hour < 18 else _("nuit")
+
+
+def proposals_inbox(*, user) -> list[Proposal]:
+    """Pending, unexpired proposals of the user, soonest expiry first, with what the inbox shows
+    (``slot_label`` added to each)."""
+    rows = list(
         Proposal.objects.for_professional(user)
         .pending()
         .select_related("shift__establishment__commune", "shift__unit", "shift__profession")
         .order_by("expires_at", "pk")
     )
+    for proposal in rows:
+        proposal.slot_label = slot_label(proposal.shift.starts_at)
+    return rows
 
 
 def proposals_recent(*, user, limit: int = 20) -> QuerySet[Proposal]:

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from establishments.models import Establishment
 from ville_hopital.identifiers import validate_adeli, validate_rpps
 
 RADIUS_KM_MIN, RADIUS_KM_MAX = 1, 200
@@ -21,6 +22,20 @@ class ProfessionalQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(user=user)
+
+    def eligible_on(self, day: date) -> ProfessionalQuerySet:
+        """Who may receive proposals on ``day``: not those whose professional liability insurance
+        (RCP) has expired. Choice: a professional who has not uploaded any insurance yet stays
+        eligible (the profile asks for it); one whose latest insurance expired is not, until renewed.
+        """
+        expired = (
+            Credential.objects.filter(kind=CredentialKind.INSURANCE, expires_on__isnull=False)
+            .values("professional")
+            .annotate(last=models.Max("expires_on"))
+            .filter(last__lt=day)
+            .values("professional")
+        )
+        return self.exclude(pk__in=expired)
 
 
 def _feed_token() -> str:
@@ -85,9 +100,25 @@ def credential_path(instance: Credential, filename: str) -> str:
     return f"credentials/{instance.professional_id}/{secrets.token_hex(16)}"
 
 
+#: Mission states that open a professional's documents to the establishment (missions.MissionState
+#: values; professionals never import missions, so the reverse relation is queried by name).
+MISSION_STATES_SHARING_DOCUMENTS = ("booked", "done", "no_show")
+
+
 class CredentialQuerySet(models.QuerySet):
-    def for_user(self, user) -> CredentialQuerySet:
+    def owned_by(self, user) -> CredentialQuerySet:
         return self.filter(professional__in=Professional.objects.for_user(user))
+
+    def for_user(self, user) -> CredentialQuerySet:
+        """Readable by the owner, and by members of an establishment that has (or had) a mission
+        that is not cancelled with the professional."""
+        if not user.is_authenticated:
+            return self.none()
+        with_mission = Professional.objects.filter(
+            missions__state__in=MISSION_STATES_SHARING_DOCUMENTS,
+            missions__shift__establishment__in=Establishment.objects.for_user(user),
+        ).values("pk")
+        return self.filter(models.Q(professional__user=user) | models.Q(professional__in=with_mission))
 
 
 class Credential(models.Model):

@@ -1,17 +1,287 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+"""The professional's own pages: home, profile, credentials, availability calendar, calendar feed.
 
-from ville_hopital.mixins import is_professional, role_required
+Proposals, missions and earnings are pages of ``missions`` (missions.views.professional).
+Every object is read through ``.for_user(request.user)``: another person's id is a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import icalendar
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from establishments.forms import apply_service_errors
+from professionals import calendar as cal
+from professionals.forms import CredentialForm, ProfileForm, ShortcutForm
+from professionals.models import Credential, Professional, slot_bounds
+from professionals.selectors import (
+    calendar_month,
+    confirmed_missions_for_feed,
+    declared_slots,
+    insurance_status,
+    my_credentials,
+    professional_of,
+    upcoming_booked_missions,
+)
+from professionals.services import (
+    availability_month_save,
+    calendar_token_regenerate,
+    credential_delete,
+    credential_upload,
+    professional_create,
+    professional_update,
+)
+from ville_hopital.mixins import is_establishment_member, is_professional, role_required
+
+#: How far ahead the calendar goes (months after the current one).
+CALENDAR_MONTHS_AHEAD = 12
+
+
+def _me(request: HttpRequest) -> Professional:
+    professional = professional_of(request.user)
+    if professional is None:
+        raise Http404
+    return professional
 
 
 @role_required(is_professional)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "professionals/home.html", {"professional": request.user.professional})
+    professional = _me(request)
+    today = timezone.localdate()
+    return render(
+        request,
+        "professionals/home.html",
+        {
+            "professional": professional,
+            "insurance": insurance_status(professional),
+            "next_missions": upcoming_booked_missions(professional)[:3],
+            "this_month": today,
+            "feed_url": request.build_absolute_uri(
+                reverse("professionals:calendar_feed", args=[professional.calendar_token])
+            ),
+        },
+    )
 
 
 @login_required
 def profile_create(request: HttpRequest) -> HttpResponse:
+    """Where a new professional lands after verifying their email."""
     if is_professional(request.user):
-        return redirect("professionals:home")
-    return render(request, "professionals/profile_create.html")
+        return redirect("professionals:profile_edit")
+    if is_establishment_member(request.user):
+        return redirect("establishments:home")
+    form = ProfileForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            professional_create(actor=request.user, **form.service_kwargs())
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Profil enregistré. Déclarez maintenant vos disponibilités."))
+            return redirect("professionals:calendar_current")
+    return render(request, "professionals/profile_form.html", {"form": form, "creating": True})
+
+
+@role_required(is_professional)
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    professional = _me(request)
+    initial = {
+        "profession": professional.profession, "rpps": professional.rpps or "", "adeli": professional.adeli or "",
+        "skills": professional.skills.all(), "home_commune": professional.home_commune,
+        "radius_km": professional.radius_km, "max_missions_per_month": professional.max_missions_per_month,
+        "min_notice_hours": professional.min_notice_hours, "expected_hourly_rate": professional.expected_hourly_rate,
+        "blocked_establishments": professional.blocked_establishments.all(),
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            professional_update(actor=request.user, professional=professional, **form.service_kwargs())
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Profil mis à jour."))
+            return redirect("professionals:home")
+    return render(request, "professionals/profile_form.html", {"form": form, "creating": False})
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+@role_required(is_professional)
+def credentials(request: HttpRequest) -> HttpResponse:
+    professional = _me(request)
+    form = CredentialForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            credential_upload(actor=request.user, professional=professional, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Document enregistré."))
+            return redirect("professionals:credentials")
+    return render(
+        request,
+        "professionals/credentials.html",
+        {"form": form, "credentials": my_credentials(user=request.user), "insurance": insurance_status(professional)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def credential_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The owner, and members of an establishment with a mission with the professional."""
+    credential = get_object_or_404(Credential.objects.for_user(request.user), pk=pk)
+    response = FileResponse(
+        credential.file.open("rb"), as_attachment=True, filename=credential.original_name,
+        content_type=credential.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@role_required(is_professional)
+def credential_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    credential = get_object_or_404(Credential.objects.owned_by(request.user), pk=pk)
+    credential_delete(actor=request.user, credential=credential)
+    messages.success(request, _("Document supprimé."))
+    return redirect("professionals:credentials")
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+@role_required(is_professional)
+def calendar_current(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return redirect("professionals:calendar", year=today.year, month=today.month)
+
+
+def _parse_slots(values: list[str]) -> set[cal.SlotKey]:
+    try:
+        return {cal.parse_slot(v) for v in values}
+    except ValueError as error:
+        raise ValidationError({"slots": _("Créneau illisible : « %(v)s ».") % {"v": str(error)[:40]}}) from None
+
+
+@role_required(is_professional)
+def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """The month grid. One POST saves the whole month; the shortcut and copy buttons add slots to
+    what is ticked and save too (without JavaScript they are the only way; with it, calendar.js
+    ticks the boxes in the page and the user saves)."""
+    professional = _me(request)
+    today = timezone.localdate()
+    if not 1 <= month <= 12:
+        raise Http404
+    months_ahead = (year - today.year) * 12 + month - today.month
+    if months_ahead > CALENDAR_MONTHS_AHEAD or year < 2000:
+        raise Http404
+    shortcut_form = ShortcutForm(request.POST or None)
+    errors: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            slots = _parse_slots(request.POST.getlist("slots"))
+            added_by_action: set[cal.SlotKey] = set()
+            if action == "shortcut" and shortcut_form.is_valid():
+                added_by_action = cal.shortcut_slots(
+                    year, month, shortcut_form.cleaned_data["shortcut_days"] or "all",
+                    shortcut_form.cleaned_data["shortcut_slots"] or "DN",
+                )
+            elif action == "copy":
+                previous = cal.month_days(*cal.shift_month(year, month, -1))
+                added_by_action = cal.copy_previous_month(
+                    declared_slots(professional, previous[0], previous[-1]), year, month
+                )
+            elif action == "clear":
+                slots = set()
+            now = timezone.now()
+            slots |= {k for k in added_by_action if slot_bounds(*k)[0] > now}  # shortcuts skip the past
+            added, removed = availability_month_save(
+                actor=request.user, professional=professional, year=year, month=month, slots=slots
+            )
+        except ValidationError as error:
+            errors = [m for messages_ in error.message_dict.values() for m in messages_]
+        else:
+            messages.success(
+                request,
+                _("Disponibilités enregistrées (%(added)s, %(removed)s).")
+                % {
+                    "added": ngettext("%(n)s créneau ajouté", "%(n)s créneaux ajoutés", added) % {"n": added},
+                    "removed": ngettext("%(n)s retiré", "%(n)s retirés", removed) % {"n": removed},
+                },
+            )
+            return redirect("professionals:calendar", year=year, month=month)
+    month_view = calendar_month(professional, year, month)
+    previous_ok = (month_view.previous[0], month_view.previous[1]) >= (2000, 1)
+    next_ok = months_ahead < CALENDAR_MONTHS_AHEAD
+    return render(
+        request,
+        "professionals/calendar.html",
+        {
+            "cal": month_view,
+            "errors": errors,
+            "shortcut_form": shortcut_form if not errors else ShortcutForm(),
+            "previous_ok": previous_ok,
+            "next_ok": next_ok,
+            "copy_values": " ".join(sorted(cal.slot_value(d, s) for d, s in month_view.copy_candidates)),
+        },
+        status=400 if errors else 200,
+    )
+
+
+# --------------------------------------------------------------------------- iCalendar feed
+
+
+@require_POST
+@role_required(is_professional)
+def calendar_token_renew(request: HttpRequest) -> HttpResponse:
+    calendar_token_regenerate(actor=request.user, professional=_me(request))
+    messages.success(request, _("Nouvelle adresse d'agenda créée : l'ancienne ne fonctionne plus."))
+    return redirect("professionals:home")
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """Private iCalendar feed (the token is the secret: calendar apps do not log in)."""
+    professional = Professional.objects.filter(calendar_token=token).first() if len(token) >= 32 else None
+    if professional is None:
+        raise Http404
+    feed = icalendar.Calendar()
+    feed.add("prodid", "-//Ville-Hôpital//Missions//FR")
+    feed.add("version", "2.0")
+    feed.add("calscale", "GREGORIAN")
+    feed.add("x-wr-calname", _("Missions Ville-Hôpital"))
+    feed.add("x-wr-timezone", "Europe/Paris")
+    host = request.get_host().split(":")[0] or "ville-hopital.fr"
+    for mission in confirmed_missions_for_feed(professional):
+        shift = mission.shift
+        event = icalendar.Event()
+        event.add("uid", f"mission-{mission.pk}@{host}")
+        event.add("dtstamp", mission.booked_at.astimezone(UTC))
+        event.add("dtstart", mission.starts_at.astimezone(UTC))
+        event.add("dtend", mission.ends_at.astimezone(UTC))
+        event.add("summary", f"{shift.unit.name} — {shift.establishment.name}")
+        event.add("location", f"{shift.establishment.address}, {shift.establishment.commune.name}")
+        description = [_("Rémunération : %(pay)s € HT") % {"pay": mission.pay}]
+        if shift.unit.where_to_go:
+            description.append(_("Où se présenter : %(w)s") % {"w": shift.unit.where_to_go})
+        if shift.unit.contact:
+            description.append(_("Contact : %(c)s") % {"c": shift.unit.contact})
+        event.add("description", "\n".join(description))
+        event.add("status", "CONFIRMED")
+        feed.add_component(event)
+    response = HttpResponse(feed.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="ville-hopital.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response

@@ -1,0 +1,141 @@
+"""The professional's side of proposals and missions: inbox, accept/decline, my missions, cancel, earnings.
+
+Objects are fetched through ``.for_professional(request.user)``: another professional's proposal or
+mission is a 404, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from missions.models import CancelledBy, MissionState, Proposal
+from missions.selectors import earnings_by_month, my_missions, proposals_inbox, proposals_recent
+from missions.services.missions import PROFESSIONAL_CANCEL_NOTICE, mission_cancel
+from missions.services.proposals import proposal_accept, proposal_decline
+from ville_hopital.mixins import is_professional, role_required
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Motif (facultatif)"), max_length=300, required=False)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Motif de l'annulation"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@role_required(is_professional)
+def proposals(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "missions/professional/proposals.html",
+        {"proposals": proposals_inbox(user=request.user), "recent": proposals_recent(user=request.user)},
+    )
+
+
+@require_POST
+@role_required(is_professional)
+def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(Proposal.objects.for_professional(request.user), pk=pk)
+    try:
+        mission = proposal_accept(actor=request.user, proposal=proposal)
+    except ValidationError as error:
+        messages.error(request, _("Impossible d'accepter : %(why)s") % {"why": _error_text(error)})
+        return redirect("missions:proposals")
+    messages.success(request, _("Mission confirmée. Retrouvez les informations pratiques ci-dessous."))
+    return redirect("missions:mission_detail", pk=mission.pk)
+
+
+@require_POST
+@role_required(is_professional)
+def proposal_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(Proposal.objects.for_professional(request.user), pk=pk)
+    form = DeclineForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        proposal_decline(actor=request.user, proposal=proposal, reason=reason)
+    except ValidationError as error:
+        messages.error(request, _("Impossible de décliner : %(why)s") % {"why": _error_text(error)})
+    else:
+        messages.success(request, _("Proposition déclinée."))
+    return redirect("missions:proposals")
+
+
+@role_required(is_professional)
+def missions_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    mine = my_missions(user=request.user)
+    return render(
+        request,
+        "missions/professional/missions.html",
+        {
+            "upcoming": mine.filter(state=MissionState.BOOKED, ends_at__gt=now).order_by("starts_at"),
+            "past": mine.filter(Q(state__in=[MissionState.DONE, MissionState.NO_SHOW]) | Q(
+                state=MissionState.BOOKED, ends_at__lte=now
+            )).order_by("-starts_at")[:50],
+            "cancelled": mine.filter(state=MissionState.CANCELLED).order_by("-starts_at")[:50],
+        },
+    )
+
+
+@role_required(is_professional)
+def mission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_object_or_404(my_missions(user=request.user), pk=pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mission_cancel(
+                actor=request.user, mission=mission, reason=form.cleaned_data["reason"], by=CancelledBy.PROFESSIONAL
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("Mission annulée. L'établissement en est informé."))
+            return redirect("missions:my_missions")
+    now = timezone.now()
+    return render(
+        request,
+        "missions/professional/mission_detail.html",
+        {
+            "mission": mission,
+            "form": form,
+            "can_cancel": mission.state == MissionState.BOOKED and mission.starts_at - now >= PROFESSIONAL_CANCEL_NOTICE,
+            "too_late": mission.state == MissionState.BOOKED and now < mission.starts_at
+            and mission.starts_at - now < PROFESSIONAL_CANCEL_NOTICE,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(is_professional)
+def earnings(request: HttpRequest) -> HttpResponse:
+    months = earnings_by_month(user=request.user)
+    return render(
+        request,
+        "missions/professional/earnings.html",
+        {
+            "months": months,
+            "total": sum((m.amount for m in months), start=Decimal(0)),
+            "count": sum(m.missions for m in months),
+        },
+    )

@@ -1,0 +1,100 @@
+"""Forms parse and label; the services decide (``apply_service_errors`` puts their errors on fields)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from establishments.forms import CommuneField
+from establishments.models import Establishment, EstablishmentStatus
+from professionals.models import RADIUS_KM_MAX, RADIUS_KM_MIN, CredentialKind
+from reference.models import Profession, Skill
+
+
+class HomeCommuneField(CommuneField):
+    """``establishments.forms.CommuneField`` without its max-length validator, which runs after
+    ``to_python`` has turned the text into a Commune (and then fails on ``len(commune)``)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+
+
+class ProfileForm(forms.Form):
+    profession = forms.ModelChoiceField(label=_("Profession"), queryset=Profession.objects.all(), empty_label=None)
+    rpps = forms.CharField(
+        label=_("Numéro RPPS"), max_length=20, required=False,
+        help_text=_("11 chiffres, sur votre carte CPS ou l'annuaire santé."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    adeli = forms.CharField(
+        label=_("Numéro ADELI"), max_length=20, required=False,
+        help_text=_("Seulement si votre profession est encore enregistrée au répertoire ADELI (9 chiffres)."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    skills = forms.ModelMultipleChoiceField(
+        label=_("Spécialités et compétences"), queryset=Skill.objects.select_related("profession"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Seules celles de votre profession sont acceptées."),
+    )
+    home_commune = HomeCommuneField(
+        label=_("Commune de départ"),
+        help_text=_("Tapez le nom ou le code postal, puis choisissez, ex. « Mende (48000) »."),
+    )
+    radius_km = forms.IntegerField(
+        label=_("Rayon de déplacement (km)"), min_value=RADIUS_KM_MIN, max_value=RADIUS_KM_MAX, initial=30,
+        help_text=_("De %(min)s à %(max)s km.") % {"min": RADIUS_KM_MIN, "max": RADIUS_KM_MAX},
+    )
+    max_missions_per_month = forms.IntegerField(
+        label=_("Missions par mois au maximum"), min_value=1, max_value=31, initial=4
+    )
+    min_notice_hours = forms.IntegerField(
+        label=_("Délai de prévenance minimal (heures)"), min_value=0, max_value=24 * 14, initial=24,
+        help_text=_("On ne vous proposera pas de vacation commençant plus tôt que ce délai."),
+    )
+    expected_hourly_rate = forms.DecimalField(
+        label=_("Tarif horaire souhaité (€ HT)"), min_value=0, max_digits=7, decimal_places=2, required=False,
+    )
+    blocked_establishments = forms.ModelMultipleChoiceField(
+        label=_("Établissements pour lesquels je ne veux pas travailler"), required=False,
+        queryset=Establishment.objects.filter(status=EstablishmentStatus.VERIFIED).select_related("commune"),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Maintenez Ctrl (ou Cmd) pour en choisir plusieurs."),
+    )
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class CredentialForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type de document"), choices=CredentialKind.choices)
+    file = forms.FileField(
+        label=_("Fichier"), help_text=_("PDF, JPEG ou PNG, 10 Mo au plus."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+    expires_on = forms.DateField(
+        label=_("Valable jusqu'au"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Obligatoire pour l'attestation d'assurance RCP."),
+    )
+
+
+SHORTCUT_DAYS = [
+    ("wd5", _("tous les samedis")),
+    ("wd6", _("tous les dimanches")),
+    ("weekends", _("tous les week-ends")),
+    ("weekdays", _("tous les jours de semaine")),
+    ("all", _("tous les jours du mois")),
+    ("wd0", _("tous les lundis")),
+    ("wd1", _("tous les mardis")),
+    ("wd2", _("tous les mercredis")),
+    ("wd3", _("tous les jeudis")),
+    ("wd4", _("tous les vendredis")),
+    *[(f"w{n}", _("la semaine %(n)s") % {"n": n}) for n in range(1, 7)],
+]
+SHORTCUT_SLOTS = [("D", _("le jour (08:00–20:00)")), ("N", _("la nuit (20:00–08:00)")), ("DN", _("jour et nuit"))]
+
+
+class ShortcutForm(forms.Form):
+    shortcut_days = forms.ChoiceField(label=_("Ajouter"), choices=SHORTCUT_DAYS, required=False)
+    shortcut_slots = forms.ChoiceField(label=_("Créneau"), choices=SHORTCUT_SLOTS, required=False)
