@@ -7,10 +7,8 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("Tableaux de bord ARS")
 
     def ready(self) -> None:
-        # The periodic refreshes join the project's beat schedule (read by Celery when beat starts).
-        from django.conf import settings
-
+        # The periodic refreshes join the project's beat schedule (ville_hopital.celery sets the others).
         from dashboards.tasks import BEAT_SCHEDULE
+        from ville_hopital.celery import app
 
-        for name, entry in BEAT_SCHEDULE.items():
-            settings.CELERY_BEAT_SCHEDULE.setdefault(name, entry)
+        app.conf.beat_schedule = {**BEAT_SCHEDULE, **(app.conf.beat_schedule or {})}
