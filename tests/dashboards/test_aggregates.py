@@ -147,7 +147,7 @@ def test_hook_keeps_aggregates_equal_to_raw_counts(scenario):
 
 
 def test_periodic_refresh_finds_touched_days(scenario, world):
-    rng, shifts, pros = scenario
+    _rng, shifts, pros = scenario
     aggregates_refresh_recent()  # first run: sets the mark
     shift = shifts[0]
     Mission.objects.create(
