@@ -184,6 +184,7 @@ SMS_API_KEY = ENV.get("SMS_API_KEY", "")
 SMS_SENDER = ENV.get("SMS_SENDER", "VHopital")  # Brevo: at most 11 alphanumeric characters
 SMS_TIMEOUT = envparse.parse_int(ENV, "SMS_TIMEOUT", 15, minimum=1)
 EMAIL_TIMEOUT = envparse.parse_int(ENV, "EMAIL_TIMEOUT", 30, minimum=1)
+NOTIFICATIONS_RETRY_BASE_SECONDS = envparse.parse_int(ENV, "NOTIFICATIONS_RETRY_BASE_SECONDS", 30, minimum=1)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
