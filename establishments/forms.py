@@ -16,7 +16,7 @@ from reference.models import EstablishmentType, Profession, Skill
 from territories.models import Commune
 
 
-class CommuneField(forms.CharField):
+class CommuneField(forms.Field):
     """A commune typed as its INSEE code, « Nom (code postal) » (what the autocomplete offers),
     a postal code or a name — accepted only when it designates one commune."""
 
@@ -25,10 +25,13 @@ class CommuneField(forms.CharField):
         "ambiguous": _("Plusieurs communes correspondent : précisez le code postal, ex. « Mende (48000) »."),
     }
 
+    widget = forms.TextInput
+
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("max_length", 120)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"list": "commune-options", "autocomplete": "off", "data-commune-search": "1"})
+        self.widget.attrs.update(
+            {"list": "commune-options", "autocomplete": "off", "data-commune-search": "1", "maxlength": "120"}
+        )
 
     def prepare_value(self, value):
         if isinstance(value, Commune):
@@ -36,7 +39,7 @@ class CommuneField(forms.CharField):
         return value
 
     def to_python(self, value) -> Commune | None:
-        text = (super().to_python(value) or "").strip()
+        text = str(value or "").strip()[:120]
         if not text:
             return None
         candidates = Commune.objects.none()

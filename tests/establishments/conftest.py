@@ -123,3 +123,37 @@ def shift_kwargs(unit_a):
 def _fast_password_hashing(settings):
     """Users are created by the dozen here; PBKDF2's deliberate slowness is not what is tested."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_professional(email: str, code: str = "60", commune: str = "48095"):
+    from professionals.models import Professional
+
+    user = User.objects.create_user(email, "pw-pro-12345!", first_name="Pro", last_name=email.split("@")[0].title())
+    payload = f"100{User.objects.count():07d}"
+    return Professional.objects.create(
+        user=user, rpps=payload + luhn_check_digit(payload), profession=Profession.objects.get(code=code),
+        home_commune=Commune.objects.get(code_insee=commune),
+    )
+
+
+def book(shift, professional, position: int = 1, state: str = "booked"):
+    """A booked mission written straight to the database (the booking itself is tested in missions)."""
+    from missions.models import Mission
+
+    return Mission.objects.create(
+        shift=shift, position=position, professional=professional, state=state, pay=shift.pay,
+        starts_at=shift.starts_at, ends_at=shift.ends_at, distance_km=Decimal("12.0"),
+    )
+
+
+def move_to_past(shift, days: int = 2):
+    """Shifts cannot be posted in the past: move a posted one there directly, to close its missions."""
+    from establishments.models import Shift
+
+    delta = timedelta(days=days) + (shift.starts_at - timezone.now())
+    Shift.objects.filter(pk=shift.pk).update(starts_at=shift.starts_at - delta, ends_at=shift.ends_at - delta)
+    shift.refresh_from_db()
+    from missions.models import Mission
+
+    Mission.objects.filter(shift=shift).update(starts_at=shift.starts_at, ends_at=shift.ends_at)
+    return shift

@@ -1,0 +1,170 @@
+"""HR's shift board: derived status, filters, constant query count, cancel, service fait / no-show."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from establishments.models import Shift, ShiftState
+from establishments.services import shift_post
+from missions.models import CancelledBy, Mission, MissionState, Proposal, ProposalSource, ProposalState
+from missions.selectors_hr import BoardFilters, shift_board
+from missions.services.proposals import proposal_create
+from missions.services.shifts import shift_cancel
+from tests.establishments.conftest import book, local, make_professional, move_to_past
+from ville_hopital.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def post(alice, shift_kwargs, **change):
+    return shift_post(actor=alice, **(shift_kwargs | change))
+
+
+def offer(shift, professional):
+    return proposal_create(
+        shift=shift, professional=professional, source=ProposalSource.MANUAL, distance_km=Decimal("5"),
+        expires_at=timezone.now() + timedelta(hours=12),
+    )
+
+
+def statuses(user, establishment, **filters):
+    return {s.pk: s.board_status for s in shift_board(user=user, establishment=establishment, filters=BoardFilters(**filters))}
+
+
+def test_status_is_derived_from_missions_and_proposals(alice, establishment_a, shift_kwargs, django_capture_on_commit_callbacks):
+    nurse1, nurse2 = make_professional("n1@pro.test"), make_professional("n2@pro.test")
+    open_ = post(alice, shift_kwargs)
+    proposed = post(alice, shift_kwargs)
+    offer(proposed, nurse1)
+    filled = post(alice, shift_kwargs, positions=1)
+    book(filled, nurse1)
+    partly = post(alice, shift_kwargs, positions=2)
+    book(partly, nurse2)
+    offer(partly, nurse1)
+    done = post(alice, shift_kwargs, positions=1)
+    book(done, nurse1)
+    move_to_past(done)
+    mission = Mission.objects.get(shift=done)
+    Mission.objects.filter(pk=mission.pk).update(state=MissionState.DONE)
+    cancelled = post(alice, shift_kwargs)
+    shift_cancel(actor=alice, shift=cancelled, reason="Service fermé")
+    assert statuses(alice, establishment_a, date_from=timezone.localdate() - timedelta(days=10)) == {
+        open_.pk: "open", proposed.pk: "proposed", filled.pk: "filled", partly.pk: "proposed",
+        done.pk: "done", cancelled.pk: "cancelled",
+    }
+    assert set(statuses(alice, establishment_a, status="proposed")) == {proposed.pk, partly.pk}
+    assert "status" not in Shift._meta.fields_map and not hasattr(Shift, "board_status")
+
+
+def test_filters_by_unit_and_date(alice, establishment_a, shift_kwargs):
+    from establishments.services import unit_create
+
+    other = unit_create(actor=alice, establishment=establishment_a, name="Gériatrie")
+    first = post(alice, shift_kwargs)
+    second = post(alice, shift_kwargs, unit=other, starts_at=local(10, 8), ends_at=local(10, 20))
+    assert set(statuses(alice, establishment_a, unit_id=other.pk)) == {second.pk}
+    day = timezone.localdate() + timedelta(days=10)
+    assert set(statuses(alice, establishment_a, date_from=day, date_to=day)) == {second.pk}
+    assert set(statuses(alice, establishment_a, date_to=day - timedelta(days=1))) == {first.pk}
+
+
+def test_board_query_count_does_not_grow(client, alice, establishment_a, shift_kwargs):
+    nurses = [make_professional(f"q{i}@pro.test") for i in range(3)]
+
+    def add(n):
+        for _ in range(n):
+            shift = post(alice, shift_kwargs, positions=3)
+            book(shift, nurses[0], 1)
+            book(shift, nurses[1], 2)
+            offer(shift, nurses[2])
+
+    client.force_login(alice)
+    url = reverse("missions:hr_board", args=[establishment_a.pk])
+    add(2)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    add(20)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert response.status_code == 200 and response.content.decode().count('class="card shift"') == 22
+    assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
+
+
+def test_cancel_cancels_missions_withdraws_proposals_and_tells_the_professional(
+    alice, shift_kwargs, django_capture_on_commit_callbacks
+):
+    booked_nurse, offered_nurse = make_professional("booked@pro.test"), make_professional("offered@pro.test")
+    shift = post(alice, shift_kwargs)
+    mission = book(shift, booked_nurse)
+    proposal = offer(shift, offered_nurse)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        shift_cancel(actor=alice, shift=shift, reason="Fermeture de lits")
+    shift.refresh_from_db()
+    mission.refresh_from_db()
+    proposal.refresh_from_db()
+    assert shift.state == ShiftState.CANCELLED and shift.cancel_reason == "Fermeture de lits"
+    assert mission.state == MissionState.CANCELLED and mission.cancelled_by == CancelledBy.ESTABLISHMENT
+    assert proposal.state == ProposalState.WITHDRAWN
+    assert [m.to for m in mail.outbox] == [["booked@pro.test"]]
+    assert "Fermeture de lits" in mail.outbox[0].body
+    assert AuditEvent.objects.filter(action="shift.cancel", target_id=str(shift.pk)).exists()
+
+
+def test_cancel_needs_a_writer_a_reason_and_a_future_shift(alice, bob, charlie, shift_kwargs):
+    shift = post(alice, shift_kwargs)
+    for actor in (bob, charlie):
+        with pytest.raises(PermissionDenied):
+            shift_cancel(actor=actor, shift=shift, reason="x")
+    with pytest.raises(ValidationError) as error:
+        shift_cancel(actor=alice, shift=shift, reason="  ")
+    assert "reason" in error.value.message_dict
+    move_to_past(shift)
+    with pytest.raises(ValidationError):
+        shift_cancel(actor=alice, shift=shift, reason="trop tard")
+    shift.refresh_from_db()
+    assert shift.state == ShiftState.PUBLISHED
+
+
+def test_cancel_twice_is_refused(alice, shift_kwargs):
+    shift = post(alice, shift_kwargs)
+    shift_cancel(actor=alice, shift=shift, reason="Doublon")
+    with pytest.raises(ValidationError):
+        shift_cancel(actor=alice, shift=shift, reason="Doublon")
+
+
+@pytest.mark.parametrize("outcome", [MissionState.DONE, MissionState.NO_SHOW])
+def test_mark_done_or_no_show_from_the_board(client, alice, establishment_a, shift_kwargs, outcome):
+    shift = post(alice, shift_kwargs)
+    mission = book(shift, make_professional("done@pro.test"))
+    client.force_login(alice)
+    url = reverse("missions:hr_mission_complete", args=[mission.pk])
+    client.post(url, {"outcome": outcome})
+    mission.refresh_from_db()
+    assert mission.state == MissionState.BOOKED  # not before the end of the shift
+    move_to_past(shift)
+    response = client.post(url, {"outcome": outcome})
+    assert response.status_code == 302
+    mission.refresh_from_db()
+    assert mission.state == outcome
+    board = client.get(reverse("missions:hr_board", args=[establishment_a.pk]))
+    assert 'data-status="done"' in board.content.decode()
+
+
+def test_pending_proposals_and_assigned_professionals_are_shown(client, alice, establishment_a, shift_kwargs):
+    shift = post(alice, shift_kwargs)
+    book(shift, make_professional("assigned@pro.test"))
+    offer(shift, make_professional("waiting@pro.test"))
+    client.force_login(alice)
+    page = client.get(reverse("missions:hr_board", args=[establishment_a.pk])).content.decode()
+    assert "Pro Assigned" in page and "Pro Waiting" in page
+    assert Proposal.objects.filter(state=ProposalState.PENDING).count() == 1

@@ -1,0 +1,186 @@
+"""The permission trio on every URL of the area: admin (alice), viewer (bob: reads yes, writes 403),
+member of another establishment (charlie: 404). Anonymous visitors are sent to the login page."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+
+from establishments.models import Shift, Unit
+from establishments.services import shift_post
+from tests.establishments.conftest import book, make_professional, move_to_past
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(alice, establishment_a, establishment_b, unit_a, shift_kwargs):
+    shift = shift_post(actor=alice, **shift_kwargs)
+    past = shift_post(actor=alice, **shift_kwargs)
+    mission = book(past, make_professional("p@pro.test"))
+    move_to_past(past)
+    return {"a": establishment_a, "unit": unit_a, "shift": shift, "mission": mission}
+
+
+def shift_form_data(world) -> dict:
+    return {
+        "unit": world["unit"].pk, "profession": "60", "day": (world["shift"].starts_at.date()).isoformat(),
+        "template": "day", "positions": "1", "urgency": "3", "pay": "500.00",
+    }
+
+
+READS = [
+    ("establishments:detail", "a"),
+    ("establishments:members", "a"),
+    ("missions:hr_board", "a"),
+]
+WRITE_PAGES = [
+    ("establishments:unit_create", "a"),
+    ("establishments:unit_update", "unit"),
+    ("establishments:shift_create", "a"),
+    ("establishments:shift_series_create", "a"),
+    ("establishments:shift_import", "a"),
+]
+
+
+@pytest.mark.parametrize(("name", "key"), READS)
+def test_reads(client, alice, bob, charlie, world, name, key):
+    url = reverse(name, args=[world[key].pk])
+    assert client.get(url).status_code == 302  # anonymous → login
+    for user, expected in ((alice, 200), (bob, 200), (charlie, 404)):
+        client.force_login(user)
+        assert client.get(url).status_code == expected, (user, url)
+
+
+@pytest.mark.parametrize(("name", "key"), WRITE_PAGES)
+def test_write_pages(client, alice, bob, charlie, world, name, key):
+    url = reverse(name, args=[world[key].pk])
+    assert client.get(url).status_code == 302
+    for user, expected in ((alice, 200), (bob, 403), (charlie, 404)):
+        client.force_login(user)
+        assert client.get(url).status_code == expected, (user, url)
+        if user is not alice:
+            assert client.post(url, {}).status_code == expected
+
+
+def test_post_a_shift_through_the_form(client, alice, bob, charlie, world):
+    url = reverse("establishments:shift_create", args=[world["a"].pk])
+    before = Shift.objects.count()
+    for user, expected in ((bob, 403), (charlie, 404)):
+        client.force_login(user)
+        assert client.post(url, shift_form_data(world)).status_code == expected
+    assert Shift.objects.count() == before
+    client.force_login(alice)
+    response = client.post(url, shift_form_data(world))
+    assert response.status_code == 302 and Shift.objects.count() == before + 1
+
+
+def test_shift_form_shows_the_cap_when_pay_is_above(client, alice, world):
+    client.force_login(alice)
+    url = reverse("establishments:shift_create", args=[world["a"].pk])
+    response = client.post(url, shift_form_data(world) | {"pay": "648.01"})
+    assert response.status_code == 200
+    assert "648.00" in response.content.decode()  # the cap, shown next to the pay field
+    bad = client.post(url, shift_form_data(world) | {"positions": "0", "day": "2020-01-01"}).content.decode()
+    assert "Il faut au moins un poste" in bad and "futur" in bad
+
+
+def test_unit_forms(client, alice, bob, world):
+    client.force_login(alice)
+    url = reverse("establishments:unit_create", args=[world["a"].pk])
+    assert client.post(url, {"name": "Gériatrie", "where_to_go": "Bâtiment B"}).status_code == 302
+    assert client.post(url, {"name": "gériatrie"}).status_code == 200  # same name: refused
+    unit = Unit.objects.get(name="Gériatrie")
+    edit = reverse("establishments:unit_update", args=[unit.pk])
+    assert client.post(edit, {"name": "Gériatrie", "parking": "P2"}).status_code == 302
+    unit.refresh_from_db()
+    assert unit.parking == "P2"
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "data"),
+    [
+        ("missions:hr_shift_cancel", "shift", {"reason": "Fermeture"}),
+        ("missions:hr_mission_complete", "mission", {"outcome": "done"}),
+        ("establishments:shift_share", "shift", {"shared": "1"}),
+    ],
+)
+def test_actions(client, alice, bob, charlie, world, name, key, data):
+    url = reverse(name, args=[world[key].pk])
+    for user, expected in ((charlie, 404), (bob, 403)):
+        client.force_login(user)
+        assert client.post(url, data).status_code == expected, (user, url)
+        assert client.get(url).status_code in (405, expected)
+    client.force_login(alice)
+    assert client.post(url, data).status_code == 302
+    world["shift"].refresh_from_db()
+    world["mission"].refresh_from_db()
+    assert world["shift"].state == "cancelled" or world["mission"].state == "done" or world["shift"].shared_with_legal_entity
+
+
+def test_members_invite_is_for_admins(client, alice, bob, charlie, world):
+    url = reverse("establishments:members", args=[world["a"].pk])
+    for user, expected in ((charlie, 404), (bob, 403)):
+        client.force_login(user)
+        assert client.post(url, {"email": "new@x.test", "role": "hr"}).status_code == expected
+    client.force_login(alice)
+    assert client.post(url, {"email": "new@x.test", "role": "hr"}).status_code == 302
+    assert "new@x.test" in client.get(url).content.decode()
+
+
+def test_import_page_reports_errors(client, alice, world):
+    client.force_login(alice)
+    url = reverse("establishments:shift_import", args=[world["a"].pk])
+    bad = io.BytesIO(b"unite;salaire\r\nUrgences;12\r\n")
+    bad.name = "vacations.csv"
+    page = client.post(url, {"file": bad}).content.decode()
+    assert "rien n&#x27;a été importé" in page or "rien n'a été importé" in page
+    assert "colonne « salaire »" in page
+
+
+def test_import_template_download(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("establishments:shift_import_template"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert "remuneration" in response.content.decode("utf-8-sig")
+
+
+def test_switcher_keeps_the_current_establishment_and_refuses_others(client, alice, charlie, world, staff, mende):
+    from establishments.services import establishment_register
+    from tests.establishments.conftest import etype, finess
+
+    second = establishment_register(
+        actor=alice, finess_geo=finess("48000444"), finess_legal=world["a"].finess_legal, name="Site de Marvejols",
+        type=etype("CH"), commune=mende, address="Rue du Pont",
+    )
+    client.force_login(alice)
+    switch = reverse("establishments:switch")
+    assert client.post(switch, {"establishment": second.pk}).url == reverse("establishments:detail", args=[second.pk])
+    assert client.get(reverse("establishments:home")).url == reverse("establishments:detail", args=[second.pk])
+    page = client.get(reverse("establishments:detail", args=[second.pk])).content.decode()
+    assert "Site de Marvejols" in page and "CH de Mende" in page  # the switcher lists both
+    client.force_login(charlie)
+    assert client.post(switch, {"establishment": second.pk}).status_code == 404
+    assert client.post(switch, {"establishment": "nope"}).status_code == 404
+
+
+def test_onboarding_page(client, charlie, mende):
+    from accounts.models import User
+
+    newcomer = User.objects.create_user("drh@ch-florac.test", "pw-florac-123!")
+    client.force_login(newcomer)
+    url = reverse("establishments:onboarding")
+    assert client.get(url).status_code == 200
+    from tests.establishments.conftest import finess
+
+    data = {
+        "finess_geo": finess("48000321"), "finess_legal": finess("48000322"), "name": "Hôpital de Florac",
+        "type": "CH", "commune": "Mende (48000)", "address": "Rue de l'Hôpital",
+    }
+    bad = client.post(url, data | {"finess_geo": "480003210" if finess("48000321")[-1] != "0" else "480003211"})
+    assert bad.status_code == 200 and "clé de contrôle" in bad.content.decode()
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert newcomer.memberships.get().establishment.name == "Hôpital de Florac"
