@@ -1,0 +1,117 @@
+"""Urgent shifts: waves of proposals, idempotent retries, the periodic safety net, and HR's explanation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from missions.models import MatchingRun, Proposal, ProposalState
+from missions.services.matching import (
+    explain_unfilled,
+    matching_run_region,
+    shift_posted,
+    urgent_pending_match,
+    urgent_shift_match,
+    urgent_shifts_due,
+)
+from missions.services.proposals import proposal_accept, proposal_decline
+
+MONTPELLIER = "34172"
+HOMES = ("34172", "34057", "34129", "34198", "34270", "34154")  # Montpellier and its first ring
+
+
+def _urgent(world, positions: int = 1):
+    """A shift starting tomorrow at 20:00 (within 48 h), and 12 available nurses around."""
+    est = world.estab(MONTPELLIER)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    world.start = tomorrow
+    shift = world.shift(est, day=1, hour=20, positions=positions, urgent=True, urgency=5)
+    pros = [world.pro(HOMES[i % len(HOMES)], radius=40, days=(1,), slot="N") for i in range(12)]
+    return shift, pros
+
+
+def test_waves_of_five_then_five_more(world, django_capture_on_commit_callbacks):
+    shift, _pros = _urgent(world)
+    with django_capture_on_commit_callbacks() as callbacks:
+        shift_posted(shift=shift)
+    assert len(callbacks) == 1  # the wave-1 task, queued after the commit
+    assert urgent_shift_match(shift=shift, wave=1) == 5
+    first = list(Proposal.objects.filter(shift=shift, wave=1).values_list("professional_id", "distance_km"))
+    assert len(first) == 5
+    assert urgent_shift_match(shift=shift, wave=1) == 0  # a retried task sends nothing twice
+    # The five nearest got the first wave.
+    km = sorted(p.distance_km for p in Proposal.objects.filter(shift=shift))
+    assert max(d for _p, d in first) == km[-1]
+    assert urgent_shift_match(shift=shift, wave=2) == 5
+    second = set(Proposal.objects.filter(shift=shift, wave=2).values_list("professional_id", flat=True))
+    assert len(second) == 5 and not second & {p for p, _ in first}
+    assert min(Proposal.objects.filter(shift=shift, wave=2).values_list("distance_km", flat=True)) >= max(
+        d for _p, d in first
+    )
+    assert urgent_shift_match(shift=shift, wave=3) == 2  # only two eligible left
+    assert MatchingRun.objects.filter(kind="urgent", shift=shift).count() == 3
+
+
+def test_first_acceptance_wins_and_stops_the_waves(world):
+    shift, _pros = _urgent(world)
+    urgent_shift_match(shift=shift)
+    a, b = Proposal.objects.filter(shift=shift)[:2]
+    proposal_accept(actor=a.professional.user, proposal=a)
+    b.refresh_from_db()
+    assert b.state == ProposalState.WITHDRAWN  # full: the other offers are withdrawn
+    assert urgent_shift_match(shift=shift) == 0
+    assert shift.pk not in urgent_shifts_due()
+
+
+def test_periodic_task_sends_the_due_wave_only_after_the_delay(world):
+    shift, _pros = _urgent(world)
+    assert shift.pk in urgent_shifts_due()
+    assert urgent_pending_match() == 5
+    assert shift.pk not in urgent_shifts_due()  # wave 1 is 0 min old
+    later = timezone.now() + timedelta(minutes=16)
+    assert shift.pk in urgent_shifts_due(now=later)
+    assert urgent_pending_match(now=later) == 5
+    assert sorted(set(Proposal.objects.filter(shift=shift).values_list("wave", flat=True))) == [1, 2]
+
+
+def test_a_declined_professional_is_not_asked_again(world):
+    shift, _pros = _urgent(world)
+    urgent_shift_match(shift=shift)
+    declined = Proposal.objects.filter(shift=shift).first()
+    proposal_decline(actor=declined.professional.user, proposal=declined)
+    urgent_shift_match(shift=shift)
+    assert Proposal.objects.filter(shift=shift, professional=declined.professional).count() == 1
+
+
+def test_explain_unfilled_nobody_within_reach(world):
+    est = world.estab("48095")  # Mende
+    shift = world.shift(est, day=3)
+    world.pro(MONTPELLIER, radius=30, days=(3,))
+    info = explain_unfilled(shift=shift)
+    assert info["within_reach"] == 0 and info["open"] == 1
+    assert any("rayon" in r for r in info["reasons"])
+
+
+def test_explain_unfilled_not_available_then_taken_then_pending(world):
+    est = world.estab(MONTPELLIER)
+    shift = world.shift(est, day=3)
+    pro = world.pro(MONTPELLIER, radius=30, days=(4,))
+    info = explain_unfilled(shift=shift)
+    assert (info["within_reach"], info["available"]) == (1, 0)
+    assert any("disponible" in r for r in info["reasons"])
+    world.available(pro, 3)
+    other = world.shift(world.estab("34057"), day=3, urgency=5)
+    matching_run_region(region_code="76", start=world.start)
+    assert Proposal.objects.get().shift == other
+    info = explain_unfilled(shift=shift)
+    assert (info["available"], info["eligible"]) == (1, 0)
+    assert any("déjà pris" in r for r in info["reasons"])
+    assert explain_unfilled(shift=other)["pending"] == 1
+
+
+@pytest.mark.postgres
+def test_urgent_wave_count_is_positions_when_more_than_five(world):
+    shift, _pros = _urgent(world, positions=7)
+    assert urgent_shift_match(shift=shift) == 7
