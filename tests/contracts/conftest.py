@@ -43,9 +43,16 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
     return " ".join(out.replace("\u00a0", " ").replace("\u202f", " ").split())
 
 
+def file_bytes(field) -> bytes:
+    with field.open("rb") as handle:
+        return handle.read()
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Signing checks passwords many times: a fast hasher keeps the suite quick (tests only).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_person(email: str, first: str, last: str) -> User:

@@ -16,6 +16,7 @@ from missions.contracts.pdf import sha256_hex
 from missions.contracts.services import contract_draft
 from reference.models import RouteKind
 from tests.contracts.conftest import (
+    file_bytes,
     make_establishment,
     make_mission,
     make_person,
@@ -49,7 +50,7 @@ def test_each_route_gets_its_own_document(profession, etype, route, title, tmp_p
     assert mission.shift.contract_route == route
     contract = contract_draft(mission=mission)
     assert contract.route == route and contract.state == ContractState.DRAFT and contract.version == 1
-    text = pdf_text(contract.pdf.read(), tmp_path)
+    text = pdf_text(file_bytes(contract.pdf), tmp_path)
     assert title in text
     for other in TITLES:
         if other != title:
@@ -67,7 +68,7 @@ def test_the_forbidden_route_never_gets_a_contract():
 
 def test_pdf_names_both_parties_hours_and_pay_with_the_cap_check(world, tmp_path):
     contract = contract_draft(mission=world.mission)
-    data = contract.pdf.read()
+    data = file_bytes(contract.pdf)
     assert data.startswith(b"%PDF") and contract.sha256 == sha256_hex(data)
     text = pdf_text(data, tmp_path)
     mission, site = world.mission, world.site
