@@ -43,6 +43,23 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Our users' browsers ask for French; LocaleMiddleware follows Accept-Language.
+    return {**browser_context_args, "locale": "fr-FR"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_per_test(settings):
+    """Each test starts with an empty cache of its own. The Redis cache would otherwise carry
+    allauth's rate-limit counters from one test (or run) to the next; Redis stays the broker,
+    and ``test_redis_cache_round_trip`` checks the production cache itself."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _celery_eager_in_process(request):
     """Tasks run in the test process unless a test asks for the real worker (marker celery_worker)."""

@@ -1,0 +1,139 @@
+"""Accounts: sign-up, verification, login, roles and their landing pages (server side)."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import ArsInvitation, ArsStaff, SignupIntent, User
+from accounts.services import ars_invitation_accept, ars_invitation_create
+from territories.models import Region
+from tests.foundation.conftest import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def signup(client, email="new@example.org", intent=SignupIntent.PROFESSIONAL, **overrides):
+    data = {
+        "email": email, "password1": PASSWORD, "password2": PASSWORD,
+        "first_name": "Léa", "last_name": "Martin", "signup_intent": intent, **overrides,
+    }
+    return client.post(reverse("account_signup"), data)
+
+
+def test_signup_sends_a_verification_email_and_does_not_log_in_before_it(client):
+    response = signup(client)
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.org")
+    assert (user.first_name, user.signup_intent) == ("Léa", SignupIntent.PROFESSIONAL)
+    assert len(mail.outbox) == 1 and "new@example.org" in mail.outbox[0].to
+    assert client.get(reverse("home")).status_code == 200  # the anonymous landing page
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_duplicate_email_is_refused_naming_the_field_and_nothing_is_written(client):
+    make_user("taken@example.org")
+    response = signup(client, email="TAKEN@example.org")
+    assert response.status_code == 200
+    assert "email" in response.context["form"].errors
+    assert User.objects.filter(email__iexact="taken@example.org").count() == 1
+
+
+def test_a_weak_password_is_refused_naming_the_field(client):
+    response = signup(client, password1="123", password2="123")
+    assert "password1" in response.context["form"].errors
+    assert not User.objects.filter(email="new@example.org").exists()
+
+
+def test_nobody_can_sign_up_as_ars_staff(client):
+    response = signup(client, intent="ars")
+    assert "signup_intent" in response.context["form"].errors
+    assert not User.objects.filter(email="new@example.org").exists()
+
+
+def test_an_unverified_account_cannot_log_in(client):
+    signup(client)
+    response = client.post(reverse("account_login"), {"login": "new@example.org", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert response.status_code == 302 and "confirm-email" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("intent", "landing"),
+    [(SignupIntent.PROFESSIONAL, "professionals:profile_create"), (SignupIntent.ESTABLISHMENT, "establishments:onboarding")],
+)
+def test_each_new_role_lands_on_its_own_page_after_login(client, intent, landing):
+    make_user("someone@example.org", signup_intent=intent)
+    response = client.post(reverse("account_login"), {"login": "someone@example.org", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse(landing)
+
+
+def test_staff_lands_on_the_admin(client, staff):
+    response = client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    assert client.get(response["Location"])["Location"] == reverse("admin:index")
+
+
+def test_role_pages_are_404_for_people_without_the_role(client):
+    client.force_login(make_user("plain@example.org"))
+    for name in ("professionals:home", "establishments:home", "dashboards:home"):
+        assert client.get(reverse(name)).status_code == 404
+
+
+def test_role_pages_ask_anonymous_visitors_to_log_in(client):
+    response = client.get(reverse("dashboards:home"))
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_unknown_urls_are_404(client):
+    client.force_login(make_user("plain@example.org"))
+    assert client.get("/ars/nope/").status_code == 404
+    assert client.get("/roles/superadmin/").status_code == 404
+
+
+# --- ARS staff exist only by invitation ---------------------------------------------------------
+
+
+def test_only_platform_staff_can_invite_ars_staff(db):
+    outsider = make_user("outsider@example.org")
+    with pytest.raises(PermissionError):
+        ars_invitation_create(actor=outsider, email="agent@ars.sante.fr", region=Region.objects.get(code="76"))
+    assert not ArsInvitation.objects.exists()
+
+
+def test_an_invitation_creates_a_verified_ars_account_for_that_region(staff, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = ars_invitation_create(actor=staff, email="Agent@ARS.sante.fr", region=Region.objects.get(code="76"))
+    assert len(mail.outbox) == 1 and invitation.token in mail.outbox[0].body
+    user = ars_invitation_accept(token=invitation.token, first_name="Inès", last_name="R", password=PASSWORD)
+    assert user.email == "agent@ars.sante.fr"
+    assert ArsStaff.objects.get(user=user).region_id == "76"
+    assert user.emailaddress_set.get().verified
+    with pytest.raises(ValidationError):
+        ars_invitation_accept(token=invitation.token, first_name="X", last_name="Y", password=PASSWORD)
+
+
+def test_an_expired_invitation_page_is_404(client, staff):
+    invitation = ars_invitation_create(actor=staff, email="late@ars.sante.fr", region=Region.objects.get(code="76"))
+    ArsInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    assert client.get(reverse("accounts:ars_invitation", args=[invitation.token])).status_code == 404
+    assert client.get(reverse("accounts:ars_invitation", args=["forged"])).status_code == 404
+
+
+def test_the_invitation_page_logs_the_agent_in_and_lands_on_the_dashboard(client, staff):
+    invitation = ars_invitation_create(actor=staff, email="agent@ars.sante.fr", region=Region.objects.get(code="76"))
+    url = reverse("accounts:ars_invitation", args=[invitation.token])
+    bad = client.post(url, {"first_name": "I", "last_name": "R", "password1": PASSWORD, "password2": "other"})
+    assert "password2" in bad.context["form"].errors and not ArsStaff.objects.exists()
+    response = client.post(url, {"first_name": "I", "last_name": "R", "password1": PASSWORD, "password2": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("dashboards:home"))
+    assert response.status_code == 200
+
+
+def test_an_invitation_for_an_existing_email_is_refused(staff):
+    make_user("agent@ars.sante.fr")
+    with pytest.raises(ValidationError) as error:
+        ars_invitation_create(actor=staff, email="agent@ars.sante.fr", region=Region.objects.get(code="76"))
+    assert "email" in error.value.message_dict
