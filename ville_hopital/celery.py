@@ -22,3 +22,8 @@ app.conf.beat_schedule = {
     "missions.expire_proposals": {"task": "missions.tasks.expire_proposals", "schedule": crontab(minute="*/10")},
     "missions.match_urgent_pending": {"task": "missions.tasks.match_urgent_pending", "schedule": crontab(minute="*/5")},
 }
+# Contracts (missions/contracts/tasks.py: a sub-package the default autodiscovery does not visit).
+app.autodiscover_tasks(["missions.contracts"])
+app.conf.beat_schedule["missions.contracts.flag_unsigned"] = {
+    "task": "missions.contracts.tasks.flag_unsigned", "schedule": crontab(minute=5),  # hourly
+}
