@@ -1,0 +1,149 @@
+"""Pages and downloads: who sees what (owner, member, viewer, outsiders → 404), and the sign form."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from missions.contracts.models import Contract, ContractState
+from missions.contracts.services import contract_draft, contract_sign, contracts_flag_unsigned
+from tests.contracts.conftest import PASSWORD, file_bytes, make_mission
+from ville_hopital.celery import app as celery_app
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def contract(world) -> Contract:
+    return contract_draft(mission=world.mission)
+
+
+def _download(client, contract, **params):
+    return client.get(reverse("missions:contract_download", args=[contract.pk]), params)
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "vera", "staff"])
+def test_parties_and_staff_download_the_exact_pdf(client, world, contract, who):
+    client.force_login(getattr(world, who))
+    response = _download(client, contract)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf" and "attachment" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == file_bytes(contract.pdf)
+    assert client.get(reverse("missions:contract_detail", args=[contract.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["charlie", "dora"])
+def test_others_get_404_everywhere(client, world, contract, who):
+    client.force_login(getattr(world, who))
+    for name in ("missions:contract_detail", "missions:contract_download"):
+        assert client.get(reverse(name, args=[contract.pk])).status_code == 404
+    response = client.post(reverse("missions:contract_sign", args=[contract.pk]), {"password": PASSWORD})
+    assert response.status_code == 404
+    assert Contract.objects.get(pk=contract.pk).state == ContractState.DRAFT
+
+
+def test_anonymous_is_sent_to_login(client, contract):
+    response = _download(client, contract)
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_missing_pk_is_404_like_not_yours(client, world, contract):
+    client.force_login(world.alice)
+    assert client.get(reverse("missions:contract_detail", args=[contract.pk + 1000])).status_code == 404
+
+
+def test_viewer_can_download_but_not_sign(client, world, contract):
+    client.force_login(world.vera)
+    page = client.get(reverse("missions:contract_detail", args=[contract.pk])).content.decode()
+    assert "Signer le contrat" not in page and "Votre rôle (lecteur)" in page
+    response = client.post(reverse("missions:contract_sign", args=[contract.pk]), {"password": PASSWORD})
+    assert response.status_code == 403
+    assert Contract.objects.get(pk=contract.pk).state == ContractState.DRAFT
+
+
+def test_sign_through_the_page(client, world, contract):
+    client.force_login(world.alice)
+    url = reverse("missions:contract_sign", args=[contract.pk])
+    response = client.post(url, {"password": "wrong-password"})
+    assert response.status_code == 400 and "Mot de passe incorrect" in response.content.decode()
+    assert Contract.objects.get(pk=contract.pk).state == ContractState.DRAFT
+    response = client.post(url, {"password": PASSWORD}, REMOTE_ADDR="198.51.100.23")
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert contract.state == ContractState.SIGNED_BY_PROFESSIONAL
+    assert contract.signatures.get().ip == "198.51.100.23"
+    again = client.post(url, {"password": PASSWORD})
+    assert again.status_code == 400 and "déjà signé" in again.content.decode()
+    assert client.get(url).status_code == 405
+
+
+def test_final_document_download(client, world, contract):
+    contract_sign(actor=world.alice, contract=contract, password=PASSWORD, ip=None)
+    client.force_login(world.bob)
+    assert _download(client, contract, document="final").status_code == 404  # not yet
+    contract_sign(actor=world.bob, contract=contract, password=PASSWORD, ip=None)
+    contract.refresh_from_db()
+    response = _download(client, contract)  # the default is now the signed one
+    assert b"".join(response.streaming_content) == file_bytes(contract.final_pdf)
+    original = _download(client, contract, document="original")
+    assert b"".join(original.streaming_content) == file_bytes(contract.pdf)
+    assert _download(client, contract, document="other").status_code == 404
+
+
+def test_lists_are_scoped(client, world, contract):
+    other_mission = make_mission(world.pro, world.other_site, creator=world.dora)
+    other = contract_draft(mission=other_mission)
+    client.force_login(world.alice)
+    page = client.get(reverse("missions:contract_list")).content.decode()
+    assert "Mes contrats" in page
+    assert reverse("missions:contract_detail", args=[contract.pk]) in page
+    assert reverse("missions:contract_detail", args=[other.pk]) in page
+    client.force_login(world.bob)
+    page = client.get(reverse("missions:contract_list")).content.decode()
+    assert world.site.name in page and reverse("missions:contract_detail", args=[contract.pk]) in page
+    assert reverse("missions:contract_detail", args=[other.pk]) not in page
+    client.force_login(world.charlie)
+    page = client.get(reverse("missions:contract_list")).content.decode()
+    assert reverse("missions:contract_detail", args=[contract.pk]) not in page
+
+
+def test_establishment_list_query_count_does_not_grow(client, world, contract, django_assert_max_num_queries):
+    client.force_login(world.bob)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("missions:contract_list"))
+    for days in range(4, 10):
+        contract_draft(mission=make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=days)))
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("missions:contract_list")).content.decode()
+    assert sum(f'href="/missions/contrats/{c.pk}/"' in page for c in Contract.objects.all()) == 7
+
+
+def test_flag_badge_on_pages(client, world, contract):
+    world.mission.starts_at -= timedelta(days=2, hours=12)
+    world.mission.save()
+    assert contracts_flag_unsigned() == 1
+    for who in ("alice", "bob"):
+        client.force_login(getattr(world, who))
+        detail = client.get(reverse("missions:contract_detail", args=[contract.pk])).content.decode()
+        assert "Non signé — mission dans moins de 24 h" in detail
+        listing = client.get(reverse("missions:contract_list")).content.decode()
+        assert "Non signé — mission dans moins de 24 h" in listing
+
+
+def test_tampered_file_is_shown_on_the_page(client, world, contract):
+    with open(contract.pdf.path, "ab") as handle:
+        handle.write(b"%")
+    client.force_login(world.bob)
+    page = client.get(reverse("missions:contract_detail", args=[contract.pk])).content.decode()
+    assert "ne correspond plus à son empreinte" in page
+    response = client.post(reverse("missions:contract_sign", args=[contract.pk]), {"password": PASSWORD})
+    assert response.status_code == 400 and "signature refusée" in response.content.decode()
+
+
+def test_beat_runs_the_flag_hourly():
+    entry = celery_app.conf.beat_schedule["missions.contracts.flag_unsigned"]
+    assert entry["task"] == "missions.contracts.tasks.flag_unsigned"
+    celery_app.loader.import_default_modules()
+    assert entry["task"] in celery_app.tasks
