@@ -15,6 +15,7 @@ from ville_hopital.demo import DEMO_PASSWORD, DemoContext
 
 DEMO_STEPS = [
     "ville_hopital.demo",
+    "establishments.demo",
     "dashboards.demo",  # last: demo history and the aggregates of everything seeded before
 ]
 
