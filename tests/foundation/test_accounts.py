@@ -1,5 +1,5 @@
 """Accounts: sign-up, verification, login, roles and their landing pages (server side)."""
-
+import re
 from datetime import timedelta
 
 import pytest
@@ -137,3 +137,19 @@ def test_an_invitation_for_an_existing_email_is_refused(staff):
     with pytest.raises(ValidationError) as error:
         ars_invitation_create(actor=staff, email="agent@ars.sante.fr", region=Region.objects.get(code="76"))
     assert "email" in error.value.message_dict
+
+
+def test_password_reset_by_email(client):
+    make_user("forgetful@example.org")
+    client.post(reverse("account_reset_password"), {"email": "forgetful@example.org"})
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    new_password = "another-long-passphrase-42"
+    client.post(form_page.redirect_chain[-1][0], {"password1": new_password, "password2": new_password})
+    assert User.objects.get(email="forgetful@example.org").check_password(new_password)
+
+
+def test_password_reset_for_an_unknown_email_writes_nothing(client):
+    client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+    assert not User.objects.filter(email="nobody@example.org").exists()

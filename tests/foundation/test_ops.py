@@ -58,3 +58,12 @@ def test_redis_cache_round_trip():
     cache.set("ping", "pong", 10)
     assert cache.get("ping") == "pong"
     cache.delete("ping")
+
+
+def test_a_token_is_obtained_with_email_and_password(client):
+    make_user("api@example.org")
+    bad = client.post(reverse("api:token"), {"username": "api@example.org", "password": "wrong"})
+    assert bad.status_code == 400
+    response = client.post(reverse("api:token"), {"username": "api@example.org", "password": "correct-horse-battery-staple"})
+    assert response.status_code == 200
+    assert Token.objects.get(user__email="api@example.org").key == response.json()["token"]
