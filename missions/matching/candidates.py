@@ -103,12 +103,33 @@ def _group_keys(prof: np.ndarray, day: np.ndarray, slot: np.ndarray, horizon: in
     return (prof.astype(np.int64) * (horizon + 1) + day) * 2 + slot
 
 
-def _pairs_in_group(pro_xyz: np.ndarray, shift_xyz: np.ndarray, max_km: float) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (row in pro_xyz, row in shift_xyz) within the chord of ``max_km``."""
-    r = chord_for_km(max_km)
-    tree_p, tree_s = cKDTree(pro_xyz), cKDTree(shift_xyz)
-    pairs = tree_p.sparse_distance_matrix(tree_s, r, output_type="ndarray")
-    return pairs["i"].astype(np.int64), pairs["j"].astype(np.int64)
+def _pairs_in_group(pro_xyz: np.ndarray, radius: np.ndarray, shift_xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (row in pro_xyz, row in shift_xyz) within each professional's chord.
+
+    Professionals are queried by radius class (each class with its own largest chord), so a
+    10 km professional is not searched with the 80 km radius of the widest one.
+    """
+    tree_s = cKDTree(shift_xyz)
+    out_i, out_j = [], []
+    for cls_rows in _radius_classes(radius):
+        r = chord_for_km(float(radius[cls_rows].max()))
+        pairs = cKDTree(pro_xyz[cls_rows]).sparse_distance_matrix(tree_s, r, output_type="ndarray")
+        out_i.append(cls_rows[pairs["i"]])
+        out_j.append(pairs["j"].astype(np.int64))
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
+def _radius_classes(radius: np.ndarray, max_classes: int = 8) -> list[np.ndarray]:
+    """Rows grouped by radius: exact values when few, else quantile buckets."""
+    values = np.unique(radius)
+    if len(values) <= max_classes:
+        codes = np.searchsorted(values, radius)
+    else:
+        edges = np.quantile(radius, np.linspace(0, 1, max_classes + 1)[1:-1])
+        codes = np.searchsorted(edges, radius)
+    order = np.argsort(codes, kind="stable")
+    cuts = np.flatnonzero(np.diff(codes[order])) + 1
+    return [rows for rows in np.split(order, cuts) if len(rows)]
 
 
 def build_candidates(instance: Instance, progress: bool = False) -> Candidates:
@@ -123,7 +144,7 @@ def build_candidates(instance: Instance, progress: bool = False) -> Candidates:
     groups = np.intersect1d(a_sorted, s_sorted)
     pro_xyz = unit_vectors(p.lat, p.lon)
     estab_xyz = unit_vectors(e.lat, e.lon)
-    out_pro, out_shift = [], []
+    parts: list[Candidates] = []
     iterator = groups
     if progress:
         from tqdm import tqdm
@@ -133,22 +154,24 @@ def build_candidates(instance: Instance, progress: bool = False) -> Candidates:
         rows = a_order[np.searchsorted(a_sorted, g, "left"):np.searchsorted(a_sorted, g, "right")]
         shifts = s_order[np.searchsorted(s_sorted, g, "left"):np.searchsorted(s_sorted, g, "right")]
         pros = avail.pro[rows]
-        i, j = _pairs_in_group(pro_xyz[pros], estab_xyz[s.estab[shifts]], float(p.radius_km[pros].max()))
-        out_pro.append(pros[i])
-        out_shift.append(shifts[j])
-    pro = np.concatenate(out_pro).astype(np.int32) if out_pro else np.zeros(0, np.int32)
-    shift = np.concatenate(out_shift).astype(np.int32) if out_shift else np.zeros(0, np.int32)
-    return _filter_exact(instance, pro, shift)
+        i, j = _pairs_in_group(pro_xyz[pros], p.radius_km[pros], estab_xyz[s.estab[shifts]])
+        parts.append(_filter_exact(instance, pros[i], shifts[j]))  # filter per group: small temporaries
+    if not parts:
+        return Candidates(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int16))
+    pro = np.concatenate([c.pro for c in parts])
+    shift = np.concatenate([c.shift for c in parts])
+    km = np.concatenate([c.km for c in parts])
+    t = np.concatenate([c.t for c in parts])
+    order = np.lexsort((shift, t, pro))
+    return Candidates(pro[order], shift[order], km[order], t[order])
 
 
 def _filter_exact(instance: Instance, pro: np.ndarray, shift: np.ndarray) -> Candidates:
-    """Exact radius (haversine) and skills (bitmask subset) tests, then a canonical order."""
+    """Exact radius (haversine) and skills (bitmask subset) tests."""
     p, s, e = instance.pros, instance.shifts, instance.establishments
     est = s.estab[shift]
     km = haversine_km(p.lat[pro], p.lon[pro], e.lat[est], e.lon[est])
     ok = km <= p.radius_km[pro]
     ok &= ~np.any(s.required[shift] & ~p.skills[pro], axis=1)
-    pro, shift, km = pro[ok], shift[ok], km[ok]
-    t = slot_index(s.day[shift], s.slot[shift])
-    order = np.lexsort((shift, t, pro))
-    return Candidates(pro[order], shift[order], km[order], t[order].astype(np.int16))
+    pro, shift, km = pro[ok].astype(np.int32), shift[ok].astype(np.int32), km[ok]
+    return Candidates(pro, shift, km, slot_index(s.day[shift], s.slot[shift]).astype(np.int16))
