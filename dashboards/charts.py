@@ -142,7 +142,7 @@ class Bar:
 
 def bars_svg(bars: Sequence[Bar], chart_id: str = "bars", title: str = "") -> SafeString:
     """Horizontal bars of fill rate, one per row, with the count behind each rate."""
-    row_h, label_w, value_w, width = 30, 210, 130, 720
+    row_h, label_w, value_w, width = 30, 170, 120, 520
     plot_w = width - label_w - value_w
     height = 24 + row_h * max(len(bars), 1)
     desc = "; ".join(f"{b.label} : {percent(b.rate)} ({b.filled}/{b.posted})" for b in bars) or _("aucune donnée")
@@ -158,7 +158,7 @@ def bars_svg(bars: Sequence[Bar], chart_id: str = "bars", title: str = "") -> Sa
         w = plot_w * (bar.rate or 0)
         parts.append(
             f'<text x="{label_w - 8}" y="{top + 19}" text-anchor="end" font-size="13" fill="{INK}">'
-            f"{escape(bar.label[:28])}</text>"
+            f"{escape(bar.label[:22])}</text>"
             f'<rect x="{label_w}" y="{top + 4}" width="{w:.1f}" height="{row_h - 10}" fill="{rate_colour(bar.rate)}" '
             f'stroke="{INK}" stroke-width="0.5"/>'
             f'<text x="{label_w + plot_w + 8}" y="{top + 19}" font-size="13" fill="{INK}">'
@@ -204,7 +204,7 @@ def map_svg(points: Sequence[MapPoint], chart_id: str = "map") -> SafeString:
         scale = min((width - 2 * pad), (map_h - 2 * pad)) / span
         cx = (max(xs) + min(xs)) / 2
         cy = (max(ys) + min(ys)) / 2
-        radius = 16 if len(mainland) < 20 else 11
+        radius = 18 if len(mainland) < 20 else 11
         for p in mainland:
             px = width / 2 + (p.lon * kx - cx) * scale
             py = legend_h + map_h / 2 + (-p.lat - cy) * scale
@@ -234,6 +234,7 @@ def _disc(p: MapPoint, x: float, y: float, r: int) -> str:
     return (
         f'<g><title>{escape(label)}</title>'
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{rate_colour(p.rate)}" stroke="{INK}" stroke-width="1"/>'
-        f'<text x="{x:.1f}" y="{y + r + 12:.1f}" text-anchor="middle" font-size="11" fill="{INK}">'
+        f'<text x="{x:.1f}" y="{y + r + 14:.1f}" text-anchor="middle" font-size="{14 if r > 12 else 11}" '
+        f'fill="{INK}">'
         f"{escape(p.code)}</text></g>"
     )

@@ -38,6 +38,12 @@ class FilterForm(forms.Form):
     )
 
     def __init__(self, data, *, scope: Scope, today: date) -> None:
+        # An absent date is the default period: filled in, so the form shows what is displayed.
+        data = data.copy()
+        default_start, default_end = default_period(today)
+        for name, value in (("start", default_start), ("end", default_end)):
+            if not data.get(name):
+                data[name] = value.isoformat()
         super().__init__(data)
         self.today = today
         self.fields["departement"].choices = [("", _("Tous")), *departement_filter_choices(scope)]
