@@ -6,5 +6,6 @@ app_name = "missions"
 urlpatterns = [
     path("", include("missions.urls_professional")),
     path("rh/", include("missions.urls_hr")),
+    path("", include("missions.urls_matching")),
     path("contrats/", include("missions.contracts.urls")),
 ]

@@ -1,0 +1,93 @@
+"""Explanation pages: who may see them (404 for the others), what they say, and accessibility in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from playwright.sync_api import expect
+
+from accounts.models import User
+from establishments.models import MemberRole, Membership
+from missions.models import Proposal
+from missions.services.matching import matching_run_region
+
+MONTPELLIER, CASTELNAU, MENDE, AVIGNON = "34172", "34057", "48095", "84007"
+
+
+def _scene(world):
+    est = world.estab(MONTPELLIER, name="CHU de Montpellier")
+    shift = world.shift(est, day=3)
+    near = world.pro(MONTPELLIER, days=(3,))
+    far = world.pro(CASTELNAU, days=(3,))
+    hr = User.objects.create_user("alice-rh@example.org", "x")
+    Membership.objects.create(user=hr, establishment=est, role=MemberRole.HR)
+    viewer = User.objects.create_user("bob-viewer@example.org", "x")
+    Membership.objects.create(user=viewer, establishment=est, role=MemberRole.VIEWER)
+    outsider = User.objects.create_user("charlie@example.org", "x")
+    Membership.objects.create(user=outsider, establishment=world.estab(MENDE), role=MemberRole.HR)
+    return est, shift, near, far, hr, viewer, outsider
+
+
+def test_professional_sees_why_and_others_get_404(world, client):
+    _est, shift, near, far, *_ = _scene(world)
+    matching_run_region(region_code="76", start=world.start)
+    assert Proposal.objects.get().professional == near
+    client.force_login(far.user)
+    page = client.get(f"/missions/pourquoi/{shift.pk}/")
+    assert page.status_code == 200
+    assert "plus proches" in page.content.decode()
+    # Another profession, or another region: the page does not exist for them.
+    kine = world.pro(MONTPELLIER, profession="70")
+    client.force_login(kine.user)
+    assert client.get(f"/missions/pourquoi/{shift.pk}/").status_code == 404
+    elsewhere = world.shift(world.estab(AVIGNON), day=3)
+    client.force_login(far.user)
+    assert client.get(f"/missions/pourquoi/{elsewhere.pk}/").status_code == 404
+    assert client.get("/missions/pourquoi/999999/").status_code == 404
+
+
+def test_hr_panel_scoped_to_their_shifts(world, client):
+    _est, shift, _near, _far, hr, viewer, outsider = _scene(world)
+    for user in (hr, viewer):
+        client.force_login(user)
+        page = client.get(f"/missions/rh/shifts/{shift.pk}/pourquoi/")
+        assert page.status_code == 200
+        assert "éligible" in page.content.decode()
+    client.force_login(outsider)
+    assert client.get(f"/missions/rh/shifts/{shift.pk}/pourquoi/").status_code == 404
+    client.logout()
+    assert client.get(f"/missions/rh/shifts/{shift.pk}/pourquoi/").status_code == 302  # to the login page
+
+
+def _log_in(page, live_server, user):
+    user.set_password("mot-de-passe-solide-42")
+    user.save()
+    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_login", user.email)
+    page.fill("#id_password", "mot-de-passe-solide-42")
+    page.locator("#id_password").press("Enter")
+    page.wait_for_load_state()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [375, 1280])
+def test_pages_are_accessible(live_world, page, live_server, axe, width):
+    _est, shift, _near, far, hr, *_ = _scene(live_world)
+    matching_run_region(region_code="76", start=live_world.start)
+    page.set_viewport_size({"width": width, "height": 900})
+    _log_in(page, live_server, far.user)
+    page.goto(f"{live_server.url}/missions/pourquoi/{shift.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Pourquoi")
+    expect(page.get_by_text("plus proches", exact=False)).to_be_visible()
+    assert axe() == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.context.clear_cookies()
+    _log_in(page, live_server, hr)
+    page.goto(f"{live_server.url}/missions/rh/shifts/{shift.pk}/pourquoi/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("pourvue")
+    expect(page.get_by_role("row", name=re.compile("^À portée")).get_by_role("cell")).to_have_text("2")
+    assert axe() == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
