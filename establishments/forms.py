@@ -144,6 +144,7 @@ class _ShiftFieldsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.establishment = establishment
         self.fields["unit"].queryset = Unit.objects.filter(establishment=establishment)
+        self.fields["unit"].label_from_instance = lambda unit: unit.name
         if not establishment.type.is_mobile:
             del self.fields["location"]
         if not can_share:
