@@ -20,16 +20,11 @@ from establishments.services import establishment_verify, shift_post
 from missions.models import Mission, MissionState
 from reference.models import Profession
 from tests.establishments.conftest import book, finess, local, make_professional, move_to_past
+from tests.professionals.test_browser_journey import confirmation_link
 
 pytestmark = [pytest.mark.browser]
 
 PASSWORD = "Une-phrase-de-passe-2026"
-
-
-def confirmation_link(email: str) -> str:
-    message = next((m for m in reversed(mail.outbox) if email in m.to), None)
-    assert message is not None, [(m.to, m.subject) for m in mail.outbox]
-    return re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
 
 
 def test_hr_journey(page, live_server, live_db, axe, settings):
