@@ -52,7 +52,8 @@ def proposal_create(
 
     Idempotent: a pending proposal for the same pair is returned as it is (a re-run of the nightly
     matching never stacks offers). Refused: another profession, a missing required skill, a shift
-    not published or already started, an expiry in the past, a blocked pair.
+    not published or already started, an expiry in the past, a blocked pair, a professional
+    already booked on this shift.
     """
     existing = Proposal.objects.filter(shift=shift, professional=professional, state=ProposalState.PENDING).first()
     if existing is not None:
@@ -77,6 +78,8 @@ def proposal_create(
         raise ValidationError({"expires_at": _("L'expiration doit être dans le futur.")})
     if _blocked(shift=shift, professional=professional):
         raise ValidationError({"professional": _("Ce professionnel et cet établissement ne travaillent pas ensemble.")})
+    if Mission.objects.filter(shift=shift, professional=professional).exclude(state=MissionState.CANCELLED).exists():
+        raise ValidationError({"professional": _("Ce professionnel est déjà inscrit sur cette vacation.")})
     proposal = Proposal(
         shift=shift,
         professional=professional,

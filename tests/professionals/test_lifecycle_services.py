@@ -312,3 +312,11 @@ def test_complete_after_end_by_writer(make_shift, make_professional, make_user, 
     assert mission.state == MissionState.NO_SHOW and mission.closed_at
     with pytest.raises(ValidationError, match="déjà close"):
         mission_complete(actor=hr, mission=mission, outcome="done")
+
+
+def test_no_new_offer_once_booked_on_the_shift(make_shift, make_professional, make_proposal):
+    shift, pro = make_shift(positions=2), make_professional()
+    proposal_accept(actor=pro.user, proposal=make_proposal(shift, pro))
+    with pytest.raises(ValidationError) as info:
+        make_proposal(shift, pro)
+    assert "déjà inscrit" in " ".join(info.value.message_dict["professional"])

@@ -16,6 +16,7 @@ from ville_hopital.demo import DEMO_PASSWORD, DemoContext
 DEMO_STEPS = [
     "ville_hopital.demo",
     "establishments.demo",
+    "professionals.demo",  # after establishments.demo: the demo proposals need its shifts
     "dashboards.demo",  # last: demo history and the aggregates of everything seeded before
 ]
 

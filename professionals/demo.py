@@ -1,0 +1,205 @@
+"""Demo step: ~200 × size freelance professionals in Occitanie (Lozère, Hérault, Aveyron, Gard),
+their availability for this month and the next, and a known login with proposals in the inbox.
+
+Everything goes through the services (profile, availability, proposals); deterministic from
+``ctx.rng``; idempotent: a professional who already exists is left as they are, and the known
+login receives proposals only once. Proposals need shifts: they are made only when the
+establishments step ran before this one (otherwise the inbox stays empty, and says so).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from functools import cache
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from establishments.models import Shift, ShiftState
+from professionals.calendar import month_days, shift_month
+from professionals.models import Professional, Slot, slot_bounds
+from professionals.services import availability_month_save, professional_create
+from reference.models import Profession, Skill
+from territories.geo import haversine_km
+from territories.models import Commune
+from ville_hopital.demo import DEMO_DEPARTEMENTS, DEMO_PASSWORD, DemoContext, demo_user
+from ville_hopital.identifiers import luhn_check_digit
+
+PROFESSIONALS_PER_SIZE = 200
+KNOWN_LOGIN = "pro@demo.ville-hopital.fr"
+MENDE = "48095"
+
+#: profession code → (weight, hourly rate range in €): nurses are most of the freelance workforce.
+PROFESSION_MIX = {
+    "60": (45, (38, 54)),
+    "10": (15, (80, 110)),
+    "70": (12, (40, 62)),
+    "35": (10, (22, 30)),
+    "50": (6, (45, 78)),
+    "69": (4, (38, 54)),
+    "98": (4, (35, 56)),
+    "21": (2, (60, 90)),
+    "40": (2, (70, 100)),
+}
+FIRST_NAMES = [
+    "Camille", "Léa", "Manon", "Chloé", "Emma", "Inès", "Sarah", "Julie", "Laura", "Marie", "Pauline", "Anaïs",
+    "Lucas", "Hugo", "Thomas", "Nicolas", "Julien", "Antoine", "Maxime", "Romain", "Mathieu", "Karim", "Yanis",
+    "Nadia", "Sofia", "Élodie", "Aurélie", "Céline", "Florian", "Quentin", "Baptiste", "Margaux", "Océane",
+]
+LAST_NAMES = [
+    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon",
+    "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel",
+    "Girard", "André", "Mercier", "Blanc", "Guerin", "Boyer", "Garnier", "Chevalier", "François", "Legrand",
+    "Gauthier", "Perrin", "Robin", "Clément", "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Vidal", "Pujol",
+    "Fabre", "Bonnet", "Arnaud", "Teissier", "Bousquet", "Molinier", "Cabanel", "Séguret",
+]
+
+
+@cache
+def _password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
+def demo_rpps(index: int) -> str:
+    payload = f"1099{index:06d}"
+    return payload + luhn_check_digit(payload)
+
+
+def demo_adeli(index: int, departement: str, profession: str) -> str:
+    payload = f"{departement[:2]}{profession[:2]}{index % 10000:04d}"
+    return payload + luhn_check_digit(payload)
+
+
+def seed(ctx: DemoContext) -> None:
+    communes = list(
+        Commune.objects.filter(departement_id__in=DEMO_DEPARTEMENTS).only("code_insee", "population", "departement_id")
+    )
+    if not communes:
+        return  # geography not loaded: nothing sensible to place people in
+    professions = {p.code: p for p in Profession.objects.all()}
+    skills_by_profession: dict[str, list[Skill]] = {}
+    for skill in Skill.objects.all():
+        skills_by_profession.setdefault(skill.profession_id, []).append(skill)
+    weights = [max(c.population, 50) ** 0.7 for c in communes]
+    codes = list(PROFESSION_MIX)
+    mix = [PROFESSION_MIX[c][0] for c in codes]
+    for index in range(1, PROFESSIONALS_PER_SIZE * ctx.size + 1):
+        rng = ctx.rng
+        # Draw everything first, so the sequence does not depend on what already exists.
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        code = rng.choices(codes, weights=mix)[0]
+        commune = rng.choices(communes, weights=weights)[0]
+        low, high = PROFESSION_MIX[code][1]
+        profile = {
+            "radius_km": rng.choice((15, 20, 30, 40, 50, 60, 80)),
+            "max_missions_per_month": rng.randint(2, 8),
+            "min_notice_hours": rng.choice((12, 24, 24, 48, 72)),
+            "expected_hourly_rate": Decimal(rng.randint(low, high)),
+        }
+        skill_pool = skills_by_profession.get(code, [])
+        skill_count = rng.choice((0, 0, 1, 1, 2)) if code == "10" else rng.choice((0, 0, 0, 0, 1))
+        skills = rng.sample(skill_pool, min(skill_count, len(skill_pool)))
+        pattern = _availability_pattern(rng)
+        email = f"pro{index:04d}@demo.ville-hopital.fr"
+        if Professional.objects.filter(user__email=email).exists():
+            continue
+        _create(
+            ctx, email=email, first=first, last=last, profession=professions[code], commune=commune,
+            skills=skills, index=index, profile=profile, pattern=pattern,
+        )
+    known = _known_login(ctx, professions["60"])
+    ctx.logins.append(("Professionnelle (infirmière, Mende)", KNOWN_LOGIN))
+    _proposals_for(known)
+
+
+def _availability_pattern(rng) -> dict:
+    """A weekly habit (some weekdays, day or night) plus a few one-off slots."""
+    return {
+        "weekdays": rng.sample(range(7), rng.randint(1, 3)),
+        "slot": rng.choice((Slot.DAY, Slot.DAY, Slot.NIGHT)),
+        "extra": [(rng.randint(1, 28), rng.choice((Slot.DAY, Slot.NIGHT))) for _ in range(rng.randint(0, 3))],
+    }
+
+
+def _declare(professional: Professional, pattern: dict) -> None:
+    today = timezone.localdate()
+    now = timezone.now()
+    for delta in (0, 1):
+        year, month = shift_month(today.year, today.month, delta)
+        days = month_days(year, month)
+        wanted = {(d, pattern["slot"]) for d in days if d.weekday() in pattern["weekdays"]}
+        wanted |= {(days[min(n, len(days)) - 1], slot) for n, slot in pattern["extra"]}
+        wanted = {k for k in wanted if slot_bounds(*k)[0] > now}
+        availability_month_save(actor=professional.user, professional=professional, year=year, month=month, slots=wanted)
+
+
+@transaction.atomic
+def _create(ctx: DemoContext, *, email, first, last, profession, commune, skills, index, profile, pattern) -> None:
+    # Every demo account shares one password: hash it once, not 200 times (PBKDF2 is slow by design);
+    # demo_user then finds the account and marks its address verified.
+    if not User.objects.filter(email=email).exists():
+        User.objects.create(email=email, first_name=first, last_name=last, password=_password_hash())
+    user = demo_user(email, first, last)
+    numbers = (
+        {"adeli": demo_adeli(index, commune.departement_id, profession.code)}
+        if profession.uses_adeli
+        else {"rpps": demo_rpps(index)}
+    )
+    professional = professional_create(
+        actor=user, profession=profession, home_commune=commune, skills=skills, **numbers, **profile
+    )
+    _declare(professional, pattern)
+
+
+@transaction.atomic
+def _known_login(ctx: DemoContext, nurse: Profession) -> Professional:
+    user = demo_user(KNOWN_LOGIN, "Julie", "Teissier")
+    existing = Professional.objects.filter(user=user).first()
+    if existing:
+        return existing
+    professional = professional_create(
+        actor=user, profession=nurse, home_commune=Commune.objects.get(code_insee=MENDE), rpps=demo_rpps(0),
+        radius_km=80, max_missions_per_month=6, min_notice_hours=24, expected_hourly_rate=Decimal(48),
+    )
+    _declare(professional, {"weekdays": [5, 6], "slot": Slot.DAY, "extra": [(3, Slot.NIGHT), (17, Slot.NIGHT)]})
+    return professional
+
+
+def _proposals_for(professional: Professional, *, wanted: int = 3) -> int:
+    """A few pending proposals for the known login, from published nurse shifts within reach."""
+    from missions.models import Proposal, ProposalSource  # the demo of professionals sits above both apps
+    from missions.services.proposals import proposal_create
+
+    if Proposal.objects.filter(professional=professional).exists():
+        return 0
+    home = professional.home_commune
+    shifts = (
+        Shift.objects.filter(
+            profession=professional.profession, state=ShiftState.PUBLISHED,
+            starts_at__gt=timezone.now() + timedelta(days=1), required_skills__isnull=True,
+        )
+        .select_related("location")
+        .order_by("starts_at")[:500]
+    )
+    reachable = []
+    for shift in shifts:
+        km = haversine_km(home.latitude, home.longitude, shift.location.latitude, shift.location.longitude)
+        if km <= professional.radius_km:
+            reachable.append((km, shift))
+    made = 0
+    for km, shift in sorted(reachable, key=lambda pair: (pair[1].starts_at, pair[0])):
+        try:
+            proposal_create(
+                shift=shift, professional=professional, source=ProposalSource.MANUAL,
+                distance_km=Decimal(str(round(km, 1))), expires_at=timezone.now() + timedelta(days=2),
+            )
+        except ValidationError:
+            continue
+        made += 1
+        if made == wanted:
+            break
+    return made

@@ -1,0 +1,127 @@
+"""A professional's first minutes, in Debian's Chromium: sign up, verify the email, fill the profile,
+declare next month with a shortcut, accept a proposal, find it in "my missions" and the iCal feed.
+Every page on the way is checked with axe-core (no serious or critical violation)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import icalendar
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from missions.models import Mission, ProposalSource
+from missions.services.proposals import proposal_create
+from professionals.calendar import month_days, shift_month
+from professionals.models import Availability, Professional
+from tests.professionals.conftest import local
+
+pytestmark = [pytest.mark.browser]
+
+PASSWORD = "Une-phrase-de-passe-2026"
+
+
+def confirmation_link(email: str) -> str:
+    message = next((m for m in reversed(mail.outbox) if email in m.to), None)
+    assert message is not None, [(m.to, m.subject) for m in mail.outbox]
+    return re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
+
+
+def test_professional_journey(page, live_server, live_db, axe, settings, make_shift):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    email = "claire.infirmiere@example.org"
+    base = live_server.url
+
+    # Sign up and verify the address.
+    page.goto(f"{base}/accounts/signup/")
+    page.fill("#id_first_name", "Claire")
+    page.fill("#id_last_name", "Vidal")
+    page.fill("#id_email", email)
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.locator("input[name=signup_intent][value=professional]").check()
+    page.get_by_role("button", name="Création de compte").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Vérifiez votre adresse")
+    page.goto(confirmation_link(email).replace("http://testserver", base))
+    page.get_by_role("button", name="Confirmer").click()
+
+    # The profile, with a valid RPPS.
+    expect(page).to_have_url(re.compile(r"/pro/profil/nouveau/$"))
+    assert axe() == []
+    page.select_option("#id_profession", "60")
+    page.fill("#id_rpps", "1000 5173 140")  # typed with spaces, as on a CPS card
+    page.fill("#id_home_commune", "Mende (48000)")
+    page.fill("#id_radius_km", "60")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page).to_have_url(re.compile(r"/pro/disponibilites/\d{4}/\d{1,2}/$"))
+    professional = Professional.objects.get(user__email=email)
+    assert professional.rpps == "10005173140"
+
+    # Next month: every Saturday, day slot, with the shortcut (JavaScript ticks, one save).
+    page.get_by_role("link", name=re.compile("Mois suivant")).click()
+    year, month = shift_month(timezone.localdate().year, timezone.localdate().month, 1)
+    expect(page).to_have_url(re.compile(rf"/pro/disponibilites/{year}/{month}/$"))
+    assert axe() == []
+    expect(page.locator("#unsaved")).to_be_hidden()
+    page.select_option("#id_shortcut_days", "wd5")
+    page.select_option("#id_shortcut_slots", "D")
+    page.get_by_role("button", name="Cocher ces créneaux").click()
+    saturdays = [d for d in month_days(year, month) if d.weekday() == 5]
+    expect(page.locator("#calendar-summary")).to_contain_text(f"{len(saturdays)} créneaux déclarés")
+    expect(page.locator("#unsaved")).to_be_visible()
+    page.get_by_role("button", name="Enregistrer le mois").click()
+    page.reload()
+    for saturday in saturdays:
+        expect(page.locator(f"#slot-{saturday.isoformat()}\\:D")).to_be_checked()
+        expect(page.locator(f"#slot-{saturday.isoformat()}\\:N")).not_to_be_checked()
+    assert Availability.objects.filter(professional=professional).count() == len(saturdays)
+
+    # A proposal arrives (through the service the matching engine uses) and is accepted.
+    shift = make_shift(starts_at=local(saturdays[0], 8), pay=Decimal("648.00"))
+    proposal_create(
+        shift=shift, professional=professional, source=ProposalSource.URGENT, distance_km=Decimal("2.4"),
+        expires_at=timezone.now() + timedelta(hours=12),
+    )
+    page.goto(f"{base}/missions/propositions/")
+    expect(page.get_by_role("heading", level=2, name=re.compile(shift.establishment.name))).to_be_visible()
+    assert axe() == []
+    page.get_by_role("button", name=re.compile("^Accepter")).click()
+    expect(page.get_by_role("heading", name="Informations pratiques")).to_be_visible()
+    expect(page.get_by_text("Entrée B, 2e étage")).to_be_visible()
+    assert axe() == []
+    mission = Mission.objects.get(professional=professional)
+
+    # In "my missions", in the calendar, and in the iCal feed.
+    page.goto(f"{base}/missions/mes-missions/")
+    expect(page.get_by_role("link", name=re.compile(saturdays[0].strftime("%Y") + "|" + str(saturdays[0].day)))).to_be_visible()
+    expect(page.get_by_text(shift.establishment.name)).to_be_visible()
+    assert axe() == []
+    page.goto(f"{base}/pro/disponibilites/{year}/{month}/")
+    expect(page.locator(f"a[href='/missions/mes-missions/{mission.pk}/']")).to_be_visible()
+    expect(page.locator(f"#slot-{saturdays[0].isoformat()}\\:D")).to_be_disabled()
+    page.goto(f"{base}/pro/")
+    assert axe() == []
+    feed_url = page.locator("#feed-url").input_value()
+    response = page.request.get(feed_url)
+    assert response.ok
+    events = icalendar.Calendar.from_ical(response.body()).walk("VEVENT")
+    assert [e.decoded("dtstart") for e in events] == [shift.starts_at]
+
+
+def test_calendar_and_profile_on_a_phone(page, live_server, live_db, axe, make_professional, client):
+    professional = make_professional()
+    client.force_login(professional.user)
+    cookie = client.cookies["sessionid"]
+    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    page.set_viewport_size({"width": 375, "height": 740})
+    for path in ("/pro/disponibilites/", "/pro/profil/", "/pro/justificatifs/", "/missions/revenus/"):
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert axe() == [], path
+    # Nothing wider than the screen but the grid's own scroller.
+    page.goto(live_server.url + "/pro/disponibilites/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
