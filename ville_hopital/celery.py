@@ -27,3 +27,6 @@ app.autodiscover_tasks(["missions.contracts"])
 app.conf.beat_schedule["missions.contracts.flag_unsigned"] = {
     "task": "missions.contracts.tasks.flag_unsigned", "schedule": crontab(minute=5),  # hourly
 }
+app.conf.beat_schedule["missions.contracts.draft_missing"] = {
+    "task": "missions.contracts.tasks.draft_missing", "schedule": crontab(minute=0),  # hourly, before the flag
+}

@@ -8,18 +8,26 @@ Public services:
 - ``contract_cancel(*, actor, contract, reason)`` / ``contracts_cancel_for_mission(*, actor, mission, reason)``.
 - ``contract_complete(*, actor, contract)`` / ``contracts_complete_for_mission(*, actor, mission)``.
 - ``contracts_flag_unsigned(*, now=None)`` — hourly (Celery beat).
+- ``contracts_draft_missing(*, now=None)`` — hourly sweeper: drafts for booked missions the
+  booking hook's task missed (broker down at commit…).
+
+Notifications (``notifications.services.notify``): ``contract.to_sign`` to both parties when a
+version is drafted, ``contract.unsigned`` (urgent) to the sides still to sign when it is flagged.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from establishments.models import WRITER_ROLES
 from missions.contracts.models import (
     CONTRACT_TRANSITIONS,
     CURRENT_STATES,
@@ -44,8 +52,11 @@ from missions.contracts.selectors import (
     signature_page_context,
 )
 from missions.models import Mission, MissionState
+from notifications.services import notify
 from reference.models import RouteKind
 from ville_hopital.audit import audit_record
+
+logger = logging.getLogger(__name__)
 
 _MISSION_RELATED = (
     "shift__establishment__type", "shift__establishment__commune__region", "shift__unit", "shift__location",
@@ -99,7 +110,29 @@ def _render_version(*, mission: Mission, version: int, previous: Contract | None
         actor=actor, action="contract.draft", target=contract, to_state=contract.state,
         data={"mission": mission.pk, "version": version, "route": route, "sha256": contract.sha256},
     )
+    _notify_sides(contract, event="contract.to_sign", sides=(SignatureSide.PROFESSIONAL, SignatureSide.ESTABLISHMENT))
     return contract
+
+
+def _notify_sides(contract: Contract, *, event: str, sides, urgent: bool = False) -> None:
+    """Tell each side in ``sides``: the professional, and the establishment's admin/HR members."""
+    mission = contract.mission
+    person = mission.professional.user
+    establishment = mission.shift.establishment
+    base = {
+        "contract": f"n° {mission.pk}-v{contract.version} ({mission.shift.unit.name})",
+        "starts_at": mission.starts_at,
+        "url": reverse("missions:contract_detail", args=[contract.pk]),
+    }
+    recipients = []
+    if SignatureSide.PROFESSIONAL in sides:
+        recipients.append((person, establishment.name))
+    if SignatureSide.ESTABLISHMENT in sides:
+        for membership in establishment.memberships.filter(role__in=WRITER_ROLES).select_related("user"):
+            recipients.append((membership.user, person.get_full_name() or person.email))
+    for recipient, counterparty in recipients:
+        notify(recipient=recipient, event=event, urgent=urgent, context={**base, "counterparty": counterparty},
+               dedupe_key=f"contract:{contract.pk}:{event.split('.')[1]}")
 
 
 @transaction.atomic
@@ -350,5 +383,29 @@ def contracts_flag_unsigned(*, now: datetime | None = None) -> int:
             contract.save(update_fields=["flagged_at"])
             audit_record(actor=None, action="contract.flag_unsigned", target=contract,
                          data={"mission_starts_at": contract.mission.starts_at.isoformat(), "state": contract.state})
+            signed = set(contract.signatures.values_list("side", flat=True))
+            _notify_sides(contract, event="contract.unsigned", urgent=True,
+                          sides=[side for side in SignatureSide.values if side not in signed])
             flagged += 1
     return flagged
+
+
+def contracts_draft_missing(*, now: datetime | None = None) -> int:
+    """Draft the contract of every booked, not yet finished mission that has no current version
+    (the booking hook queues a task on commit; this catches one lost on the way). Returns how many.
+    A mission that cannot get one (route, cap) is logged and skipped, never retried in a loop."""
+    now = now or timezone.now()
+    missing = (
+        Mission.objects.filter(state=MissionState.BOOKED, ends_at__gt=now)
+        .exclude(contracts__state__in=CURRENT_STATES)
+        .values_list("pk", flat=True)
+    )
+    drafted = 0
+    for pk in list(missing):
+        try:
+            contract_draft(mission=Mission(pk=pk))
+        except ValidationError as error:
+            logger.error("contract not drafted for mission %s: %s", pk, error.messages)
+            continue
+        drafted += 1
+    return drafted

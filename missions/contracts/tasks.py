@@ -13,6 +13,14 @@ def flag_unsigned() -> int:
     return contracts_flag_unsigned()
 
 
+@shared_task(name="missions.contracts.tasks.draft_missing")
+def draft_missing() -> int:
+    """Hourly (beat): draft contracts a lost booking task did not."""
+    from missions.contracts.services import contracts_draft_missing
+
+    return contracts_draft_missing()
+
+
 @shared_task(name="missions.contracts.tasks.draft", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def contract_draft_task(mission_id: int) -> int:
     """Draft the contract of a booked mission (idempotent: returns the existing one on a re-run)."""

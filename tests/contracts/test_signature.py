@@ -299,3 +299,36 @@ def test_flag_task_runs_the_service(world):
     contract_draft(mission=world.mission)
     assert flag_unsigned.delay().get() == 1
     assert flag_unsigned.delay().get() == 0
+
+
+def test_both_sides_are_told_to_sign_then_flagged_sides_urgently(world):
+    from notifications.models import Notification
+
+    contract = contract_draft(mission=world.mission)
+    to_sign = Notification.objects.filter(event="contract.to_sign", dedupe_key=f"contract:{contract.pk}:to_sign")
+    assert set(to_sign.values_list("recipient__email", flat=True)) == {"alice@example.org", "bob@example.org"}
+    assert to_sign.get(recipient=world.alice).url == f"/missions/contrats/{contract.pk}/"
+    assert "Centre hospitalier de Mende" in to_sign.get(recipient=world.alice).body
+    assert "Alice Martin" in to_sign.get(recipient=world.bob).body
+    contract_draft(mission=world.mission)  # idempotent: nobody is told twice
+    assert to_sign.count() == 2
+
+    contract_sign(actor=world.alice, contract=contract, password=PASSWORD, ip=None)
+    assert contracts_flag_unsigned(now=world.mission.starts_at - timedelta(hours=2)) == 1
+    unsigned = Notification.objects.filter(event="contract.unsigned")
+    assert [(n.recipient, n.urgent) for n in unsigned] == [(world.bob, True)]  # Alice has signed already
+
+
+def test_the_sweeper_drafts_what_the_booking_task_missed(world):
+    from missions.contracts.services import contracts_draft_missing
+
+    assert contracts_draft_missing() == 1
+    assert Contract.objects.filter(mission=world.mission, state=ContractState.DRAFT).count() == 1
+    assert contracts_draft_missing() == 0
+    forbidden = world.mission.shift
+    forbidden.contract_route = "forbidden"
+    forbidden.save()
+    other = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=6))
+    other.shift.contract_route = "forbidden"
+    other.shift.save()
+    assert contracts_draft_missing() == 0  # logged and skipped, never raised
