@@ -1,15 +1,17 @@
 """HR's side of a shift's lifecycle once it is published: cancellation.
 
 Cancelling a shift cancels its booked missions (``mission_cancel``, by the establishment, with
-the reason), withdraws its pending proposals, and tells every booked professional by email.
+the reason), withdraws its pending proposals, and tells every booked professional through
+``notifications.notify`` (event ``mission.cancelled``, urgent: email and SMS by default; the
+dedupe key ``mission:<id>:cancelled`` means nobody is told twice, whoever else notifies).
 Closing a mission after the shift (service fait / absence) is ``missions.mission_complete``.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +20,7 @@ from establishments.services import require_writer
 from missions.models import CancelledBy, Mission, MissionState
 from missions.services.missions import mission_cancel
 from missions.services.proposals import proposals_withdraw
+from notifications.services import notify
 from ville_hopital.audit import audit_record
 
 
@@ -25,7 +28,7 @@ from ville_hopital.audit import audit_record
 def shift_cancel(*, actor, shift: Shift, reason: str) -> Shift:
     """A writer member (admin, HR) cancels a published shift before it starts, with a reason.
 
-    Its booked missions are cancelled by the establishment (each professional is emailed the
+    Its booked missions are cancelled by the establishment (each professional is told the
     reason) and its pending proposals withdrawn. All or nothing.
     """
     require_writer(actor, shift.establishment)
@@ -55,13 +58,18 @@ def shift_cancel(*, actor, shift: Shift, reason: str) -> Shift:
         to_state=ShiftState.CANCELLED,
         data={"reason": reason, "missions": [m.pk for m in booked], "proposals_withdrawn": withdrawn},
     )
-    when = timezone.localtime(shift.starts_at).strftime("%d/%m/%Y %H:%M")
     for mission in booked:
-        email = mission.professional.user.email
-        subject = _("Mission annulée : %(name)s, %(when)s") % {"name": shift.establishment.name, "when": when}
-        body = _(
-            "%(name)s a annulé la vacation %(unit)s du %(when)s pour laquelle vous étiez réservé(e).\n"
-            "Motif : %(reason)s"
-        ) % {"name": shift.establishment.name, "unit": shift.unit.name, "when": when, "reason": reason}
-        transaction.on_commit(lambda s=subject, b=body, e=email: send_mail(s, b, None, [e]))
+        notify(
+            recipient=mission.professional.user,
+            event="mission.cancelled",
+            context={
+                "shift": f"{shift.profession} — {shift.unit.name}",
+                "establishment": shift.establishment.name,
+                "starts_at": shift.starts_at,
+                "reason": reason,
+                "url": reverse("missions:mission_detail", args=[mission.pk]),
+            },
+            urgent=True,
+            dedupe_key=f"mission:{mission.pk}:cancelled",
+        )
     return shift

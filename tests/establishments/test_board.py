@@ -117,6 +117,10 @@ def test_cancel_cancels_missions_withdraws_proposals_and_tells_the_professional(
     assert proposal.state == ProposalState.WITHDRAWN
     assert [m.to for m in mail.outbox] == [["booked@pro.test"]]
     assert "Fermeture de lits" in mail.outbox[0].body
+    from notifications.models import Notification
+
+    told = Notification.objects.get(recipient=booked_nurse.user, event="mission.cancelled")
+    assert told.urgent and told.dedupe_key == f"mission:{mission.pk}:cancelled"
     assert AuditEvent.objects.filter(action="shift.cancel", target_id=str(shift.pk)).exists()
 
 
