@@ -609,29 +609,82 @@ def proposals_write(*, part: Partition, assignment: Assignment, source: str, mat
                     keep[i] = False
     ttl = timedelta(hours=settings.PROPOSAL_TTL_HOURS)
     expires = now + ttl
-    objs = [
-        Proposal(
-            shift_id=int(shift_pks[i]), professional_id=int(pro_pks[i]), state=ProposalState.PENDING, source=source,
-            distance_km=Decimal(f"{assignment.km[i]:.1f}"), wave=wave, matching_run_id=matching_run_id,
-            created_at=now,
-            expires_at=min(expires, datetime.fromtimestamp(part.shift_starts[assignment.shift[i]], tz=UTC)),
-        )
+    rows = [
+        (int(shift_pks[i]), int(pro_pks[i]), Decimal(f"{assignment.km[i]:.1f}"),
+         min(expires, datetime.fromtimestamp(part.shift_starts[assignment.shift[i]], tz=UTC)))
         for i in np.flatnonzero(keep)
     ]
-    Proposal.objects.bulk_create(objs, batch_size=5000, ignore_conflicts=True)
+    audit_data = {"source": source, "wave": wave, "matching_run_id": matching_run_id}
+    if _is_postgres():
+        ids = _insert_copy(rows, source=source, wave=wave, matching_run_id=matching_run_id, now=now,
+                           audit_data=audit_data)
+    else:
+        ids = _insert_orm(rows, source=source, wave=wave, matching_run_id=matching_run_id, now=now,
+                          audit_data=audit_data)
+    return WriteOutcome(len(ids), int((~keep).sum()), ids)
+
+
+def _insert_orm(rows, *, source: str, wave: int, matching_run_id: int | None, now: datetime,
+                audit_data: dict) -> list[int]:
+    """SQLite (embedded default): ``bulk_create`` skipping pending pairs that already exist."""
+    Proposal.objects.bulk_create(
+        [
+            Proposal(shift_id=s, professional_id=p, state=ProposalState.PENDING, source=source, distance_km=km,
+                     wave=wave, matching_run_id=matching_run_id, created_at=now, expires_at=exp)
+            for s, p, km, exp in rows
+        ],
+        batch_size=5000, ignore_conflicts=True,
+    )
     # ignore_conflicts returns no ids: read back what this write created, and audit each proposal.
     ids = list(
         Proposal.objects.filter(state=ProposalState.PENDING, created_at=now, matching_run_id=matching_run_id,
-                                source=source, wave=wave)
-        .values_list("pk", flat=True)
+                                source=source, wave=wave).values_list("pk", flat=True)
     )
     AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(action="proposal.create", target_type="missions.proposal", target_id=str(pk),
-                       to_state=ProposalState.PENDING, created_at=now,
-                       data={"source": source, "wave": wave, "matching_run_id": matching_run_id})
-            for pk in ids
-        ],
+        [AuditEvent(action="proposal.create", target_type="missions.proposal", target_id=str(pk),
+                    to_state=ProposalState.PENDING, created_at=now, data=audit_data) for pk in ids],
         batch_size=5000,
     )
-    return WriteOutcome(len(ids), int((~keep).sum()), ids)
+    return ids
+
+
+def _insert_copy(rows, *, source: str, wave: int, matching_run_id: int | None, now: datetime,
+                 audit_data: dict) -> list[int]:
+    """PostgreSQL: COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING (the partial
+    unique index ``one_pending_proposal_per_pair``) that also writes the audit row of each new proposal."""
+    import io
+    import json
+
+    proposal_table, audit_table = Proposal._meta.db_table, AuditEvent._meta.db_table
+    buffer = io.StringIO()
+    buffer.writelines(f"{s}\t{p}\t{km}\t{exp.isoformat()}\n" for s, p, km, exp in rows)
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE matching_new_proposals (shift_id bigint, professional_id bigint, "
+            "distance_km numeric(6,1), expires_at timestamptz) ON COMMIT DROP"
+        )
+        cursor.cursor.copy_expert("COPY matching_new_proposals FROM STDIN", buffer)
+        cursor.execute(
+            f"""
+            WITH created AS (
+                INSERT INTO {proposal_table} (shift_id, professional_id, state, source, distance_km, wave,
+                                              matching_run_id, created_at, expires_at, decided_at, decline_reason)
+                SELECT shift_id, professional_id, %s, %s, distance_km, %s, %s, %s, expires_at, NULL, ''
+                FROM matching_new_proposals ORDER BY shift_id, professional_id
+                ON CONFLICT DO NOTHING
+                RETURNING id
+            ), audited AS (
+                INSERT INTO {audit_table} (actor_id, action, target_type, target_id, from_state, to_state, data,
+                                           created_at)
+                SELECT NULL, 'proposal.create', 'missions.proposal', id::text, '', %s, %s::jsonb, %s FROM created
+                RETURNING target_id
+            )
+            SELECT target_id::bigint FROM audited
+            """,  # noqa: S608 — table names come from the models, values are parameters
+            [ProposalState.PENDING, source, wave, matching_run_id, now, ProposalState.PENDING,
+             json.dumps(audit_data), now],
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute("DROP TABLE matching_new_proposals")
+    return ids
