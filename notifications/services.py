@@ -126,7 +126,7 @@ def _one_line(text: str) -> str:
 def render_event(
     *, event: str, context: Mapping[str, Any], recipient: User, language: str, urgent: bool = False
 ) -> dict[str, str]:
-    """Subject, body and SMS text of an event in the recipient's language."""
+    """Subject, in-app text, email body (greeting, link, footer) and SMS text in the recipient's language."""
     url = str(context.get("url", ""))
     full = {
         **context,
@@ -138,7 +138,8 @@ def render_event(
     with translation.override(language):
         return {
             "subject": _one_line(render_to_string(f"notifications/{event}/subject.txt", full))[:200],
-            "body": render_to_string(f"notifications/{event}/body.txt", full).strip() + "\n",
+            "body": render_to_string(f"notifications/{event}/body.txt", {**full, "in_app": True}).strip(),
+            "email_body": render_to_string(f"notifications/{event}/body.txt", full).strip() + "\n",
             "sms_text": _one_line(render_to_string(f"notifications/{event}/sms.txt", full))[:480],
         }
 
@@ -205,7 +206,7 @@ def notify(
             idempotency_key=_idempotency_key(recipient, dedupe_key, channel),
             address=recipient.email if channel == Channel.EMAIL else recipient.phone,
             subject=texts["subject"],
-            body=texts["body"] if channel == Channel.EMAIL else texts["sms_text"],
+            body=texts["email_body"] if channel == Channel.EMAIL else texts["sms_text"],
         )
         _queue(delivery)
     return notification

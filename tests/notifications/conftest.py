@@ -45,7 +45,7 @@ def sample_context(event: str) -> dict:
         "professional": "Alice Martin",
         "reason": "fermeture temporaire du service",
         "address": "2 avenue du 8 Mai 1945, 48000 Mende",
-        "contract": "Contrat n° C-2026-0042",
+        "contract": "C-2026-0042",
         "counterparty": "CH de Mende",
         "credential": "Attestation d'assurance RCP",
         "expires_on": date(2026, 12, 31),

@@ -7,7 +7,8 @@ from django.db import transaction
 
 from notifications.events import EVENTS
 from notifications.models import Channel, DeliveryState, DigestState, EventPreference, Notification
-from notifications.services import Preference, notify, preferences_update
+from notifications.services import Preference, notify, preferences_update, render_event
+from notifications.services import language_for as user_language
 from tests.notifications.conftest import deliveries, make_user, sample_context
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +110,11 @@ def test_every_event_renders_in_french_and_in_english(event):
         assert "\n" not in notification.subject and "\n" not in notification.sms_text
     assert fr.language == "fr" and en.language == "en"
     assert fr.subject != en.subject and fr.body != en.body and fr.sms_text != en.sms_text
-    assert "Bonjour" in fr.body and "Hello" in en.body
+    assert "Bonjour" not in fr.body and "Hello" not in en.body  # the in-app text: the message only
+    for user, greeting in ((french, "Bonjour"), (english, "Hello")):
+        email = render_event(event=event, context=sample_context(event), recipient=user, language=user_language(user))
+        assert email["email_body"].startswith(f"{greeting} {user.first_name},\n\n")
+        assert email["body"] in email["email_body"] and "/notifications/preferences/" in email["email_body"]
     assert fr.sms_text.startswith("Ville-Hôpital : ") and en.sms_text.startswith("Ville-Hôpital: ")
 
 
