@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -35,7 +36,7 @@ def test_demo_is_valid_and_idempotent():
     shifts = Shift.objects.all()
     assert shifts.count() > 100
     now = timezone.now()
-    assert all(now < s.starts_at < now + timezone.timedelta(days=32) for s in shifts)
+    assert all(now < s.starts_at < now + timedelta(days=32) for s in shifts)
     assert all(s.pay_cap is None or s.pay <= s.pay_cap for s in shifts)
     assert shifts.filter(urgent=True).exists()
     assert {timezone.localtime(s.starts_at).hour for s in shifts} == {8, 20}

@@ -4,6 +4,7 @@ member of another establishment (charlie: 404). Anonymous visitors are sent to t
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -184,3 +185,27 @@ def test_onboarding_page(client, charlie, mende):
     response = client.post(url, data)
     assert response.status_code == 302
     assert newcomer.memberships.get().establishment.name == "Hôpital de Florac"
+
+
+def test_series_and_import_through_the_forms(client, alice, world):
+    from django.utils import timezone
+
+    from establishments.models import ShiftSeries
+    from tests.establishments.test_series_and_import import csv_bytes, row
+
+    client.force_login(alice)
+    url = reverse("establishments:shift_series_create", args=[world["a"].pk])
+    first_day = (timezone.localdate() + timedelta(days=3)).isoformat()
+    data = shift_form_data(world) | {"first_day": first_day, "weekdays": ["5", "6"], "weeks": "3", "template": "night"}
+    del data["day"]
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert ShiftSeries.objects.get().shifts.count() == 6
+    bad = client.post(url, data | {"pay": "999"}).content.decode()
+    assert "plafond" in bad and ShiftSeries.objects.count() == 1
+
+    before = Shift.objects.count()
+    good = csv_bytes([row(3), row(4)])
+    good.name = "vacations.csv"
+    response = client.post(reverse("establishments:shift_import", args=[world["a"].pk]), {"file": good})
+    assert response.status_code == 302 and Shift.objects.count() == before + 2
