@@ -16,8 +16,9 @@
   function refresh() {
     var declared = boxes.filter(function (b) { return b.checked; }).length;
     var booked = form.querySelectorAll(".slot.booked").length;
-    summary.textContent = declared + (declared > 1 ? " créneaux déclarés" : " créneau déclaré") + ", " +
-      booked + (booked > 1 ? " réservés" : " réservé") + (dirty ? " (non enregistré)" : "");
+    var words = summary.dataset;
+    summary.textContent = declared + " " + (declared > 1 ? words.declaredMany : words.declaredOne) + ", " +
+      booked + " " + (booked > 1 ? words.bookedMany : words.bookedOne) + (dirty ? " " + words.unsaved : "");
     boxes.forEach(function (b) { b.parentNode.classList.toggle("declared", b.checked); });
     if (unsaved) { unsaved.hidden = !dirty; }
   }

@@ -10,25 +10,20 @@ from decimal import Decimal
 
 import icalendar
 import pytest
-from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import SignupIntent
 from missions.models import Mission, ProposalSource
 from missions.services.proposals import proposal_create
 from professionals.calendar import month_days, shift_month
 from professionals.models import Availability, Professional
+from tests.foundation.test_browser_accounts import confirmation_link, sign_up_and_verify
 from tests.professionals.conftest import local
 
 pytestmark = [pytest.mark.browser]
 
-PASSWORD = "Une-phrase-de-passe-2026"
-
-
-def confirmation_link(email: str) -> str:
-    message = next((m for m in reversed(mail.outbox) if email in m.to), None)
-    assert message is not None, [(m.to, m.subject) for m in mail.outbox]
-    return re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
+__all__ = ["confirmation_link"]  # other journeys import it from here
 
 
 def test_professional_journey(page, live_server, live_db, axe, settings, make_shift):
@@ -36,18 +31,8 @@ def test_professional_journey(page, live_server, live_db, axe, settings, make_sh
     email = "claire.infirmiere@example.org"
     base = live_server.url
 
-    # Sign up and verify the address.
-    page.goto(f"{base}/accounts/signup/")
-    page.fill("#id_first_name", "Claire")
-    page.fill("#id_last_name", "Vidal")
-    page.fill("#id_email", email)
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.locator("input[name=signup_intent][value=professional]").check()
-    page.get_by_role("button", name="Création de compte").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Vérifiez votre adresse")
-    page.goto(confirmation_link(email).replace("http://testserver", base))
-    page.get_by_role("button", name="Confirmer").click()
+    # Sign up and verify the address (the foundation's steps, axe on the sign-up page included).
+    sign_up_and_verify(page, live_server, email, SignupIntent.PROFESSIONAL, axe)
 
     # The profile, with a valid RPPS.
     expect(page).to_have_url(re.compile(r"/pro/profil/nouveau/$"))
