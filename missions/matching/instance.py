@@ -24,6 +24,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -259,7 +260,7 @@ def _read_table(folder: Path, name: str, required: Sequence[str], optional: Sequ
     path = folder / name
     if not path.is_file():
         raise InstanceError(name, "file not found", None, None)
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: tolerate an Excel BOM
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
@@ -380,13 +381,20 @@ def _read_meta(folder: Path) -> Meta:
     def is_number(v: object) -> bool:
         return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
-    start = need("start_date", lambda v: isinstance(v, str) and len(v) == 10, "ISO date expected")
+    start = need("start_date", _is_iso_date, "ISO date (YYYY-MM-DD) expected")
     horizon = need("horizon_days", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
                    "positive integer expected")
     big = need("BIG_km_per_urgency", lambda v: is_number(v) and v > 0, "positive number expected")
     rules = _read_rules(data.get("rules", {}), is_number)
     extra = {k: v for k, v in data.items() if k not in {"start_date", "horizon_days", "BIG_km_per_urgency", "rules"}}
     return Meta(str(start), int(horizon), float(big), rules, extra)
+
+
+def _is_iso_date(value: object) -> bool:
+    try:
+        return isinstance(value, str) and len(value) == 10 and date.fromisoformat(value) is not None
+    except ValueError:
+        return False
 
 
 def _read_rules(raw: object, is_number: Callable[[object], bool]) -> Rules:

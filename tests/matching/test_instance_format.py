@@ -102,12 +102,20 @@ def test_short_row_is_reported_with_its_line(folder):
     assert (info.value.file, info.value.line) == ("shifts.csv", 5)
 
 
-def test_bad_meta_is_reported(folder):
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ('"horizon_days": 30', '"horizon_days": "thirty"', "horizon_days"),
+    ('"start_date": "2025-11-03"', '"start_date": "2025-13-03"', "start_date"),
+    ('"BIG_km_per_urgency": 10000.0', '"BIG_km_per_urgency": -1', "BIG_km_per_urgency"),
+    ('"rest_after_24h": false', '"rest_after_24h": "no"', "rules.rest_after_24h"),
+])
+def test_bad_meta_is_reported(folder, old, new, key):
     path = folder / "meta.json"
-    path.write_text(path.read_text().replace('"horizon_days": 30', '"horizon_days": "thirty"'))
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
     with pytest.raises(InstanceError) as info:
         read_instance(folder)
-    assert (info.value.file, info.value.column) == ("meta.json", "horizon_days")
+    assert (info.value.file, info.value.column) == ("meta.json", key)
 
 
 def test_cli_on_malformed_folder_exits_2_and_writes_nothing(folder, tmp_path):
