@@ -319,7 +319,9 @@ def _write_report(path: Path, results, peak_mb: float) -> None:
 
 
 def timezone_now() -> str:
-    return datetime.now().strftime("%Y-%m-%d %H:%M")
+    from django.utils import timezone
+
+    return timezone.localtime().strftime("%Y-%m-%d %H:%M (Paris)")
 
 
 if __name__ == "__main__":

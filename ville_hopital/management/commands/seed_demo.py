@@ -17,6 +17,7 @@ DEMO_STEPS = [
     "ville_hopital.demo",
     "establishments.demo",
     "professionals.demo",  # after establishments.demo: the demo proposals need its shifts
+    "missions.demo",  # insurance certificates, then one nightly matching of the demo region
     "dashboards.demo",  # last: demo history and the aggregates of everything seeded before
 ]
 
