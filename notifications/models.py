@@ -119,6 +119,9 @@ class Delivery(models.Model):
     address = models.CharField(_("adresse utilisée"), max_length=254, blank=True)
     provider_reference = models.CharField(_("référence du fournisseur"), max_length=120, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True, help_text=_("fin du bail d'envoi en cours"))
+    next_attempt_at = models.DateTimeField(
+        _("prochaine tentative"), default=timezone.now, help_text=_("pas d'envoi avant cette heure (délai croissant)")
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
 
@@ -130,7 +133,10 @@ class Delivery(models.Model):
                 name="notifications_delivery_has_source",
             ),
         ]
-        indexes = [models.Index(fields=["state", "channel"], name="notif_delivery_state")]
+        indexes = [
+            models.Index(fields=["state", "channel"], name="notif_delivery_state"),
+            models.Index(fields=["state", "next_attempt_at"], name="notif_delivery_due"),
+        ]
         verbose_name = _("envoi")
 
     def __str__(self) -> str:

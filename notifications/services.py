@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # then the delivery is failed and shown in admin
 SEND_LEASE = timedelta(minutes=5)  # longer than EMAIL_TIMEOUT / SMS_TIMEOUT: a live attempt is never taken over
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
+BACKOFF_MAX_SECONDS = 3600
+REQUEUE_GRACE = timedelta(minutes=5)  # a due delivery nobody picked up within this is queued again
 
 
 # --- Preferences ------------------------------------------------------------------------------
@@ -152,9 +155,12 @@ def _idempotency_key(recipient: User, key: str, channel: str) -> str:
 
 
 def _queue(delivery: Delivery) -> None:
+    """Queue the send once the transaction commits. ``robust``: a broker that is down at that moment
+    must not turn the caller's committed request into an error — the delivery stays pending and
+    ``deliveries_requeue`` (every 10 minutes) queues it again."""
     from notifications.tasks import deliver  # the tasks module imports this one
 
-    transaction.on_commit(lambda: deliver.delay(delivery.pk))
+    transaction.on_commit(lambda: deliver.delay(delivery.pk), robust=True)
 
 
 @transaction.atomic
@@ -233,11 +239,19 @@ def notifications_mark_all_read(*, actor: User) -> int:
 # --- Delivery state machine ---------------------------------------------------------------------
 
 
+def retry_delay_seconds(attempts: int) -> int:
+    """30 s, 60 s, 2 min, 4 min, 8 min… (base ``NOTIFICATIONS_RETRY_BASE_SECONDS``) capped at one hour,
+    plus up to 10 % jitter so that the deliveries held up by one outage do not all come back at once."""
+    delay = min(settings.NOTIFICATIONS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    return delay + random.randint(0, delay // 10)
+
+
 @dataclass(frozen=True)
 class AttemptResult:
     outcome: str  # "sent", "retry", "failed" or "skipped"
     attempts: int
     detail: str = ""
+    retry_in: int = 0  # seconds, when outcome == "retry"
 
 
 INTERRUPTED = (
@@ -293,10 +307,12 @@ def delivery_attempt(*, delivery_id: int) -> AttemptResult:
         outcome, error = "failed", f"{type(exc).__name__}: {exc}"
 
     new_state = {"sent": DeliveryState.SENT, "retry": DeliveryState.PENDING, "failed": DeliveryState.FAILED}[outcome]
+    retry_in = retry_delay_seconds(delivery.attempts) if outcome == "retry" else 0
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(
             state=new_state,
             lease_until=None,
+            next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
             last_error=error[:2000],
             provider_reference=reference[:120],
             sent_at=timezone.now() if outcome == "sent" else None,
@@ -304,7 +320,30 @@ def delivery_attempt(*, delivery_id: int) -> AttemptResult:
     if outcome != "sent":
         logger.warning("delivery %s (%s) attempt %s: %s — %s", delivery.pk, delivery.channel,
                        delivery.attempts, outcome, error)
-    return AttemptResult(outcome, delivery.attempts, error)
+    return AttemptResult(outcome, delivery.attempts, error, retry_in)
+
+
+def deliveries_requeue(*, now=None, limit: int = 500) -> int:
+    """Queue again what no task is going to handle: pending deliveries due for more than
+    ``REQUEUE_GRACE`` (their message was lost: broker down at commit, a purged queue) and ``sending``
+    ones whose lease ran out (their worker died: the attempt marks them failed, never re-sends).
+    A delivery queued twice is harmless: ``delivery_attempt`` takes it once."""
+    from notifications.tasks import deliver
+
+    now = now or timezone.now()
+    due = Delivery.objects.filter(
+        models.Q(state=DeliveryState.PENDING, next_attempt_at__lte=now - REQUEUE_GRACE)
+        | models.Q(state=DeliveryState.SENDING, lease_until__lt=now)
+    ).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+    queued = 0
+    for pk in due:
+        try:
+            deliver.delay(pk)
+        except Exception:  # the broker is still down: the next run tries again
+            logger.exception("could not queue delivery %s", pk)
+            break
+        queued += 1
+    return queued
 
 
 @transaction.atomic
@@ -316,7 +355,8 @@ def delivery_retry(*, actor: User, delivery_id: int) -> bool:
     if delivery.state != DeliveryState.FAILED:
         return False
     delivery.state = DeliveryState.PENDING
-    delivery.save(update_fields=["state"])
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["state", "next_attempt_at"])
     audit_record(actor=actor, action="notification_delivery.retry", target=delivery,
                  from_state=DeliveryState.FAILED, to_state=DeliveryState.PENDING, data={"error": delivery.last_error})
     _queue(delivery)

@@ -18,6 +18,9 @@ from celery.schedules import crontab  # noqa: E402
 app.conf.beat_schedule = {
     **(app.conf.beat_schedule or {}),
     "notifications.send_digests": {"task": "notifications.tasks.send_digests", "schedule": crontab(hour=7, minute=0)},
+    "notifications.requeue_deliveries": {
+        "task": "notifications.tasks.requeue_deliveries", "schedule": crontab(minute="*/10"),
+    },
     "missions.match_night": {"task": "missions.tasks.match_night", "schedule": crontab(hour=2, minute=0)},
     "missions.expire_proposals": {"task": "missions.tasks.expire_proposals", "schedule": crontab(minute="*/10")},
     "missions.match_urgent_pending": {"task": "missions.tasks.match_urgent_pending", "schedule": crontab(minute="*/5")},

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Channel, Delivery, DeliveryState
-from notifications.services import INTERRUPTED, MAX_ATTEMPTS, delivery_attempt, notify
-from notifications.tasks import backoff_seconds, deliver
+from notifications.services import INTERRUPTED, MAX_ATTEMPTS, deliveries_requeue, delivery_attempt, notify
+from notifications.services import retry_delay_seconds as backoff_seconds
+from notifications.tasks import deliver
 from tests.notifications.conftest import deliveries, sample_context
 from ville_hopital.models import AuditEvent
 
@@ -155,3 +156,46 @@ def test_admin_lists_failures_and_retries_failed_deliveries_only(
     assert sent.attempts == 1  # a sent delivery is never sent again
     assert len(smtp_settings.messages) == 2
     assert AuditEvent.objects.filter(action="notification_delivery.retry", target_id=str(failed.pk)).count() == 1
+
+
+def test_a_lost_queue_message_is_picked_up_by_the_requeue_scan(alice, smtp_settings):
+    _email_only(alice)
+    _notify(alice)  # its on_commit never runs: as if the broker had been down when the caller committed
+    delivery = deliveries(alice).get()
+    assert deliveries_requeue() == 0  # due, but its task may still be on the way: wait the grace period
+    later = timezone.now() + timedelta(minutes=6)
+    assert deliveries_requeue(now=later) == 1
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (DeliveryState.SENT, 1)
+    assert deliveries_requeue(now=later) == 0
+    assert len(smtp_settings.messages) == 1
+
+
+def test_the_requeue_scan_keeps_the_backoff_and_surfaces_dead_workers(alice, smtp_settings):
+    _email_only(alice)
+    _notify(alice, "mission:1:cancelled")
+    _notify(alice, "mission:2:cancelled")
+    waiting, dead = (deliveries(alice).get(notification__dedupe_key=f"mission:{n}:cancelled") for n in (1, 2))
+    now = timezone.now()
+    Delivery.objects.filter(pk=waiting.pk).update(attempts=2, next_attempt_at=now + timedelta(minutes=10))
+    Delivery.objects.filter(pk=dead.pk).update(state=DeliveryState.SENDING, attempts=1,
+                                               lease_until=now - timedelta(seconds=1))
+    assert deliveries_requeue(now=now + timedelta(minutes=6)) == 1
+    waiting.refresh_from_db()
+    dead.refresh_from_db()
+    assert (waiting.state, waiting.attempts) == (DeliveryState.PENDING, 2)
+    assert (dead.state, dead.last_error) == (DeliveryState.FAILED, INTERRUPTED)
+    assert smtp_settings.transactions == 0
+
+
+def test_a_transient_failure_schedules_the_next_attempt_after_the_backoff(alice, settings, smtp_settings):
+    smtp_settings.refusals = ["451 4.3.0 later"]
+    _email_only(alice)
+    _notify(alice)
+    delivery = deliveries(alice).get()
+    before = timezone.now()
+    result = delivery_attempt(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert result.outcome == "retry" and 30 <= result.retry_in <= 33
+    assert delivery.state == DeliveryState.PENDING
+    assert before + timedelta(seconds=30) <= delivery.next_attempt_at <= timezone.now() + timedelta(seconds=33)
