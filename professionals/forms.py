@@ -34,7 +34,7 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     skills = forms.ModelMultipleChoiceField(
-        label=_("Spécialités et compétences"), queryset=Skill.objects.select_related("profession"), required=False,
+        label=_("Spécialités et compétences"), queryset=Skill.objects.select_related("profession").order_by("profession__label", "label"), required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Seules celles de votre profession sont acceptées."),
     )

@@ -111,7 +111,11 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Profil mis à jour."))
             return redirect("professionals:home")
-    return render(request, "professionals/profile_form.html", {"form": form, "creating": False})
+    return render(
+        request,
+        "professionals/profile_form.html",
+        {"form": form, "creating": False, "insurance": insurance_status(professional)},
+    )
 
 
 # --------------------------------------------------------------------------- credentials
