@@ -25,3 +25,37 @@ class MatchingRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- Contracts (missions/contracts): read-only; every change goes through the contract services. ---
+from missions.contracts.models import Contract, ContractSignature  # noqa: E402
+
+
+class ContractSignatureInline(admin.TabularInline):
+    model = ContractSignature
+    extra = 0
+    can_delete = False
+    fields = ("side", "user", "signer_name", "signer_role", "signed_at", "ip", "sha256_signed")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ("id", "mission", "version", "route", "state", "flagged_at", "created_at", "signed_at")
+    list_filter = ("state", "route")
+    search_fields = ("mission__professional__rpps", "mission__shift__establishment__finess_geo", "sha256")
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Contract._meta.fields]
+    inlines = [ContractSignatureInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -11,3 +11,7 @@ class ContractSignForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text=_("Ressaisissez le mot de passe de votre compte pour signer ce document."),
     )
+
+
+class ContractReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Motif"), max_length=300)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from establishments.models import Establishment, Membership
 from missions.contracts.models import (
+    LIVE_UNSIGNED_STATES,
     Contract,
     ContractSignature,
     ContractState,
@@ -103,6 +104,8 @@ class SigningPosition:
     may_sign: bool  # the side is theirs, still unsigned, and the contract awaits signatures
     already_signed: bool
     is_viewer: bool  # an establishment member with read-only rights
+    may_cancel: bool  # a party, the contract still open, and the mission no longer booked
+    may_new_version: bool  # admin/HR, and the contract is the current one being signed or signed
 
 
 def signing_position(user, contract: Contract) -> SigningPosition:
@@ -119,9 +122,12 @@ def signing_position(user, contract: Contract) -> SigningPosition:
         elif membership is not None:
             is_viewer = True
     already = side in signed_sides if side else False
+    open_ = contract.state in (*LIVE_UNSIGNED_STATES, ContractState.SIGNED)
+    latest = not Contract.objects.filter(previous=contract).exists()
     return SigningPosition(
         side=side, may_sign=bool(side) and not already and contract.awaits_signature,
-        already_signed=already, is_viewer=is_viewer,
+        already_signed=already, is_viewer=is_viewer, may_cancel=bool(side) and open_ and mission.state != MissionState.BOOKED,
+        may_new_version=side == SignatureSide.ESTABLISHMENT and open_ and latest,
     )
 
 

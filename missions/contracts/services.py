@@ -314,12 +314,24 @@ def _cancel(contract: Contract, *, actor, reason: str) -> Contract:
 
 @transaction.atomic
 def contract_cancel(*, actor, contract: Contract, reason: str) -> Contract:
-    """A party (the professional, an admin/HR member) or staff cancels, giving a reason."""
+    """A party (the professional, an admin/HR member) or staff cancels, giving a reason.
+
+    While the mission is booked a party cannot cancel its contract alone: they cancel the mission
+    (whose hook cancels the contract) or ask for a new version; a booked mission always needs a
+    contract. Once the mission is cancelled or closed as a no-show, a party may close a contract
+    that is still open. Staff may cancel at any time (the hourly sweeper then drafts a fresh
+    version for a mission still booked).
+    """
     contract = _lock(contract)
     _require_party(actor, contract)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Indiquez le motif de l'annulation.")})
+    if contract.mission.state == MissionState.BOOKED and not getattr(actor, "is_staff", False):
+        raise ValidationError({"state": _(
+            "La mission est toujours réservée : annulez la mission (son contrat est annulé avec elle) "
+            "ou établissez une nouvelle version du contrat."
+        )})
     return _cancel(contract, actor=actor, reason=reason)
 
 

@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.contract_detail, name="contract_detail"),
     path("<int:pk>/pdf/", views.contract_download, name="contract_download"),
     path("<int:pk>/signer/", views.contract_sign, name="contract_sign"),
+    path("<int:pk>/annuler/", views.contract_cancel, name="contract_cancel"),
+    path("<int:pk>/nouvelle-version/", views.contract_new_version, name="contract_new_version"),
 ]

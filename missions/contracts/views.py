@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from missions.contracts.forms import ContractSignForm
+from missions.contracts.forms import ContractReasonForm, ContractSignForm
 from missions.contracts.models import Contract
 from missions.contracts.selectors import (
     contract_file_intact,
@@ -21,6 +21,8 @@ from missions.contracts.selectors import (
     contracts_for_professional,
     signing_position,
 )
+from missions.contracts.services import contract_cancel as contract_cancel_service
+from missions.contracts.services import contract_new_version as contract_new_version_service
 from missions.contracts.services import contract_sign as contract_sign_service
 from ville_hopital.mixins import is_professional
 
@@ -35,7 +37,10 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _detail(request: HttpRequest, contract: Contract, form: ContractSignForm, status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest, contract: Contract, form: ContractSignForm, status: int = 200,
+    cancel_form: ContractReasonForm | None = None, version_form: ContractReasonForm | None = None,
+) -> HttpResponse:
     versions = contract.mission.contracts.order_by("version")
     return render(request, "contracts/detail.html", {
         "contract": contract,
@@ -46,6 +51,8 @@ def _detail(request: HttpRequest, contract: Contract, form: ContractSignForm, st
         "final_intact": contract_file_intact(contract, final=True) if contract.final_pdf else None,
         "versions": versions,
         "form": form,
+        "cancel_form": cancel_form or ContractReasonForm(prefix="cancel"),
+        "version_form": version_form or ContractReasonForm(prefix="version"),
     }, status=status)
 
 
@@ -86,10 +93,43 @@ def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
                 ip=request.META.get("REMOTE_ADDR"),
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error("password" if field == "password" else None, errors)
+            errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+            for field, messages_ in errors.items():
+                form.add_error("password" if field == "password" else None, messages_)
         else:
             messages.success(request, _("Contrat signé. Merci."))
             return redirect("missions:contract_detail", pk=contract.pk)
     contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)  # unchanged, freshly read
     return _detail(request, contract, form, status=400)
+
+
+def _reason_action(request: HttpRequest, pk: int, *, prefix: str, service, done: str) -> HttpResponse:
+    contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)
+    form = ContractReasonForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            result = service(actor=request.user, contract=contract, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, done)
+            return redirect("missions:contract_detail", pk=result.pk)
+    contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)
+    return _detail(request, contract, ContractSignForm(), status=400, **{f"{prefix}_form": form})
+
+
+@login_required
+@require_POST
+def contract_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """A party (professional, admin/HR member) cancels with a reason; a viewer gets a 403."""
+    return _reason_action(request, pk, prefix="cancel", service=contract_cancel_service, done=_("Contrat annulé."))
+
+
+@login_required
+@require_POST
+def contract_new_version(request: HttpRequest, pk: int) -> HttpResponse:
+    """An admin/HR member re-drafts the contract from the mission as it is now, with a reason."""
+    return _reason_action(
+        request, pk, prefix="version", service=contract_new_version_service,
+        done=_("Nouvelle version établie : elle doit être signée par les deux parties."),
+    )

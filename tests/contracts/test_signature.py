@@ -88,7 +88,7 @@ def test_bad_input_leaves_the_contract_unchanged(world, case):
     elif case == "twice":
         contract = contract_sign(actor=world.alice, contract=contract, password=PASSWORD, ip="192.0.2.1")
     elif case == "cancelled":
-        contract = contract_cancel(actor=world.bob, contract=contract, reason="Vacation supprimée")
+        contract = contract_cancel(actor=world.staff, contract=contract, reason="Vacation supprimée")
     elif case == "someone_else":
         actor, expected = world.charlie, PermissionDenied
     elif case == "viewer":
@@ -195,20 +195,36 @@ def test_a_draft_cannot_be_completed(world):
 
 def test_cancel_needs_a_reason_and_a_party_and_is_final(world):
     contract = contract_draft(mission=world.mission)
+    with pytest.raises(ValidationError) as error:  # the mission is booked: cancel the mission instead
+        contract_cancel(actor=world.alice, contract=contract, reason="Je ne suis plus disponible")
+    assert "toujours réservée" in " ".join(error.value.messages)
+    world.mission.state = MissionState.NO_SHOW
+    world.mission.save()
     with pytest.raises(ValidationError):
         contract_cancel(actor=world.bob, contract=contract, reason="  ")
     with pytest.raises(PermissionDenied):
         contract_cancel(actor=world.vera, contract=contract, reason="lecteur")
     with pytest.raises(PermissionDenied):
         contract_cancel(actor=world.charlie, contract=contract, reason="pas à moi")
-    contract = contract_cancel(actor=world.alice, contract=contract, reason="Je ne suis plus disponible")
-    assert contract.state == ContractState.CANCELLED and contract.cancelled_by == world.alice
+    assert Contract.objects.get(pk=contract.pk).state == ContractState.DRAFT
+    contract = contract_cancel(actor=world.bob, contract=contract, reason="Absence du professionnel")
+    assert contract.state == ContractState.CANCELLED and contract.cancelled_by == world.bob
     event = _audits(contract, "contract.cancel").get()
-    assert event.actor == world.alice and event.data["reason"] == "Je ne suis plus disponible"
+    assert event.actor == world.bob and event.data["reason"] == "Absence du professionnel"
     with pytest.raises(ValidationError):
-        contract_cancel(actor=world.bob, contract=contract, reason="encore")
+        contract_cancel(actor=world.alice, contract=contract, reason="encore")
     with pytest.raises(ValidationError):
         contract_new_version(actor=world.bob, contract=contract, reason="reprise")
+
+
+def test_staff_may_cancel_while_booked_and_the_sweeper_drafts_again(world):
+    from missions.contracts.services import contracts_draft_missing
+
+    v1 = contract_draft(mission=world.mission)
+    contract_cancel(actor=world.staff, contract=v1, reason="Erreur de saisie")
+    assert contracts_draft_missing() == 1
+    v2 = Contract.objects.get(mission=world.mission, state=ContractState.DRAFT)
+    assert v2.version == 2 and v2.previous is None
 
 
 def test_mission_hooks_cancel_and_complete(world):

@@ -147,3 +147,40 @@ def test_beat_runs_the_flag_hourly():
     assert entry["task"] == "missions.contracts.tasks.flag_unsigned"
     celery_app.loader.import_default_modules()
     assert entry["task"] in celery_app.tasks
+
+
+def test_hr_makes_a_new_version_through_the_page(client, world, contract):
+    url = reverse("missions:contract_new_version", args=[contract.pk])
+    client.force_login(world.alice)  # the professional cannot re-draft
+    assert "Établir la nouvelle version" not in client.get(reverse("missions:contract_detail", args=[contract.pk])).content.decode()
+    assert client.post(url, {"version-reason": "Je préfère"}).status_code == 403
+    client.force_login(world.vera)
+    assert client.post(url, {"version-reason": "Lecteur"}).status_code == 403
+    client.force_login(world.dora)
+    assert client.post(url, {"version-reason": "Autre site"}).status_code == 404
+    client.force_login(world.bob)
+    response = client.post(url, {"version-reason": ""})
+    assert response.status_code == 400
+    response = client.post(url, {"version-reason": "Adresse corrigée"})
+    v2 = Contract.objects.get(mission=world.mission, version=2)
+    assert response.status_code == 302 and response["Location"] == reverse("missions:contract_detail", args=[v2.pk])
+    assert Contract.objects.get(pk=contract.pk).state == ContractState.SUPERSEDED
+    page = client.get(response["Location"]).content.decode()
+    assert "Adresse corrigée" in page and "Version 1" in page
+
+
+def test_cancel_through_the_page_only_once_the_mission_is_closed(client, world, contract):
+    from missions.models import MissionState
+
+    url = reverse("missions:contract_cancel", args=[contract.pk])
+    client.force_login(world.bob)
+    detail = reverse("missions:contract_detail", args=[contract.pk])
+    assert "Annuler le contrat" not in client.get(detail).content.decode()
+    response = client.post(url, {"cancel-reason": "Essai"})
+    assert response.status_code == 400 and "toujours réservée" in response.content.decode()
+    world.mission.state = MissionState.NO_SHOW
+    world.mission.save()
+    assert "Annuler le contrat" in client.get(detail).content.decode()
+    assert client.post(url, {"cancel-reason": "Absence"}).status_code == 302
+    contract.refresh_from_db()
+    assert contract.state == ContractState.CANCELLED and contract.cancel_reason == "Absence"
