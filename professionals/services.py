@@ -6,10 +6,11 @@ transaction). Audit rows for each change.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -235,12 +236,41 @@ def sniff_content_type(upload: UploadedFile) -> str | None:
     return next((kind for magic, kind in SIGNATURES.items() if head.startswith(magic)), None)
 
 
+#: A second upload of the same file within this delay is the same upload (a double submit).
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
+
+
+def _digest(handle) -> str:
+    digest = hashlib.sha256()
+    handle.seek(0)
+    for chunk in iter(lambda: handle.read(65536), b""):
+        digest.update(chunk)
+    handle.seek(0)
+    return digest.hexdigest()
+
+
+def _same_recent_upload(professional: Professional, kind: str, file: UploadedFile, name: str) -> Credential | None:
+    candidates = Credential.objects.filter(
+        professional=professional, kind=kind, size=file.size, original_name=name,
+        uploaded_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
+    )
+    if not candidates:
+        return None
+    wanted = _digest(file)
+    for candidate in candidates:
+        with candidate.file.open("rb") as stored:
+            if _digest(stored) == wanted:
+                return candidate
+    return None
+
+
 @transaction.atomic
 def credential_upload(
     *, actor, professional: Professional, kind: str, file: UploadedFile, expires_on: date | None = None
 ) -> Credential:
     """Store a diploma, the RCP insurance (its expiry date is required) or another document.
-    PDF, JPEG or PNG (checked on the content, not the name), at most 10 MB."""
+    PDF, JPEG or PNG (checked on the content, not the name), at most 10 MB. The same file sent
+    again within 10 minutes (a double submit) returns the first document instead of a copy."""
     if professional.user_id != getattr(actor, "pk", None):
         raise PermissionDenied
     if kind not in CredentialKind.values:
@@ -256,8 +286,12 @@ def credential_upload(
         raise ValidationError({"expires_on": _("Indiquez la date de fin de validité de votre attestation RCP.")})
     if kind == CredentialKind.INSURANCE and expires_on < timezone.localdate():
         raise ValidationError({"expires_on": _("Cette attestation est déjà expirée : envoyez l'attestation en cours.")})
+    name = (file.name or "document")[-200:]
+    same = _same_recent_upload(professional, kind, file, name)
+    if same is not None:
+        return same
     credential = Credential(
-        professional=professional, kind=kind, file=file, original_name=(file.name or "document")[-200:],
+        professional=professional, kind=kind, file=file, original_name=name,
         content_type=content_type, size=file.size, expires_on=expires_on,
     )
     credential.full_clean()

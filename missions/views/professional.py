@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from missions.models import CancelledBy, MissionState, Proposal
+from missions.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
 from missions.selectors import earnings_by_month, my_missions, proposals_inbox, proposals_recent
 from missions.services.missions import PROFESSIONAL_CANCEL_NOTICE, mission_cancel
 from missions.services.proposals import proposal_accept, proposal_decline
@@ -56,6 +56,10 @@ def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         mission = proposal_accept(actor=request.user, proposal=proposal)
     except ValidationError as error:
+        booked = Mission.objects.filter(proposal=proposal).exclude(state=MissionState.CANCELLED).first()
+        if booked is not None:  # a double submit: the first one booked it
+            messages.info(request, _("Vous avez déjà accepté cette proposition."))
+            return redirect("missions:mission_detail", pk=booked.pk)
         messages.error(request, _("Impossible d'accepter : %(why)s") % {"why": _error_text(error)})
         return redirect("missions:proposals")
     messages.success(request, _("Mission confirmée. Retrouvez les informations pratiques ci-dessous."))
@@ -71,9 +75,10 @@ def proposal_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         proposal_decline(actor=request.user, proposal=proposal, reason=reason)
     except ValidationError as error:
-        messages.error(request, _("Impossible de décliner : %(why)s") % {"why": _error_text(error)})
-    else:
-        messages.success(request, _("Proposition déclinée."))
+        if proposal.state != ProposalState.DECLINED:  # not a double submit
+            messages.error(request, _("Impossible de décliner : %(why)s") % {"why": _error_text(error)})
+            return redirect("missions:proposals")
+    messages.success(request, _("Proposition déclinée."))
     return redirect("missions:proposals")
 
 
@@ -98,6 +103,8 @@ def missions_list(request: HttpRequest) -> HttpResponse:
 def mission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_object_or_404(my_missions(user=request.user), pk=pk)
     form = CancelForm(request.POST or None)
+    if request.method == "POST" and mission.state == MissionState.CANCELLED:  # a double submit
+        return redirect("missions:my_missions")
     if request.method == "POST" and form.is_valid():
         try:
             mission_cancel(

@@ -439,3 +439,29 @@ def test_another_professional_gets_404_everywhere(client, make_professional, mak
     client.force_login(owner.user.__class__.objects.create_user("nobody@example.org", "x-Long-pass-1"))
     for name in ("professionals:home", "professionals:credentials", "missions:proposals", "missions:earnings"):
         assert client.get(reverse(name)).status_code == 404
+
+
+def test_double_submits_are_harmless(client, make_professional, make_shift, make_proposal, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    pro = make_professional()
+    client.force_login(pro.user)
+    upload(client)
+    upload(client)
+    assert Credential.objects.count() == 1
+    upload(client, name="autre.pdf", content=PDF + b"%")
+    assert Credential.objects.count() == 2
+    proposal = make_proposal(make_shift(), pro)
+    url = reverse("missions:proposal_accept", args=[proposal.pk])
+    first = client.post(url)
+    second = client.post(url, follow=True)
+    assert second.redirect_chain[-1][0] == first.url
+    assert "déjà accepté" in second.content.decode()
+    declined = make_proposal(make_shift(), pro)
+    for _ in range(2):
+        page = client.post(reverse("missions:proposal_decline", args=[declined.pk]), follow=True)
+        assert "Proposition déclinée" in page.content.decode()
+    mission = Mission.objects.get(professional=pro)
+    for _ in range(2):
+        response = client.post(reverse("missions:mission_detail", args=[mission.pk]), {"reason": "Imprévu"})
+        assert response.status_code == 302
+    assert Mission.objects.get(pk=mission.pk).state == MissionState.CANCELLED
