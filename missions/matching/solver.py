@@ -59,6 +59,7 @@ class Result:
             "objective": round(self.objective, 3),
             "upper_bound": None if np.isnan(self.upper_bound) else round(self.upper_bound, 3),
             "gap": None if np.isnan(self.gap) else self.gap,
+            "units_per_km": self.units_per_km,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "counts": self.counts,
         }
