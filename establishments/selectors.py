@@ -23,7 +23,8 @@ def current_establishment(request: HttpRequest) -> Establishment | None:
     mine = my_establishments(user=request.user)
     wanted = request.session.get(CURRENT_KEY)
     establishment = mine.filter(pk=wanted).first() if wanted else None
-    return establishment or mine.first()
+    # Otherwise the first establishment the person joined (usually the one they registered).
+    return establishment or mine.order_by("memberships__created_at", "pk").filter(memberships__user=request.user).first()
 
 
 def set_current_establishment(request: HttpRequest, establishment: Establishment) -> None:
