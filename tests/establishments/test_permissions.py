@@ -209,3 +209,67 @@ def test_series_and_import_through_the_forms(client, alice, world):
     good.name = "vacations.csv"
     response = client.post(reverse("establishments:shift_import", args=[world["a"].pk]), {"file": good})
     assert response.status_code == 302 and Shift.objects.count() == before + 2
+
+
+def test_viewer_sees_the_board_without_any_action(client, bob, world):
+    client.force_login(bob)
+    page = client.get(reverse("missions:hr_board", args=[world["a"].pk])).content.decode()
+    assert f'id="shift-{world["shift"].pk}"' in page
+    assert "Annuler la vacation" not in page and "Service fait" not in page and "Publier une vacation" not in page
+
+
+def test_a_sister_site_sees_a_shared_shift_but_cannot_act_on_it(client, alice, world, mende):
+    from accounts.models import User
+    from establishments.services import establishment_register, shift_share_with_legal_entity
+    from tests.establishments.conftest import etype, finess
+
+    dana = User.objects.create_user("dana@ch-langogne.test", "pw-dana-123!")
+    sister = establishment_register(
+        actor=dana, finess_geo=finess("48000777"), finess_legal=world["a"].finess_legal, name="Site de Langogne",
+        type=etype("CH"), commune=mende, address="Route de Mende",
+    )
+    shift_share_with_legal_entity(actor=alice, shift=world["shift"])
+    client.force_login(dana)
+    page = client.get(reverse("missions:hr_board", args=[sister.pk])).content.decode()
+    assert f'id="shift-{world["shift"].pk}"' in page and "CH de Mende" in page
+    assert "Annuler la vacation" not in page
+    response = client.post(reverse("missions:hr_shift_cancel", args=[world["shift"].pk]), {"reason": "x"})
+    assert response.status_code == 403
+    assert client.post(reverse("missions:hr_mission_complete", args=[world["mission"].pk]), {"outcome": "done"}).status_code == 404
+    world["shift"].refresh_from_db()
+    assert world["shift"].state == "published"
+
+
+def test_invitation_accept_page(client, alice, charlie, world):
+    from accounts.models import User
+    from establishments.services import member_invitation_create
+
+    invitation = member_invitation_create(actor=alice, establishment=world["a"], email="eve@ch-mende.test", role="hr")
+    url = reverse("establishments:invitation_accept", args=[invitation.token])
+    assert client.get(url).status_code == 302  # log in first
+    eve = User.objects.create_user("eve@ch-mende.test", "pw-eve-12345!")
+    client.force_login(charlie)
+    assert client.post(url).status_code == 403  # another address
+    client.force_login(eve)
+    assert client.get(url).status_code == 200
+    response = client.post(url)
+    assert response.url == reverse("establishments:detail", args=[world["a"].pk])
+    assert eve.memberships.get().role == "hr"
+    assert client.post(url).status_code == 302  # used: back home with a message
+
+
+def test_a_pending_establishment_cannot_import(client, alice, mende):
+    from establishments.services import establishment_register, unit_create
+    from tests.establishments.conftest import etype, finess
+    from tests.establishments.test_series_and_import import csv_bytes, row
+
+    pending = establishment_register(
+        actor=alice, finess_geo=finess("48000999"), finess_legal=finess("48000998"), name="Pending",
+        type=etype("CH"), commune=mende, address="x",
+    )
+    unit_create(actor=alice, establishment=pending, name="Urgences")
+    client.force_login(alice)
+    file = csv_bytes([row()])
+    file.name = "v.csv"
+    page = client.post(reverse("establishments:shift_import", args=[pending.pk]), {"file": file}).content.decode()
+    assert "vérifié" in page and not Shift.objects.exists()
