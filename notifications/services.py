@@ -136,7 +136,7 @@ def render_event(
         "recipient": recipient,
         "urgent": urgent,
         "site_url": settings.SITE_URL,
-        "link": settings.SITE_URL + url if url.startswith("/") else url,
+        "link": settings.SITE_URL + url if url else "",
     }
     with translation.override(language):
         return {
@@ -180,6 +180,9 @@ def notify(
         raise ValueError(f"notify({event!r}): context lacks {', '.join(missing)}")
     if not dedupe_key or len(dedupe_key) > 120:
         raise ValueError("dedupe_key must be a non-empty string of at most 120 characters")
+    url = str(context.get("url", ""))
+    if url and (not url.startswith("/") or url.startswith("//")):
+        raise ValueError(f"notify({event!r}): url must be a path on this site, like /missions/12/, not {url!r}")
     if Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists():
         return None
 
@@ -192,7 +195,7 @@ def notify(
     notification = Notification(
         recipient=recipient, event=event, dedupe_key=dedupe_key, urgent=urgent, language=language,
         subject=texts["subject"], body=texts["body"], sms_text=texts["sms_text"],
-        url=str(context.get("url", ""))[:300], context=_jsonable(context),
+        url=url[:300], context=_jsonable(context),
         digest_state=DigestState.HELD if held else DigestState.NONE,
     )
     notification.full_clean(exclude=["recipient"], validate_unique=False, validate_constraints=False)

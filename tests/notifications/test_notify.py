@@ -134,6 +134,10 @@ def test_a_missing_context_key_or_event_is_a_programming_error(alice):
         notify(recipient=alice, event="proposal.new", context=context, dedupe_key="p:1")
     with pytest.raises(ValueError, match="unknown notification event"):
         notify(recipient=alice, event="proposal.nouvelle", context=context, dedupe_key="p:1")
+    for url in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        with pytest.raises(ValueError, match="url must be a path"):
+            notify(recipient=alice, event="proposal.new", context={**sample_context("proposal.new"), "url": url},
+                   dedupe_key="p:2")
     assert not Notification.objects.exists()
 
 
