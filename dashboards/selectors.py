@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from django.db import connection
 from django.db.models import Avg, Count, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -140,6 +141,57 @@ def _distinct_professionals(queryset: QuerySet, key: str | None) -> dict[str | N
     return {row[key]: row["n"] for row in rows}
 
 
+GROUP_KEYS = ("departement_id", "profession_id", "establishment_type_id")
+# GROUPING(d, p, t) of each grouping set: a bit is 1 for a key the set does not group by.
+_GROUPING_BITS = {7: None, 3: "departement_id", 5: "profession_id", 6: "establishment_type_id"}
+
+Grouped = dict[tuple[str | None, str | None], dict[str, int]]
+
+
+def grouped_totals(queryset: QuerySet, aggregates: dict[str, tuple[str, str]]) -> Grouped:
+    """Aggregates of ``queryset`` overall and by each of département / profession / type.
+
+    ``aggregates`` maps an alias to ("sum" | "distinct", column). Keys of the answer:
+    ``(None, None)`` for the total, ``(key, code)`` for a group. PostgreSQL answers in one scan
+    (GROUPING SETS); other databases in four grouped queries (``grouped_totals_portable``).
+    """
+    if connection.vendor != "postgresql":
+        return grouped_totals_portable(queryset, aggregates)
+    qn = connection.ops.quote_name
+    columns = sorted({column for _func, column in aggregates.values()})
+    inner, params = queryset.values_list(*GROUP_KEYS, *columns).order_by().query.sql_with_params()
+    keys = ", ".join(qn(k) for k in GROUP_KEYS)
+    select = ", ".join(
+        f"SUM({qn(column)}) AS {qn(alias)}" if func == "sum" else f"COUNT(DISTINCT {qn(column)}) AS {qn(alias)}"
+        for alias, (func, column) in aggregates.items()
+    )
+    sets = ", ".join(["()", *(f"({qn(k)})" for k in GROUP_KEYS)])
+    # Identifiers are quoted by the backend and every value stays a parameter of the inner query.
+    sql = f"SELECT {keys}, GROUPING({keys}) AS g, {select} FROM ({inner}) AS t GROUP BY GROUPING SETS ({sets})"  # noqa: S608
+    answer: Grouped = {(None, None): dict.fromkeys(aggregates, 0)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            key = _GROUPING_BITS[row["g"]]
+            answer[(key, row[key] if key else None)] = {alias: int(row[alias] or 0) for alias in aggregates}
+    return answer
+
+
+def grouped_totals_portable(queryset: QuerySet, aggregates: dict[str, tuple[str, str]]) -> Grouped:
+    orm = {
+        alias: Sum(column) if func == "sum" else Count(column, distinct=True)
+        for alias, (func, column) in aggregates.items()
+    }
+    total = queryset.aggregate(**orm)
+    answer: Grouped = {(None, None): {alias: int(total[alias] or 0) for alias in aggregates}}
+    for key in GROUP_KEYS:
+        for row in queryset.values(key).annotate(**orm).order_by():
+            answer[(key, row[key])] = {alias: int(row[alias] or 0) for alias in aggregates}
+    return answer
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -148,33 +200,29 @@ def overview(scope: Scope, filters: Filters, today: date) -> Overview:
     """Headline figures, breakdowns by département / profession / establishment type, weekly trend."""
     area = _filtered(DailyFillArea.objects.all(), scope, filters, filters.start, filters.end)
     elapsed = filters.elapsed_days(today)
-    total = Figures(elapsed_days=elapsed)
-    groups: dict[str, dict[str, Figures]] = {"departement_id": {}, "profession_id": {}, "establishment_type_id": {}}
-    rows = area.values("departement_id", "profession_id", "establishment_type_id").annotate(**SUMS).order_by()
-    for row in rows:
-        figures = Figures.from_row(row)
-        total.add(figures)
-        for key, bucket in groups.items():
-            bucket.setdefault(row[key], Figures(elapsed_days=elapsed)).add(figures)
+    figures: dict[tuple[str | None, str | None], Figures] = {}
+    for key, sums in grouped_totals(area, {name: ("sum", name) for name in COUNT_FIELDS}).items():
+        figures[key] = Figures.from_row(sums)
+        figures[key].elapsed_days = elapsed
     # Urgent positions still unfilled in the next 7 days: always counted from today, whatever the period.
     urgent = _filtered(
         DailyFillArea.objects.all(), scope, filters, today, today + timedelta(days=URGENT_HORIZON_DAYS - 1)
     )
-    for row in (
-        urgent.values("departement_id", "profession_id", "establishment_type_id")
-        .annotate(p=Sum("urgent_posted"), f=Sum("urgent_filled"))
-        .order_by()
-    ):
-        gap = max((row["p"] or 0) - (row["f"] or 0), 0)
-        total.urgent_unfilled_7d += gap
-        for key, bucket in groups.items():
-            bucket.setdefault(row[key], Figures(elapsed_days=elapsed)).urgent_unfilled_7d += gap
+    gaps = grouped_totals(urgent, {"p": ("sum", "urgent_posted"), "f": ("sum", "urgent_filled")})
     pros = _filtered(ProfessionalDay.objects.all(), scope, filters, filters.start, filters.end)
-    total.active_professionals = _distinct_professionals(pros, None)[None]
-    for key, bucket in groups.items():
-        counts = _distinct_professionals(pros, key)
-        for code, figures in bucket.items():
-            figures.active_professionals = counts.get(code, 0)
+    active = grouped_totals(pros, {"n": ("distinct", "professional_id")})
+    for key, f in figures.items():
+        gap = gaps.get(key)
+        f.urgent_unfilled_7d = max(gap["p"] - gap["f"], 0) if gap else 0
+        f.active_professionals = active[key]["n"] if key in active else 0
+    for key, gap in gaps.items():  # urgent positions outside the period still count
+        if key not in figures and gap["p"] > gap["f"]:
+            figures[key] = Figures(elapsed_days=elapsed, urgent_unfilled_7d=gap["p"] - gap["f"], active_professionals=0)
+    total = figures[(None, None)]
+    groups: dict[str, dict[str, Figures]] = {k: {} for k in GROUP_KEYS}
+    for (key, code), f in figures.items():
+        if key is not None:
+            groups[key][code] = f
     weekly: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     for row in area.values("day").annotate(p=Sum("posted"), f=Sum("filled")).order_by():
         week = weekly[week_start(row["day"])]

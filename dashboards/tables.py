@@ -8,6 +8,9 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import date_format, get_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -31,9 +34,40 @@ class Table:
     rows: list[list]
     caption: str = ""
 
-    def display_rows(self) -> list[list[tuple[object, str]]]:
-        """Rows as (value, kind) pairs: what the template formats cell by cell."""
-        return [[(v, c.kind) for v, c in zip(row, self.columns, strict=True)] for row in self.rows]
+    def body_html(self) -> SafeString:
+        """The ``<tbody>`` rows, built here rather than in the template: a national table holds
+        thousands of cells, and a template loop costs ~10 µs a node."""
+        kinds = [c.kind for c in self.columns]
+        seps = number_separators()
+        out = []
+        for row in self.rows:
+            cells = [f'<th scope="row">{escape(format_cell(row[0], kinds[0], seps))}</th>']
+            cells += [
+                f'<td class="{"" if kind == "text" else "num"}">{escape(format_cell(value, kind, seps))}</td>'
+                for value, kind in zip(row[1:], kinds[1:], strict=True)
+            ]
+            out.append(f"<tr>{''.join(cells)}</tr>")
+        return mark_safe("\n".join(out))  # noqa: S308 - every cell is escaped above
+
+
+def format_cell(value, kind: str, separators: tuple[str, str] | None = None) -> str:
+    """Display of a cell in the active language (French: grouped thousands, decimal comma), rates in
+    percent, "—" for none. ``separators`` (decimal, thousands) may be looked up once per table."""
+    if value is None:
+        return "—"
+    if kind == "date":
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if kind not in ("int", "dec1", "dec2", "pct"):
+        return str(value)
+    decimal, thousands = separators or number_separators()
+    places = {"int": 0, "pct": 0, "dec1": 1, "dec2": 2}[kind]
+    text = f"{value * 100 if kind == 'pct' else value:,.{places}f}"
+    text = text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+    return f"{text} %" if kind == "pct" else text
+
+
+def number_separators() -> tuple[str, str]:
+    return get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR")
 
 
 FIGURE_COLUMNS = [

@@ -1,30 +1,34 @@
-"""Formatting of dashboard cells (French number format: grouped thousands, decimal comma)."""
+"""Formatting of dashboard figures in templates (the same rules as the tables: ``tables.format_cell``)."""
 
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import date_format, number_format
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from dashboards.tables import format_cell
 
 register = template.Library()
 
 
 @register.filter
 def cell(value, kind: str) -> str:
-    if value is None:
-        return "—"
-    if kind == "pct":
-        return f"{number_format(value * 100, 0, use_l10n=True)} %"
-    if kind == "dec1":
-        return number_format(value, 1, use_l10n=True, force_grouping=True)
-    if kind == "dec2":
-        return number_format(value, 2, use_l10n=True, force_grouping=True)
-    if kind == "int":
-        return number_format(value, 0, use_l10n=True, force_grouping=True)
-    if kind == "date":
-        return date_format(value, "SHORT_DATE_FORMAT")
-    return str(value)
+    return format_cell(value, kind)
 
 
 @register.filter
 def kind_class(kind: str) -> str:
     return "" if kind == "text" else "num"
+
+
+@register.filter
+def select_options(bound_field) -> SafeString:
+    """The ``<option>`` list of a select, built in one pass: Django's widget renders one template per
+    option, which costs ~0.5 ms each on a national list of 101 départements."""
+    current = str(bound_field.value() or "")
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, mark_safe(" selected") if str(value) == current else "", label)
+         for value, label in bound_field.field.choices),
+    )

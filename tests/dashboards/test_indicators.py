@@ -26,7 +26,15 @@ import pytest
 
 from dashboards.figures import histogram_median
 from dashboards.forms import default_period
-from dashboards.selectors import Filters, establishment_ranking, overview, scope_for, shortages
+from dashboards.selectors import (
+    Filters,
+    establishment_ranking,
+    grouped_totals,
+    grouped_totals_portable,
+    overview,
+    scope_for,
+    shortages,
+)
 from dashboards.services import aggregates_rebuild, availability_refresh
 from establishments.models import ShiftState
 from missions.models import CancelledBy, MissionState
@@ -147,6 +155,17 @@ def test_national_view_for_staff(hand_built, world):
     o = overview(scope_for(staff, "fr"), hand_built["filters"], hand_built["today"])
     assert o.total.posted == 10  # Occitanie's 9 + Paris's 1
     assert o.total.done == 4
+
+
+def test_grouping_sets_equal_the_portable_queries(hand_built):
+    from dashboards.models import COUNT_FIELDS, DailyFillArea, ProfessionalDay
+
+    sums = {name: ("sum", name) for name in COUNT_FIELDS}
+    assert grouped_totals(DailyFillArea.objects.all(), sums) == grouped_totals_portable(DailyFillArea.objects.all(), sums)
+    distinct = {"n": ("distinct", "professional_id")}
+    pros = ProfessionalDay.objects.filter(region_id="76")
+    assert grouped_totals(pros, distinct) == grouped_totals_portable(pros, distinct)
+    assert grouped_totals(pros, distinct)[(None, None)] == {"n": 2}
 
 
 def test_histogram_median_rules():
