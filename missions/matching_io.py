@@ -17,9 +17,10 @@
 * **booked**: active missions *and pending proposals* (the professional may still accept them)
   are passed to the engine as booked slots: the slot is taken, and they count for the rest rules,
   the 48 h / 7 days budget and the monthly cap;
-* **pair exclusions** the FORMAT.md folder cannot express: blocked establishments both ways and
-  the professional's notice period (``min_notice_hours`` before the shift's start). They are
-  removed from the candidate pairs (``platform_candidates``) and exported as ``excluded.csv``.
+* **pair exclusions** the FORMAT.md folder cannot express: blocked establishments both ways, the
+  professional's notice period (``min_notice_hours`` before the shift's start), and offers of the
+  same shift already declined or left to expire. They are removed from the candidate pairs
+  (``platform_candidates``) and exported as ``excluded.csv``.
 
 Time slots: a shift starting 06:00–17:59 (local time) is the ``D`` slot of that day, 18:00–05:59
 the ``N`` slot (of the previous day before 06:00). A shift longer than 12 h still occupies one slot
@@ -151,6 +152,7 @@ class Partition:
     shift_urgent: np.ndarray  # bool
     pro_notice_hours: np.ndarray  # int32 per pro index
     blocked: np.ndarray  # sorted int64 keys pro_index * BLOCK_SPACE + establishment pk
+    answered: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # pro_index * BLOCK_SPACE + shift index
     known_proposals: set[int] = field(default_factory=set)
     known_missions: set[int] = field(default_factory=set)
     timings: dict[str, float] = field(default_factory=dict)
@@ -251,8 +253,9 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
     region = region_code or ""
     if not shifts:
         return Partition(region, start, now, _empty_instance(start, horizon), np.zeros(0), np.zeros(0, np.int64),
-                         np.zeros(0, bool), np.zeros(0, np.int32), np.zeros(0, np.int64), known_proposals,
-                         known_missions, {"load": _time.perf_counter() - t0})
+                         np.zeros(0, bool), np.zeros(0, np.int32), np.zeros(0, np.int64),
+                         known_proposals=known_proposals, known_missions=known_missions,
+                         timings={"load": _time.perf_counter() - t0})
     shift_pks = [r["pk"] for r in shifts]
     required: dict[int, list[str]] = defaultdict(list)
     through = Shift.required_skills.through
@@ -371,6 +374,16 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
         if pro_id in index_of:
             block_keys.add(index_of[pro_id] * BLOCK_SPACE + est)
 
+    # --- pairs already answered: a declined (or unanswered, expired) offer is not made again -----
+    shift_pos = {r["pk"]: j for j, r in enumerate(shifts)}
+    answered = set()
+    for chunk in _chunks(shift_pks, 20_000):
+        for pro_id, shift_id in Proposal.objects.filter(
+            shift_id__in=chunk, state__in=[ProposalState.DECLINED, ProposalState.EXPIRED]
+        ).values_list("professional_id", "shift_id"):
+            if pro_id in index_of:
+                answered.add(index_of[pro_id] * BLOCK_SPACE + shift_pos[shift_id])
+
     instance = _build_instance(start, horizon, rows, pro_skills, used, (a_pro, a_day, a_slot), booked_set,
                                shifts, required)
     part = Partition(
@@ -380,6 +393,7 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
         shift_urgent=np.array([r["urgent"] for r in shifts], dtype=bool),
         pro_notice_hours=np.array([r[7] for r in rows], dtype=np.int32),
         blocked=np.array(sorted(block_keys), dtype=np.int64),
+        answered=np.array(sorted(answered), dtype=np.int64),
         known_proposals=known_proposals, known_missions=known_missions,
     )
     part.timings["load"] = _time.perf_counter() - t0
@@ -456,12 +470,14 @@ def _build_instance(start, horizon, rows, pro_skills, used, avail, booked_set, s
 
 
 def excluded_mask(part: Partition, pro: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """True where the platform forbids the pair: a block either way, or too short a notice."""
+    """True where the platform forbids the pair: a block either way, too short a notice, or an offer
+    of that shift the professional already declined or let expire."""
     if len(pro) == 0:
         return np.zeros(0, bool)
     notice = part.shift_starts[shift] < part.now.timestamp() + part.pro_notice_hours[pro] * 3600.0
     keys = pro.astype(np.int64) * BLOCK_SPACE + part.shift_establishment[shift]
-    return notice | np.isin(keys, part.blocked)
+    answered = np.isin(pro.astype(np.int64) * BLOCK_SPACE + shift, part.answered)
+    return notice | np.isin(keys, part.blocked) | answered
 
 
 def platform_candidates(part: Partition) -> tuple[Candidates, int]:

@@ -11,6 +11,7 @@ from establishments.models import Shift
 from missions.matching_io import partition_load, slot_of
 from missions.models import EstablishmentBlock, MatchingRunState, Mission, Proposal
 from missions.services.matching import explain_for_professional, matching_run_region
+from missions.services.proposals import proposal_decline
 
 MONTPELLIER, CASTELNAU, BEZIERS = "34172", "34057", "34032"
 
@@ -169,3 +170,17 @@ def test_explanation_when_eligible_but_others_chosen(world):
     assert Proposal.objects.get().professional == near
     texts = explain_for_professional(professional=far, shift=shift)
     assert len(texts) == 1 and "plus proches" in texts[0]
+
+
+def test_a_declined_offer_is_not_made_again_but_the_position_goes_back_to_the_pool(world):
+    est = world.estab(MONTPELLIER)
+    shift = world.shift(est, day=3)
+    near = world.pro(MONTPELLIER, days=(3,))
+    far = world.pro(CASTELNAU, days=(3,))
+    _run(world)
+    first = Proposal.objects.get()
+    assert first.professional == near
+    proposal_decline(actor=near.user, proposal=first)
+    _run(world)
+    second = Proposal.objects.get(state="pending")
+    assert second.professional == far and second.shift == shift
