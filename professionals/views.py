@@ -265,6 +265,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed.add("prodid", "-//Ville-Hôpital//Missions//FR")
     feed.add("version", "2.0")
     feed.add("calscale", "GREGORIAN")
+    feed.add("method", "PUBLISH")
+    feed.add("x-published-ttl", "PT1H")  # how often calendar apps should fetch it again
     feed.add("x-wr-calname", _("Missions Ville-Hôpital"))
     feed.add("x-wr-timezone", "Europe/Paris")
     host = request.get_host().split(":")[0] or "ville-hopital.fr"

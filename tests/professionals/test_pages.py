@@ -465,3 +465,29 @@ def test_double_submits_are_harmless(client, make_professional, make_shift, make
         response = client.post(reverse("missions:mission_detail", args=[mission.pk]), {"reason": "Imprévu"})
         assert response.status_code == 302
     assert Mission.objects.get(pk=mission.pk).state == MissionState.CANCELLED
+
+
+@pytest.mark.parametrize("name", ["missions:proposals", "missions:my_missions", "professionals:home"])
+def test_list_pages_query_count_does_not_grow(client, make_professional, make_shift, make_proposal, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pro = make_professional(max_missions_per_month=31)
+    client.force_login(pro.user)
+
+    def add(n: int, start: int) -> None:
+        for k in range(n):
+            shift = make_shift(starts_at=local(timezone.localdate() + timedelta(days=start + 2 * k)))
+            proposal = make_proposal(shift, pro)
+            if k % 2:
+                proposal_accept(actor=pro.user, proposal=proposal)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse(name)).status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2, 3)
+    few = count()
+    add(8, 9)
+    assert count() == few
