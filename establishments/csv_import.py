@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 
 from establishments.models import Establishment, Shift, Unit
 from establishments.services import (
+    ReferenceCache,
     ShiftDraft,
-    _ReferenceCache,
-    _save_drafts,
     require_writer,
+    save_drafts,
     shift_times,
     shift_validate,
 )
@@ -194,7 +194,7 @@ class _Lookups:
 
 
 def _line_draft(
-    *, actor, row: dict[str, str], lookups: _Lookups, cache: _ReferenceCache, now: datetime
+    *, actor, row: dict[str, str], lookups: _Lookups, cache: ReferenceCache, now: datetime
 ) -> tuple[ShiftDraft | None, list[tuple[str, str]]]:
     problems: list[tuple[str, str]] = []
 
@@ -290,7 +290,7 @@ def import_shifts(*, actor, establishment: Establishment, file) -> ImportReport:
 
     now = timezone.now()
     lookups = _Lookups(establishment)
-    cache = _ReferenceCache()
+    cache = ReferenceCache()
     drafts: list[ShiftDraft] = []
     for values in reader:
         line = reader.line_num
@@ -320,7 +320,7 @@ def import_shifts(*, actor, establishment: Establishment, file) -> ImportReport:
     if report.errors:
         return report
     with transaction.atomic():
-        shifts: list[Shift] = _save_drafts(drafts)
+        shifts: list[Shift] = save_drafts(drafts)
         report.created = len(shifts)
         report.shift_ids = [s.pk for s in shifts]
         audit_record(

@@ -44,7 +44,7 @@ from reference.models import EstablishmentType, Profession, Skill
 from reference.selectors import contract_route_for, pay_cap_for_shift
 from territories.models import Commune
 from ville_hopital.audit import audit_record
-from ville_hopital.identifiers import InvalidIdentifier, clean_finess, validate_finess
+from ville_hopital.identifiers import clean_finess, validate_finess
 
 URGENT_WITHIN = timedelta(hours=48)
 MAX_SHIFT_DURATION = timedelta(hours=24)
@@ -95,13 +95,10 @@ def require_admin(user, establishment: Establishment) -> Membership:
 
 def _clean_finess_field(value: str, field_name: str) -> str:
     try:
-        return clean_finess(value)
-    except InvalidIdentifier:
-        try:
-            validate_finess(value)
-        except ValidationError as error:
-            raise ValidationError({field_name: error.messages}) from None
-        raise
+        validate_finess(value)
+    except ValidationError as error:
+        raise ValidationError({field_name: error.messages}) from None
+    return clean_finess(value)
 
 
 @transaction.atomic
@@ -302,7 +299,7 @@ def unit_update(*, actor, unit: Unit, **changes) -> Unit:
 
 
 @dataclass
-class _ReferenceCache:
+class ReferenceCache:
     """Per-call memo of the legal tables (a CSV import asks the same question a thousand times)."""
 
     caps: dict = field(default_factory=dict)
@@ -347,7 +344,7 @@ def shift_validate(
     location: Commune | None = None,
     shared_with_legal_entity: bool = False,
     now: datetime | None = None,
-    cache: _ReferenceCache | None = None,
+    cache: ReferenceCache | None = None,
     check_permission: bool = True,
 ) -> ShiftDraft:
     """Every rule of a shift; raises ``ValidationError`` with a dict naming each wrong field."""
@@ -360,7 +357,7 @@ def shift_validate(
             code="not_verified",
         )
     now = now or timezone.now()
-    cache = cache or _ReferenceCache()
+    cache = cache or ReferenceCache()
     skills = list(required_skills)
     errors: dict[str, list[str]] = {}
 
@@ -449,7 +446,8 @@ def shift_validate(
     return ShiftDraft(shift=shift, skills=skills)
 
 
-def _save_drafts(drafts: Sequence[ShiftDraft], *, series: ShiftSeries | None = None) -> list[Shift]:
+def save_drafts(drafts: Sequence[ShiftDraft], *, series: ShiftSeries | None = None) -> list[Shift]:
+    """Write validated drafts in bulk (callers are atomic services that audit what they wrote)."""
     shifts = [d.shift for d in drafts]
     for shift in shifts:
         shift.series = series
@@ -537,6 +535,7 @@ def shift_series_post(
     ``start``/``end`` come from a template (``SHIFT_TEMPLATES``) or are typed; an end at or
     before the start ends the next morning. An error on any date names that date.
     """
+    require_writer(actor, unit.establishment)
     weekdays = sorted(set(weekdays))
     errors: dict[str, list[str]] = {}
     if not weekdays or any(not 0 <= w <= 6 for w in weekdays):
@@ -547,9 +546,8 @@ def shift_series_post(
         raise ValidationError(errors)
     if shared_with_legal_entity:
         require_admin(actor, unit.establishment)
-    require_writer(actor, unit.establishment)
     skills = list(required_skills)
-    cache = _ReferenceCache()
+    cache = ReferenceCache()
     now = timezone.now()
     drafts: list[ShiftDraft] = []
     days = series_dates(first_day=first_day, weekdays=weekdays, weeks=weeks)
@@ -581,7 +579,7 @@ def shift_series_post(
     series = ShiftSeries(establishment=unit.establishment, rule=rule[:200], created_by=actor)
     series.full_clean(exclude=["establishment", "created_by"])
     series.save()
-    shifts = _save_drafts(drafts, series=series)
+    shifts = save_drafts(drafts, series=series)
     audit_record(
         actor=actor, action="shift_series.post", target=series, to_state=ShiftState.PUBLISHED,
         data={"shifts": [s.pk for s in shifts]},
@@ -606,8 +604,12 @@ def shift_share_with_legal_entity(*, actor, shift: Shift, shared: bool = True) -
     return shift
 
 
+@transaction.atomic
 def shifts_import_csv(*, actor, establishment: Establishment, file):
-    """Import shifts from a CSV (see ``establishments.csv_import`` and docs/csv-import.md)."""
+    """Import shifts from a CSV (see ``establishments.csv_import`` and docs/csv-import.md).
+
+    Returns an ``ImportReport``: ``created`` shifts, or the line-by-line ``errors`` and nothing written.
+    """
     from establishments.csv_import import import_shifts
 
     return import_shifts(actor=actor, establishment=establishment, file=file)
