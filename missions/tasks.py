@@ -52,6 +52,14 @@ def match_urgent_pending() -> int:
 
 
 @shared_task
+def notify_proposals(proposal_ids: list[int]) -> int:
+    """Notify the professionals of these new proposals (idempotent per proposal)."""
+    from missions.services.matching import proposals_notify
+
+    return proposals_notify(proposal_ids=proposal_ids)
+
+
+@shared_task
 def expire_proposals() -> int:
     """Pending proposals past their expiry become expired: their positions go back to the pool."""
     from missions.services.proposals import proposals_expire

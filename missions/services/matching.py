@@ -21,6 +21,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -130,6 +131,7 @@ def matching_run_region(*, region_code: str, start: date, kind: str = MatchingRu
             audit_record(actor=None, action="matching.run", target=run, to_state=run.state,
                          data={"filled": run.filled, "written": outcome.written,
                                "dropped_conflicts": outcome.dropped_conflicts})
+            _notify_on_commit(outcome.proposal_ids)
     except Exception:
         run.state = MatchingRunState.FAILED
         run.error = traceback.format_exc()[-4000:]
@@ -170,6 +172,41 @@ def matching_run_night(*, start: date | None = None) -> list[str]:
     for code in Region.objects.order_by("code").values_list("code", flat=True):
         ids.append(match_region.delay(code, start.isoformat()).id)
     return ids
+
+
+NOTIFY_CHUNK = 500
+
+
+def _notify_on_commit(proposal_ids: list[int]) -> None:
+    """Queue the "new proposal" notifications once the proposals are committed (chunks of 500)."""
+    if not proposal_ids:
+        return
+    from missions.tasks import notify_proposals
+
+    chunks = [proposal_ids[i:i + NOTIFY_CHUNK] for i in range(0, len(proposal_ids), NOTIFY_CHUNK)]
+    transaction.on_commit(lambda: [notify_proposals.delay(chunk) for chunk in chunks], robust=True)
+
+
+def proposals_notify(*, proposal_ids: list[int]) -> int:
+    """Tell each professional about their new pending proposals (idempotent: one notification per
+    proposal, ``dedupe_key`` ``proposal:<id>:new``). Urgent offers skip the daily digest."""
+    from notifications.services import notify
+
+    sent = 0
+    proposals = Proposal.objects.filter(pk__in=proposal_ids, state=ProposalState.PENDING).select_related(
+        "professional__user", "shift__establishment", "shift__unit"
+    )
+    for proposal in proposals:
+        shift = proposal.shift
+        context = {
+            "shift": f"{shift.unit.name}", "establishment": shift.establishment.name,
+            "starts_at": shift.starts_at, "ends_at": shift.ends_at, "expires_at": proposal.expires_at,
+            "pay": shift.pay, "url": reverse("missions:proposals"),
+        }
+        if notify(recipient=proposal.professional.user, event="proposal.new", context=context,
+                  urgent=proposal.source == ProposalSource.URGENT, dedupe_key=f"proposal:{proposal.pk}:new"):
+            sent += 1
+    return sent
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,6 +286,7 @@ def urgent_shift_match(*, shift: Shift, wave: int | None = None, now: datetime |
         run.state = MatchingRunState.SUCCEEDED
         run.finished_at = timezone.now()
         run.save()
+        _notify_on_commit(outcome.proposal_ids)
         if outcome.written and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
             from missions.tasks import match_urgent_shift
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 from establishments.models import Shift
 from missions.matching_io import partition_load, slot_of
 from missions.models import EstablishmentBlock, MatchingRunState, Mission, Proposal
-from missions.services.matching import explain_for_professional, matching_run_region
+from missions.services.matching import explain_for_professional, matching_run_region, proposals_notify
 from missions.services.proposals import proposal_decline
+from notifications.models import Notification
 
 MONTPELLIER, CASTELNAU, BEZIERS = "34172", "34057", "34032"
 
@@ -184,3 +185,15 @@ def test_a_declined_offer_is_not_made_again_but_the_position_goes_back_to_the_po
     _run(world)
     second = Proposal.objects.get(state="pending")
     assert second.professional == far and second.shift == shift
+
+
+def test_new_proposals_are_notified_once(world, django_capture_on_commit_callbacks):
+    est = world.estab(MONTPELLIER)
+    world.shift(est, day=2)
+    pro = world.pro(MONTPELLIER, days=(2,))
+    with django_capture_on_commit_callbacks(execute=True):
+        _run(world)
+    proposal = Proposal.objects.get()
+    notes = Notification.objects.filter(recipient=pro.user, event="proposal.new")
+    assert [n.dedupe_key for n in notes] == [f"proposal:{proposal.pk}:new"]
+    assert proposals_notify(proposal_ids=[proposal.pk]) == 0  # never twice
