@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="missions.contracts.tasks.flag_unsigned")
@@ -22,9 +26,19 @@ def draft_missing() -> int:
 
 
 @shared_task(name="missions.contracts.tasks.draft", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def contract_draft_task(mission_id: int) -> int:
-    """Draft the contract of a booked mission (idempotent: returns the existing one on a re-run)."""
+def contract_draft_task(mission_id: int) -> int | None:
+    """Draft the contract of a booked mission (idempotent: returns the existing one on a re-run).
+
+    A mission that cannot get a contract (forbidden route, pay above the cap: a bug upstream) is
+    logged and left to the hourly sweeper's log, never raised into the booking that queued this.
+    """
+    from django.core.exceptions import ValidationError
+
     from missions.contracts.services import contract_draft
     from missions.models import Mission
 
-    return contract_draft(mission=Mission.objects.get(pk=mission_id)).pk
+    try:
+        return contract_draft(mission=Mission.objects.get(pk=mission_id)).pk
+    except ValidationError as error:
+        logger.error("contract not drafted for mission %s: %s", mission_id, error.messages)
+        return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -12,6 +13,7 @@ from missions.contracts.services import contract_draft
 from tests.contracts.conftest import PASSWORD, build_world, file_bytes, pdf_text
 
 pytestmark = [pytest.mark.browser]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -76,6 +78,8 @@ def test_both_parties_sign_in_the_browser(page, live_server, signed_world, axe, 
     page.get_by_role("button", name="Signer le contrat").click()
     expect(page.get_by_text("signé par les deux parties").first).to_be_visible()
     assert axe() == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "contract-signed.png"), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger le contrat signé (PDF)").click()
     final = tmp_path / "final.pdf"
@@ -100,6 +104,14 @@ def test_viewer_sees_no_sign_form_and_phone_width_fits(page, live_server, signed
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways ({width}px)"
     assert axe() == []
+    log_out(page)
+    log_in(page, live_server, world.bob.email)  # the signer's form at phone width
+    page.goto(f"{live_server.url}/missions/contrats/{contract.pk}/")
+    expect(page.get_by_role("button", name="Signer le contrat")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert axe() == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "contract-to-sign-phone.png"), full_page=True)
     log_out(page)
     log_in(page, live_server, world.charlie.email)
     response = page.goto(f"{live_server.url}/missions/contrats/{contract.pk}/")

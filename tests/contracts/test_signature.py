@@ -348,3 +348,16 @@ def test_the_sweeper_drafts_what_the_booking_task_missed(world):
     other.shift.contract_route = "forbidden"
     other.shift.save()
     assert contracts_draft_missing() == 0  # logged and skipped, never raised
+
+
+def test_the_booking_task_drafts_once_and_never_raises_into_the_booking(world):
+    from missions.contracts.tasks import contract_draft_task
+
+    first = contract_draft_task.delay(world.mission.pk).get()
+    assert contract_draft_task.delay(world.mission.pk).get() == first  # idempotent
+    assert Contract.objects.filter(mission=world.mission).count() == 1
+    other = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=8))
+    other.shift.contract_route = "forbidden"
+    other.shift.save()
+    assert contract_draft_task.delay(other.pk).get() is None
+    assert not Contract.objects.filter(mission=other).exists()
