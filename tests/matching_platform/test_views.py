@@ -91,3 +91,16 @@ def test_pages_are_accessible(live_world, page, live_server, axe, width):
     expect(page.get_by_role("row", name=re.compile("^À portée")).get_by_role("cell")).to_have_text("2")
     assert axe() == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_admin_lists_runs_read_only(world, client):
+    _est, _shift, *_ = _scene(world)
+    run = matching_run_region(region_code="76", start=world.start)
+    staff = User.objects.create_superuser("staff@example.org", "x")
+    client.force_login(staff)
+    page = client.get("/admin/missions/matchingrun/")
+    assert page.status_code == 200
+    assert str(run.proposals_written) in page.content.decode()
+    assert client.get("/admin/missions/matchingrun/add/").status_code == 403
+    detail = client.get(f"/admin/missions/matchingrun/{run.pk}/change/")
+    assert detail.status_code == 200 and b'name="_save"' not in detail.content
