@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -359,6 +359,9 @@ def shift_validate(
     now = now or timezone.now()
     cache = cache or ReferenceCache()
     skills = list(required_skills)
+    # Durations are real elapsed time: two Paris datetimes subtract as wall-clock times in Python,
+    # which would make the night of a clock change 12 h instead of 13 h (or 11 h).
+    starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
     errors: dict[str, list[str]] = {}
 
     def add(name: str, message: str) -> None:
@@ -504,11 +507,13 @@ def series_dates(*, first_day: date, weekdays: Iterable[int], weeks: int) -> lis
 
 
 def shift_times(day: date, start: time, end: time) -> tuple[datetime, datetime]:
-    """Local (Europe/Paris) start and end; an end at or before the start is the next day."""
+    """Local (Europe/Paris) start and end, returned in UTC; an end at or before the start is the next day."""
     tz = timezone.get_current_timezone()
     starts_at = timezone.make_aware(datetime.combine(day, start), tz)
     end_day = day + timedelta(days=1) if end <= start else day
-    return starts_at, timezone.make_aware(datetime.combine(end_day, end), tz)
+    ends_at = timezone.make_aware(datetime.combine(end_day, end), tz)
+    # In UTC, so that ``ends_at - starts_at`` is the real duration across a clock change.
+    return starts_at.astimezone(UTC), ends_at.astimezone(UTC)
 
 
 @transaction.atomic

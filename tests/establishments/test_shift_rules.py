@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 HOURS = 10  # 08:00–18:00
 
 
-def expected_cap(code: str, skill_code: str | None = None, *, overseas: bool = False, hours: int = HOURS) -> Decimal | None:
+def expected_cap(code: str, skill_code: str | None = None, *, overseas: bool = False, hours: int | Decimal = HOURS) -> Decimal | None:
     """Recomputed from reference/data.py (not from the selector under test)."""
     rows = [r for r in data.PAY_CAPS if r[0] == code and r[1] in (None, skill_code)]
     if not rows:
@@ -250,3 +250,72 @@ def test_a_mobile_unit_names_where_it_parks(alice, mobile_unit):
     florac = Commune.objects.get(code_insee="48061")
     shift = post(alice, mobile_unit, "60", Decimal("300.00"), location=florac)
     assert shift.location == florac
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def _last_sunday(year: int, month: int):
+    from datetime import date
+
+    day = date(year, month, 31)
+    return day - timedelta(days=(day.weekday() + 1) % 7)
+
+
+def test_a_night_across_the_autumn_clock_change_is_paid_for_its_13_real_hours(alice, unit_a):
+    from establishments.services import SHIFT_TEMPLATES, shift_times
+
+    sunday = _last_sunday(timezone.localdate().year + 1, 10)
+    starts_at, ends_at = shift_times(sunday - timedelta(days=1), *SHIFT_TEMPLATES["night"])
+    assert ends_at - starts_at == timedelta(hours=13)
+    assert (timezone.localtime(starts_at).hour, timezone.localtime(ends_at).hour) == (20, 8)
+    shift = post(alice, unit_a, "60", Decimal("702.00"), starts_at=starts_at, ends_at=ends_at)
+    assert shift.pay_cap == Decimal("702.00")
+    # Given as Paris wall-clock datetimes, the duration is still the real one.
+    paris = (timezone.localtime(starts_at), timezone.localtime(ends_at))
+    assert post(alice, unit_a, "60", Decimal("702.00"), starts_at=paris[0], ends_at=paris[1]).pay_cap == Decimal("702.00")
+
+
+def test_a_night_across_the_spring_clock_change_lasts_11_hours(alice, unit_a):
+    from establishments.services import SHIFT_TEMPLATES, shift_times
+
+    sunday = _last_sunday(timezone.localdate().year + 1, 3)
+    starts_at, ends_at = shift_times(sunday - timedelta(days=1), *SHIFT_TEMPLATES["night"])
+    assert ends_at - starts_at == timedelta(hours=11)
+    with pytest.raises(ValidationError):
+        post(alice, unit_a, "60", Decimal("648.00"), starts_at=starts_at, ends_at=ends_at)  # 11 h × 54 € = 594 €
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    code=st.sampled_from([p[0] for p in data.PROFESSIONS]),
+    quarters=st.integers(min_value=1, max_value=96),
+    cents=st.integers(min_value=-500, max_value=500),
+)
+def test_cap_boundary_holds_for_any_duration(alice, unit_a, code, quarters, cents):
+    """For any duration (15 min steps up to 24 h): the cap itself passes, anything above it fails."""
+    from establishments.services import shift_validate
+
+    starts_at = local(6, 6)
+    ends_at = starts_at + timedelta(minutes=15 * quarters)
+    hours = Decimal(quarters) / 4
+    cap = expected_cap(code, hours=hours)
+    base = cap if cap is not None else Decimal("100.00")
+    pay = base + Decimal(cents) / 100
+    kwargs = {
+        "actor": alice, "unit": unit_a, "profession": Profession.objects.get(code=code), "required_skills": [],
+        "starts_at": starts_at, "ends_at": ends_at, "positions": 1, "urgency": 3, "urgent": False, "pay": pay,
+    }
+    if pay <= 0:
+        return
+    if cap is None or pay <= cap:
+        draft = shift_validate(**kwargs)
+        assert draft.shift.pay_cap == cap
+    else:
+        with pytest.raises(ValidationError) as error:
+            shift_validate(**kwargs)
+        assert list(error.value.message_dict) == ["pay"] and str(cap) in error.value.message_dict["pay"][0]
