@@ -11,8 +11,8 @@ from ville_hopital.mixins import is_establishment_member, is_professional, role_
 
 
 def _visible_to_professional(professional):
-    """Shifts a professional can look at: their profession, in their home region or within their radius's
-    region (a border professional sees the neighbouring region's shifts too)."""
+    """Shifts a professional can ask about: their profession, placed in their home region (the region
+    whose ARS they depend on). A shift of a neighbouring region is a 404 here, as for any other user."""
     home = professional.home_commune
     return Shift.objects.filter(profession_id=professional.profession_id, location__region_id=home.region_id)
 
