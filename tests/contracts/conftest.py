@@ -77,27 +77,32 @@ def make_establishment(name: str, *, etype: str = "CH", commune: str = "48095", 
     )
 
 
-def make_mission(professional: Professional, establishment: Establishment, *, creator: User,
-                 starts_in: timedelta = timedelta(days=3), hours: int = 12, pay: Decimal | None = None) -> Mission:
+def make_shift(establishment: Establishment, profession: Profession, *, creator: User,
+               starts_in: timedelta = timedelta(days=3), hours: int = 12, pay: Decimal | None = None) -> Shift:
+    """A published one-position shift, priced at its legal cap when one applies."""
     unit, _ = Unit.objects.get_or_create(
         establishment=establishment, name="Urgences", defaults={"where_to_go": "Accueil des urgences, bâtiment B"}
     )
     starts = (timezone.now() + starts_in).replace(minute=0, second=0, microsecond=0)
-    ends = starts + timedelta(hours=hours)
-    profession = professional.profession
     cap = pay_cap_for_shift(profession=profession, skill_codes=[], establishment_type=establishment.type,
                             on=timezone.localdate(starts), hours=Decimal(hours), overseas=False)
     route = contract_route_for(profession=profession, establishment_type=establishment.type)
     if pay is None:
         pay = cap.amount if cap else Decimal("650.00")
-    shift = Shift.objects.create(
-        establishment=establishment, unit=unit, profession=profession, starts_at=starts, ends_at=ends, positions=1,
-        pay=pay, pay_cap=cap.amount if cap else None, pay_cap_explanation=cap.explanation if cap else "",
-        contract_route=route.kind, location=establishment.commune, created_by=creator,
+    return Shift.objects.create(
+        establishment=establishment, unit=unit, profession=profession, starts_at=starts,
+        ends_at=starts + timedelta(hours=hours), positions=1, pay=pay, pay_cap=cap.amount if cap else None,
+        pay_cap_explanation=cap.explanation if cap else "", contract_route=route.kind, location=establishment.commune,
+        created_by=creator,
     )
+
+
+def make_mission(professional: Professional, establishment: Establishment, *, creator: User,
+                 starts_in: timedelta = timedelta(days=3), hours: int = 12, pay: Decimal | None = None) -> Mission:
+    shift = make_shift(establishment, professional.profession, creator=creator, starts_in=starts_in, hours=hours, pay=pay)
     return Mission.objects.create(
-        shift=shift, position=1, professional=professional, pay=pay, starts_at=starts, ends_at=ends,
-        distance_km=Decimal("4.5"),
+        shift=shift, position=1, professional=professional, pay=shift.pay, starts_at=shift.starts_at,
+        ends_at=shift.ends_at, distance_km=Decimal("4.5"),
     )
 
 
