@@ -110,3 +110,25 @@ def test_calendar_and_profile_on_a_phone(page, live_server, live_db, axe, make_p
     # Nothing wider than the screen but the grid's own scroller.
     page.goto(live_server.url + "/pro/disponibilites/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+
+
+def test_calendar_without_javascript(browser, live_server, live_db, axe, make_professional, client):
+    """The plain form: the shortcut button submits, adds the slots and saves the month."""
+    professional = make_professional()
+    client.force_login(professional.user)
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page = context.new_page()
+    year, month = shift_month(timezone.localdate().year, timezone.localdate().month, 1)
+    page.goto(f"{live_server.url}/pro/disponibilites/{year}/{month}/")
+    page.select_option("#id_shortcut_days", "w3")
+    page.select_option("#id_shortcut_slots", "N")
+    page.get_by_role("button", name="Ajouter et enregistrer").click()
+    expect(page.get_by_text("créneaux ajoutés")).to_be_visible()
+    nights = Availability.objects.filter(professional=professional)
+    assert nights.count() == 7 and {a.slot for a in nights} == {"N"}
+    first = nights.order_by("day").first().day
+    page.locator(f"#slot-{first.isoformat()}\\:N").uncheck()
+    page.get_by_role("button", name="Enregistrer le mois").click()
+    expect(page.locator("#calendar-summary")).to_contain_text("6 créneaux déclarés")
+    context.close()
