@@ -72,7 +72,19 @@ EXCLUSIONS = {
     "profession": (lambda w, est, shift: w.pro(MONTPELLIER, days=(3,), profession="70"), "autre profession"),
     "monthly_cap": (lambda w, est, shift: _capped(w, est), "maximum"),
     "rest_after_night": (lambda w, est, shift: _night_before(w, est), "Repos"),
+    "week_48h": (lambda w, est, shift: _busy_week(w, est), "48 h"),
 }
+
+
+def _busy_week(w, est):
+    """Four 12 h day shifts booked on the four days before: a fifth makes 60 h in 7 days."""
+    pro = w.pro(MONTPELLIER, days=(3,))
+    for day in (-1, 0, 1, 2):
+        other = w.shift(w.estab(MONTPELLIER), day=3)
+        Shift.objects.filter(pk=other.pk).update(starts_at=w.at(day, 8), ends_at=w.at(day, 20), state="cancelled")
+        other.refresh_from_db()
+        _book(w, pro, other)
+    return pro
 
 
 def _blocked_by_pro(w, est):
@@ -197,3 +209,15 @@ def test_new_proposals_are_notified_once(world, django_capture_on_commit_callbac
     notes = Notification.objects.filter(recipient=pro.user, event="proposal.new")
     assert [n.dedupe_key for n in notes] == [f"proposal:{proposal.pk}:new"]
     assert proposals_notify(proposal_ids=[proposal.pk]) == 0  # never twice
+
+
+def test_beat_schedule():
+    from celery.schedules import crontab
+
+    from ville_hopital.celery import app
+
+    beat = {v["task"]: v["schedule"] for v in app.conf.beat_schedule.values()}
+    assert beat["missions.tasks.match_night"] == crontab(hour=2, minute=0)
+    assert beat["missions.tasks.expire_proposals"] == crontab(minute="*/10")
+    assert beat["missions.tasks.match_urgent_pending"] == crontab(minute="*/5")
+    assert app.conf.timezone == "Europe/Paris"
