@@ -211,6 +211,10 @@ def _refuse_if_not_signable(contract: Contract, side: str) -> None:
     if contract.state not in LIVE_UNSIGNED_STATES:
         raise ValidationError({"state": _("Ce contrat est « %(state)s » : il ne peut plus être signé.") % {
             "state": contract.get_state_display()}})
+    if contract.mission.state not in (MissionState.BOOKED, MissionState.DONE):
+        # A contract signed late for a mission already done is a regularisation: allowed.
+        raise ValidationError({"state": _("La mission est « %(state)s » : ce contrat ne peut plus être signé.") % {
+            "state": contract.mission.get_state_display()}})
 
 
 def _stored_hash(contract: Contract) -> str:
@@ -284,6 +288,8 @@ def _sign(*, actor, contract: Contract, side: str, ip: str | None, signed_hash: 
         if previous.state == ContractState.SIGNED:
             _transition(previous, to_state=ContractState.SUPERSEDED, actor=actor, action="contract.supersede",
                         data={"by_version": contract.version})
+    if both and contract.mission.state == MissionState.DONE:  # signed late: service fait already attested
+        _complete(contract, actor=None)
     return contract
 
 

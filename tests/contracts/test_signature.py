@@ -361,3 +361,17 @@ def test_the_booking_task_drafts_once_and_never_raises_into_the_booking(world):
     other.shift.save()
     assert contract_draft_task.delay(other.pk).get() is None
     assert not Contract.objects.filter(mission=other).exists()
+
+
+def test_a_cancelled_mission_cannot_be_signed_a_done_one_is_regularised(world):
+    contract = contract_draft(mission=world.mission)
+    contract_sign(actor=world.alice, contract=contract, password=PASSWORD, ip=None)
+    world.mission.state = MissionState.CANCELLED
+    world.mission.save()
+    with pytest.raises(ValidationError) as error:
+        contract_sign(actor=world.bob, contract=contract, password=PASSWORD, ip=None)
+    assert "annulée" in " ".join(error.value.messages)
+    _done(world.mission)  # (a test shortcut: service fait attested while one signature was missing)
+    contract = contract_sign(actor=world.bob, contract=contract, password=PASSWORD, ip=None)
+    assert contract.state == ContractState.COMPLETED and contract.final_pdf
+    assert [e.to_state for e in _audits(contract, "contract.complete")] == ["completed"]
