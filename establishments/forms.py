@@ -145,6 +145,9 @@ class _ShiftFieldsForm(forms.Form):
         self.establishment = establishment
         self.fields["unit"].queryset = Unit.objects.filter(establishment=establishment)
         self.fields["unit"].label_from_instance = lambda unit: unit.name
+        units = list(self.fields["unit"].queryset[:2])
+        if len(units) == 1:
+            self.fields["unit"].initial = units[0].pk
         if not establishment.type.is_mobile:
             del self.fields["location"]
         if not can_share:
