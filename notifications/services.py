@@ -172,7 +172,8 @@ def notify(
     Returns the new notification, or ``None`` when one with this key already exists for the
     recipient (nothing is sent twice). ``context`` holds plain values (strings, numbers, dates,
     datetimes, Decimals) with at least the event's required keys; ``url`` is a path on this site.
-    Urgent notifications skip the daily digest; channel choices are always honoured.
+    Urgent notifications skip the daily digest; channel choices are always honoured. A deactivated
+    account gets the in-app row only.
     """
     spec = get_event(event)
     missing = [key for key in spec.required if key not in context]
@@ -190,6 +191,8 @@ def notify(
     texts = render_event(event=event, context=context, recipient=recipient, language=language, urgent=urgent)
     preference = preferences_for(recipient)[event]
     channels_on = [Channel.EMAIL] * preference.email + [Channel.SMS] * (preference.sms and bool(recipient.phone))
+    if not recipient.is_active:
+        channels_on = []  # a deactivated account keeps its in-app history but receives no email or SMS
     held = preference.digest and not urgent and bool(channels_on)
 
     notification = Notification(

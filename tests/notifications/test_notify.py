@@ -87,6 +87,16 @@ def test_without_a_phone_number_no_sms_is_attempted(charlie, django_capture_on_c
     assert list(deliveries(charlie).values_list("channel", flat=True)) == [Channel.EMAIL]
 
 
+def test_a_deactivated_account_gets_the_in_app_row_only(alice, mailoutbox, django_capture_on_commit_callbacks):
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notify(recipient=alice, event="mission.cancelled", context=sample_context("mission.cancelled"),
+                              dedupe_key="mission:8:cancelled", urgent=True)
+    assert notification is not None and mailoutbox == []
+    assert not deliveries(alice).exists()
+
+
 def test_defaults_apply_until_the_user_saves_preferences(alice, django_capture_on_commit_callbacks):
     assert not EventPreference.objects.filter(user=alice).exists()
     with django_capture_on_commit_callbacks(execute=True):
