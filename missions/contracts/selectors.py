@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from establishments.models import Establishment, Membership
 from missions.contracts.models import (
+    CURRENT_STATES,
     LIVE_UNSIGNED_STATES,
     Contract,
     ContractSignature,
@@ -65,14 +66,24 @@ def contract_for_user_queryset(user) -> QuerySet[Contract]:
     )
 
 
-def unsigned_contracts_for_establishment_member(user) -> QuerySet[Contract]:
-    """For HR's board, the "Contrats non signés" block: contracts of the user's establishments that
-    are flagged (mission within 24 h, or already started) and still not signed by both parties."""
+def unsigned_contracts_for_establishment_member(user, establishment: Establishment | None = None) -> QuerySet[Contract]:
+    """For HR's board, the "Contrats non signés" block: contracts of the user's establishments (or
+    of ``establishment`` only) that are flagged (mission within 24 h, or already started) and still
+    not signed by both parties."""
+    qs = Contract.objects.for_establishment_member(user).live_unsigned()
+    if establishment is not None:
+        qs = qs.filter(mission__shift__establishment=establishment)
     return (
-        _with_related(Contract.objects.for_establishment_member(user).live_unsigned())
+        _with_related(qs)
         .filter(flagged_at__isnull=False, mission__state=MissionState.BOOKED)
         .order_by("mission__starts_at")
     )
+
+
+def current_contract(mission: Mission) -> Contract | None:
+    """The version that governs ``mission`` (being signed, signed or completed), if any. The caller
+    has already scoped ``mission`` to the user (a party of the mission is a party of its contract)."""
+    return mission.contracts.filter(state__in=CURRENT_STATES).order_by("-version").first()
 
 
 def contract_stored_hash(contract: Contract, *, final: bool = False) -> str:

@@ -375,3 +375,14 @@ def test_a_cancelled_mission_cannot_be_signed_a_done_one_is_regularised(world):
     contract = contract_sign(actor=world.bob, contract=contract, password=PASSWORD, ip=None)
     assert contract.state == ContractState.COMPLETED and contract.final_pdf
     assert [e.to_state for e in _audits(contract, "contract.complete")] == ["completed"]
+
+
+def test_board_block_per_establishment_and_current_contract(world):
+    from missions.contracts.selectors import current_contract
+
+    assert current_contract(world.mission) is None
+    contract = contract_draft(mission=world.mission)
+    assert current_contract(world.mission) == contract
+    contracts_flag_unsigned(now=world.mission.starts_at - timedelta(hours=1))
+    assert list(unsigned_contracts_for_establishment_member(world.bob, establishment=world.site)) == [contract]
+    assert list(unsigned_contracts_for_establishment_member(world.bob, establishment=world.other_site)) == []

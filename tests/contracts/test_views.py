@@ -184,3 +184,19 @@ def test_cancel_through_the_page_only_once_the_mission_is_closed(client, world, 
     assert client.post(url, {"cancel-reason": "Absence"}).status_code == 302
     contract.refresh_from_db()
     assert contract.state == ContractState.CANCELLED and contract.cancel_reason == "Absence"
+
+
+def test_unsigned_block_for_the_hr_board(world, contract):
+    from django.template.loader import render_to_string
+
+    from missions.contracts.selectors import unsigned_contracts_for_establishment_member
+
+    assert render_to_string("contracts/_unsigned_block.html", {
+        "unsigned_contracts": unsigned_contracts_for_establishment_member(world.bob, establishment=world.site)
+    }).strip() == ""
+    contracts_flag_unsigned(now=world.mission.starts_at - timedelta(hours=3))
+    html = render_to_string("contracts/_unsigned_block.html", {
+        "unsigned_contracts": unsigned_contracts_for_establishment_member(world.bob, establishment=world.site)
+    })
+    assert "Contrats non signés" in html and reverse("missions:contract_detail", args=[contract.pk]) in html
+    assert "Alice Martin" in html
