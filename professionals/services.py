@@ -249,9 +249,11 @@ def _digest(handle) -> str:
     return digest.hexdigest()
 
 
-def _same_recent_upload(professional: Professional, kind: str, file: UploadedFile, name: str) -> Credential | None:
+def _same_recent_upload(
+    professional: Professional, kind: str, file: UploadedFile, name: str, expires_on: date | None
+) -> Credential | None:
     candidates = Credential.objects.filter(
-        professional=professional, kind=kind, size=file.size, original_name=name,
+        professional=professional, kind=kind, size=file.size, original_name=name, expires_on=expires_on,
         uploaded_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
     )
     if not candidates:
@@ -287,7 +289,7 @@ def credential_upload(
     if kind == CredentialKind.INSURANCE and expires_on < timezone.localdate():
         raise ValidationError({"expires_on": _("Cette attestation est déjà expirée : envoyez l'attestation en cours.")})
     name = (file.name or "document")[-200:]
-    same = _same_recent_upload(professional, kind, file, name)
+    same = _same_recent_upload(professional, kind, file, name, expires_on)
     if same is not None:
         return same
     credential = Credential(

@@ -347,8 +347,16 @@ def test_inbox_accept_and_mission_pages(client, make_professional, make_shift, m
     detail = client.get(response.url).content.decode()
     assert "Entrée B, 2e étage" in detail  # the unit's practical information
     assert shift.establishment.name in client.get(reverse("missions:my_missions")).content.decode()
-    again = client.post(reverse("missions:proposal_accept", args=[proposal.pk]), follow=True)
-    assert "plus en attente" in again.content.decode()
+    other = make_professional()
+    late = make_proposal(make_shift(), other)
+    Mission.objects.create(
+        shift=late.shift, position=1, professional=pro, pay=1, starts_at=late.shift.starts_at,
+        ends_at=late.shift.ends_at, distance_km=1,
+    )
+    client.force_login(other.user)
+    refused = client.post(reverse("missions:proposal_accept", args=[late.pk]), follow=True)
+    assert "déjà pourvus" in refused.content.decode()
+    assert not Mission.objects.filter(professional=other).exists()
 
 
 def test_decline_with_reason_view(client, make_professional, make_shift, make_proposal):
