@@ -119,6 +119,23 @@ class DailyFillArea(FillCounters):
         ]
 
 
+class WeeklyFillArea(FillCounters):
+    """``DailyFillArea`` summed by week (``day`` is the Monday): a period reads whole weeks here and
+    only its first and last few days from the daily table, so a long period costs few rows."""
+
+    class Meta:
+        verbose_name = _("agrégat hebdomadaire par territoire")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "departement", "profession", "establishment_type"], name="weeklyfillarea_one_row_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["region", "day"], name="weeklyfillarea_region_day"),
+            models.Index(fields=["day"], name="weeklyfillarea_day"),
+        ]
+
+
 class ProfessionalDay(models.Model):
     """A professional with an active mission that day there: counted distinct for 'active professionals'."""
 

@@ -28,6 +28,7 @@ from dashboards.models import (
     DailyFillArea,
     ProfessionalDay,
     RefreshState,
+    WeeklyFillArea,
 )
 from establishments.models import Establishment
 from reference.models import EstablishmentType, Profession
@@ -142,54 +143,96 @@ def _distinct_professionals(queryset: QuerySet, key: str | None) -> dict[str | N
 
 
 GROUP_KEYS = ("departement_id", "profession_id", "establishment_type_id")
-# GROUPING(d, p, t) of each grouping set: a bit is 1 for a key the set does not group by.
-_GROUPING_BITS = {7: None, 3: "departement_id", 5: "profession_id", 6: "establishment_type_id"}
 
-Grouped = dict[tuple[str | None, str | None], dict[str, int]]
+Grouped = dict[tuple[str | None, object], dict[str, int]]
 
 
-def grouped_totals(queryset: QuerySet, aggregates: dict[str, tuple[str, str]]) -> Grouped:
-    """Aggregates of ``queryset`` overall and by each of département / profession / type.
+def grouped_totals(
+    querysets: QuerySet | list[QuerySet], aggregates: dict[str, tuple[str, str]], *, by_day: bool = False
+) -> Grouped:
+    """Aggregates of the rows of ``querysets`` (several: their union) overall and by each of
+    département / profession / type (and by ``day`` when asked).
 
     ``aggregates`` maps an alias to ("sum" | "distinct", column). Keys of the answer:
-    ``(None, None)`` for the total, ``(key, code)`` for a group. PostgreSQL answers in one scan
-    (GROUPING SETS); other databases in four grouped queries (``grouped_totals_portable``).
+    ``(None, None)`` for the total, ``(key, value)`` for a group. PostgreSQL answers in one scan
+    (GROUPING SETS over UNION ALL); other databases in grouped queries (``grouped_totals_portable``).
     """
+    if isinstance(querysets, QuerySet):
+        querysets = [querysets]
     if connection.vendor != "postgresql":
-        return grouped_totals_portable(queryset, aggregates)
+        return grouped_totals_portable(querysets, aggregates, by_day=by_day)
     qn = connection.ops.quote_name
     columns = sorted({column for _func, column in aggregates.values()})
-    inner, params = queryset.values_list(*GROUP_KEYS, *columns).order_by().query.sql_with_params()
-    keys = ", ".join(qn(k) for k in GROUP_KEYS)
+    parts, params = [], []
+    for queryset in querysets:
+        sql, part_params = queryset.values_list(*GROUP_KEYS, "day", *columns).order_by().query.sql_with_params()
+        parts.append(f"({sql})")
+        params.extend(part_params)
+    names = [*GROUP_KEYS, *(["day"] if by_day else [])]
+    keys = ", ".join(qn(k) for k in names)
+    # GROUPING(keys) of each set: a bit (first key = highest) is 1 for a key the set does not group by.
+    full = (1 << len(names)) - 1
+    grouping_bits = {full: None, **{full ^ (1 << (len(names) - 1 - i)): k for i, k in enumerate(names)}}
     select = ", ".join(
         f"SUM({qn(column)}) AS {qn(alias)}" if func == "sum" else f"COUNT(DISTINCT {qn(column)}) AS {qn(alias)}"
         for alias, (func, column) in aggregates.items()
     )
-    sets = ", ".join(["()", *(f"({qn(k)})" for k in GROUP_KEYS)])
-    # Identifiers are quoted by the backend and every value stays a parameter of the inner query.
+    sets = ", ".join(["()", *(f"({qn(k)})" for k in names)])
+    inner = " UNION ALL ".join(parts)
+    # Identifiers are quoted by the backend and every value stays a parameter of the inner queries.
     sql = f"SELECT {keys}, GROUPING({keys}) AS g, {select} FROM ({inner}) AS t GROUP BY GROUPING SETS ({sets})"  # noqa: S608
     answer: Grouped = {(None, None): dict.fromkeys(aggregates, 0)}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        names = [c[0] for c in cursor.description]
+        columns_out = [c[0] for c in cursor.description]
         for values in cursor.fetchall():
-            row = dict(zip(names, values, strict=True))
-            key = _GROUPING_BITS[row["g"]]
+            row = dict(zip(columns_out, values, strict=True))
+            key = grouping_bits[row["g"]]
             answer[(key, row[key] if key else None)] = {alias: int(row[alias] or 0) for alias in aggregates}
     return answer
 
 
-def grouped_totals_portable(queryset: QuerySet, aggregates: dict[str, tuple[str, str]]) -> Grouped:
+def grouped_totals_portable(
+    querysets: QuerySet | list[QuerySet], aggregates: dict[str, tuple[str, str]], *, by_day: bool = False
+) -> Grouped:
+    """Same answer as ``grouped_totals`` with plain ORM queries (sums of several querysets added up;
+    a distinct count needs a single queryset)."""
+    if isinstance(querysets, QuerySet):
+        querysets = [querysets]
+    if len(querysets) > 1 and any(func == "distinct" for func, _c in aggregates.values()):
+        raise ValueError("a distinct count over several querysets cannot be added up")
     orm = {
         alias: Sum(column) if func == "sum" else Count(column, distinct=True)
         for alias, (func, column) in aggregates.items()
     }
-    total = queryset.aggregate(**orm)
-    answer: Grouped = {(None, None): {alias: int(total[alias] or 0) for alias in aggregates}}
-    for key in GROUP_KEYS:
-        for row in queryset.values(key).annotate(**orm).order_by():
-            answer[(key, row[key])] = {alias: int(row[alias] or 0) for alias in aggregates}
+    answer: Grouped = {(None, None): dict.fromkeys(aggregates, 0)}
+
+    def add(key, row) -> None:
+        bucket = answer.setdefault(key, dict.fromkeys(aggregates, 0))
+        for alias in aggregates:
+            bucket[alias] += int(row[alias] or 0)
+
+    for queryset in querysets:
+        add((None, None), queryset.aggregate(**orm))
+        for key in (*GROUP_KEYS, *(["day"] if by_day else [])):
+            for row in queryset.values(key).annotate(**orm).order_by():
+                add((key, row[key]), row)
     return answer
+
+
+def period_parts(scope: Scope, filters: Filters, start: date, end: date) -> list[QuerySet]:
+    """The rows covering [start, end]: whole weeks from ``WeeklyFillArea``, the days before the
+    first whole week and after the last one from ``DailyFillArea`` (at most 6 + 6 days)."""
+    first_monday = start if start.weekday() == 0 else week_start(start) + timedelta(days=7)
+    last_sunday = end if end.weekday() == 6 else week_start(end) - timedelta(days=1)
+    if first_monday > last_sunday:
+        return [_filtered(DailyFillArea.objects.all(), scope, filters, start, end)]
+    parts = [_filtered(WeeklyFillArea.objects.all(), scope, filters, first_monday, last_sunday - timedelta(days=6))]
+    if start < first_monday:
+        parts.append(_filtered(DailyFillArea.objects.all(), scope, filters, start, first_monday - timedelta(days=1)))
+    if last_sunday < end:
+        parts.append(_filtered(DailyFillArea.objects.all(), scope, filters, last_sunday + timedelta(days=1), end))
+    return parts
 
 
 def week_start(day: date) -> date:
@@ -198,11 +241,20 @@ def week_start(day: date) -> date:
 
 def overview(scope: Scope, filters: Filters, today: date) -> Overview:
     """Headline figures, breakdowns by département / profession / establishment type, weekly trend."""
-    area = _filtered(DailyFillArea.objects.all(), scope, filters, filters.start, filters.end)
     elapsed = filters.elapsed_days(today)
-    figures: dict[tuple[str | None, str | None], Figures] = {}
-    for key, sums in grouped_totals(area, {name: ("sum", name) for name in COUNT_FIELDS}).items():
-        figures[key] = Figures.from_row(sums)
+    figures: dict[tuple[str | None, object], Figures] = {}
+    weekly: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    sums = grouped_totals(
+        period_parts(scope, filters, filters.start, filters.end), {name: ("sum", name) for name in COUNT_FIELDS},
+        by_day=True,
+    )
+    for key, row in sums.items():
+        if key[0] == "day":  # a day (edge of the period) or a Monday (a whole week)
+            week = weekly[week_start(key[1])]
+            week[0] += row["posted"]
+            week[1] += row["filled"]
+            continue
+        figures[key] = Figures.from_row(row)
         figures[key].elapsed_days = elapsed
     # Urgent positions still unfilled in the next 7 days: always counted from today, whatever the period.
     urgent = _filtered(
@@ -223,11 +275,6 @@ def overview(scope: Scope, filters: Filters, today: date) -> Overview:
     for (key, code), f in figures.items():
         if key is not None:
             groups[key][code] = f
-    weekly: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    for row in area.values("day").annotate(p=Sum("posted"), f=Sum("filled")).order_by():
-        week = weekly[week_start(row["day"])]
-        week[0] += row["p"] or 0
-        week[1] += row["f"] or 0
     first_week = week_start(filters.start)
     weeks = []
     week = first_week

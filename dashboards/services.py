@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Func, IntegerField, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Coalesce, Round, TruncDate
+from django.db.models.functions import Cast, Coalesce, Round, TruncDate, TruncWeek
 from django.utils import timezone
 
 from dashboards.models import (
@@ -38,6 +38,7 @@ from dashboards.models import (
     DailyFillArea,
     ProfessionalDay,
     RefreshState,
+    WeeklyFillArea,
 )
 from establishments.models import Shift, ShiftState
 from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
@@ -228,6 +229,23 @@ def _area_rollup(first: date, last: date) -> QuerySet:
     )
 
 
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _weekly_rollup(first_monday: date, last_sunday: date) -> QuerySet:
+    return (
+        DailyFillArea.objects.filter(day__gte=first_monday, day__lte=last_sunday)
+        .annotate(
+            k_day=TruncWeek("day"), k_region=F("region_id"), k_dep=F("departement_id"), k_prof=F("profession_id"),
+            k_type=F("establishment_type_id"),
+        )
+        .values(*AREA_KEYS)
+        .annotate(**{f"s_{name}": Sum(name) for name in COUNT_FIELDS})
+        .order_by()
+    )
+
+
 def _lock() -> RefreshState:
     RefreshState.objects.get_or_create(id=1)
     return RefreshState.objects.select_for_update().get(id=1)
@@ -248,6 +266,11 @@ def _refresh_run(first: date, last: date, establishments: list[int] | None) -> N
     )
     DailyFillArea.objects.filter(day__gte=first, day__lte=last).delete()
     _insert_select(DailyFillArea, _area_rollup(first, last), {**AREA_KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}})
+    first_monday, last_sunday = week_start(first), week_start(last) + timedelta(days=6)
+    WeeklyFillArea.objects.filter(day__gte=first_monday, day__lte=last_sunday).delete()
+    _insert_select(
+        WeeklyFillArea, _weekly_rollup(first_monday, last_sunday), {**AREA_KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}}
+    )
     ProfessionalDay.objects.filter(day__gte=first, day__lte=last).delete()
     _insert_select(ProfessionalDay, _professional_days(lo, hi), {**KEYS, "k_pro": "professional"})
 
@@ -333,6 +356,13 @@ def aggregates_rebuild() -> RefreshResult:
             stale = Q(day__lt=timezone.localdate(bounds["first"])) | Q(day__gt=timezone.localdate(bounds["last"]))
         for model in (DailyFill, DailyFillArea, ProfessionalDay):
             model.objects.filter(stale).delete()
+        if bounds["first"] is None:
+            WeeklyFillArea.objects.all().delete()
+        else:
+            WeeklyFillArea.objects.filter(
+                Q(day__lt=week_start(timezone.localdate(bounds["first"])))
+                | Q(day__gt=week_start(timezone.localdate(bounds["last"])))
+            ).delete()
         state.full_at = state.incremental_at = started
         state.updated_at = timezone.now()
         state.save(update_fields=["full_at", "incremental_at", "updated_at"])
