@@ -1,0 +1,78 @@
+"""API of the notification centre (``/api/v1/notifications/``): the signed-in person's notifications only.
+
+Include from ``ville_hopital/urls.py``: ``path("notifications/", include("notifications.api"))`` in ``api_v1``.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.urls import path
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications.models import Notification
+from notifications.selectors import notifications_for, unread_count
+from notifications.services import notification_mark_read, notifications_mark_all_read
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    read = serializers.BooleanField(source="is_read")
+
+    class Meta:
+        model = Notification
+        fields = ["id", "event", "subject", "body", "url", "urgent", "created_at", "read", "read_at"]
+
+
+class NotificationListView(generics.ListAPIView):
+    """My notifications, newest first; ``?unread=1`` for the unread ones only."""
+
+    serializer_class = NotificationSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        queryset = notifications_for(self.request.user)
+        if self.request.query_params.get("unread") in ("1", "true"):
+            queryset = queryset.filter(read_at__isnull=True)
+        return queryset
+
+
+class UnreadCountView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=inline_serializer("UnreadCount", {"unread": serializers.IntegerField()}))
+    def get(self, request: Request) -> Response:
+        return Response({"unread": unread_count(request.user)})
+
+
+class MarkReadView(APIView):
+    """Mark one of my notifications read (someone else's: 404)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        try:
+            notification = notification_mark_read(actor=request.user, notification_id=pk)
+        except Notification.DoesNotExist:
+            raise Http404 from None
+        return Response(NotificationSerializer(notification).data)
+
+
+class MarkAllReadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}))
+    def post(self, request: Request) -> Response:
+        return Response({"marked": notifications_mark_all_read(actor=request.user)})
+
+
+urlpatterns = [
+    path("", NotificationListView.as_view(), name="notification-list"),
+    path("unread-count/", UnreadCountView.as_view(), name="notification-unread-count"),
+    path("<int:pk>/read/", MarkReadView.as_view(), name="notification-read"),
+    path("read-all/", MarkAllReadView.as_view(), name="notification-read-all"),
+]
