@@ -153,6 +153,7 @@ class Partition:
     pro_notice_hours: np.ndarray  # int32 per pro index
     blocked: np.ndarray  # sorted int64 keys pro_index * BLOCK_SPACE + establishment pk
     answered: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # pro_index * BLOCK_SPACE + shift index
+    window: tuple[datetime, datetime] | None = None  # the booked-missions window the load looked at
     known_proposals: set[int] = field(default_factory=set)
     known_missions: set[int] = field(default_factory=set)
     timings: dict[str, float] = field(default_factory=dict)
@@ -394,6 +395,7 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
         pro_notice_hours=np.array([r[7] for r in rows], dtype=np.int32),
         blocked=np.array(sorted(block_keys), dtype=np.int64),
         answered=np.array(sorted(answered), dtype=np.int64),
+        window=(win_from, win_to),
         known_proposals=known_proposals, known_missions=known_missions,
     )
     part.timings["load"] = _time.perf_counter() - t0
@@ -563,14 +565,17 @@ def _conflicts(part: Partition, pro_pks: list[int], shift_pks: list[int]) -> tup
     changed_pros: set[int] = set()
     shift_taken: dict[int, int] = defaultdict(int)
     changed_shifts: set[int] = set()
+    win_from, win_to = part.window
     for chunk in _chunks(pro_pks, 20_000):
         for pk, pro_id in Proposal.objects.filter(
-            professional_id__in=chunk, state=ProposalState.PENDING, expires_at__gt=part.now
+            professional_id__in=chunk, state=ProposalState.PENDING, expires_at__gt=part.now,
+            shift__starts_at__gte=win_from, shift__starts_at__lt=win_to,
         ).values_list("pk", "professional_id"):
             if pk not in part.known_proposals:
                 changed_pros.add(pro_id)
         for pk, pro_id in Mission.objects.filter(
-            professional_id__in=chunk, state__in=ACTIVE_MISSION_STATES, booked_at__gte=part.now - timedelta(days=1)
+            professional_id__in=chunk, state__in=ACTIVE_MISSION_STATES, starts_at__gte=win_from,
+            starts_at__lt=win_to,
         ).values_list("pk", "professional_id"):
             if pk not in part.known_missions:
                 changed_pros.add(pro_id)

@@ -221,3 +221,16 @@ def test_beat_schedule():
     assert beat["missions.tasks.expire_proposals"] == crontab(minute="*/10")
     assert beat["missions.tasks.match_urgent_pending"] == crontab(minute="*/5")
     assert app.conf.timezone == "Europe/Paris"
+
+
+def test_a_far_away_pending_offer_does_not_block_tonights(world):
+    """A pending offer for a shift two months ahead is outside the rules' window: it must not make the
+    write-time check believe the professional changed since the load."""
+    est = world.estab(MONTPELLIER)
+    later = world.shift(est, day=60)
+    Proposal.objects.create(shift=later, professional=(pro := world.pro(MONTPELLIER, days=(3,))), source="manual",
+                            distance_km=0, expires_at=timezone.now() + timedelta(days=2))
+    shift = world.shift(est, day=3)
+    run = _run(world)
+    assert run.proposals_written == 1
+    assert Proposal.objects.filter(shift=shift, professional=pro).exists()
