@@ -5,6 +5,7 @@ Everything goes through the services (profile, availability, proposals); determi
 ``ctx.rng``; idempotent: a professional who already exists is left as they are, and the known
 login receives proposals only once. Proposals need shifts: they are made only when the
 establishments step ran before this one (otherwise the inbox stays empty, and says so).
+Insurance attestations are the next step's (``missions.demo``: most, not all, are insured).
 """
 
 from __future__ import annotations

@@ -24,18 +24,14 @@ class ProfessionalQuerySet(models.QuerySet):
         return self.filter(user=user)
 
     def eligible_on(self, day: date) -> ProfessionalQuerySet:
-        """Who may receive proposals on ``day``: not those whose professional liability insurance
-        (RCP) has expired. Choice: a professional who has not uploaded any insurance yet stays
-        eligible (the profile asks for it); one whose latest insurance expired is not, until renewed.
+        """Who may receive proposals for ``day``: those covered by a professional liability
+        insurance (RCP) valid that day. No insurance uploaded, or only expired ones, means no
+        proposals until a valid attestation is sent (the same rule as ``missions.matching_io``).
         """
-        expired = (
-            Credential.objects.filter(kind=CredentialKind.INSURANCE, expires_on__isnull=False)
-            .values("professional")
-            .annotate(last=models.Max("expires_on"))
-            .filter(last__lt=day)
-            .values("professional")
-        )
-        return self.exclude(pk__in=expired)
+        insured = Credential.objects.filter(
+            kind=CredentialKind.INSURANCE, expires_on__isnull=False, expires_on__gte=day
+        ).values("professional")
+        return self.filter(pk__in=insured)
 
 
 def _feed_token() -> str:

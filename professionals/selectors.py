@@ -86,8 +86,8 @@ class InsuranceStatus:
 
 
 def insurance_status(professional: Professional, *, on: date | None = None) -> InsuranceStatus:
-    """The latest expiry of the professional's RCP insurance; expired means no proposals (see
-    ``ProfessionalQuerySet.eligible_on``)."""
+    """The latest expiry of the professional's RCP insurance; missing or expired means no
+    proposals (see ``ProfessionalQuerySet.eligible_on``)."""
     on = on or timezone.localdate()
     latest = (
         Credential.objects.filter(professional=professional, kind=CredentialKind.INSURANCE, expires_on__isnull=False)

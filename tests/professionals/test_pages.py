@@ -290,9 +290,12 @@ def test_expired_insurance_makes_ineligible(client, make_professional, settings,
     settings.MEDIA_ROOT = tmp_path
     pro = make_professional()
     client.force_login(pro.user)
-    upload(client)
     today = timezone.localdate()
+    assert not Professional.objects.eligible_on(today).filter(pk=pro.pk).exists()  # no insurance yet
+    assert "Sans attestation" in client.get(reverse("professionals:home")).content.decode()
+    upload(client)
     assert Professional.objects.eligible_on(today).filter(pk=pro.pk).exists()
+    assert not Professional.objects.eligible_on(today + timedelta(days=400)).filter(pk=pro.pk).exists()
     Credential.objects.update(expires_on=today - timedelta(days=1))
     assert not Professional.objects.eligible_on(today).filter(pk=pro.pk).exists()
     assert "a expiré" in client.get(reverse("professionals:home")).content.decode()
