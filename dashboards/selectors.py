@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, QuerySet, Sum
 from django.http import Http404
@@ -398,11 +400,24 @@ def departement_filter_choices(scope: Scope) -> list[tuple[str, str]]:
 
 
 def data_as_of():
-    state = RefreshState.objects.filter(id=1).values("incremental_at", "full_at").first()
-    if not state:
-        return None
-    stamps = [s for s in state.values() if s]
-    return max(stamps) if stamps else None
+    """When the aggregates last changed (any refresh): shown on the pages, and the cache version."""
+    return RefreshState.objects.filter(id=1).values_list("updated_at", flat=True).first()
+
+
+def cached(kind: str, scope: Scope, filters: Filters, today: date, version, compute):
+    """``compute()``, kept in the cache for ``DASHBOARDS_CACHE_SECONDS`` (default 300; 0 turns it
+    off) under a key naming the page, territory, filters, today and the aggregates' version: any
+    refresh changes the version, so a cached answer is never older than the aggregates."""
+    seconds = getattr(settings, "DASHBOARDS_CACHE_SECONDS", 300)
+    if seconds <= 0:
+        return compute()
+    stamp = version.isoformat() if version else "none"
+    key = f"dashboards:{kind}:{scope.code}:{filters.slug()}:{today.isoformat()}:{stamp}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
 
 
 __all__ = [

@@ -103,19 +103,38 @@ def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def _insert_select(model, queryset: QuerySet, columns: dict[str, str], *, upsert_on: tuple[str, ...] = ()) -> int:
-    """``INSERT INTO model (…) <queryset's SELECT>``; with ``upsert_on``, update the selected
-    columns of a row that already has that key (PostgreSQL and SQLite both speak ON CONFLICT)."""
+def _insert_select(model, queryset: QuerySet, columns: dict[str, str]) -> int:
+    """``INSERT INTO model (…) <queryset's SELECT>``, the SELECT's aliases mapped to fields by ``columns``."""
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     aliases = [alias for _expr, _sql, alias in compiler.select]
     qn = connection.ops.quote_name
     cols = [model._meta.get_field(columns[alias]).column for alias in aliases]
     statement = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in cols)}) {sql}"
-    if upsert_on:
-        target = [model._meta.get_field(f).column for f in upsert_on]
-        updates = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in cols if c not in target)
-        statement += f" ON CONFLICT ({', '.join(qn(c) for c in target)}) DO UPDATE SET {updates}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
+def _insert_merged(model, parts: list[QuerySet], keys: dict[str, str], counters: tuple[str, ...]) -> int:
+    """One ``INSERT … SELECT keys, SUM(…) FROM (part UNION ALL part …) GROUP BY keys``: each part
+    gives some of the counters (the others count 0), so the shift side and the mission side of a
+    row are written at once, without a second pass over the rows."""
+    qn = connection.ops.quote_name
+    selects, params = [], []
+    for queryset in parts:
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, part_params = compiler.as_sql()
+        present = {alias for _expr, _sql, alias in compiler.select}
+        cols = [qn(a) for a in keys] + [qn(c) if c in present else f"0 AS {qn(c)}" for c in counters]
+        selects.append(f"SELECT {', '.join(cols)} FROM ({sql}) AS part")  # noqa: S608 - quoted identifiers
+        params.extend(part_params)
+    key_list = ", ".join(qn(a) for a in keys)
+    sums = ", ".join(f"SUM({qn(c)})" for c in counters)
+    target = [model._meta.get_field(f).column for f in (*keys.values(), *counters)]
+    union = " UNION ALL ".join(selects)
+    columns = ", ".join(qn(c) for c in target)
+    statement = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT {key_list}, {sums} FROM ({union}) AS merged GROUP BY {key_list}"  # noqa: S608 - quoted identifiers
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.rowcount
@@ -247,8 +266,13 @@ def _weekly_rollup(first_monday: date, last_sunday: date) -> QuerySet:
 
 
 def _lock() -> RefreshState:
+    """Lock the state row (refreshers queue here) and stamp it: ``updated_at`` is the version of the
+    aggregates, part of the page cache keys, so a cached page never outlives the data it shows."""
     RefreshState.objects.get_or_create(id=1)
-    return RefreshState.objects.select_for_update().get(id=1)
+    state = RefreshState.objects.select_for_update().get(id=1)
+    state.updated_at = timezone.now()
+    state.save(update_fields=["updated_at"])
+    return state
 
 
 def _refresh_run(first: date, last: date, establishments: list[int] | None) -> None:
@@ -257,12 +281,8 @@ def _refresh_run(first: date, last: date, establishments: list[int] | None) -> N
     if establishments is not None:
         fine = fine.filter(establishment_id__in=establishments)
     fine.delete()
-    _insert_select(DailyFill, _shift_side(lo, hi, establishments), {**KEYS, **{f: f for f in COUNT_FIELDS}})
-    _insert_select(
-        DailyFill,
-        _mission_side(lo, hi, establishments),
-        {**KEYS, **{f: f for f in COUNT_FIELDS}},
-        upsert_on=("day", "departement", "profession", "establishment"),
+    _insert_merged(
+        DailyFill, [_shift_side(lo, hi, establishments), _mission_side(lo, hi, establishments)], KEYS, COUNT_FIELDS
     )
     DailyFillArea.objects.filter(day__gte=first, day__lte=last).delete()
     _insert_select(DailyFillArea, _area_rollup(first, last), {**AREA_KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}})

@@ -20,6 +20,7 @@ from dashboards.selectors import (
     ESTABLISHMENTS_SHOWN,
     NATIONAL,
     Scope,
+    cached,
     data_as_of,
     establishment_ranking,
     has_dashboard_access,
@@ -73,7 +74,8 @@ def overview_page(request: HttpRequest, scope: str) -> HttpResponse:
     scope_obj, form, context = _page(request, scope, "overview")
     if not form.is_valid():
         return _invalid(request, "dashboards/overview.html", context)
-    o = overview(scope_obj, context["filters"], today())
+    filters, day = context["filters"], today()
+    o = cached("overview", scope_obj, filters, day, context["data_as_of"], lambda: overview(scope_obj, filters, day))
     by_dep = sorted(o.by_departement.items(), key=lambda item: (item[1].fill_rate is None, item[1].fill_rate or 0))
     if scope_obj.is_national:
         by_dep = by_dep[:BARS_SHOWN_NATIONALLY]
@@ -104,7 +106,11 @@ def establishments_page(request: HttpRequest, scope: str) -> HttpResponse:
     scope_obj, form, context = _page(request, scope, "establishments")
     if not form.is_valid():
         return _invalid(request, "dashboards/establishments.html", context)
-    rows = establishment_ranking(scope_obj, context["filters"], today())
+    filters, day = context["filters"], today()
+    rows = cached(
+        "establishments", scope_obj, filters, day, context["data_as_of"],
+        lambda: establishment_ranking(scope_obj, filters, day),
+    )
     table = tables.establishment_table(rows[:ESTABLISHMENTS_SHOWN])
     context.update(table=table, total_rows=len(rows), shown=min(len(rows), ESTABLISHMENTS_SHOWN))
     return render(request, "dashboards/establishments.html", context)
@@ -115,21 +121,22 @@ def shortages_page(request: HttpRequest, scope: str) -> HttpResponse:
     scope_obj, form, context = _page(request, scope, "shortages")
     if not form.is_valid():
         return _invalid(request, "dashboards/shortages.html", context)
-    filters = context["filters"]
-    context.update(
-        table=tables.shortage_table(shortages(scope_obj, filters, today())),
-        window=shortage_window(filters, today()),
-    )
+    filters, day = context["filters"], today()
+    rows = cached("shortages", scope_obj, filters, day, context["data_as_of"], lambda: shortages(scope_obj, filters, day))
+    context.update(table=tables.shortage_table(rows), window=shortage_window(filters, day))
     return render(request, "dashboards/shortages.html", context)
 
 
 def build_table(scope: Scope, name: str, filters, day: date) -> tables.Table:
+    version = data_as_of()
     if name in tables.OVERVIEW_TABLES:
-        return tables.OVERVIEW_TABLES[name](overview(scope, filters, day))
+        o = cached("overview", scope, filters, day, version, lambda: overview(scope, filters, day))
+        return tables.OVERVIEW_TABLES[name](o)
     if name == "etablissements":
-        return tables.establishment_table(establishment_ranking(scope, filters, day))
+        rows = cached("establishments", scope, filters, day, version, lambda: establishment_ranking(scope, filters, day))
+        return tables.establishment_table(rows)
     if name == "penuries":
-        return tables.shortage_table(shortages(scope, filters, day))
+        return tables.shortage_table(cached("shortages", scope, filters, day, version, lambda: shortages(scope, filters, day)))
     raise Http404
 
 

@@ -92,3 +92,9 @@ class World:
 def world(db) -> World:
     hr = User.objects.create_user(f"hr{next(_seq)}@test.fr", PASSWORD)
     return World(today=timezone.localdate(), hr=hr)
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    """Pages computed on every request (query counts, figures); test_cache turns the cache back on."""
+    settings.DASHBOARDS_CACHE_SECONDS = 0
