@@ -2,10 +2,10 @@
 missions are booked and their contracts drafted), then part of the contracts are signed: by both
 parties, by the professional only, or not yet — every state of the signature flow can be seen.
 
-The known professional login accepts one proposal and signs it, so the HR login of its
-establishment finds a contract waiting for the establishment's signature.
+The known professional login accepts one proposal (at an establishment of the HR login when it
+has one there) and signs it, so the HR login finds a contract waiting for its signature.
 
-Idempotent: a professional who already has a mission is left alone; drafting and signing skip
+Idempotent: a professional who already has a booked mission to come is left alone; drafting and signing skip
 what is done. Runs after ``missions.demo`` (the nightly matching writes the proposals).
 """
 
@@ -16,10 +16,11 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from establishments.demo import HR_EMAIL
 from establishments.models import WRITER_ROLES
 from missions.contracts.models import Contract, ContractState
 from missions.contracts.services import contract_sign, contracts_draft_missing
-from missions.models import Mission, Proposal, ProposalState
+from missions.models import Mission, MissionState, Proposal, ProposalState
 from missions.services.proposals import proposal_accept
 from professionals.demo import KNOWN_LOGIN
 from professionals.models import Professional
@@ -28,17 +29,19 @@ from ville_hopital.demo import DEMO_PASSWORD, DemoContext
 DEMO_IP = "192.0.2.10"  # documentation range (RFC 5737): demo signatures come from no real address
 
 
-def book_and_sign(ctx: DemoContext, professionals: Iterable[Professional], *, password: str, known: str = "") -> int:
+def book_and_sign(
+    ctx: DemoContext, professionals: Iterable[Professional], *, password: str, known: str = "", hr_email: str = ""
+) -> int:
     """Accept one pending proposal for each professional without a mission; draft; sign some.
     Returns how many contracts were signed by someone in this call."""
     now = timezone.now()
     for professional in professionals:
-        if Mission.objects.filter(professional=professional).exists():
-            continue
-        proposal = (
-            Proposal.objects.filter(professional=professional, state=ProposalState.PENDING, expires_at__gt=now)
-            .order_by("shift__starts_at").first()
-        )
+        if Mission.objects.filter(professional=professional, state=MissionState.BOOKED, ends_at__gt=now).exists():
+            continue  # already booked (a re-run of the demo)
+        pending = Proposal.objects.filter(professional=professional, state=ProposalState.PENDING, expires_at__gt=now)
+        if professional.user.email == known and hr_email:  # so the HR login finds it waiting
+            pending = pending.filter(shift__establishment__memberships__user__email=hr_email) or pending
+        proposal = pending.order_by("shift__starts_at").first()
         if proposal is None:
             continue
         try:
@@ -67,8 +70,10 @@ def book_and_sign(ctx: DemoContext, professionals: Iterable[Professional], *, pa
 
 
 def seed(ctx: DemoContext) -> None:
-    pros = list(
+    with_proposals = (
         Professional.objects.filter(user__email__endswith="@demo.ville-hopital.fr", proposals__state=ProposalState.PENDING)
-        .select_related("user").distinct().order_by("pk")[: 6 * max(ctx.size, 1)]
+        .select_related("user").distinct().order_by("pk")
     )
-    book_and_sign(ctx, pros, password=DEMO_PASSWORD, known=KNOWN_LOGIN)
+    known = [p for p in with_proposals.filter(user__email=KNOWN_LOGIN)]
+    others = list(with_proposals.exclude(user__email=KNOWN_LOGIN)[: 6 * ctx.size])
+    book_and_sign(ctx, known + others, password=DEMO_PASSWORD, known=KNOWN_LOGIN, hr_email=HR_EMAIL)
