@@ -11,6 +11,7 @@ api_v1 = [
     path("me/", api.MeView.as_view(), name="me"),
     path("auth/token/", obtain_auth_token, name="token"),
     path("territories/", include("territories.api")),
+    path("notifications/", include("notifications.api")),
 ]
 
 urlpatterns = [

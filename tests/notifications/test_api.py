@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from notifications.services import notify
 from tests.notifications.conftest import sample_context
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.notifications.urls_with_api")]
+pytestmark = pytest.mark.django_db
 BASE = "/api/v1/notifications/"
 
 
