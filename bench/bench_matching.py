@@ -149,14 +149,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="run only configurations whose name contains this text")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--report-only", action="store_true",
+                        help="rebuild the chart and the docs table from docs/bench/matching.json")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--method", choices=METHODS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(args.child, args.method)
+    path = OUT / "matching.json"
+    if args.report_only:
+        rows = json.loads(path.read_text())["runs"]
+        write_chart(rows, OUT / "matching.svg")
+        update_doc(rows)
+        print(table(rows))
+        return 0
     rows = bench(args.only, args.seed)
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / "matching.json"
     rows = merge(rows, path)
     meta = {"machine": f"{os.cpu_count()} cores", "load_average_at_end": os.getloadavg(), "seed": args.seed,
             "command": "python bench/bench_matching.py"}

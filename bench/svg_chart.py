@@ -11,14 +11,14 @@ LABELS = {"engine": "optimiser (flow + repair)", "first_come": "first-come basel
 
 
 def _panel(rows: list[dict], x0: float, y0: float, w: float, h: float, title: str, value, log: bool,
-           fmt) -> list[str]:
+           fmt, top: float | None = None) -> list[str]:
     configs = list(dict.fromkeys(r["config"] for r in rows))
     by = {(r["config"], r["method_name"]): r for r in rows}
     values = [value(r) for r in rows if value(r) is not None and value(r) > 0]
     vmax = max(values) if values else 1.0
     vmin = min(values) if values else 1.0
     lo = 10 ** math.floor(math.log10(vmin)) if log else 0.0
-    hi = 10 ** math.ceil(math.log10(vmax)) if log else vmax * 1.15
+    hi = 10 ** math.ceil(math.log10(vmax)) if log else (top or vmax * 1.15)
 
     def scale(v: float) -> float:
         if log:
@@ -63,7 +63,7 @@ def write_chart(rows: list[dict], path: Path) -> None:
                     lambda r: r["solve_s"], True, lambda v: f"{v:g}" if v >= 1 else f"{v:.2g}")
     parts += _panel(rows, 70, 360, 880, 220, "Urgent positions filled (urgency ≥ 4, % of urgent positions)",
                     lambda r: 100 * r["urgent_filled"] / max(r["urgent_positions"], 1), False,
-                    lambda v: f"{v:.1f}")
+                    lambda v: f"{v:.1f}", top=100.0)
     for k, m in enumerate(("engine", "first_come")):
         x = 80 + k * 260
         parts.append(f'<rect x="{x}" y="{height - 24}" width="12" height="12" fill="{COLORS[m]}"/>')
