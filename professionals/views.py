@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from establishments.forms import apply_service_errors
@@ -45,6 +45,7 @@ from ville_hopital.mixins import is_establishment_member, is_professional, role_
 
 #: How far ahead the calendar goes (months after the current one).
 CALENDAR_MONTHS_AHEAD = 12
+ERROR_LABELS = {"slots": gettext_lazy("Créneaux"), "shortcut_days": gettext_lazy("Raccourci")}
 
 
 def _me(request: HttpRequest) -> Professional:
@@ -192,13 +193,15 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
     if months_ahead > CALENDAR_MONTHS_AHEAD or year < 2000:
         raise Http404
     shortcut_form = ShortcutForm(request.POST or None)
-    errors: list[str] = []
+    errors: list[tuple[str, str]] = []
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
             slots = _parse_slots(request.POST.getlist("slots"))
             added_by_action: set[cal.SlotKey] = set()
-            if action == "shortcut" and shortcut_form.is_valid():
+            if action == "shortcut" and not shortcut_form.is_valid():
+                raise ValidationError({"shortcut_days": _("Raccourci inconnu : choisissez dans la liste.")})
+            if action == "shortcut":
                 added_by_action = cal.shortcut_slots(
                     year, month, shortcut_form.cleaned_data["shortcut_days"] or "all",
                     shortcut_form.cleaned_data["shortcut_slots"] or "DN",
@@ -216,7 +219,11 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
                 actor=request.user, professional=professional, year=year, month=month, slots=slots
             )
         except ValidationError as error:
-            errors = [m for messages_ in error.message_dict.values() for m in messages_]
+            errors = [
+                (ERROR_LABELS.get(field, ""), message)
+                for field, messages_ in error.message_dict.items()
+                for message in messages_
+            ]
         else:
             messages.success(
                 request,
