@@ -99,10 +99,10 @@ def repair(instance: Instance, cand: Candidates, w: np.ndarray, chosen: np.ndarr
 def _neighbourhood_repair(instance: Instance, cand: Candidates, w: np.ndarray, legal: np.ndarray,
                           flow_chosen: np.ndarray, offenders: np.ndarray, limit: int, time_limit: float,
                           stats: RepairStats) -> np.ndarray:
-    """For each offender in turn, re-optimise exactly (all else fixed) the shifts they could work
-    with every professional able to work one of them, so a freed position can go to anyone
-    eligible and chains of moves are found. If that is too big, the neighbourhood shrinks to
-    the shifts the flow had given them. ``time_limit`` caps the whole loop."""
+    """Re-optimise exactly, everything else fixed, the neighbourhood of the offenders: jointly
+    (every shift they could work, with every professional able to work one of them) when that
+    is small enough, else one offender at a time (their own candidate pairs and every pair
+    into the shifts the flow gave them). ``time_limit`` caps the whole loop."""
     deadline = time.perf_counter() + time_limit
     shift_of = cand.shift
     joint = np.isin(shift_of, np.unique(shift_of[np.isin(cand.pro, offenders)]))
@@ -119,9 +119,9 @@ def _neighbourhood_repair(instance: Instance, cand: Candidates, w: np.ndarray, l
             stats.neighbourhoods_skipped += 1
             continue
         mine = cand.pro == p
-        in_scope = np.isin(shift_of, np.unique(shift_of[mine]))
-        if in_scope.sum() > limit:
-            in_scope = np.isin(shift_of, shift_of[mine & flow_chosen]) | mine
+        # The shifts the flow gave them (anyone eligible may take a freed position) and every
+        # shift they could work instead: small, so each solve takes a fraction of a second.
+        in_scope = np.isin(shift_of, shift_of[mine & flow_chosen]) | mine
         idx = np.flatnonzero(in_scope)
         if len(idx) > limit:
             stats.neighbourhoods_skipped += 1
