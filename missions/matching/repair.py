@@ -1,18 +1,18 @@
 """Enforcing ``rest_after_24h`` and ``max_hours_per_7_days`` after the flow.
 
 The flow ignores these two rules, so its optimum is a relaxation: a proven upper bound. The
-repair keeps every professional that breaks no rule untouched and works on the connected
-components (of the professional–shift candidate graph) that contain a violation:
+repair only touches the connected components (of the professional–shift candidate graph)
+that contain a violation; everything else stays as the flow left it:
 
 * a component small enough (``exact_arcs``) is re-solved exactly (MIP, SCIP), all rules on;
   its share of the bound is replaced by the proven bound, so the bound gets tighter;
-* in a larger component, the shifts the offenders could work and every professional able to
-  work one of them are re-optimised exactly with the rest fixed (a neighbourhood); before
-  that, each offending professional keeps the best subset of their shifts
-  that obeys the rules (exact enumeration over their few shifts), then the positions freed,
-  and any still open, are re-filled by rounds of min-cost flow in which each professional may
-  take one more shift that keeps their calendar legal (one per round, so two new shifts can
-  never conflict with each other).
+* in a larger component, each offending professional first keeps the best subset of their
+  shifts that obeys the rules (exact enumeration over their few shifts); then the offenders'
+  neighbourhood is re-optimised exactly with everything else fixed (jointly when small, else
+  one offender at a time: their own pairs and every pair into the shifts the flow gave them);
+  finally the positions still open are re-filled by rounds of min-cost flow in which each
+  professional may take one more shift that keeps their calendar legal (one per round, so two
+  new shifts can never conflict with each other).
 
 Components are independent (no shared shift, no shared professional), which is what makes
 the per-component bound replacement valid.
