@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from accounts.models import SignupIntent
 from missions.models import Mission, ProposalSource
-from missions.services.proposals import proposal_create
+from missions.services.proposals import proposal_accept, proposal_create
 from professionals.calendar import month_days, shift_month
 from professionals.models import Availability, Professional
 from tests.foundation.test_browser_accounts import confirmation_link, sign_up_and_verify
@@ -97,13 +97,22 @@ def test_professional_journey(page, live_server, live_db, axe, settings, make_sh
     assert [e.decoded("dtstart") for e in events] == [shift.starts_at]
 
 
-def test_calendar_and_profile_on_a_phone(page, live_server, live_db, axe, make_professional, client):
+def test_calendar_and_profile_on_a_phone(
+    page, live_server, live_db, axe, make_professional, make_shift, make_proposal, client
+):
     professional = make_professional()
+    make_proposal(make_shift(), professional)  # pages with content, not only their empty state
+    mission = proposal_accept(
+        actor=professional.user, proposal=make_proposal(make_shift(starts_at=local(timezone.localdate() + timedelta(days=1), 20)), professional)
+    )
     client.force_login(professional.user)
     cookie = client.cookies["sessionid"]
     page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
     page.set_viewport_size({"width": 375, "height": 740})
-    for path in ("/pro/disponibilites/", "/pro/profil/", "/pro/justificatifs/", "/missions/revenus/"):
+    for path in (
+        "/pro/", "/pro/disponibilites/", "/pro/profil/", "/pro/justificatifs/", "/missions/propositions/",
+        "/missions/mes-missions/", f"/missions/mes-missions/{mission.pk}/", "/missions/revenus/",
+    ):
         page.goto(live_server.url + path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert axe() == [], path
