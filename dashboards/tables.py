@@ -13,6 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from dashboards.figures import Figures
@@ -189,21 +190,30 @@ NUMBER_FORMATS = {"pct": "0.0%", "dec1": "0.0", "dec2": "0.00", "date": "DD/MM/Y
 
 
 def to_xlsx(table: Table, context: Sequence[tuple[str, str]]) -> bytes:
-    """One sheet with the table (numbers as numbers, rates as percentages), one with the filters."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = table.slug[:31]
-    sheet.append([str(c.label) for c in table.columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in table.rows:
-        sheet.append(list(row))
-    for index, column in enumerate(table.columns, start=1):
-        fmt = NUMBER_FORMATS.get(column.kind)
-        if fmt:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = fmt
+    """One sheet with the table (numbers as numbers, rates as percentages), one with the filters.
+
+    Written in openpyxl's streaming mode: a national establishment list has ~10,000 rows. Only
+    the cells that need a number format (rates, decimals, dates) are built as styled cells."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(table.slug[:31])
     sheet.freeze_panes = "A2"
+    header = []
+    for column in table.columns:
+        cell = WriteOnlyCell(sheet, value=str(column.label))
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    formats = [NUMBER_FORMATS.get(c.kind) if c.kind in ("pct", "dec1", "dec2", "date") else None for c in table.columns]
+    for row in table.rows:
+        cells = []
+        for value, fmt in zip(row, formats, strict=True):
+            if fmt and value is not None:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = fmt
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
     meta = book.create_sheet("filtres")
     meta.append([str(_("Tableau")), table.title])
     for key, value in context:
