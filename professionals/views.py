@@ -58,7 +58,6 @@ def _me(request: HttpRequest) -> Professional:
 @role_required(is_professional)
 def home(request: HttpRequest) -> HttpResponse:
     professional = _me(request)
-    today = timezone.localdate()
     return render(
         request,
         "professionals/home.html",
@@ -66,7 +65,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "professional": professional,
             "insurance": insurance_status(professional),
             "next_missions": upcoming_booked_missions(professional)[:3],
-            "this_month": today,
             "feed_url": request.build_absolute_uri(
                 reverse("professionals:calendar_feed", args=[professional.calendar_token])
             ),
