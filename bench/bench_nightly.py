@@ -222,10 +222,12 @@ def run_once(start: date):
 
     from missions.models import MatchingRun, MatchingRunKind, Proposal
     from missions.services.matching import matching_run_region
+    from notifications.models import Notification
     from ville_hopital.models import AuditEvent
 
     Proposal.objects.filter(matching_run_id__isnull=False).delete()
     AuditEvent.objects.filter(action="proposal.create").delete()
+    Notification.objects.all().delete()
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     t0, c0 = time.perf_counter(), time.process_time()
@@ -248,6 +250,11 @@ def main(argv=None) -> int:
     from django.utils import timezone
 
     from accounts.models import User
+    from ville_hopital.celery import app as celery_app
+
+    # Production queues the follow-up tasks (notifications) on the broker after the commit; without a
+    # broker here, keep them queued in memory instead of running them eagerly inside the measure.
+    celery_app.conf.task_always_eager = False
 
     start = timezone.localdate() + timedelta(days=1)
     if args.regenerate or not User.objects.filter(email="bench-rh@example.org").exists():
