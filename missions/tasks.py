@@ -1,7 +1,8 @@
 """Celery tasks of the missions app: thin, take ids or ISO dates, call one service, idempotent.
 
 Schedule (``ville_hopital/celery.py``, Europe/Paris): ``match_night`` at 02:00, ``expire_proposals``
-every 10 minutes, ``match_urgent_pending`` every 5 minutes.
+every 10 minutes, ``match_urgent_pending`` every 5 minutes; notices: ``notify_expiring_proposals``
+every 15 minutes, ``remind_missions`` at 18:00, ``notify_unfilled_shifts`` hourly.
 """
 
 from __future__ import annotations
@@ -9,13 +10,19 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from establishments.models import Shift
 
 
-@shared_task(bind=True)
+@shared_task(bind=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=60, max_retries=3)
 def match_region(self, region_code: str, start_iso: str) -> int:
-    """Nightly matching of one region from ``start_iso``; returns the MatchingRun id."""
+    """Nightly matching of one region from ``start_iso``; returns the MatchingRun id.
+
+    A lost database connection is retried (the failed run rolled back; the retry proposes what is
+    open). A worker killed mid-run leaves the message unacknowledged (``acks_late``): it is
+    delivered again and the new run marks the interrupted one failed.
+    """
     from missions.models import MatchingRunKind
     from missions.services.matching import matching_run_region
 
@@ -65,3 +72,27 @@ def expire_proposals() -> int:
     from missions.services.proposals import proposals_expire
 
     return proposals_expire()
+
+
+@shared_task
+def notify_expiring_proposals() -> int:
+    """``proposal.expiring`` for pending offers expiring within 2 h (idempotent per proposal)."""
+    from missions.services.notices import proposals_expiring_notify
+
+    return proposals_expiring_notify()
+
+
+@shared_task
+def remind_missions() -> int:
+    """``mission.reminder`` for booked missions starting tomorrow (idempotent per mission)."""
+    from missions.services.notices import missions_reminder_notify
+
+    return missions_reminder_notify()
+
+
+@shared_task
+def notify_unfilled_shifts() -> int:
+    """``shift.unfilled`` for published shifts starting within 24 h with open positions (idempotent)."""
+    from missions.services.notices import shifts_unfilled_notify
+
+    return shifts_unfilled_notify()
