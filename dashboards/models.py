@@ -136,6 +136,24 @@ class WeeklyFillArea(FillCounters):
         ]
 
 
+class WeeklyFill(FillCounters):
+    """``DailyFill`` summed by week (``day`` is the Monday), per establishment: the ranking page."""
+
+    establishment = models.ForeignKey("establishments.Establishment", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("agrégat hebdomadaire par établissement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "departement", "profession", "establishment"], name="weeklyfill_one_row_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["region", "day"], name="weeklyfill_region_day"),
+            models.Index(fields=["day"], name="weeklyfill_day"),
+        ]
+
+
 class ProfessionalDay(models.Model):
     """A professional with an active mission that day there: counted distinct for 'active professionals'."""
 
@@ -154,9 +172,16 @@ class ProfessionalDay(models.Model):
                 name="professionalday_one_row_per_key",
             )
         ]
+        # Covering every column the distinct counts read: index-only scans, no table visit.
         indexes = [
-            models.Index(fields=["region", "day", "professional"], name="proday_region_day_pro"),
-            models.Index(fields=["day", "professional"], name="proday_day_pro"),
+            models.Index(
+                fields=["region", "day", "departement", "profession", "establishment_type", "professional"],
+                name="proday_region_covering",
+            ),
+            models.Index(
+                fields=["day", "departement", "profession", "establishment_type", "professional"],
+                name="proday_day_covering",
+            ),
         ]
 
 

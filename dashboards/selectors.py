@@ -30,6 +30,7 @@ from dashboards.models import (
     DailyFillArea,
     ProfessionalDay,
     RefreshState,
+    WeeklyFill,
     WeeklyFillArea,
 )
 from establishments.models import Establishment
@@ -121,7 +122,6 @@ def _filtered(queryset: QuerySet, scope: Scope, filters: Filters, first: date, l
     return queryset
 
 
-SUMS = {name: Sum(name) for name in COUNT_FIELDS}
 
 
 @dataclass
@@ -150,7 +150,11 @@ Grouped = dict[tuple[str | None, object], dict[str, int]]
 
 
 def grouped_totals(
-    querysets: QuerySet | list[QuerySet], aggregates: dict[str, tuple[str, str]], *, by_day: bool = False
+    querysets: QuerySet | list[QuerySet],
+    aggregates: dict[str, tuple[str, str]],
+    *,
+    by_day: bool = False,
+    keys: tuple[str, ...] = GROUP_KEYS,
 ) -> Grouped:
     """Aggregates of the rows of ``querysets`` (several: their union) overall and by each of
     département / profession / type (and by ``day`` when asked).
@@ -162,16 +166,16 @@ def grouped_totals(
     if isinstance(querysets, QuerySet):
         querysets = [querysets]
     if connection.vendor != "postgresql":
-        return grouped_totals_portable(querysets, aggregates, by_day=by_day)
+        return grouped_totals_portable(querysets, aggregates, by_day=by_day, keys=keys)
     qn = connection.ops.quote_name
     columns = sorted({column for _func, column in aggregates.values()})
     parts, params = [], []
     for queryset in querysets:
-        sql, part_params = queryset.values_list(*GROUP_KEYS, "day", *columns).order_by().query.sql_with_params()
+        sql, part_params = queryset.values_list(*keys, "day", *columns).order_by().query.sql_with_params()
         parts.append(f"({sql})")
         params.extend(part_params)
-    names = [*GROUP_KEYS, *(["day"] if by_day else [])]
-    keys = ", ".join(qn(k) for k in names)
+    names = [*keys, *(["day"] if by_day else [])]
+    key_list = ", ".join(qn(k) for k in names)
     # GROUPING(keys) of each set: a bit (first key = highest) is 1 for a key the set does not group by.
     full = (1 << len(names)) - 1
     grouping_bits = {full: None, **{full ^ (1 << (len(names) - 1 - i)): k for i, k in enumerate(names)}}
@@ -182,7 +186,7 @@ def grouped_totals(
     sets = ", ".join(["()", *(f"({qn(k)})" for k in names)])
     inner = " UNION ALL ".join(parts)
     # Identifiers are quoted by the backend and every value stays a parameter of the inner queries.
-    sql = f"SELECT {keys}, GROUPING({keys}) AS g, {select} FROM ({inner}) AS t GROUP BY GROUPING SETS ({sets})"  # noqa: S608
+    sql = f"SELECT {key_list}, GROUPING({key_list}) AS g, {select} FROM ({inner}) AS t GROUP BY GROUPING SETS ({sets})"  # noqa: S608
     answer: Grouped = {(None, None): dict.fromkeys(aggregates, 0)}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -195,7 +199,11 @@ def grouped_totals(
 
 
 def grouped_totals_portable(
-    querysets: QuerySet | list[QuerySet], aggregates: dict[str, tuple[str, str]], *, by_day: bool = False
+    querysets: QuerySet | list[QuerySet],
+    aggregates: dict[str, tuple[str, str]],
+    *,
+    by_day: bool = False,
+    keys: tuple[str, ...] = GROUP_KEYS,
 ) -> Grouped:
     """Same answer as ``grouped_totals`` with plain ORM queries (sums of several querysets added up;
     a distinct count needs a single queryset)."""
@@ -216,24 +224,26 @@ def grouped_totals_portable(
 
     for queryset in querysets:
         add((None, None), queryset.aggregate(**orm))
-        for key in (*GROUP_KEYS, *(["day"] if by_day else [])):
+        for key in (*keys, *(["day"] if by_day else [])):
             for row in queryset.values(key).annotate(**orm).order_by():
                 add((key, row[key]), row)
     return answer
 
 
-def period_parts(scope: Scope, filters: Filters, start: date, end: date) -> list[QuerySet]:
-    """The rows covering [start, end]: whole weeks from ``WeeklyFillArea``, the days before the
-    first whole week and after the last one from ``DailyFillArea`` (at most 6 + 6 days)."""
+def period_parts(
+    scope: Scope, filters: Filters, start: date, end: date, *, daily=DailyFillArea, weekly=WeeklyFillArea
+) -> list[QuerySet]:
+    """The rows covering [start, end]: whole weeks from the weekly table, the days before the
+    first whole week and after the last one from the daily table (at most 6 + 6 days)."""
     first_monday = start if start.weekday() == 0 else week_start(start) + timedelta(days=7)
     last_sunday = end if end.weekday() == 6 else week_start(end) - timedelta(days=1)
     if first_monday > last_sunday:
-        return [_filtered(DailyFillArea.objects.all(), scope, filters, start, end)]
-    parts = [_filtered(WeeklyFillArea.objects.all(), scope, filters, first_monday, last_sunday - timedelta(days=6))]
+        return [_filtered(daily.objects.all(), scope, filters, start, end)]
+    parts = [_filtered(weekly.objects.all(), scope, filters, first_monday, last_sunday - timedelta(days=6))]
     if start < first_monday:
-        parts.append(_filtered(DailyFillArea.objects.all(), scope, filters, start, first_monday - timedelta(days=1)))
+        parts.append(_filtered(daily.objects.all(), scope, filters, start, first_monday - timedelta(days=1)))
     if last_sunday < end:
-        parts.append(_filtered(DailyFillArea.objects.all(), scope, filters, last_sunday + timedelta(days=1), end))
+        parts.append(_filtered(daily.objects.all(), scope, filters, last_sunday + timedelta(days=1), end))
     return parts
 
 
@@ -321,11 +331,13 @@ def establishment_ranking(scope: Scope, filters: Filters, today: date) -> list[E
     """Every establishment with posted positions in the period, lowest fill rate first
     (ties: most unfilled positions first, then name)."""
     elapsed = filters.elapsed_days(today)
-    fine = _filtered(DailyFill.objects.all(), scope, filters, filters.start, filters.end)
+    parts = period_parts(scope, filters, filters.start, filters.end, daily=DailyFill, weekly=WeeklyFill)
     figures: dict[int, Figures] = {}
-    for row in fine.values("establishment_id").annotate(**SUMS).order_by():
-        figures[row["establishment_id"]] = Figures.from_row(row)
-        figures[row["establishment_id"]].elapsed_days = elapsed
+    sums = grouped_totals(parts, {name: ("sum", name) for name in COUNT_FIELDS}, keys=("establishment_id",))
+    for (key, estab_id), row in sums.items():
+        if key == "establishment_id":
+            figures[estab_id] = Figures.from_row(row)
+            figures[estab_id].elapsed_days = elapsed
     urgent = _filtered(DailyFill.objects.all(), scope, filters, today, today + timedelta(days=URGENT_HORIZON_DAYS - 1))
     for row in urgent.values("establishment_id").annotate(p=Sum("urgent_posted"), f=Sum("urgent_filled")).order_by():
         if row["establishment_id"] in figures:

@@ -38,6 +38,7 @@ from dashboards.models import (
     DailyFillArea,
     ProfessionalDay,
     RefreshState,
+    WeeklyFill,
     WeeklyFillArea,
 )
 from establishments.models import Shift, ShiftState
@@ -265,6 +266,21 @@ def _weekly_rollup(first_monday: date, last_sunday: date) -> QuerySet:
     )
 
 
+def _weekly_fine_rollup(first_monday: date, last_sunday: date, establishments: list[int] | None) -> QuerySet:
+    rows = DailyFill.objects.filter(day__gte=first_monday, day__lte=last_sunday)
+    if establishments is not None:
+        rows = rows.filter(establishment_id__in=establishments)
+    return (
+        rows.annotate(
+            k_day=TruncWeek("day"), k_region=F("region_id"), k_dep=F("departement_id"), k_prof=F("profession_id"),
+            k_type=F("establishment_type_id"), k_estab=F("establishment_id"),
+        )
+        .values(*KEYS)
+        .annotate(**{f"s_{name}": Sum(name) for name in COUNT_FIELDS})
+        .order_by()
+    )
+
+
 def _lock() -> RefreshState:
     """Lock the state row (refreshers queue here) and stamp it: ``updated_at`` is the version of the
     aggregates, part of the page cache keys, so a cached page never outlives the data it shows."""
@@ -287,6 +303,14 @@ def _refresh_run(first: date, last: date, establishments: list[int] | None) -> N
     DailyFillArea.objects.filter(day__gte=first, day__lte=last).delete()
     _insert_select(DailyFillArea, _area_rollup(first, last), {**AREA_KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}})
     first_monday, last_sunday = week_start(first), week_start(last) + timedelta(days=6)
+    weekly_fine = WeeklyFill.objects.filter(day__gte=first_monday, day__lte=last_sunday)
+    if establishments is not None:
+        weekly_fine = weekly_fine.filter(establishment_id__in=establishments)
+    weekly_fine.delete()
+    _insert_select(
+        WeeklyFill, _weekly_fine_rollup(first_monday, last_sunday, establishments),
+        {**KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}},
+    )
     WeeklyFillArea.objects.filter(day__gte=first_monday, day__lte=last_sunday).delete()
     _insert_select(
         WeeklyFillArea, _weekly_rollup(first_monday, last_sunday), {**AREA_KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}}
@@ -376,13 +400,14 @@ def aggregates_rebuild() -> RefreshResult:
             stale = Q(day__lt=timezone.localdate(bounds["first"])) | Q(day__gt=timezone.localdate(bounds["last"]))
         for model in (DailyFill, DailyFillArea, ProfessionalDay):
             model.objects.filter(stale).delete()
-        if bounds["first"] is None:
-            WeeklyFillArea.objects.all().delete()
-        else:
-            WeeklyFillArea.objects.filter(
-                Q(day__lt=week_start(timezone.localdate(bounds["first"])))
-                | Q(day__gt=week_start(timezone.localdate(bounds["last"])))
-            ).delete()
+        for model in (WeeklyFill, WeeklyFillArea):
+            if bounds["first"] is None:
+                model.objects.all().delete()
+            else:
+                model.objects.filter(
+                    Q(day__lt=week_start(timezone.localdate(bounds["first"])))
+                    | Q(day__gt=week_start(timezone.localdate(bounds["last"])))
+                ).delete()
         state.full_at = state.incremental_at = started
         state.updated_at = timezone.now()
         state.save(update_fields=["full_at", "incremental_at", "updated_at"])

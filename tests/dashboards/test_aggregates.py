@@ -12,7 +12,14 @@ from celery import current_app
 from django.db.models import Sum
 from django.utils import timezone
 
-from dashboards.models import COUNT_FIELDS, DailyFill, DailyFillArea, ProfessionalDay
+from dashboards.models import (
+    COUNT_FIELDS,
+    DailyFill,
+    DailyFillArea,
+    ProfessionalDay,
+    WeeklyFill,
+    WeeklyFillArea,
+)
 from dashboards.services import aggregates_rebuild, aggregates_refresh_recent, day_runs
 from establishments.models import Shift, ShiftState
 from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
@@ -68,7 +75,7 @@ def aggregate_counts(model=DailyFillArea) -> Counter:
 
 def snapshot(model) -> list[tuple]:
     keys = ["day", "departement_id", "profession_id", "establishment_type_id"]
-    if model is DailyFill:
+    if model in (DailyFill, WeeklyFill):
         keys.append("establishment_id")
     return sorted(model.objects.values_list(*keys, *COUNT_FIELDS))
 
@@ -140,10 +147,12 @@ def test_hook_keeps_aggregates_equal_to_raw_counts(scenario):
     }
     assert set(ProfessionalDay.objects.values_list("day", "professional_id", "establishment_id")) == expected
     # The incremental state is exactly what a full rebuild gives (and a rebuild is idempotent).
-    incremental = snapshot(DailyFill), snapshot(DailyFillArea)
+    tables = (DailyFill, DailyFillArea, WeeklyFill, WeeklyFillArea)
+    incremental = [snapshot(model) for model in tables]
+    assert all(incremental)
     aggregates_rebuild()
     aggregates_rebuild()
-    assert (snapshot(DailyFill), snapshot(DailyFillArea)) == incremental
+    assert [snapshot(model) for model in tables] == incremental
 
 
 def test_periodic_refresh_finds_touched_days(scenario, world):
