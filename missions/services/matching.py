@@ -50,7 +50,7 @@ from missions.models import (
     ProposalSource,
     ProposalState,
 )
-from missions.selectors import missions_in_month_count, working_time_violations
+from missions.selectors import missions_in_month_count, month_bounds, working_time_violations
 from missions.services.proposals import proposals_expire
 from professionals.models import Availability, Credential, CredentialKind, Professional
 from territories.geo import haversine_km
@@ -384,10 +384,21 @@ def explain_for_professional(*, professional: Professional, shift: Shift, now: d
             _("La vacation commence dans moins de %(h)s h, votre délai de prévenance.")
             % {"h": professional.min_notice_hours}
         )
-    used = missions_in_month_count(professional=professional, day=timezone.localtime(shift.starts_at).date())
+    shift_day = timezone.localtime(shift.starts_at).date()
+    used = missions_in_month_count(professional=professional, day=shift_day)
+    month_from, month_to = month_bounds(shift_day)
+    offered = Proposal.objects.filter(
+        professional=professional, state=ProposalState.PENDING, expires_at__gt=now,
+        shift__starts_at__gte=month_from, shift__starts_at__lt=month_to,
+    ).exclude(shift=shift).count()
     if used >= professional.max_missions_per_month:
         reasons.append(
             _("Vous avez atteint votre maximum de %(n)s missions pour ce mois.") % {"n": professional.max_missions_per_month}
+        )
+    elif used + offered >= professional.max_missions_per_month:
+        reasons.append(
+            _("Avec les propositions en attente de votre réponse, vous atteignez votre maximum de %(n)s missions "
+              "pour ce mois.") % {"n": professional.max_missions_per_month}
         )
     reasons += working_time_violations(professional=professional, starts_at=shift.starts_at, ends_at=shift.ends_at)
     same_slot = Proposal.objects.filter(

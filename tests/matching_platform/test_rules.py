@@ -234,3 +234,15 @@ def test_a_far_away_pending_offer_does_not_block_tonights(world):
     run = _run(world)
     assert run.proposals_written == 1
     assert Proposal.objects.filter(shift=shift, professional=pro).exists()
+
+
+def test_pending_offers_count_for_the_cap_and_are_explained(world):
+    est = world.estab(MONTPELLIER)
+    d1, d2 = same_month_days(world, 2)
+    a = world.shift(est, day=d1, urgency=5)
+    b = world.shift(est, day=d2, urgency=1)
+    pro = world.pro(MONTPELLIER, days=(d1, d2), max_missions=1)
+    _run(world)
+    assert list(Proposal.objects.values_list("shift_id", flat=True)) == [a.pk]
+    texts = explain_for_professional(professional=pro, shift=b)
+    assert any("propositions en attente" in t for t in texts), texts
