@@ -81,6 +81,8 @@ EXCLUDED_FILE = "excluded.csv"
 #: Serialises the write phase of all matching runs (PostgreSQL advisory lock key, 'VHMW').
 WRITE_LOCK_KEY = 0x56484D57
 FORBIDDEN_ROUTE = "forbidden"
+#: Nightly offers expire this much before ``PROPOSAL_TTL_HOURS`` (see ``proposals_write``).
+NIGHTLY_EXPIRY_MARGIN = timedelta(minutes=30)
 
 
 # --------------------------------------------------------------------------------------------
@@ -630,6 +632,10 @@ def proposals_write(*, part: Partition, assignment: Assignment, source: str, mat
                     keep[i] = False
     ttl = timedelta(hours=settings.PROPOSAL_TTL_HOURS)
     expires = now + ttl
+    if source == "nightly" and ttl > 2 * NIGHTLY_EXPIRY_MARGIN:
+        # Last night's offers must be over when tonight's run starts (same hour, 24 h later), so that
+        # their positions, if still unanswered, are offered again tonight rather than tomorrow night.
+        expires -= NIGHTLY_EXPIRY_MARGIN
     rows = [
         (int(shift_pks[i]), int(pro_pks[i]), Decimal(f"{assignment.km[i]:.1f}"),
          min(expires, datetime.fromtimestamp(part.shift_starts[assignment.shift[i]], tz=UTC)))

@@ -41,7 +41,7 @@ def test_baseline_pair_is_proposed(world):
     assert (run.n_pros, run.n_shifts, run.n_positions, run.filled, run.proposals_written) == (1, 1, 1, 1, 1)
     p = Proposal.objects.get()
     assert (p.shift, p.professional, p.source, p.matching_run_id) == (shift, pro, "nightly", run.pk)
-    assert p.expires_at <= timezone.now() + timedelta(hours=24)
+    assert timezone.now() + timedelta(hours=23) < p.expires_at <= timezone.now() + timedelta(hours=23, minutes=30)
     assert run.gap is not None and run.gap <= 0.005
 
 
