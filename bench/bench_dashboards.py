@@ -376,7 +376,7 @@ def measure(n: int) -> list[tuple]:
             settings.DASHBOARDS_CACHE_SECONDS = 0  # cold: every request computes from the aggregates
             p50, p95, queries = timed(client, url, count)
             settings.DASHBOARDS_CACHE_SECONDS = 300  # warm: the page cache (Redis in production)
-            w50, w95, _q = timed(client, url, n)
+            w50, w95, _q = timed(client, url, count)
             results.append((who, name, p50, p95, w50, w95, queries, count))
             log(f"{who:10} {name:30} cold p50 {p50:7.1f} p95 {p95:7.1f} ms ({queries} queries)  warm p95 {w95:6.1f} ms")
     return results
@@ -473,9 +473,9 @@ def write_report(path: Path, args, stats: dict, counts: dict, results, total_s: 
         "",
         f"## Pages ({args.requests} requests each after 2 warm-up requests; Django test client, in process)",
         "",
-        "*Cold*: the page cache off, every request computes its figures from the aggregate tables (n requests as"
-        " shown). *Warm*: the page cache on (keyed by the aggregates' version, so never stale), "
-        f"{args.requests} requests.",
+        "*Cold*: the page cache off, every request computes its figures from the aggregate tables. *Warm*: the"
+        " page cache on (keyed by the aggregates' version, so never stale). n requests of each (after 2 warm-up"
+        " requests).",
         "",
         "| user | page | cold p50 (ms) | cold p95 (ms) | n | warm p50 (ms) | warm p95 (ms) | queries (cold) |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
