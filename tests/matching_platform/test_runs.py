@@ -6,7 +6,6 @@ import io
 from collections import Counter
 
 import numpy as np
-import pytest
 from django.core.management import call_command
 from django.db import transaction
 
@@ -56,7 +55,6 @@ def _assert_no_overbooking(shifts):
     assert max(pairs.values(), default=0) == 1
 
 
-@pytest.mark.postgres
 def test_rerun_never_duplicates_nor_touches_accepted(world):
     shifts, _pros = _busy_world(world)
     first = matching_run_region(region_code="76", start=world.start)
@@ -75,7 +73,6 @@ def test_rerun_never_duplicates_nor_touches_accepted(world):
     _assert_no_overbooking(shifts)
 
 
-@pytest.mark.postgres
 def test_crashed_writer_then_rerun_proposes_exactly_the_open_positions(world):
     shifts, _pros = _busy_world(world)
     first = matching_run_region(region_code="76", start=world.start)
@@ -93,7 +90,6 @@ def test_crashed_writer_then_rerun_proposes_exactly_the_open_positions(world):
     _assert_no_overbooking(shifts)
 
 
-@pytest.mark.postgres
 def test_a_run_left_running_by_a_dead_worker_is_marked_failed(world):
     _busy_world(world, n_pros=4)
     stale = MatchingRun.objects.create(region_id="76", start=world.start, kind="nightly")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from missions.models import MatchingRun, Proposal, ProposalState
@@ -111,7 +110,6 @@ def test_explain_unfilled_not_available_then_taken_then_pending(world):
     assert explain_unfilled(shift=other)["pending"] == 1
 
 
-@pytest.mark.postgres
 def test_urgent_wave_count_is_positions_when_more_than_five(world):
     shift, _pros = _urgent(world, positions=7)
     assert urgent_shift_match(shift=shift) == 7
