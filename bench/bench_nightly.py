@@ -280,11 +280,48 @@ def main(argv=None) -> int:
               f"{run.n_positions} positions, {run.n_arcs} arcs; filled {run.filled}, written "
               f"{run.proposals_written}, gap {run.gap}", flush=True)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    _write_report(args.out, results, peak_mb)
+    urgent = bench_urgent()
+    _write_report(args.out, results, peak_mb, urgent)
     return 0
 
 
-def _write_report(path: Path, results, peak_mb: float) -> None:
+class _Rollback(Exception):
+    pass
+
+
+def bench_urgent(count: int = 5) -> list[tuple[int, int, float, float, int]]:
+    """One urgent wave (and HR's explanation) for the first nurse shifts starting in 2–48 h, rolled back."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from establishments.models import Shift
+    from missions.models import Proposal
+    from missions.services.matching import explain_unfilled, urgent_shift_match
+
+    now = timezone.now()
+    shifts = Shift.objects.filter(starts_at__gt=now + timedelta(hours=2), starts_at__lt=now + timedelta(hours=48),
+                                  profession_id="60").order_by("starts_at")[:count]
+    out = []
+    for shift in shifts:
+        try:
+            with transaction.atomic():
+                Proposal.objects.filter(shift=shift).delete()
+                t0 = time.perf_counter()
+                sent = urgent_shift_match(shift=shift)
+                t1 = time.perf_counter()
+                info = explain_unfilled(shift=shift)
+                t2 = time.perf_counter()
+                out.append((shift.pk, sent, t1 - t0, t2 - t1, info["within_reach"]))
+                raise _Rollback
+        except _Rollback:
+            pass
+    for pk, sent, wave, explain, reach in out:
+        print(f"urgent shift {pk}: wave of {sent} in {wave:.2f} s, explanation {explain:.2f} s, {reach} within reach",
+              flush=True)
+    return out
+
+
+def _write_report(path: Path, results, peak_mb: float, urgent) -> None:
     best = min(results, key=lambda r: r[1])
     _run, total = best
     lines = [
@@ -319,9 +356,21 @@ def _write_report(path: Path, results, peak_mb: float) -> None:
         "min-cost flow, repair of the 24 h and 48 h rules, the feasibility check), the bulk insert of the",
         "proposals and one audit row per proposal.",
         "",
+        "## Urgent shifts in the same region",
+        "",
+        "One wave (`urgent_shift_match`: load the shift's partition, rank, write 5 proposals) and HR's",
+        "explanation (`explain_unfilled`) for nurse shifts starting within 48 h (rolled back after):",
+        "",
+        "| shift | proposals sent | wave (s) | explanation (s) | nurses within reach |",
+        "|---|---|---|---|---|",
+        *[f"| {pk} | {sent} | {wave:.2f} | {explain:.2f} | {reach:,} |" for pk, sent, wave, explain, reach in urgent],
+        "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines), encoding="utf-8")
+    notes = ""
+    if path.is_file() and "\n## Notes\n" in path.read_text(encoding="utf-8"):
+        notes = "## Notes\n" + path.read_text(encoding="utf-8").split("\n## Notes\n", 1)[1]  # kept by hand
+    path.write_text("\n".join(lines) + notes, encoding="utf-8")
     print(f"wrote {path}")
 
 
