@@ -13,51 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from establishments.models import MemberRole, Unit
 from establishments.services import SHIFT_TEMPLATES
 from reference.models import EstablishmentType, Profession, Skill
-from territories.models import Commune
-
-
-class CommuneField(forms.Field):
-    """A commune typed as its INSEE code, « Nom (code postal) » (what the autocomplete offers),
-    a postal code or a name — accepted only when it designates one commune."""
-
-    default_error_messages = {
-        "unknown": _("Commune introuvable : tapez son nom ou son code postal et choisissez dans la liste."),
-        "ambiguous": _("Plusieurs communes correspondent : précisez le code postal, ex. « Mende (48000) »."),
-    }
-
-    widget = forms.TextInput
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.widget.attrs.update(
-            {"list": "commune-options", "autocomplete": "off", "data-commune-search": "1", "maxlength": "120"}
-        )
-
-    def prepare_value(self, value):
-        if isinstance(value, Commune):
-            return str(value)
-        return value
-
-    def to_python(self, value) -> Commune | None:
-        text = str(value or "").strip()[:120]
-        if not text:
-            return None
-        candidates = Commune.objects.none()
-        if text.isdigit() or (len(text) == 5 and text[:2] in {"2A", "2B"}):
-            candidates = Commune.objects.filter(code_insee=text)
-            if not candidates.exists():
-                candidates = Commune.objects.filter(postal_codes__contains=text)
-        elif text.endswith(")") and "(" in text:
-            name, postal = text[:-1].rsplit("(", 1)
-            candidates = Commune.objects.filter(name__iexact=name.strip(), postal_codes__contains=postal.strip())
-        else:
-            candidates = Commune.objects.filter(name__iexact=text)
-        found = list(candidates.select_related("region")[:2])
-        if not found:
-            raise ValidationError(self.error_messages["unknown"], code="unknown")
-        if len(found) > 1:
-            raise ValidationError(self.error_messages["ambiguous"], code="ambiguous")
-        return found[0]
+from territories.forms import CommuneField  # the platform's one commune field
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError, field_map: dict[str, str] | None = None) -> None:

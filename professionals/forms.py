@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from establishments.forms import CommuneField
 from establishments.models import Establishment, EstablishmentStatus
 from professionals.models import RADIUS_KM_MAX, RADIUS_KM_MIN, CredentialKind
 from reference.models import Profession, Skill
-
-
-class HomeCommuneField(CommuneField):
-    """``establishments.forms.CommuneField`` without its max-length validator, which runs after
-    ``to_python`` has turned the text into a Commune (and then fails on ``len(commune)``)."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+from territories.forms import CommuneField
 
 
 class ProfileForm(forms.Form):
@@ -38,7 +28,7 @@ class ProfileForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Seules celles de votre profession sont acceptées."),
     )
-    home_commune = HomeCommuneField(
+    home_commune = CommuneField(
         label=_("Commune de départ"),
         help_text=_("Tapez le nom ou le code postal, puis choisissez, ex. « Mende (48000) »."),
     )
