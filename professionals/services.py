@@ -16,10 +16,13 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from establishments.models import Establishment
+from notifications.services import notify
 from professionals.calendar import SLOT_CODES, SlotKey, month_days
 from professionals.models import Availability, Credential, CredentialKind, Professional, slot_bounds
 from professionals.selectors import booked_slots, upcoming_booked_missions
@@ -371,3 +374,40 @@ def availability_month_save(
             data={"month": f"{year:04d}-{month:02d}", "added": len(to_add), "removed": len(to_remove)},
         )
     return len(to_add), len(to_remove)
+
+
+# --------------------------------------------------------------------------- expiry notices
+
+#: ``credential.expiring`` is sent when the professional's latest RCP insurance ends within this delay.
+CREDENTIAL_NOTICE_DAYS = 30
+
+
+def credentials_expiring_notify(*, today: date | None = None) -> int:
+    """Tell each professional whose RCP insurance ends within 30 days (today included) that it is
+    expiring (``credential.expiring``; by default in the daily digest). Only the latest insurance
+    of each professional counts: one already replaced by a later attestation says nothing.
+    Idempotent: the dedupe key ``credential:<id>:expiring:<expires_on>`` (one notice per expiry).
+    Returns how many notifications were created.
+    """
+    today = today or timezone.localdate()
+    later = Credential.objects.filter(
+        professional=OuterRef("professional"), kind=CredentialKind.INSURANCE, expires_on__gt=OuterRef("expires_on")
+    )
+    due = (
+        Credential.objects.filter(
+            kind=CredentialKind.INSURANCE, expires_on__gte=today,
+            expires_on__lte=today + timedelta(days=CREDENTIAL_NOTICE_DAYS),
+        )
+        .exclude(Exists(later))
+        .select_related("professional__user")
+        .order_by("expires_on", "pk")
+    )
+    url = reverse("professionals:credentials")
+    sent = 0
+    for credential in due:
+        sent += bool(notify(
+            recipient=credential.professional.user, event="credential.expiring",
+            dedupe_key=f"credential:{credential.pk}:expiring:{credential.expires_on.isoformat()}",
+            context={"credential": str(credential.get_kind_display()), "expires_on": credential.expires_on, "url": url},
+        ))
+    return sent

@@ -33,3 +33,17 @@ app.conf.beat_schedule["missions.contracts.flag_unsigned"] = {
 app.conf.beat_schedule["missions.contracts.draft_missing"] = {
     "task": "missions.contracts.tasks.draft_missing", "schedule": crontab(minute=0),  # hourly, before the flag
 }
+# Notices (missions/services/notices.py, professionals.services.credentials_expiring_notify).
+app.conf.beat_schedule["missions.notify_expiring_proposals"] = {
+    "task": "missions.tasks.notify_expiring_proposals", "schedule": crontab(minute="*/15"),
+}
+app.conf.beat_schedule["missions.remind_missions"] = {
+    "task": "missions.tasks.remind_missions", "schedule": crontab(hour=18, minute=0),
+}
+app.conf.beat_schedule["missions.notify_unfilled_shifts"] = {
+    "task": "missions.tasks.notify_unfilled_shifts", "schedule": crontab(minute=30),  # hourly
+}
+app.conf.beat_schedule["professionals.notify_expiring_credentials"] = {
+    # before the 07:00 digest, which is where these go by default
+    "task": "professionals.tasks.notify_expiring_credentials", "schedule": crontab(hour=6, minute=30),
+}

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from establishments.models import Establishment
 from missions.models import CancelledBy, Mission, MissionState
+from missions.services.notices import mission_cancelled_notify
 from ville_hopital.audit import audit_record
 
 #: A professional may not cancel a mission that starts within this delay (the establishment may).
@@ -40,6 +41,10 @@ def mission_cancel(*, actor, mission: Mission, reason: str, by: CancelledBy | st
     * ``by=establishment``: a writer member (admin, HR) of the shift's establishment, any time
       before the start;
     * ``by=platform``: platform staff.
+
+    The other side is told (``mission.cancelled``, urgent; ``missions.services.notices``): the
+    professional when the establishment cancels, the admin/HR members when the professional does,
+    both when the platform does.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -76,6 +81,7 @@ def mission_cancel(*, actor, mission: Mission, reason: str, by: CancelledBy | st
         actor=actor, action="mission.cancel", target=mission, from_state=MissionState.BOOKED,
         to_state=MissionState.CANCELLED, data={"by": by.value, "reason": reason},
     )
+    mission_cancelled_notify(mission=mission)
     return mission
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from establishments.models import Shift, ShiftState
@@ -25,6 +25,7 @@ from missions.models import (
     ProposalState,
 )
 from missions.selectors import missions_in_month_count, working_time_violations
+from missions.services.notices import mission_booked_notify
 from professionals.models import Professional
 from ville_hopital.audit import audit_record
 
@@ -129,7 +130,11 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
     data: the proposal is pending and unexpired; the shift is published and not started; a
     position is free; the professional has no overlapping mission anywhere, stays under their
     monthly cap (missions starting in the shift's calendar month) and within the rest and 48 h /
-    7 days rules. When the shift becomes full, its other pending proposals are withdrawn.
+    7 days rules; their RCP insurance is valid on the shift's day (``Professional.objects.eligible_on``,
+    the matching's rule: an insurance that lapsed since the offer refuses). The short notice of an
+    offer is not checked: ``min_notice_hours`` filters what is offered, accepting is their choice.
+    When the shift becomes full, its other pending proposals are withdrawn. The professional and the
+    establishment's admin/HR members are told (``mission.booked``, after the commit).
     """
     now = timezone.now()
     shift = Shift.objects.select_for_update().get(pk=proposal.shift_id)
@@ -151,6 +156,15 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
         raise ValidationError(_("Tous les postes de cette vacation sont déjà pourvus."))
     if _blocked(shift=shift, professional=professional):
         raise ValidationError(_("Vous ne pouvez pas travailler pour cet établissement."))
+    shift_day = timezone.localdate(shift.starts_at)
+    if not Professional.objects.eligible_on(shift_day).filter(pk=professional.pk).exists():
+        raise ValidationError(
+            _(
+                "Votre assurance responsabilité civile professionnelle (RCP) n'est pas valable le %(day)s : "
+                "déposez une attestation à jour dans vos justificatifs pour accepter cette mission."
+            )
+            % {"day": formats.date_format(shift_day, "DATE_FORMAT")}
+        )
     problems = working_time_violations(professional=professional, starts_at=shift.starts_at, ends_at=shift.ends_at)
     if problems:
         raise ValidationError(problems)
@@ -189,6 +203,7 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
     )
     if _first_free_position(shift) is None:
         proposals_withdraw(actor=None, shift=shift, reason="shift_full")
+    mission_booked_notify(mission=mission)
     return mission
 
 

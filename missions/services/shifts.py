@@ -1,9 +1,9 @@
 """HR's side of a shift's lifecycle once it is published: cancellation.
 
 Cancelling a shift cancels its booked missions (``mission_cancel``, by the establishment, with
-the reason), withdraws its pending proposals, and tells every booked professional through
-``notifications.notify`` (event ``mission.cancelled``, urgent: email and SMS by default; the
-dedupe key ``mission:<id>:cancelled`` means nobody is told twice, whoever else notifies).
+the reason), withdraws its pending proposals; ``mission_cancel`` tells every booked professional
+(event ``mission.cancelled``, urgent: email and SMS by default; the dedupe key
+``mission:<id>:cancelled`` means nobody is told twice).
 Closing a mission after the shift (service fait / absence) is ``missions.mission_complete``.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +19,6 @@ from establishments.services import require_writer
 from missions.models import CancelledBy, Mission, MissionState
 from missions.services.missions import mission_cancel
 from missions.services.proposals import proposals_withdraw
-from notifications.services import notify
 from ville_hopital.audit import audit_record
 
 
@@ -58,18 +56,4 @@ def shift_cancel(*, actor, shift: Shift, reason: str) -> Shift:
         to_state=ShiftState.CANCELLED,
         data={"reason": reason, "missions": [m.pk for m in booked], "proposals_withdrawn": withdrawn},
     )
-    for mission in booked:
-        notify(
-            recipient=mission.professional.user,
-            event="mission.cancelled",
-            context={
-                "shift": f"{shift.profession} — {shift.unit.name}",
-                "establishment": shift.establishment.name,
-                "starts_at": shift.starts_at,
-                "reason": reason,
-                "url": reverse("missions:mission_detail", args=[mission.pk]),
-            },
-            urgent=True,
-            dedupe_key=f"mission:{mission.pk}:cancelled",
-        )
     return shift

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from establishments.models import Establishment, EstablishmentStatus, MemberRole, Membership, Shift, Unit
-from professionals.models import Professional
+from professionals.models import Credential, CredentialKind, Professional
 from reference.models import EstablishmentType, Profession, Skill
 from territories.models import Commune
 from ville_hopital.identifiers import luhn_check_digit
@@ -111,6 +111,14 @@ def make_proposal():
     from missions.services.proposals import proposal_create
 
     def make(shift: Shift, professional: Professional, *, expires_in: timedelta = timedelta(days=2), distance="12.3"):
+        # Only insured professionals receive offers (and may accept them): give one an RCP
+        # attestation valid on the shift's day when they have none, as the matching requires.
+        day = timezone.localdate(shift.starts_at)
+        if not Professional.objects.eligible_on(day).filter(pk=professional.pk).exists():
+            Credential.objects.create(
+                professional=professional, kind=CredentialKind.INSURANCE, file="credentials/test-rcp.pdf",
+                original_name="rcp.pdf", content_type="application/pdf", size=8, expires_on=day + timedelta(days=365),
+            )
         return proposal_create(
             shift=shift, professional=professional, source=ProposalSource.MANUAL, distance_km=Decimal(distance),
             expires_at=timezone.now() + expires_in,

@@ -17,7 +17,7 @@ from accounts.models import SignupIntent
 from missions.models import Mission, ProposalSource
 from missions.services.proposals import proposal_accept, proposal_create
 from professionals.calendar import month_days, shift_month
-from professionals.models import Availability, Professional
+from professionals.models import Availability, Credential, CredentialKind, Professional
 from tests.foundation.test_browser_accounts import confirmation_link, sign_up_and_verify
 from tests.professionals.conftest import local
 
@@ -65,7 +65,13 @@ def test_professional_journey(page, live_server, live_db, axe, settings, make_sh
         expect(page.locator(f"#slot-{saturday.isoformat()}\\:N")).not_to_be_checked()
     assert Availability.objects.filter(professional=professional).count() == len(saturdays)
 
-    # A proposal arrives (through the service the matching engine uses) and is accepted.
+    # A proposal arrives (through the service the matching engine uses) and is accepted: only an
+    # insured professional may accept (RCP attestation valid on the shift's day).
+    Credential.objects.create(
+        professional=professional, kind=CredentialKind.INSURANCE, file="credentials/test-rcp.pdf",
+        original_name="rcp.pdf", content_type="application/pdf", size=8,
+        expires_on=saturdays[-1] + timedelta(days=365),
+    )
     shift = make_shift(starts_at=local(saturdays[0], 8), pay=Decimal("648.00"))
     proposal_create(
         shift=shift, professional=professional, source=ProposalSource.URGENT, distance_km=Decimal("2.4"),
