@@ -59,3 +59,34 @@ class ContractAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- Proposals and missions: read-only; every transition goes through missions.services. ---
+from django.utils.translation import gettext_lazy  # noqa: E402
+
+from missions.models import Mission, Proposal  # noqa: E402
+from professionals.admin import ReadOnlyAdmin  # noqa: E402  (no add, change or delete)
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id", "shift", "professional", "state", "source", "wave", "distance_km", "created_at", "expires_at", "decided_at",
+    )
+    list_filter = ("state", "source")
+    search_fields = ("professional__user__email", "=shift__id")
+    search_help_text = gettext_lazy("E-mail du professionnel, ou numéro de la vacation")
+    list_select_related = ("shift__unit", "professional__user", "professional__profession")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+
+
+@admin.register(Mission)
+class MissionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "shift", "position", "professional", "state", "pay", "starts_at", "booked_at", "cancelled_by")
+    list_filter = ("state", "proposal__source", "cancelled_by")
+    search_fields = ("professional__user__email", "=shift__id")
+    search_help_text = gettext_lazy("E-mail du professionnel, ou numéro de la vacation")
+    list_select_related = ("shift__unit", "professional__user", "professional__profession")
+    date_hierarchy = "starts_at"
+    ordering = ("-starts_at",)
