@@ -236,14 +236,25 @@ def _professional_days(lo: datetime, hi: datetime) -> QuerySet:
     )
 
 
-def _area_rollup(first: date, last: date) -> QuerySet:
+def _rollup(
+    first: date, last: date, *, weekly: bool, per_establishment: bool, establishments: list[int] | None = None
+) -> QuerySet:
+    """``DailyFill`` rows of [first, last] summed by week (Monday) or by day, with or without the
+    establishment: the source of every other aggregate table."""
+    rows = DailyFill.objects.filter(day__gte=first, day__lte=last)
+    if establishments is not None:
+        rows = rows.filter(establishment_id__in=establishments)
+    keys = {
+        "k_day": TruncWeek("day") if weekly else F("day"),
+        "k_region": F("region_id"),
+        "k_dep": F("departement_id"),
+        "k_prof": F("profession_id"),
+        "k_type": F("establishment_type_id"),
+        **({"k_estab": F("establishment_id")} if per_establishment else {}),
+    }
     return (
-        DailyFill.objects.filter(day__gte=first, day__lte=last)
-        .annotate(
-            k_day=F("day"), k_region=F("region_id"), k_dep=F("departement_id"), k_prof=F("profession_id"),
-            k_type=F("establishment_type_id"),
-        )
-        .values(*AREA_KEYS)
+        rows.annotate(**keys)
+        .values(*keys)
         .annotate(**{f"s_{name}": Sum(name) for name in COUNT_FIELDS})
         .order_by()
     )
@@ -251,34 +262,6 @@ def _area_rollup(first: date, last: date) -> QuerySet:
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def _weekly_rollup(first_monday: date, last_sunday: date) -> QuerySet:
-    return (
-        DailyFillArea.objects.filter(day__gte=first_monday, day__lte=last_sunday)
-        .annotate(
-            k_day=TruncWeek("day"), k_region=F("region_id"), k_dep=F("departement_id"), k_prof=F("profession_id"),
-            k_type=F("establishment_type_id"),
-        )
-        .values(*AREA_KEYS)
-        .annotate(**{f"s_{name}": Sum(name) for name in COUNT_FIELDS})
-        .order_by()
-    )
-
-
-def _weekly_fine_rollup(first_monday: date, last_sunday: date, establishments: list[int] | None) -> QuerySet:
-    rows = DailyFill.objects.filter(day__gte=first_monday, day__lte=last_sunday)
-    if establishments is not None:
-        rows = rows.filter(establishment_id__in=establishments)
-    return (
-        rows.annotate(
-            k_day=TruncWeek("day"), k_region=F("region_id"), k_dep=F("departement_id"), k_prof=F("profession_id"),
-            k_type=F("establishment_type_id"), k_estab=F("establishment_id"),
-        )
-        .values(*KEYS)
-        .annotate(**{f"s_{name}": Sum(name) for name in COUNT_FIELDS})
-        .order_by()
-    )
 
 
 def _lock() -> RefreshState:
@@ -301,19 +284,21 @@ def _refresh_run(first: date, last: date, establishments: list[int] | None) -> N
         DailyFill, [_shift_side(lo, hi, establishments), _mission_side(lo, hi, establishments)], KEYS, COUNT_FIELDS
     )
     DailyFillArea.objects.filter(day__gte=first, day__lte=last).delete()
-    _insert_select(DailyFillArea, _area_rollup(first, last), {**AREA_KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}})
+    area_columns = {**AREA_KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}}
+    _insert_select(DailyFillArea, _rollup(first, last, weekly=False, per_establishment=False), area_columns)
     first_monday, last_sunday = week_start(first), week_start(last) + timedelta(days=6)
     weekly_fine = WeeklyFill.objects.filter(day__gte=first_monday, day__lte=last_sunday)
     if establishments is not None:
         weekly_fine = weekly_fine.filter(establishment_id__in=establishments)
     weekly_fine.delete()
     _insert_select(
-        WeeklyFill, _weekly_fine_rollup(first_monday, last_sunday, establishments),
+        WeeklyFill,
+        _rollup(first_monday, last_sunday, weekly=True, per_establishment=True, establishments=establishments),
         {**KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}},
     )
     WeeklyFillArea.objects.filter(day__gte=first_monday, day__lte=last_sunday).delete()
     _insert_select(
-        WeeklyFillArea, _weekly_rollup(first_monday, last_sunday), {**AREA_KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}}
+        WeeklyFillArea, _rollup(first_monday, last_sunday, weekly=True, per_establishment=False), area_columns
     )
     ProfessionalDay.objects.filter(day__gte=first, day__lte=last).delete()
     _insert_select(ProfessionalDay, _professional_days(lo, hi), {**KEYS, "k_pro": "professional"})
