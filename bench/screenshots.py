@@ -73,6 +73,8 @@ from ville_hopital.demo import DemoContext
 if not Contract.objects.exists():
     from missions.contracts import demo
     demo.seed(DemoContext(rng=random.Random(2026), size=1))
+    from dashboards.services import aggregates_rebuild
+    aggregates_rebuild()  # the dashboards step ran before these bookings
 print(Contract.objects.count(), "contracts")
 """
 

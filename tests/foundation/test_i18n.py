@@ -174,6 +174,28 @@ def test_committed_mo_matches_its_po(po: Path):
     assert not stale, f"{mo} is older than its .po (run compilemessages): {stale[:5]}"
 
 
+TEMPLATE_LITERAL = re.compile(r"""\{%\s*(?:translate|trans)\s+(?P<q>["'])(?P<text>.*?)(?P=q)(?P<rest>[^%]*)%\}""")
+
+
+def test_every_translate_tag_in_the_templates_is_in_a_catalogue():
+    """A string wrapped in the templates since the last makemessages shows up here by name."""
+    known: set[str] = set()
+    for po in catalogues():
+        known |= {e.msgid for e in parse_po(po) if e.msgid and e.msgstrs and all(e.msgstrs)}
+    missing = []
+    template_dirs = [BASE_DIR / "templates", *BASE_DIR.glob("*/templates")]
+    for directory in template_dirs:
+        if ".venv" in directory.parts:
+            continue
+        for template in sorted(directory.rglob("*.html")) + sorted(directory.rglob("*.txt")):
+            for match in TEMPLATE_LITERAL.finditer(template.read_text(encoding="utf-8")):
+                if "context" in match["rest"] or "noop" in match["rest"]:
+                    continue
+                if match["text"] not in known:
+                    missing.append(f"{template.relative_to(BASE_DIR)}: {match['text']!r}")
+    assert not missing, "run makemessages -l en and translate:\n" + "\n".join(missing[:20])
+
+
 # --- key strings through Django's translation machinery ---------------------------------------
 
 
