@@ -38,6 +38,13 @@ MISSION_FIELDS = (
 COUNT_FIELDS = SHIFT_FIELDS + MISSION_FIELDS
 
 
+def _ref(to: str) -> models.ForeignKey:
+    """A reference from derived data: no database constraint and no index of its own (the tables are
+    rebuilt from the source rows, and their composite indexes serve the reads), so that a refresh
+    writes a row with three index entries rather than eight plus five deferred foreign-key checks."""
+    return models.ForeignKey(to, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+
+
 def _counter_fields() -> dict[str, models.Field]:
     labels = {
         "posted": _("postes publiés"),
@@ -74,12 +81,10 @@ FillCounters = type(
         "__doc__": "The summable counters shared by both aggregate tables.",
         "Meta": _FillMeta,
         "day": models.DateField(_("jour")),
-        "region": models.ForeignKey("territories.Region", on_delete=models.CASCADE, related_name="+"),
-        "departement": models.ForeignKey("territories.Departement", on_delete=models.CASCADE, related_name="+"),
-        "profession": models.ForeignKey("reference.Profession", on_delete=models.CASCADE, related_name="+"),
-        "establishment_type": models.ForeignKey(
-            "reference.EstablishmentType", on_delete=models.CASCADE, related_name="+"
-        ),
+        "region": _ref("territories.Region"),
+        "departement": _ref("territories.Departement"),
+        "profession": _ref("reference.Profession"),
+        "establishment_type": _ref("reference.EstablishmentType"),
         **_counter_fields(),
     },
 )
@@ -88,7 +93,7 @@ FillCounters = type(
 class DailyFill(FillCounters):
     """Figures of one establishment's shifts on one day, in one département, for one profession."""
 
-    establishment = models.ForeignKey("establishments.Establishment", on_delete=models.CASCADE, related_name="+")
+    establishment = _ref("establishments.Establishment")
 
     class Meta:
         verbose_name = _("agrégat journalier par établissement")
@@ -139,7 +144,7 @@ class WeeklyFillArea(FillCounters):
 class WeeklyFill(FillCounters):
     """``DailyFill`` summed by week (``day`` is the Monday), per establishment: the ranking page."""
 
-    establishment = models.ForeignKey("establishments.Establishment", on_delete=models.CASCADE, related_name="+")
+    establishment = _ref("establishments.Establishment")
 
     class Meta:
         verbose_name = _("agrégat hebdomadaire par établissement")
@@ -158,12 +163,12 @@ class ProfessionalDay(models.Model):
     """A professional with an active mission that day there: counted distinct for 'active professionals'."""
 
     day = models.DateField()
-    region = models.ForeignKey("territories.Region", on_delete=models.CASCADE, related_name="+")
-    departement = models.ForeignKey("territories.Departement", on_delete=models.CASCADE, related_name="+")
-    profession = models.ForeignKey("reference.Profession", on_delete=models.CASCADE, related_name="+")
-    establishment_type = models.ForeignKey("reference.EstablishmentType", on_delete=models.CASCADE, related_name="+")
-    establishment = models.ForeignKey("establishments.Establishment", on_delete=models.CASCADE, related_name="+")
-    professional = models.ForeignKey("professionals.Professional", on_delete=models.CASCADE, related_name="+")
+    region = _ref("territories.Region")
+    departement = _ref("territories.Departement")
+    profession = _ref("reference.Profession")
+    establishment_type = _ref("reference.EstablishmentType")
+    establishment = _ref("establishments.Establishment")
+    professional = _ref("professionals.Professional")
 
     class Meta:
         constraints = [
@@ -189,9 +194,9 @@ class DailyAvailability(models.Model):
     """Declared availability slots of professionals living in a département, per day and profession."""
 
     day = models.DateField()
-    region = models.ForeignKey("territories.Region", on_delete=models.CASCADE, related_name="+")
-    departement = models.ForeignKey("territories.Departement", on_delete=models.CASCADE, related_name="+")
-    profession = models.ForeignKey("reference.Profession", on_delete=models.CASCADE, related_name="+")
+    region = _ref("territories.Region")
+    departement = _ref("territories.Departement")
+    profession = _ref("reference.Profession")
     slots = models.IntegerField(default=0)
 
     class Meta:
