@@ -369,7 +369,7 @@ def _write_report(path: Path, results, peak_mb: float, urgent) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     notes = ""
     if path.is_file() and "\n## Notes\n" in path.read_text(encoding="utf-8"):
-        notes = "## Notes\n" + path.read_text(encoding="utf-8").split("\n## Notes\n", 1)[1]  # kept by hand
+        notes = "\n## Notes\n" + path.read_text(encoding="utf-8").split("\n## Notes\n", 1)[1]  # kept by hand
     path.write_text("\n".join(lines) + notes, encoding="utf-8")
     print(f"wrote {path}")
 
