@@ -107,12 +107,13 @@ def establishments_page(request: HttpRequest, scope: str) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, "dashboards/establishments.html", context)
     filters, day = context["filters"], today()
-    rows = cached(
-        "establishments", scope_obj, filters, day, context["data_as_of"],
-        lambda: establishment_ranking(scope_obj, filters, day),
-    )
-    table = tables.establishment_table(rows[:ESTABLISHMENTS_SHOWN])
-    context.update(table=table, total_rows=len(rows), shown=min(len(rows), ESTABLISHMENTS_SHOWN))
+
+    def lowest() -> tuple[list, int]:  # the page keeps (and caches) only the rows it shows
+        rows = establishment_ranking(scope_obj, filters, day)
+        return rows[:ESTABLISHMENTS_SHOWN], len(rows)
+
+    shown, total = cached("establishments-lowest", scope_obj, filters, day, context["data_as_of"], lowest)
+    context.update(table=tables.establishment_table(shown), total_rows=total, shown=len(shown))
     return render(request, "dashboards/establishments.html", context)
 
 
