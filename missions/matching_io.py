@@ -610,7 +610,8 @@ def proposals_write(*, part: Partition, assignment: Assignment, source: str, mat
     Dropped positions stay open for the next run. A pending pair already present is skipped
     (``one_pending_proposal_per_pair``), so writing twice never duplicates.
     """
-    assert transaction.get_connection().in_atomic_block, "proposals_write runs inside the run's transaction"
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("proposals_write runs inside the run's transaction (the advisory lock is per transaction)")
     now = now or timezone.now()
     inst = part.instance
     if len(assignment) == 0:
