@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -14,6 +15,7 @@ from missions.models import Proposal
 from missions.services.matching import matching_run_region
 
 MONTPELLIER, CASTELNAU, MENDE, AVIGNON = "34172", "34057", "48095", "84007"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _scene(world):
@@ -84,6 +86,8 @@ def test_pages_are_accessible(live_world, page, live_server, axe, width):
     expect(page.get_by_text("plus proches", exact=False)).to_be_visible()
     assert axe() == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"matching-why-not-proposed-{width}.png"), full_page=True)
     page.context.clear_cookies()
     _log_in(page, live_server, hr)
     page.goto(f"{live_server.url}/missions/rh/shifts/{shift.pk}/pourquoi/")
@@ -91,6 +95,7 @@ def test_pages_are_accessible(live_world, page, live_server, axe, width):
     expect(page.get_by_role("row", name=re.compile("^À portée")).get_by_role("cell")).to_have_text("2")
     assert axe() == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(SCREENSHOTS / f"matching-why-unfilled-{width}.png"), full_page=True)
 
 
 def test_admin_lists_runs_read_only(world, client):
