@@ -52,7 +52,7 @@ from missions.models import (
 )
 from missions.selectors import missions_in_month_count, month_bounds, working_time_violations
 from missions.services.proposals import proposals_expire
-from professionals.models import Availability, Credential, CredentialKind, Professional
+from professionals.models import Availability, Professional
 from territories.geo import haversine_km
 from territories.models import Region
 from ville_hopital.audit import audit_record
@@ -328,9 +328,8 @@ def urgent_pending_match(*, now: datetime | None = None) -> int:
 
 
 def _insured_on(professional: Professional, day: date) -> bool:
-    return Credential.objects.filter(
-        professional=professional, kind=CredentialKind.INSURANCE, expires_on__gte=day
-    ).exists()
+    """The one insurance rule (``Professional.objects.eligible_on``), as ``proposal_accept`` reads it."""
+    return Professional.objects.eligible_on(day).filter(pk=professional.pk).exists()
 
 
 def explain_for_professional(*, professional: Professional, shift: Shift, now: datetime | None = None) -> list[str]:
