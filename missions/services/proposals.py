@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from establishments.models import Shift, ShiftState
+from missions.contracts.tasks import contract_draft_task
 from missions.models import (
     EstablishmentBlock,
     Mission,
@@ -204,6 +205,7 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
     if _first_free_position(shift) is None:
         proposals_withdraw(actor=None, shift=shift, reason="shift_full")
     mission_booked_notify(mission=mission)
+    transaction.on_commit(lambda: contract_draft_task.delay(mission.pk), robust=True)  # contracts
     return mission
 
 

@@ -67,3 +67,29 @@ def test_two_signatures_of_one_side_at_once_record_one(live_db):
     results = _race(lambda: contract_sign(actor=world.alice, contract=contract, password=PASSWORD, ip=None))
     assert ContractSignature.objects.filter(contract=contract).count() == 1
     assert sorted(type(r).__name__ for r in results) == ["Contract", "ValidationError"]
+
+
+def test_accepting_a_proposal_drafts_the_contract_on_commit(world, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from missions.models import Proposal, ProposalSource
+    from missions.services.proposals import proposal_accept
+    from professionals.models import Credential, CredentialKind, Professional
+    from tests.contracts.conftest import make_shift
+
+    charlie = Professional.objects.get(user=world.charlie)
+    Credential.objects.create(
+        professional=charlie, kind=CredentialKind.INSURANCE, file=ContentFile(b"%PDF-1.4\n", name="rcp.pdf"),
+        original_name="rcp.pdf", content_type="application/pdf", size=9,
+        expires_on=timezone.localdate() + timedelta(days=365),
+    )
+    shift = make_shift(world.site, charlie.profession, creator=world.bob, starts_in=timedelta(days=5))
+    proposal = Proposal.objects.create(shift=shift, professional=charlie, source=ProposalSource.MANUAL,
+                                       distance_km=Decimal("3.0"), expires_at=timezone.now() + timedelta(days=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        mission = proposal_accept(actor=world.charlie, proposal=proposal)
+    assert Contract.objects.get(mission=mission).state == "draft"
