@@ -212,4 +212,4 @@ class MatchingRun(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.region_id} {self.start} ({self.get_state_display()})"
 
-from missions.contracts.models import *  # noqa: E402,F401,F403  (contracts are part of the missions app)
+from missions.contracts.models import *  # noqa: E402, F403  (contracts are part of the missions app)

@@ -30,8 +30,9 @@ def expected_cap(code: str, skill_code: str | None = None, *, overseas: bool = F
         return None
     row = max(rows, key=lambda r: r[1] is not None)
     unit = Decimal(row[4] if overseas and row[4] else row[3])
-    per_hour = unit / 24 if row[2] == "per_24h" else unit
-    return (per_hour * hours).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    # 2,681 € per 24 h for a 24 h shift is 2,681 € exactly: multiply before dividing.
+    amount = unit * hours / 24 if row[2] == "per_24h" else unit * hours
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def post(alice, unit, code, pay, *, skills=(), start=8, end=18, **extra):
