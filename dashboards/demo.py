@@ -1,9 +1,11 @@
 """Demo step of the ARS dashboards (runs LAST in seed_demo): a year of history, then the aggregates.
 
 DEMO HISTORY, NOT REAL DATA: so that the weekly trend has a shape on a fresh demo, this step adds
-about eleven months of *past* shifts and missions (from 365 to 31 days before today; the recent
-month belongs to the other demo steps) to the verified establishments of the demo region, worked
-by the demo professionals of that region. They are written in bulk, directly (history is not a
+a year of *past* shifts and missions (from 365 days before today up to yesterday: the default
+period of the pages, the last 30 days and the next 30, must show activity, and the other demo
+steps only post shifts from tomorrow on) to the verified establishments of the demo region, worked
+by the demo professionals of that region. A professional already booked that day (by another
+step) is never booked again by the history. They are written in bulk, directly (history is not a
 user action: no proposals, no notifications, no audit rows), deterministically from ``ctx.rng``,
 and attached to one ``ShiftSeries`` per establishment whose rule says "Historique de
 démonstration", which also makes the step idempotent (a second run adds nothing).
@@ -26,7 +28,7 @@ from django.utils import timezone
 from accounts.models import User
 from dashboards.services import aggregates_rebuild, availability_refresh
 from establishments.models import Establishment, EstablishmentStatus, Shift, ShiftSeries, Unit
-from missions.models import CancelledBy, Mission, MissionState
+from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
 from professionals.models import Professional
 from reference.models import ContractRoute, Profession, RouteKind
 from reference.selectors import pay_cap_for_shift
@@ -35,7 +37,7 @@ from ville_hopital.demo import DEMO_REGION, DemoContext
 from ville_hopital.money import floor_eur
 
 HISTORY_RULE = "Historique de démonstration (tableaux de bord ARS)"
-FIRST_DAY_BACK, LAST_DAY_BACK = 365, 31
+FIRST_DAY_BACK, LAST_DAY_BACK = 365, 1
 FILL_BY_DEPARTEMENT = {"48": 0.55, "12": 0.65, "30": 0.75, "34": 0.85}
 HOURLY_PAY_WITHOUT_CAP = Decimal("45.00")
 
@@ -103,7 +105,16 @@ def add_history(ctx: DemoContext, *, today: date | None = None) -> int:
             plans.append((len(shifts) - 1, fill / _season(day) ** 0.5))
     Shift.objects.bulk_create(shifts, batch_size=2000)
     missions: list[Mission] = []
-    busy: set[tuple[int, date]] = set()
+    # Days a professional already works (booked by another demo step): never booked twice a day.
+    busy: set[tuple[int, date]] = {
+        (pro_id, timezone.localdate(starts))
+        for pro_id, starts in Mission.objects.filter(
+            state__in=ACTIVE_MISSION_STATES,
+            starts_at__gte=timezone.make_aware(datetime.combine(today - timedelta(days=FIRST_DAY_BACK), time.min)),
+            starts_at__lt=timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min)),
+        ).values_list("professional_id", "starts_at")
+    }
+    now = timezone.now()
     for index, fill in plans:
         shift = shifts[index]
         pool = pros_by_profession[shift.profession_id]
@@ -120,12 +131,16 @@ def add_history(ctx: DemoContext, *, today: date | None = None) -> int:
             lead = (shift.starts_at - shift.created_at).total_seconds() / 3600
             ttf = min(rng.expovariate(1 / 30), lead * 0.9)
             state, cancelled_by = _outcome(rng)
+            closed_at = shift.ends_at
+            if shift.ends_at > now:  # last night's shift is still running: booked, not done yet
+                state = MissionState.BOOKED if state != MissionState.CANCELLED else state
+                closed_at = None if state == MissionState.BOOKED else now
             missions.append(
                 Mission(
                     shift=shift, position=position, professional=pro, state=state, pay=shift.pay,
                     starts_at=shift.starts_at, ends_at=shift.ends_at,
                     distance_km=_distance(pro, shift), booked_at=shift.created_at + timedelta(hours=ttf),
-                    closed_at=shift.ends_at, cancelled_by=cancelled_by,
+                    closed_at=closed_at, cancelled_by=cancelled_by,
                     cancel_reason="Historique de démonstration" if cancelled_by else "",
                 )
             )
