@@ -45,6 +45,7 @@ from reference.selectors import contract_route_for, pay_cap_for_shift
 from territories.models import Commune
 from ville_hopital.audit import audit_record
 from ville_hopital.identifiers import clean_finess, validate_finess
+from ville_hopital.task_queue import task_queue_on_commit
 
 URGENT_WITHIN = timedelta(hours=48)
 MAX_SHIFT_DURATION = timedelta(hours=24)
@@ -449,8 +450,24 @@ def shift_validate(
     return ShiftDraft(shift=shift, skills=skills)
 
 
+#: The urgent matching lives in ``missions``, which depends on this app: queued by name.
+URGENT_MATCH_TASK = "missions.tasks.match_urgent_shift"
+
+
+def urgent_matching_queue(shifts: Iterable[Shift]) -> None:
+    """Queue the first wave of proposals of each urgent shift, after the posting commits.
+
+    On commit so the worker sees the shift and nothing is proposed for a posting that rolled back;
+    ``missions.tasks.match_urgent_pending`` (every 5 minutes) catches a message lost on the way.
+    """
+    for shift in shifts:
+        if shift.urgent:
+            task_queue_on_commit(URGENT_MATCH_TASK, shift.pk, 1)
+
+
 def save_drafts(drafts: Sequence[ShiftDraft], *, series: ShiftSeries | None = None) -> list[Shift]:
-    """Write validated drafts in bulk (callers are atomic services that audit what they wrote)."""
+    """Write validated drafts in bulk (callers are atomic services that audit what they wrote); the
+    urgent ones are queued for matching."""
     shifts = [d.shift for d in drafts]
     for shift in shifts:
         shift.series = series
@@ -459,6 +476,7 @@ def save_drafts(drafts: Sequence[ShiftDraft], *, series: ShiftSeries | None = No
     through.objects.bulk_create(
         [through(shift_id=d.shift.pk, skill_id=s.pk) for d in drafts for s in d.skills]
     )
+    urgent_matching_queue(shifts)
     return shifts
 
 
@@ -493,6 +511,7 @@ def shift_post(
         actor=actor, action="shift.post", target=shift, to_state=ShiftState.PUBLISHED,
         data={"pay": str(shift.pay), "pay_cap": str(shift.pay_cap or ""), "urgent": shift.urgent},
     )
+    urgent_matching_queue([shift])
     return shift
 
 

@@ -18,6 +18,7 @@ import traceback
 from datetime import date, datetime, timedelta
 
 import numpy as np
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -214,14 +215,6 @@ def proposals_notify(*, proposal_ids: list[int]) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def shift_posted(*, shift: Shift) -> None:
-    """To be called by whoever posts a shift: an urgent one is matched right after the commit."""
-    if shift.urgent:
-        from missions.tasks import match_urgent_shift
-
-        transaction.on_commit(lambda: match_urgent_shift.delay(shift.pk, 1))
-
-
 def _ranked_candidates(part: Partition, shift_index: int) -> list[tuple[int, float]]:
     """Eligible professionals for one shift, nearest first (then fewer missions already booked)."""
     cand, _excluded = platform_candidates(part)
@@ -287,7 +280,9 @@ def urgent_shift_match(*, shift: Shift, wave: int | None = None, now: datetime |
         run.finished_at = timezone.now()
         run.save()
         _notify_on_commit(outcome.proposal_ids)
-        if outcome.written and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        # Eager Celery (embedded set-up, tests) would run the countdown at once, sending every wave
+        # now: there the periodic ``match_urgent_pending`` sends the next wave when it is due.
+        if outcome.written and not current_app.conf.task_always_eager:
             from missions.tasks import match_urgent_shift
 
             delay = int(urgent_wave_delay().total_seconds())

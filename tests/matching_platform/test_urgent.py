@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
+import pytest
+from django.db import transaction
 from django.utils import timezone
 
+from establishments.models import MemberRole, Membership
+from establishments.services import shift_post
 from missions.models import MatchingRun, Proposal, ProposalState
 from missions.services.matching import (
     explain_unfilled,
     matching_run_region,
-    shift_posted,
     urgent_pending_match,
     urgent_shift_match,
     urgent_shifts_due,
 )
 from missions.services.proposals import proposal_accept, proposal_decline
+from reference.models import Profession
 
 MONTPELLIER = "34172"
 HOMES = ("34172", "34057", "34129", "34198", "34270", "34154")  # Montpellier and its first ring
@@ -31,11 +36,45 @@ def _urgent(world, positions: int = 1):
     return shift, pros
 
 
-def test_waves_of_five_then_five_more(world, django_capture_on_commit_callbacks):
+def _post_tonight(world, *, positions: int = 1):
+    """HR posts, through the posting service, a night shift starting tomorrow (urgent: within 48 h)."""
+    est = world.estab(MONTPELLIER)
+    Membership.objects.create(user=world.hr, establishment=est, role=MemberRole.HR)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    world.start = tomorrow
+    for i in range(12):
+        world.pro(HOMES[i % len(HOMES)], radius=40, days=(1,), slot="N")
+    return shift_post(
+        actor=world.hr, unit=est.units.first(), profession=Profession.objects.get(pk="60"), required_skills=[],
+        starts_at=world.at(1, 20), ends_at=world.at(2, 8), positions=positions, urgency=5, urgent=False, pay=Decimal("300.00"),
+    )
+
+
+def test_posting_an_urgent_shift_sends_the_first_wave_once_committed(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        shift = _post_tonight(world)
+    assert shift.urgent  # within 48 h, although HR did not tick it
+    assert not Proposal.objects.filter(shift=shift).exists()  # nothing before the commit
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()  # the commit: Celery is eager in tests, the task runs here
+    assert Proposal.objects.filter(shift=shift, wave=1).count() == 5
+    assert MatchingRun.objects.filter(kind="urgent", shift=shift).count() == 1
+
+
+def test_a_posting_that_rolls_back_proposes_nothing(world, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _post_tonight(world)
+        raise RuntimeError("the caller fails after posting")
+    assert callbacks == [] and not Proposal.objects.exists()
+
+
+def test_waves_of_five_then_five_more(world):
     shift, _pros = _urgent(world)
-    with django_capture_on_commit_callbacks() as callbacks:
-        shift_posted(shift=shift)
-    assert len(callbacks) == 1  # the wave-1 task, queued after the commit
     assert urgent_shift_match(shift=shift, wave=1) == 5
     first = list(Proposal.objects.filter(shift=shift, wave=1).values_list("professional_id", "distance_km"))
     assert len(first) == 5
