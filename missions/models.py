@@ -7,6 +7,8 @@ a position holds at most one active mission, a professional at most one per shif
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -88,6 +90,9 @@ MISSION_TRANSITIONS = {
     MissionState.BOOKED: {MissionState.DONE, MissionState.NO_SHOW, MissionState.CANCELLED},
 }
 ACTIVE_MISSION_STATES = (MissionState.BOOKED, MissionState.DONE, MissionState.NO_SHOW)
+#: A professional may not cancel a mission that starts within this delay (the establishment may);
+#: the contracts state it in their cancellation terms.
+PROFESSIONAL_CANCEL_NOTICE = timedelta(hours=48)
 
 
 class CancelledBy(models.TextChoices):

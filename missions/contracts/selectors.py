@@ -21,8 +21,7 @@ from missions.contracts.models import (
     SignatureSide,
 )
 from missions.contracts.pdf import sha256_hex
-from missions.models import Mission, MissionState
-from missions.services.missions import PROFESSIONAL_CANCEL_NOTICE
+from missions.models import PROFESSIONAL_CANCEL_NOTICE, Mission, MissionState
 from reference.models import ContractRoute, RouteKind
 from reference.selectors import contract_route_for
 from ville_hopital.money import round_eur

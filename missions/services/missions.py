@@ -3,25 +3,38 @@
 State machine (``missions.models.MISSION_TRANSITIONS``): booked → done | no_show | cancelled.
 Every transition writes an audit row. A cancelled mission frees its position: the database
 constraints on positions only count missions that are not cancelled.
+
+Each transition carries its consequences in the same transaction: the contract follows the
+mission (``missions.contracts.services``: cancelled with it; completed after "service fait";
+cancelled on a no-show), the other side is told, and the ARS aggregates of the shift's day are
+refreshed once it commits (``aggregates_refresh_queue``).
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from establishments.models import Establishment
-from missions.models import CancelledBy, Mission, MissionState
+from establishments.models import Establishment, Shift
+from missions.contracts.services import contracts_cancel_for_mission, contracts_complete_for_mission
+from missions.models import PROFESSIONAL_CANCEL_NOTICE, CancelledBy, Mission, MissionState
 from missions.services.notices import mission_cancelled_notify
 from ville_hopital.audit import audit_record
+from ville_hopital.task_queue import task_queue_on_commit
 
-#: A professional may not cancel a mission that starts within this delay (the establishment may).
-PROFESSIONAL_CANCEL_NOTICE = timedelta(hours=48)
 COMPLETION_OUTCOMES = (MissionState.DONE, MissionState.NO_SHOW)
+#: The ARS dashboards (``dashboards``) sit above this app: their refresh is queued by name.
+AGGREGATES_REFRESH_TASK = "dashboards.tasks.refresh_days"
+
+
+def aggregates_refresh_queue(*, shift: Shift) -> None:
+    """Once the transaction commits, refresh the dashboards' aggregates of the shift's day (local
+    date) for its establishment: one day × one establishment, a fraction of a second. The 5-minute
+    ``dashboards.tasks.refresh_recent`` catches a message lost on the way."""
+    day = timezone.localdate(shift.starts_at).isoformat()
+    task_queue_on_commit(AGGREGATES_REFRESH_TASK, [day], [shift.establishment_id])
 
 
 def _is_writer_of(actor, mission: Mission) -> bool:
@@ -81,13 +94,20 @@ def mission_cancel(*, actor, mission: Mission, reason: str, by: CancelledBy | st
         actor=actor, action="mission.cancel", target=mission, from_state=MissionState.BOOKED,
         to_state=MissionState.CANCELLED, data={"by": by.value, "reason": reason},
     )
+    contracts_cancel_for_mission(actor=actor, mission=mission, reason=reason)
     mission_cancelled_notify(mission=mission)
+    aggregates_refresh_queue(shift=mission.shift)
     return mission
 
 
 @transaction.atomic
 def mission_complete(*, actor, mission: Mission, outcome: str) -> Mission:
-    """HR closes a mission after its end: ``done`` (service fait, it will be paid) or ``no_show``."""
+    """HR closes a mission after its end: ``done`` (service fait, it will be paid) or ``no_show``.
+
+    Service fait completes the contract signed by both; an absence cancels the contract still open
+    (reason « absence »). A contract never signed by both stays as it is after service fait: the
+    mission was worked, the paperwork is flagged (``contracts_flag_unsigned``) and stays visible.
+    """
     if outcome not in COMPLETION_OUTCOMES:
         raise ValidationError({"outcome": _("Issue inconnue : %(o)s.") % {"o": outcome}})
     mission = _locked(mission)
@@ -102,4 +122,9 @@ def mission_complete(*, actor, mission: Mission, outcome: str) -> Mission:
     mission.closed_at = now
     mission.save(update_fields=["state", "closed_at"])
     audit_record(actor=actor, action="mission.complete", target=mission, from_state=MissionState.BOOKED, to_state=outcome)
+    if mission.state == MissionState.DONE:
+        contracts_complete_for_mission(actor=actor, mission=mission)
+    else:
+        contracts_cancel_for_mission(actor=actor, mission=mission, reason=_("absence du professionnel"))
+    aggregates_refresh_queue(shift=mission.shift)
     return mission

@@ -26,6 +26,7 @@ from missions.models import (
     ProposalState,
 )
 from missions.selectors import missions_in_month_count, working_time_violations
+from missions.services.missions import aggregates_refresh_queue
 from missions.services.notices import mission_booked_notify
 from professionals.models import Professional
 from ville_hopital.audit import audit_record
@@ -206,6 +207,7 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
         proposals_withdraw(actor=None, shift=shift, reason="shift_full")
     mission_booked_notify(mission=mission)
     transaction.on_commit(lambda: contract_draft_task.delay(mission.pk), robust=True)  # contracts
+    aggregates_refresh_queue(shift=shift)
     return mission
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from establishments.models import Shift, ShiftState
 from establishments.services import require_writer
 from missions.models import CancelledBy, Mission, MissionState
-from missions.services.missions import mission_cancel
+from missions.services.missions import aggregates_refresh_queue, mission_cancel
 from missions.services.proposals import proposals_withdraw
 from ville_hopital.audit import audit_record
 
@@ -56,4 +56,5 @@ def shift_cancel(*, actor, shift: Shift, reason: str) -> Shift:
         to_state=ShiftState.CANCELLED,
         data={"reason": reason, "missions": [m.pk for m in booked], "proposals_withdrawn": withdrawn},
     )
+    aggregates_refresh_queue(shift=shift)  # its positions no longer count as posted
     return shift

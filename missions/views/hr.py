@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from establishments.models import Establishment, MemberRole, Shift, Unit
 from establishments.selectors import membership_for, my_establishments, set_current_establishment
+from missions.contracts.selectors import unsigned_contracts_for_establishment_member
 from missions.models import MissionState
 from missions.selectors_hr import BoardFilters, BoardStatus, mission_for_hr, shift_board
 from missions.services.missions import mission_complete
@@ -79,6 +80,8 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             "query": query.urlencode(),
             "now": timezone.now(),
             "outcomes": [(MissionState.DONE, _("Service fait")), (MissionState.NO_SHOW, _("Absence"))],
+            # missions within 24 h whose contract is not signed by both (issue: "flagged to HR's board")
+            "unsigned_contracts": unsigned_contracts_for_establishment_member(request.user, establishment=establishment),
         },
     )
 

@@ -19,9 +19,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from missions.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
+from missions.models import (
+    PROFESSIONAL_CANCEL_NOTICE,
+    CancelledBy,
+    Mission,
+    MissionState,
+    Proposal,
+    ProposalState,
+)
 from missions.selectors import earnings_by_month, my_missions, proposals_inbox, proposals_recent
-from missions.services.missions import PROFESSIONAL_CANCEL_NOTICE, mission_cancel
+from missions.services.missions import mission_cancel
 from missions.services.proposals import proposal_accept, proposal_decline
 from ville_hopital.mixins import is_professional, role_required
 

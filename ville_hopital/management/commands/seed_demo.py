@@ -18,6 +18,7 @@ DEMO_STEPS = [
     "establishments.demo",
     "professionals.demo",  # after establishments.demo: the demo proposals need its shifts
     "missions.demo",  # insurance certificates, then one nightly matching of the demo region
+    "missions.contracts.demo",  # some proposals accepted: missions booked, contracts drafted, some signed
     "dashboards.demo",  # last: demo history and the aggregates of everything seeded before
 ]
 
