@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from establishments.models import Establishment, EstablishmentStatus
@@ -69,6 +71,14 @@ class CredentialForm(forms.Form):
     )
 
 
+def _week_label(n: int) -> str:
+    return gettext("la semaine %(n)s") % {"n": n}
+
+
+# Formatting a lazy string with % translates it at once, i.e. at import time, in French for
+# everyone: the label is built lazily instead, in the language of the request that shows it.
+week_label = lazy(_week_label, str)
+
 SHORTCUT_DAYS = [
     ("wd5", _("tous les samedis")),
     ("wd6", _("tous les dimanches")),
@@ -80,7 +90,7 @@ SHORTCUT_DAYS = [
     ("wd2", _("tous les mercredis")),
     ("wd3", _("tous les jeudis")),
     ("wd4", _("tous les vendredis")),
-    *[(f"w{n}", _("la semaine %(n)s") % {"n": n}) for n in range(1, 7)],
+    *[(f"w{n}", week_label(n)) for n in range(1, 7)],
 ]
 SHORTCUT_SLOTS = [("D", _("le jour (08:00–20:00)")), ("N", _("la nuit (20:00–08:00)")), ("DN", _("jour et nuit"))]
 
