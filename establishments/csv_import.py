@@ -22,7 +22,9 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from establishments.models import Establishment, Shift, Unit
 from establishments.services import (
@@ -40,19 +42,22 @@ from ville_hopital.audit import audit_record
 MAX_LINES = 5000
 MAX_BYTES = 2 * 1024 * 1024
 
-#: column → (required, description) — the order of the downloadable template.
-COLUMNS: dict[str, tuple[bool, str]] = {
-    "unite": (True, "nom de l'unité, tel qu'il apparaît dans Ville-Hôpital (ex. Urgences)"),
-    "profession": (True, "code TRE_G15 (60) ou sigle (IDE, MED, SF, KINE, AS, MERM, PHARM, DENT, ISP)"),
-    "competences": (False, "codes séparés par des espaces ou « | » (ex. SI06 ; SM59)"),
-    "date": (True, "JJ/MM/AAAA ou AAAA-MM-JJ : jour du début"),
-    "debut": (True, "HH:MM (heure de Paris)"),
-    "fin": (True, "HH:MM ; une fin avant le début finit le lendemain (nuit)"),
-    "postes": (True, "nombre de postes, au moins 1"),
-    "urgence": (False, "1 (faible) à 5 (critique), 3 par défaut"),
-    "urgent": (False, "oui / non (non par défaut ; toujours oui à moins de 48 h)"),
-    "remuneration": (True, "euros HT par poste, virgule ou point décimal (ex. 648,00)"),
-    "lieu": (False, "code INSEE de la commune de stationnement — unités mobiles seulement"),
+#: column → (required, description) — the order of the downloadable template. The descriptions are
+#: lazy: the import page (and anything else that shows them) reads them in the person's language.
+COLUMNS: dict[str, tuple[bool, str | Promise]] = {
+    "unite": (True, gettext_lazy("nom de l'unité, tel qu'il apparaît dans Ville-Hôpital (ex. Urgences)")),
+    "profession": (
+        True, gettext_lazy("code TRE_G15 (60) ou sigle (IDE, MED, SF, KINE, AS, MERM, PHARM, DENT, ISP)")
+    ),
+    "competences": (False, gettext_lazy("codes séparés par des espaces ou « | » (ex. SI06 ; SM59)")),
+    "date": (True, gettext_lazy("JJ/MM/AAAA ou AAAA-MM-JJ : jour du début")),
+    "debut": (True, gettext_lazy("HH:MM (heure de Paris)")),
+    "fin": (True, gettext_lazy("HH:MM ; une fin avant le début finit le lendemain (nuit)")),
+    "postes": (True, gettext_lazy("nombre de postes, de 1 à 50")),
+    "urgence": (False, gettext_lazy("1 (faible) à 5 (critique), 3 par défaut")),
+    "urgent": (False, gettext_lazy("oui / non (non par défaut ; toujours oui à moins de 48 h)")),
+    "remuneration": (True, gettext_lazy("euros HT par poste, virgule ou point décimal (ex. 648,00)")),
+    "lieu": (False, gettext_lazy("code INSEE de la commune de stationnement — unités mobiles seulement")),
 }
 REQUIRED = [name for name, (required, _d) in COLUMNS.items() if required]
 TEMPLATE_EXAMPLE = [
