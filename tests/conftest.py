@@ -10,6 +10,7 @@ import os
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.utils import translation
 
 from ville_hopital.celery import app as celery_app
 
@@ -58,6 +59,15 @@ def _fresh_cache_per_test(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _french_unless_asked():
+    """Each test starts in French, the site's default. A request served in English (the language
+    cookie, Accept-Language) leaves English active in the thread; the next test must not inherit it."""
+    translation.activate("fr")
+    yield
+    translation.activate("fr")
 
 
 @pytest.fixture(autouse=True)
