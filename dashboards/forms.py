@@ -13,6 +13,9 @@ from dashboards.selectors import Filters, Scope, departement_filter_choices, pro
 DEFAULT_PAST_DAYS = 30
 DEFAULT_FUTURE_DAYS = 30
 MAX_PERIOD_DAYS = 3 * 365 + 1  # three years, a leap day included
+#: How far from today a period may lie: the platform holds no data outside, and a date near year 9999
+#: would overflow the weekly buckets of the trend chart.
+MAX_YEARS_AWAY = 10
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -58,6 +61,14 @@ class FilterForm(forms.Form):
         start = cleaned.get("start") or default_start
         end = cleaned.get("end") or default_end
         if "start" in self.errors or "end" in self.errors:
+            return cleaned
+        lowest, highest = date(self.today.year - MAX_YEARS_AWAY, 1, 1), date(self.today.year + MAX_YEARS_AWAY, 12, 31)
+        for name, value in (("start", start), ("end", end)):
+            if not lowest <= value <= highest:
+                self.add_error(name, _("Choisissez une date entre le %(low)s et le %(high)s.") % {
+                    "low": lowest.strftime("%d/%m/%Y"), "high": highest.strftime("%d/%m/%Y"),
+                })
+        if self.errors:
             return cleaned
         if end < start:
             raise forms.ValidationError(_("La fin de la période précède son début."), code="end_before_start")
