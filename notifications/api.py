@@ -15,12 +15,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notifications.models import Notification
+from notifications.rendering import localise
 from notifications.selectors import notifications_for, unread_count
 from notifications.services import notification_mark_read, notifications_mark_all_read
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    """A notification as ``rendering.localise`` prepared it: subject and text in the request's language."""
+
     read = serializers.BooleanField(source="is_read")
+    subject = serializers.CharField(source="shown_subject", read_only=True)
+    body = serializers.CharField(source="shown_body", read_only=True)
 
     class Meta:
         model = Notification
@@ -38,6 +43,11 @@ class NotificationListView(generics.ListAPIView):
         if self.request.query_params.get("unread") in ("1", "true"):
             queryset = queryset.filter(read_at__isnull=True)
         return queryset
+
+    def paginate_queryset(self, queryset):
+        # Pagination is always on (LimitOffsetPagination): only the page's rows are rendered.
+        page = super().paginate_queryset(queryset)
+        return None if page is None else localise(page, reader=self.request.user)
 
 
 class UnreadCountView(APIView):
@@ -59,6 +69,7 @@ class MarkReadView(APIView):
             notification = notification_mark_read(actor=request.user, notification_id=pk)
         except Notification.DoesNotExist:
             raise Http404 from None
+        [notification] = localise([notification], reader=request.user)
         return Response(NotificationSerializer(notification).data)
 
 

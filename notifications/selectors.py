@@ -10,8 +10,10 @@ from ville_hopital.mixins import is_establishment_member, is_professional
 
 
 def notifications_for(user) -> QuerySet[Notification]:
+    # ``language`` and ``context``: what ``rendering.localise`` needs to show them in the reader's language.
     return Notification.objects.for_user(user).only(
-        "pk", "event", "subject", "body", "url", "urgent", "created_at", "read_at", "digest_state"
+        "pk", "event", "subject", "body", "url", "urgent", "created_at", "read_at", "digest_state",
+        "language", "context",
     )
 
 

@@ -10,7 +10,6 @@ pending on a transient error); see docs/notifications.md for the at-most-once wi
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 from collections.abc import Mapping
@@ -20,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -40,6 +38,7 @@ from notifications.models import (
     Notification,
     NotificationSettings,
 )
+from notifications.rendering import jsonable, localise, one_line, render_event
 from ville_hopital.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -108,43 +107,8 @@ def preferences_update(*, actor: User, language: str, choices: Mapping[str, Pref
 # --- Rendering ------------------------------------------------------------------------------------
 
 
-class _LenientEncoder(DjangoJSONEncoder):
-    """Dates, Decimals and UUIDs as Django encodes them; anything else (a model instance) as its text."""
-
-    def default(self, o: Any) -> Any:
-        try:
-            return super().default(o)
-        except TypeError:
-            return str(o)
-
-
-def _jsonable(context: Mapping[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(dict(context), cls=_LenientEncoder))
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def render_event(
-    *, event: str, context: Mapping[str, Any], recipient: User, language: str, urgent: bool = False
-) -> dict[str, str]:
-    """Subject, in-app text, email body (greeting, link, footer) and SMS text in the recipient's language."""
-    url = str(context.get("url", ""))
-    full = {
-        **context,
-        "recipient": recipient,
-        "urgent": urgent,
-        "site_url": settings.SITE_URL,
-        "link": settings.SITE_URL + url if url else "",
-    }
-    with translation.override(language):
-        return {
-            "subject": _one_line(render_to_string(f"notifications/{event}/subject.txt", full))[:200],
-            "body": render_to_string(f"notifications/{event}/body.txt", {**full, "in_app": True}).strip(),
-            "email_body": render_to_string(f"notifications/{event}/body.txt", full).strip() + "\n",
-            "sms_text": _one_line(render_to_string(f"notifications/{event}/sms.txt", full))[:480],
-        }
+# ``render_event`` and the JSON form of the context live in ``notifications.rendering``: the
+# notification centre renders the same templates again in the reader's language.
 
 
 # --- notify -------------------------------------------------------------------------------------
@@ -198,7 +162,7 @@ def notify(
     notification = Notification(
         recipient=recipient, event=event, dedupe_key=dedupe_key, urgent=urgent, language=language,
         subject=texts["subject"], body=texts["body"], sms_text=texts["sms_text"],
-        url=url[:300], context=_jsonable(context),
+        url=url[:300], context=jsonable(context),
         digest_state=DigestState.HELD if held else DigestState.NONE,
     )
     notification.full_clean(exclude=["recipient"], validate_unique=False, validate_constraints=False)
@@ -396,9 +360,11 @@ def digest_send(*, user: User, day: date) -> Digest | None:
     if not created:
         return None
     language = language_for(user)
+    # Each subject in the digest's language, even for those stored before a change of language.
+    held = localise(held, reader=user, language=language)
     with translation.override(language):
         context = {"recipient": user, "notifications": held, "day": day, "site_url": settings.SITE_URL}
-        subject = _one_line(render_to_string("notifications/digest/subject.txt", context))[:200]
+        subject = one_line(render_to_string("notifications/digest/subject.txt", context))[:200]
         body = render_to_string("notifications/digest/body.txt", context).strip() + "\n"
     Notification.objects.filter(pk__in=[n.pk for n in held]).update(digest=digest, digest_state=DigestState.SENT)
     delivery = Delivery.objects.create(

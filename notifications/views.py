@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from notifications.forms import PreferencesForm
 from notifications.models import Notification
+from notifications.rendering import localise
 from notifications.selectors import events_for, notifications_for, unread_count
 from notifications.services import (
     language_for,
@@ -29,6 +30,7 @@ PAGE_SIZE = 25
 @login_required
 def centre(request: HttpRequest) -> HttpResponse:
     page = Paginator(notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = localise(page.object_list, reader=request.user)  # in the language of this request
     return render(request, "notifications/centre.html", {"page": page, "unread": unread_count(request.user)})
 
 
