@@ -506,25 +506,40 @@ def partition_export(part: Partition, folder: str | Path) -> Path:
 
 
 def read_excluded(folder: str | Path, instance: Instance) -> tuple[np.ndarray, np.ndarray]:
-    """Read ``excluded.csv`` (absent: nothing excluded) as (pro index, shift index) arrays."""
+    """Read ``excluded.csv`` (absent: nothing excluded) as (pro index, shift index) arrays.
+
+    A bad row raises :class:`InstanceError` naming the file, the line and the column, like the
+    engine's own readers (FORMAT.md's bad-input rule).
+    """
     path = Path(folder) / EXCLUDED_FILE
     if not path.is_file():
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
-    pro_pos = {int(v): i for i, v in enumerate(instance.pros.ids)}
-    shift_pos = {int(v): i for i, v in enumerate(instance.shifts.ids)}
-    pros, shifts = [], []
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        for column in ("pro_id", "shift_id"):
-            if column not in (reader.fieldnames or []):
+    known = {"pro_id": {int(v): i for i, v in enumerate(instance.pros.ids)},
+             "shift_id": {int(v): i for i, v in enumerate(instance.shifts.ids)}}
+    found: dict[str, list[int]] = {column: [] for column in known}
+    with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: tolerate an Excel BOM
+        reader = csv.reader(handle)
+        header = [h.strip() for h in next(reader, [])]
+        for column in known:
+            if column not in header:
                 raise InstanceError(EXCLUDED_FILE, "missing column", 1, column)
         for row in reader:
-            try:
-                pros.append(pro_pos[int(row["pro_id"])])
-                shifts.append(shift_pos[int(row["shift_id"])])
-            except (KeyError, ValueError):
-                raise InstanceError(EXCLUDED_FILE, f"unknown pair {row}", reader.line_num) from None
-    return np.array(pros, np.int32), np.array(shifts, np.int32)
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            if len(row) != len(header):
+                raise InstanceError(EXCLUDED_FILE, f"expected {len(header)} fields, found {len(row)}",
+                                    reader.line_num)
+            for column, positions in known.items():
+                text = row[header.index(column)].strip()
+                try:
+                    value = int(text)
+                except ValueError:
+                    raise InstanceError(EXCLUDED_FILE, f"integer expected, got {text!r}", reader.line_num,
+                                        column) from None
+                if value not in positions:
+                    raise InstanceError(EXCLUDED_FILE, f"unknown {column} {value}", reader.line_num, column)
+                found[column].append(positions[value])
+    return np.array(found["pro_id"], np.int32), np.array(found["shift_id"], np.int32)
 
 
 def candidates_without(instance: Instance, pro: np.ndarray, shift: np.ndarray) -> Candidates:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.core.management import CommandError, call_command
 
 from missions.matching import (
     InstanceError,
@@ -18,6 +19,7 @@ from missions.matching import (
     write_instance,
 )
 from missions.matching.cli import main
+from missions.matching_io import read_excluded
 
 SAMPLE = Path(__file__).parent / "data" / "sample-lozere"
 
@@ -174,3 +176,60 @@ def test_assignment_with_unknown_pro_is_rejected(folder, tmp_path):
     with pytest.raises(InstanceError) as info:
         read_assignment(inst, tmp_path / "a.csv")
     assert (info.value.file, info.value.line, info.value.column) == ("a.csv", 3, "pro_id")
+
+
+def _excluded(folder: Path, rows: list[str], header: str = "pro_id,shift_id") -> None:
+    inst = read_instance(folder)
+    good = f"{int(inst.pros.ids[0])},{int(inst.shifts.ids[0])}"
+    (folder / "excluded.csv").write_text("\n".join([header, good, *rows]) + "\n")
+
+
+EXCLUDED_ERRORS = [
+    (["77777,{shift}"], 3, "pro_id", "unknown pro_id 77777"),
+    (["{pro},88888"], 3, "shift_id", "unknown shift_id 88888"),
+    (["{pro},{shift}", "x1,{shift}"], 4, "pro_id", "integer expected, got 'x1'"),
+    (["{pro}, "], 3, "shift_id", "integer expected, got ''"),
+]
+
+
+@pytest.mark.parametrize(("rows", "line", "column", "message"), EXCLUDED_ERRORS)
+def test_excluded_pairs_errors_name_file_line_and_column(folder, rows, line, column, message):
+    inst = read_instance(folder)
+    ids = {"pro": int(inst.pros.ids[1]), "shift": int(inst.shifts.ids[1])}
+    _excluded(folder, [r.format(**ids) for r in rows])
+    with pytest.raises(InstanceError) as info:
+        read_excluded(folder, inst)
+    err = info.value
+    assert (err.file, err.line, err.column) == ("excluded.csv", line, column)
+    assert message in str(err)
+    assert f"excluded.csv, line {line}, column {column!r}" in str(err)
+
+
+def test_excluded_pairs_missing_column_and_short_row(folder):
+    inst = read_instance(folder)
+    _excluded(folder, [], header="pro_id,shift")
+    with pytest.raises(InstanceError) as info:
+        read_excluded(folder, inst)
+    assert (info.value.file, info.value.line, info.value.column) == ("excluded.csv", 1, "shift_id")
+    _excluded(folder, ["", "12"])  # a blank line is skipped; a row of one field is not
+    with pytest.raises(InstanceError) as info:
+        read_excluded(folder, inst)
+    assert (info.value.file, info.value.line) == ("excluded.csv", 4)
+    assert "expected 2 fields, found 1" in str(info.value)
+
+
+def test_excluded_pairs_are_read(folder):
+    inst = read_instance(folder)
+    _excluded(folder, [f"{int(inst.pros.ids[2])},{int(inst.shifts.ids[1])}"])
+    pro, shift = read_excluded(folder, inst)
+    assert pro.tolist() == [0, 2] and shift.tolist() == [0, 1]
+
+
+def test_matching_solve_on_a_bad_excluded_file_exits_2_and_writes_nothing(folder, tmp_path):
+    _excluded(folder, [f"77777,{int(read_instance(folder).shifts.ids[0])}"])
+    target = tmp_path / "assignment.csv"
+    with pytest.raises(CommandError) as info:
+        call_command("matching_solve", str(folder), "--out", str(target))
+    assert info.value.returncode == 2
+    assert "excluded.csv, line 3, column 'pro_id'" in str(info.value)
+    assert not target.exists()
