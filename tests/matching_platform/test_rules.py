@@ -73,7 +73,18 @@ EXCLUSIONS = {
     "monthly_cap": (lambda w, est, shift: _capped(w, est), "maximum"),
     "rest_after_night": (lambda w, est, shift: _night_before(w, est), "Repos"),
     "week_48h": (lambda w, est, shift: _busy_week(w, est), "48 h"),
+    "rest_after_24h": (lambda w, est, shift: _after_24h_guard(w, shift), "il faut 24 h de repos"),
 }
+
+
+def _after_24h_guard(w, shift):
+    """A 24 h guard booked on day 2 (08:00 → 08:00): the shift becomes the night of day 3 (20:00), which
+    only ``rest_after_24h`` forbids (12 h after the guard, not a day after a night, 36 h in the week)."""
+    Shift.objects.filter(pk=shift.pk).update(starts_at=w.at(3, 20), ends_at=w.at(4, 8))
+    shift.refresh_from_db()
+    pro = w.pro(MONTPELLIER, days=(3,), slot="N")
+    _book(w, pro, w.shift(w.estab(MONTPELLIER), day=2, hours=24))
+    return pro
 
 
 def _busy_week(w, est):
@@ -131,6 +142,7 @@ def test_each_rule_excludes_and_is_explained(world, case):
     make, reason = EXCLUSIONS[case]
     pro = make(world, est, shift)
     control = world.pro(CASTELNAU, days=(3,), skills=("SI06",))  # eligible: proves the run did propose
+    world.available(control, 3, "N")  # whichever slot of day 3 the case's shift is in
     run = _run(world)
     assert run.state == MatchingRunState.SUCCEEDED
     assert Proposal.objects.filter(professional=control, shift=shift).exists()
