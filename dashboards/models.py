@@ -37,6 +37,15 @@ MISSION_FIELDS = (
 )
 COUNT_FIELDS = SHIFT_FIELDS + MISSION_FIELDS
 
+# Distinct active professionals, made summable (see ``ProfessionalDay.last_levels``): a professional
+# counts on the LAST day they are active in a group. One counter per group "level": a geography
+# (0 all, 1 region, 2 département) × profession (0 any, 1 one) × establishment type (0 any, 1 one)
+# for the territory pages, and establishment × geography × profession for the ranking.
+AREA_LEVELS = tuple((g, p, t) for g in range(3) for p in range(2) for t in range(2))
+ESTAB_LEVELS = tuple((g, p) for g in range(3) for p in range(2))
+ACTIVE_FIELDS = tuple(f"act_{g}{p}{t}" for g, p, t in AREA_LEVELS) + tuple(f"acte_{g}{p}" for g, p in ESTAB_LEVELS)
+FILL_FIELDS = COUNT_FIELDS + ACTIVE_FIELDS  # every summable column of the fill tables
+
 
 def _ref(to: str) -> models.ForeignKey:
     """A reference from derived data: no database constraint and no index of its own (the tables are
@@ -63,7 +72,7 @@ def _counter_fields() -> dict[str, models.Field]:
     }
     fields: dict[str, models.Field] = {name: models.IntegerField(label, default=0, db_default=0) for name, label in labels.items()}
     # int4, not int8: PostgreSQL sums int4 in an int8 accumulator, int8 in a (much slower) numeric one.
-    for name in TTF_FIELDS + KM_FIELDS:
+    for name in TTF_FIELDS + KM_FIELDS + ACTIVE_FIELDS:
         fields[name] = models.IntegerField(default=0, db_default=0)
     return fields
 
@@ -159,6 +168,40 @@ class WeeklyFill(FillCounters):
         ]
 
 
+class MonthlyFillArea(FillCounters):
+    """``DailyFillArea`` summed by month (``day`` is the 1st): a long period reads its whole months here."""
+
+    class Meta:
+        verbose_name = _("agrégat mensuel par territoire")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "departement", "profession", "establishment_type"], name="monthlyfillarea_one_row_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["region", "day"], name="monthlyfillarea_region_day"),
+            models.Index(fields=["day"], name="monthlyfillarea_day"),
+        ]
+
+
+class MonthlyFill(FillCounters):
+    """``DailyFill`` summed by month (``day`` is the 1st), per establishment: the ranking page."""
+
+    establishment = _ref("establishments.Establishment")
+
+    class Meta:
+        verbose_name = _("agrégat mensuel par établissement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "departement", "profession", "establishment"], name="monthlyfill_one_row_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["region", "day"], name="monthlyfill_region_day"),
+            models.Index(fields=["day"], name="monthlyfill_day"),
+        ]
+
+
 class ProfessionalDay(models.Model):
     """A professional with an active mission that day there: counted distinct for 'active professionals'."""
 
@@ -169,6 +212,10 @@ class ProfessionalDay(models.Model):
     establishment_type = _ref("reference.EstablishmentType")
     establishment = _ref("establishments.Establishment")
     professional = _ref("professionals.Professional")
+    # Bit i set: this row is the professional's last active day in the group of level i (bits 0-11:
+    # AREA_LEVELS, 12-17: ESTAB_LEVELS; among rows of one day, the last by id). Summed into the fill
+    # tables' ``act_*`` counters, so that a period's distinct count is a sum (see services).
+    last_levels = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -187,6 +234,8 @@ class ProfessionalDay(models.Model):
                 fields=["day", "departement", "profession", "establishment_type", "professional"],
                 name="proday_day_covering",
             ),
+            # The professional's other days: flag upkeep, and the read-time correction.
+            models.Index(fields=["professional", "day"], name="proday_professional_day"),
         ]
 
 

@@ -28,6 +28,8 @@ from dashboards.models import (
     DailyAvailability,
     DailyFill,
     DailyFillArea,
+    MonthlyFill,
+    MonthlyFillArea,
     ProfessionalDay,
     RefreshState,
     WeeklyFill,
@@ -137,13 +139,6 @@ class Overview:
     centroids: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-def _distinct_professionals(queryset: QuerySet, key: str | None) -> dict[str | None, int]:
-    if key is None:
-        return {None: queryset.aggregate(n=Count("professional_id", distinct=True))["n"] or 0}
-    rows = queryset.values(key).annotate(n=Count("professional_id", distinct=True)).order_by()
-    return {row[key]: row["n"] for row in rows}
-
-
 GROUP_KEYS = ("departement_id", "profession_id", "establishment_type_id")
 
 Grouped = dict[tuple[str | None, object], dict[str, int]]
@@ -231,10 +226,31 @@ def grouped_totals_portable(
 
 
 def period_parts(
-    scope: Scope, filters: Filters, start: date, end: date, *, daily=DailyFillArea, weekly=WeeklyFillArea
+    scope: Scope, filters: Filters, start: date, end: date, *, daily=DailyFillArea, weekly=WeeklyFillArea,
+    monthly=MonthlyFillArea,
 ) -> list[QuerySet]:
-    """The rows covering [start, end]: whole weeks from the weekly table, the days before the
-    first whole week and after the last one from the daily table (at most 6 + 6 days)."""
+    """The rows covering [start, end]: whole months from the monthly table (if given), then whole
+    weeks of what is left from the weekly table, and the remaining days (at most 6 + 6 at each
+    end) from the daily table. A year reads ~12 + 8 + 12 time units instead of 365."""
+    if monthly is None:
+        return _week_parts(scope, filters, start, end, daily, weekly)
+    first_month = start if start.day == 1 else _next_month(start)
+    last_month_end = end if _next_month(end) == end + timedelta(days=1) else end.replace(day=1) - timedelta(days=1)
+    if first_month > last_month_end:
+        return _week_parts(scope, filters, start, end, daily, weekly)
+    parts = [_filtered(monthly.objects.all(), scope, filters, first_month, last_month_end.replace(day=1))]
+    if start < first_month:
+        parts += _week_parts(scope, filters, start, first_month - timedelta(days=1), daily, weekly)
+    if last_month_end < end:
+        parts += _week_parts(scope, filters, last_month_end + timedelta(days=1), end, daily, weekly)
+    return parts
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _week_parts(scope: Scope, filters: Filters, start: date, end: date, daily, weekly) -> list[QuerySet]:
     first_monday = start if start.weekday() == 0 else week_start(start) + timedelta(days=7)
     last_sunday = end if end.weekday() == 6 else week_start(end) - timedelta(days=1)
     if first_monday > last_sunday:
@@ -247,6 +263,51 @@ def period_parts(
     return parts
 
 
+def _geo_level(scope: Scope, filters: Filters) -> int:
+    """The geography every row of the page shares: 2 a département, 1 a region, 0 the country."""
+    return 2 if filters.departement else (0 if scope.is_national else 1)
+
+
+def active_columns(scope: Scope, filters: Filters) -> dict[str | None, str]:
+    """Which ``act_*`` counter answers "distinct active professionals" for the total and for each
+    breakdown: the level whose group is the breakdown's group within the page's restriction."""
+    geo, prof = _geo_level(scope, filters), int(bool(filters.profession))
+    return {
+        None: f"act_{geo}{prof}0",
+        "departement_id": f"act_2{prof}0",
+        "profession_id": f"act_{geo}10",
+        "establishment_type_id": f"act_{geo}{prof}1",
+    }
+
+
+def active_after(scope: Scope, filters: Filters, keys: tuple[str, ...]) -> Grouped:
+    """The correction of the summed counters: the act_* counters count a professional on their last
+    active day in the group, so one active in the period AND after it is missing. They are found
+    from the rows after the period (few for a period ending near today) joined to their rows in it:
+    distinct (professional, key) pairs present on both sides, counted overall and by each key."""
+    after = _filtered(ProfessionalDay.objects.all(), scope, filters, filters.end + timedelta(days=1), date.max)
+    inside = _filtered(ProfessionalDay.objects.all(), scope, filters, filters.start, filters.end).filter(
+        professional_id__in=after.values("professional_id")
+    )
+    qn = connection.ops.quote_name
+    a_sql, a_params = after.values_list("professional_id", *keys).distinct().order_by().query.sql_with_params()
+    b_sql, b_params = inside.values_list("professional_id", *keys).distinct().order_by().query.sql_with_params()
+    branches = ["SELECT NULL AS k, NULL AS v, COUNT(*) AS n FROM (SELECT professional_id FROM a INTERSECT SELECT professional_id FROM b) AS x"]
+    for key in keys:
+        k = qn(key)
+        branches.append(
+            f"SELECT '{key}', {k}, COUNT(*) FROM (SELECT professional_id, {k} FROM a INTERSECT "  # noqa: S608 - quoted identifiers
+            f"SELECT professional_id, {k} FROM b) AS x GROUP BY {k}"
+        )
+    sql = f"WITH a AS ({a_sql}), b AS ({b_sql}) " + " UNION ALL ".join(branches)
+    answer: Grouped = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*a_params, *b_params])
+        for key, value, n in cursor.fetchall():
+            answer[(key, value)] = {"n": int(n)}
+    return answer
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -255,30 +316,35 @@ def overview(scope: Scope, filters: Filters, today: date) -> Overview:
     """Headline figures, breakdowns by département / profession / establishment type, weekly trend."""
     elapsed = filters.elapsed_days(today)
     figures: dict[tuple[str | None, object], Figures] = {}
-    weekly: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    columns = active_columns(scope, filters)
     sums = grouped_totals(
-        period_parts(scope, filters, filters.start, filters.end), {name: ("sum", name) for name in COUNT_FIELDS},
-        by_day=True,
+        period_parts(scope, filters, filters.start, filters.end),
+        {name: ("sum", name) for name in (*COUNT_FIELDS, *sorted(set(columns.values())))},
     )
+    after = active_after(scope, filters, GROUP_KEYS)
     for key, row in sums.items():
+        figures[key] = Figures.from_row(row)
+        figures[key].elapsed_days = elapsed
+        figures[key].active_professionals = row[columns[key[0]]] + after.get(key, {"n": 0})["n"]
+    # The weekly trend: weeks and edge days only (a month is not a week).
+    trend = grouped_totals(
+        period_parts(scope, filters, filters.start, filters.end, monthly=None),
+        {"posted": ("sum", "posted"), "filled": ("sum", "filled")}, by_day=True, keys=(),
+    )
+    weekly: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for key, row in trend.items():
         if key[0] == "day":  # a day (edge of the period) or a Monday (a whole week)
             week = weekly[week_start(key[1])]
             week[0] += row["posted"]
             week[1] += row["filled"]
-            continue
-        figures[key] = Figures.from_row(row)
-        figures[key].elapsed_days = elapsed
     # Urgent positions still unfilled in the next 7 days: always counted from today, whatever the period.
     urgent = _filtered(
         DailyFillArea.objects.all(), scope, filters, today, today + timedelta(days=URGENT_HORIZON_DAYS - 1)
     )
     gaps = grouped_totals(urgent, {"p": ("sum", "urgent_posted"), "f": ("sum", "urgent_filled")})
-    pros = _filtered(ProfessionalDay.objects.all(), scope, filters, filters.start, filters.end)
-    active = grouped_totals(pros, {"n": ("distinct", "professional_id")})
     for key, f in figures.items():
         gap = gaps.get(key)
         f.urgent_unfilled_7d = max(gap["p"] - gap["f"], 0) if gap else 0
-        f.active_professionals = active[key]["n"] if key in active else 0
     for key, gap in gaps.items():  # urgent positions outside the period still count
         if key not in figures and gap["p"] > gap["f"]:
             figures[key] = Figures(elapsed_days=elapsed, urgent_unfilled_7d=gap["p"] - gap["f"], active_professionals=0)
@@ -327,28 +393,38 @@ class EstablishmentRow:
     figures: Figures
 
 
-def establishment_ranking(scope: Scope, filters: Filters, today: date) -> list[EstablishmentRow]:
-    """Every establishment with posted positions in the period, lowest fill rate first
-    (ties: most unfilled positions first, then name)."""
+def _establishment_figures(
+    scope: Scope, filters: Filters, today: date, only: list[int] | None = None
+) -> dict[int, Figures]:
+    """Figures per establishment with rows in the period (``only``: just these establishments)."""
     elapsed = filters.elapsed_days(today)
-    parts = period_parts(scope, filters, filters.start, filters.end, daily=DailyFill, weekly=WeeklyFill)
+    column = f"acte_{_geo_level(scope, filters)}{int(bool(filters.profession))}"
+    parts = period_parts(
+        scope, filters, filters.start, filters.end, daily=DailyFill, weekly=WeeklyFill, monthly=MonthlyFill
+    )
+    if only is not None:
+        parts = [part.filter(establishment_id__in=only) for part in parts]
+    sums = grouped_totals(
+        parts, {name: ("sum", name) for name in (*COUNT_FIELDS, column)}, keys=("establishment_id",)
+    )
+    after = active_after(scope, filters, ("establishment_id",))
     figures: dict[int, Figures] = {}
-    sums = grouped_totals(parts, {name: ("sum", name) for name in COUNT_FIELDS}, keys=("establishment_id",))
-    for (key, estab_id), row in sums.items():
-        if key == "establishment_id":
-            figures[estab_id] = Figures.from_row(row)
-            figures[estab_id].elapsed_days = elapsed
+    for key, row in sums.items():
+        if key[0] == "establishment_id":
+            figures[key[1]] = f = Figures.from_row(row)
+            f.elapsed_days = elapsed
+            f.active_professionals = row[column] + after.get(key, {"n": 0})["n"]
     urgent = _filtered(DailyFill.objects.all(), scope, filters, today, today + timedelta(days=URGENT_HORIZON_DAYS - 1))
+    if only is not None:
+        urgent = urgent.filter(establishment_id__in=only)
     for row in urgent.values("establishment_id").annotate(p=Sum("urgent_posted"), f=Sum("urgent_filled")).order_by():
         if row["establishment_id"] in figures:
             figures[row["establishment_id"]].urgent_unfilled_7d = max((row["p"] or 0) - (row["f"] or 0), 0)
-    pros = _filtered(ProfessionalDay.objects.all(), scope, filters, filters.start, filters.end)
-    for estab_id, n in _distinct_professionals(pros, "establishment_id").items():
-        if estab_id in figures:
-            figures[estab_id].active_professionals = n
-    names = Establishment.objects.filter(pk__in=list(figures)).values_list(
-        "pk", "name", "type__label", "commune__name"
-    )
+    return figures
+
+
+def _rows(figures: dict[int, Figures]) -> list[EstablishmentRow]:
+    names = Establishment.objects.filter(pk__in=list(figures)).values_list("pk", "name", "type__label", "commune__name")
     rows = [
         EstablishmentRow(pk, name, type_label, commune, figures[pk])
         for pk, name, type_label, commune in names
@@ -356,6 +432,34 @@ def establishment_ranking(scope: Scope, filters: Filters, today: date) -> list[E
     ]
     rows.sort(key=lambda r: (r.figures.fill_rate, -r.figures.unfilled, r.name))
     return rows
+
+
+def establishment_ranking(scope: Scope, filters: Filters, today: date) -> list[EstablishmentRow]:
+    """Every establishment with posted positions in the period, lowest fill rate first
+    (ties: most unfilled positions first, then name)."""
+    return _rows(_establishment_figures(scope, filters, today))
+
+
+def lowest_establishments(
+    scope: Scope, filters: Filters, today: date, limit: int = ESTABLISHMENTS_SHOWN
+) -> tuple[list[EstablishmentRow], int]:
+    """The first ``limit`` rows of ``establishment_ranking`` and how many rows it has, reading the
+    full figures of those rows only: the rank needs just posted and filled per establishment."""
+    parts = period_parts(
+        scope, filters, filters.start, filters.end, daily=DailyFill, weekly=WeeklyFill, monthly=MonthlyFill
+    )
+    sums = grouped_totals(parts, {"posted": ("sum", "posted"), "filled": ("sum", "filled")}, keys=("establishment_id",))
+    ranked = sorted(
+        ((row["filled"] / row["posted"], -(max(row["posted"] - row["filled"], 0)), key[1])
+         for key, row in sums.items() if key[0] == "establishment_id" and row["posted"]),
+    )
+    if not ranked:
+        return [], 0
+    # Ties at the cut are broken by name: keep every establishment tied with the last one shown.
+    cut = ranked[min(limit, len(ranked)) - 1][:2]
+    candidates = [estab for rate, unfilled, estab in ranked if (rate, unfilled) <= cut]
+    figures = _establishment_figures(scope, filters, today, only=candidates)
+    return _rows(figures)[:limit], len(ranked)
 
 
 @dataclass
@@ -438,6 +542,7 @@ __all__ = [
     "Scope",
     "establishment_ranking",
     "has_dashboard_access",
+    "lowest_establishments",
     "overview",
     "regions_for",
     "scope_for",

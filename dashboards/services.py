@@ -24,11 +24,14 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Func, IntegerField, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Coalesce, Round, TruncDate, TruncWeek
+from django.db.models.functions import Cast, Coalesce, Round, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from dashboards.models import (
-    COUNT_FIELDS,
+    ACTIVE_FIELDS,
+    AREA_LEVELS,
+    ESTAB_LEVELS,
+    FILL_FIELDS,
     KM_BOUNDS,
     KM_FIELDS,
     TTF_BOUNDS_HOURS,
@@ -36,6 +39,8 @@ from dashboards.models import (
     DailyAvailability,
     DailyFill,
     DailyFillArea,
+    MonthlyFill,
+    MonthlyFillArea,
     ProfessionalDay,
     RefreshState,
     WeeklyFill,
@@ -236,16 +241,129 @@ def _professional_days(lo: datetime, hi: datetime) -> QuerySet:
     )
 
 
-def _rollup(
-    first: date, last: date, *, weekly: bool, per_establishment: bool, establishments: list[int] | None = None
-) -> QuerySet:
-    """``DailyFill`` rows of [first, last] summed by week (Monday) or by day, with or without the
-    establishment: the source of every other aggregate table."""
-    rows = DailyFill.objects.filter(day__gte=first, day__lte=last)
+def _active_side(first: date, last: date, establishments: list[int] | None) -> QuerySet:
+    """The ``act_*`` counters of ``DailyFill`` rows: ``ProfessionalDay`` rows whose "last day in the
+    group" bit is set, counted per level (the flags must be up to date: ``_flag_last_days``)."""
+    rows = ProfessionalDay.objects.filter(day__gte=first, day__lte=last)
     if establishments is not None:
         rows = rows.filter(establishment_id__in=establishments)
     keys = {
-        "k_day": TruncWeek("day") if weekly else F("day"),
+        "k_day": F("day"), "k_region": F("region_id"), "k_dep": F("departement_id"), "k_prof": F("profession_id"),
+        "k_type": F("establishment_type_id"), "k_estab": F("establishment_id"),
+    }
+    bits = {name: Sum(F("last_levels").bitrightshift(i).bitand(1)) for i, name in enumerate(ACTIVE_FIELDS)}
+    return rows.annotate(**keys).values(*keys).annotate(**bits).order_by()
+
+
+def _level_partition(level: tuple[int, ...], *, per_establishment: bool) -> str:
+    """The window partition of a level: the professional, and the keys the level groups by."""
+    geo, prof = level[0], level[1]
+    columns = ["professional_id"]
+    if per_establishment:
+        columns.append("establishment_id")
+    columns += [[], ["region_id"], ["departement_id"]][geo]
+    if prof:
+        columns.append("profession_id")
+    if not per_establishment and level[2]:
+        columns.append("establishment_type_id")
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+def _flag_last_days(professionals: list[int] | None, *, report: bool = True) -> set[tuple[date, int]]:
+    """Recompute ``ProfessionalDay.last_levels`` for these professionals' rows (None: every row).
+
+    A row's bit for a level is set when no later row of the same professional falls in the same
+    group of that level (one window per level). Returns the (day, establishment) of the rows whose
+    flags changed: their fill rows' ``act_*`` counters must follow (``_update_active``)."""
+    if professionals is not None and not professionals:
+        return set()
+    table = ProfessionalDay._meta.db_table
+    terms = []
+    for i, level in enumerate(AREA_LEVELS):
+        partition = _level_partition(level, per_establishment=False)
+        terms.append(f'(CASE WHEN LEAD("id") OVER (PARTITION BY {partition} ORDER BY "day", "id") IS NULL THEN {1 << i} ELSE 0 END)')
+    for j, level in enumerate(ESTAB_LEVELS):
+        partition = _level_partition(level, per_establishment=True)
+        bit = 1 << (len(AREA_LEVELS) + j)
+        terms.append(f'(CASE WHEN LEAD("id") OVER (PARTITION BY {partition} ORDER BY "day", "id") IS NULL THEN {bit} ELSE 0 END)')
+    where, params = "", []
+    if professionals is not None:
+        where, params = 'WHERE "professional_id" = ANY(%s)', [list(professionals)]
+    sql = (
+        f'WITH w AS (SELECT "id", {" + ".join(terms)} AS bits FROM "{table}" {where}) '  # noqa: S608 - fixed identifiers; values are parameters
+        f'UPDATE "{table}" AS p SET "last_levels" = w.bits FROM w '
+        f'WHERE p."id" = w."id" AND p."last_levels" <> w.bits'
+        + (' RETURNING p."day", p."establishment_id"' if report else "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(row[0], row[1]) for row in cursor.fetchall()} if report else set()
+
+
+def _update_active(cells: set[tuple[date, int]]) -> None:
+    """Bring the ``act_*`` counters of the fill rows of these (day, establishment) cells, and of
+    their territory, week and month rollups, in line with the flags (other counters untouched)."""
+    if not cells:
+        return
+    days, estabs = [c[0] for c in cells], [c[1] for c in cells]
+    qn = connection.ops.quote_name
+    pd_table = ProfessionalDay._meta.db_table
+    sums = ", ".join(
+        f'COALESCE(SUM((pd."last_levels" >> {i}) & 1), 0) AS {qn(name)}' for i, name in enumerate(ACTIVE_FIELDS)
+    )
+    sets = ", ".join(f"{qn(name)} = s.{qn(name)}" for name in ACTIVE_FIELDS)
+    fill = DailyFill._meta.db_table
+    cell_sql = 'SELECT DISTINCT * FROM unnest(%s::date[], %s::integer[]) AS c("day", "establishment_id")'
+    statements = [
+        # The establishment's rows of those days, from the flags.
+        (
+            f'UPDATE "{fill}" AS f SET {sets} FROM (SELECT f2."id", {sums} FROM "{fill}" AS f2 '  # noqa: S608 - fixed identifiers; values are parameters
+            f'JOIN ({cell_sql}) AS c ON f2."day" = c."day" AND f2."establishment_id" = c."establishment_id" '
+            f'LEFT JOIN "{pd_table}" AS pd ON pd."day" = f2."day" AND pd."establishment_id" = f2."establishment_id" '
+            f'AND pd."departement_id" = f2."departement_id" AND pd."profession_id" = f2."profession_id" '
+            f'GROUP BY f2."id") AS s WHERE f."id" = s."id"',
+            [days, estabs],
+        ),
+    ]
+    plain = ", ".join(f"SUM(d.{qn(name)}) AS {qn(name)}" for name in ACTIVE_FIELDS)
+    for model, trunc, per_estab in (
+        (DailyFillArea, None, False), (WeeklyFill, "week", True), (WeeklyFillArea, "week", False),
+        (MonthlyFill, "month", True), (MonthlyFillArea, "month", False),
+    ):
+        target = model._meta.db_table
+        unit = f"date_trunc('{trunc}', d.\"day\")::date" if trunc else 'd."day"'
+        cell_unit = f"date_trunc('{trunc}', c.\"day\")::date" if trunc else 'c."day"'
+        key = '"establishment_id"' if per_estab else '"establishment_type_id"'
+        upper = {None: "u.unit + 1", "week": "u.unit + 7", "month": "(u.unit + INTERVAL '1 month')::date"}[trunc]
+        # The touched units (day, week or month) × establishment (or its type) …
+        touched = (
+            f'SELECT DISTINCT {cell_unit} AS unit, d.{key} AS k FROM ({cell_sql}) AS c '  # noqa: S608 - fixed identifiers; values are parameters
+            f'JOIN "{fill}" AS d ON d."day" = c."day" AND d."establishment_id" = c."establishment_id"'
+        )
+        statements.append((
+            f'UPDATE "{target}" AS t SET {sets} FROM (SELECT {unit} AS unit, d."departement_id", d."profession_id", '  # noqa: S608 - fixed identifiers; values are parameters
+            f'd.{key} AS k, {plain} FROM "{fill}" AS d JOIN ({touched}) AS u ON d.{key} = u.k '
+            f'AND d."day" >= u.unit AND d."day" < {upper} '
+            f'GROUP BY 1, 2, 3, 4) AS s WHERE t."day" = s.unit AND t."departement_id" = s."departement_id" '
+            f'AND t."profession_id" = s."profession_id" AND t.{key} = s.k',
+            [days, estabs],
+        ))
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def _rollup(
+    first: date, last: date, *, unit: str, per_establishment: bool, establishments: list[int] | None = None
+) -> QuerySet:
+    """``DailyFill`` rows of [first, last] summed by month (the 1st), week (Monday) or day, with or
+    without the establishment: the source of every other aggregate table."""
+    rows = DailyFill.objects.filter(day__gte=first, day__lte=last)
+    if establishments is not None:
+        rows = rows.filter(establishment_id__in=establishments)
+    truncs = {"month": TruncMonth("day"), "week": TruncWeek("day"), "day": F("day")}
+    keys = {
+        "k_day": truncs[unit],
         "k_region": F("region_id"),
         "k_dep": F("departement_id"),
         "k_prof": F("profession_id"),
@@ -255,13 +373,21 @@ def _rollup(
     return (
         rows.annotate(**keys)
         .values(*keys)
-        .annotate(**{f"s_{name}": Sum(name) for name in COUNT_FIELDS})
+        .annotate(**{f"s_{name}": Sum(name) for name in FILL_FIELDS})
         .order_by()
     )
 
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _lock() -> RefreshState:
@@ -274,34 +400,51 @@ def _lock() -> RefreshState:
     return state
 
 
+def _refresh_professional_days(first: date, last: date) -> set[tuple[date, int]]:
+    """Rewrite the ``ProfessionalDay`` rows of [first, last] (every establishment) and the flags of
+    the professionals concerned; returns the (day, establishment) cells whose flags changed."""
+    rows = ProfessionalDay.objects.filter(day__gte=first, day__lte=last)
+    professionals = set(rows.values_list("professional_id", flat=True).distinct().order_by())
+    rows.delete()
+    lo, hi = _local_bounds(first, last)
+    _insert_select(ProfessionalDay, _professional_days(lo, hi), {**KEYS, "k_pro": "professional"})
+    professionals |= set(rows.values_list("professional_id", flat=True).distinct().order_by())
+    return _flag_last_days(sorted(professionals))
+
+
 def _refresh_run(first: date, last: date, establishments: list[int] | None) -> None:
+    """Rewrite the fill rows of [first, last] (of these establishments) and their rollups; the
+    ``ProfessionalDay`` rows and flags of those days must be current."""
     lo, hi = _local_bounds(first, last)
     fine = DailyFill.objects.filter(day__gte=first, day__lte=last)
     if establishments is not None:
         fine = fine.filter(establishment_id__in=establishments)
     fine.delete()
     _insert_merged(
-        DailyFill, [_shift_side(lo, hi, establishments), _mission_side(lo, hi, establishments)], KEYS, COUNT_FIELDS
+        DailyFill,
+        [_shift_side(lo, hi, establishments), _mission_side(lo, hi, establishments), _active_side(first, last, establishments)],
+        KEYS,
+        FILL_FIELDS,
     )
     DailyFillArea.objects.filter(day__gte=first, day__lte=last).delete()
-    area_columns = {**AREA_KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}}
-    _insert_select(DailyFillArea, _rollup(first, last, weekly=False, per_establishment=False), area_columns)
-    first_monday, last_sunday = week_start(first), week_start(last) + timedelta(days=6)
-    weekly_fine = WeeklyFill.objects.filter(day__gte=first_monday, day__lte=last_sunday)
-    if establishments is not None:
-        weekly_fine = weekly_fine.filter(establishment_id__in=establishments)
-    weekly_fine.delete()
-    _insert_select(
-        WeeklyFill,
-        _rollup(first_monday, last_sunday, weekly=True, per_establishment=True, establishments=establishments),
-        {**KEYS, **{f"s_{f}": f for f in COUNT_FIELDS}},
-    )
-    WeeklyFillArea.objects.filter(day__gte=first_monday, day__lte=last_sunday).delete()
-    _insert_select(
-        WeeklyFillArea, _rollup(first_monday, last_sunday, weekly=True, per_establishment=False), area_columns
-    )
-    ProfessionalDay.objects.filter(day__gte=first, day__lte=last).delete()
-    _insert_select(ProfessionalDay, _professional_days(lo, hi), {**KEYS, "k_pro": "professional"})
+    area_columns = {**AREA_KEYS, **{f"s_{f}": f for f in FILL_FIELDS}}
+    fine_columns = {**KEYS, **{f"s_{f}": f for f in FILL_FIELDS}}
+    _insert_select(DailyFillArea, _rollup(first, last, unit="day", per_establishment=False), area_columns)
+    for unit, lo_day, hi_day, fine_model, area_model in (
+        ("week", week_start(first), week_start(last) + timedelta(days=6), WeeklyFill, WeeklyFillArea),
+        ("month", month_start(first), month_end(last), MonthlyFill, MonthlyFillArea),
+    ):
+        per_estab = fine_model.objects.filter(day__gte=lo_day, day__lte=hi_day)
+        if establishments is not None:
+            per_estab = per_estab.filter(establishment_id__in=establishments)
+        per_estab.delete()
+        _insert_select(
+            fine_model,
+            _rollup(lo_day, hi_day, unit=unit, per_establishment=True, establishments=establishments),
+            fine_columns,
+        )
+        area_model.objects.filter(day__gte=lo_day, day__lte=hi_day).delete()
+        _insert_select(area_model, _rollup(lo_day, hi_day, unit=unit, per_establishment=False), area_columns)
 
 
 @dataclass(frozen=True)
@@ -321,8 +464,13 @@ def aggregates_refresh(*, days: Iterable[date], establishments: Iterable[int] | 
     if not runs:
         return RefreshResult(days=0, runs=0)
     _lock()
+    changed: set[tuple[date, int]] = set()
+    for first, last in runs:
+        changed |= _refresh_professional_days(first, last)
     for first, last in runs:
         _refresh_run(first, last, estab_ids)
+    # A professional's last day in a group may have moved to another day (or establishment).
+    _update_active(changed)
     return RefreshResult(days=sum((b - a).days + 1 for a, b in runs), runs=len(runs))
 
 
@@ -368,6 +516,22 @@ def aggregates_rebuild() -> RefreshResult:
     if bounds["first"] is not None:
         first = timezone.localdate(bounds["first"])
         last = timezone.localdate(bounds["last"])
+        # Active-professional rows first, every day, then their flags in one pass: the fill rows
+        # read the flags.
+        with transaction.atomic():
+            _lock()
+            ProfessionalDay.objects.filter(Q(day__lt=first) | Q(day__gt=last)).delete()
+            day = first
+            while day <= last:
+                end = min(day + timedelta(days=MAX_RUN_DAYS - 1), last)
+                ProfessionalDay.objects.filter(day__gte=day, day__lte=end).delete()
+                lo, hi = _local_bounds(day, end)
+                _insert_select(ProfessionalDay, _professional_days(lo, hi), {**KEYS, "k_pro": "professional"})
+                day = end + timedelta(days=1)
+            if connection.vendor == "postgresql":  # 18 window sorts over every row: sort in memory
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
+            _flag_last_days(None, report=False)
         day = first
         while day <= last:
             end = min(day + timedelta(days=MAX_RUN_DAYS - 1), last)
@@ -385,13 +549,15 @@ def aggregates_rebuild() -> RefreshResult:
             stale = Q(day__lt=timezone.localdate(bounds["first"])) | Q(day__gt=timezone.localdate(bounds["last"]))
         for model in (DailyFill, DailyFillArea, ProfessionalDay):
             model.objects.filter(stale).delete()
-        for model in (WeeklyFill, WeeklyFillArea):
+        for model, start_of in (
+            (WeeklyFill, week_start), (WeeklyFillArea, week_start), (MonthlyFill, month_start), (MonthlyFillArea, month_start)
+        ):
             if bounds["first"] is None:
                 model.objects.all().delete()
             else:
                 model.objects.filter(
-                    Q(day__lt=week_start(timezone.localdate(bounds["first"])))
-                    | Q(day__gt=week_start(timezone.localdate(bounds["last"])))
+                    Q(day__lt=start_of(timezone.localdate(bounds["first"])))
+                    | Q(day__gt=start_of(timezone.localdate(bounds["last"])))
                 ).delete()
         state.full_at = state.incremental_at = started
         state.updated_at = timezone.now()

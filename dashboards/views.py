@@ -24,6 +24,7 @@ from dashboards.selectors import (
     data_as_of,
     establishment_ranking,
     has_dashboard_access,
+    lowest_establishments,
     overview,
     regions_for,
     scope_for,
@@ -108,9 +109,8 @@ def establishments_page(request: HttpRequest, scope: str) -> HttpResponse:
         return _invalid(request, "dashboards/establishments.html", context)
     filters, day = context["filters"], today()
 
-    def lowest() -> tuple[list, int]:  # the page keeps (and caches) only the rows it shows
-        rows = establishment_ranking(scope_obj, filters, day)
-        return rows[:ESTABLISHMENTS_SHOWN], len(rows)
+    def lowest() -> tuple[list, int]:  # the page reads (and caches) only the rows it shows
+        return lowest_establishments(scope_obj, filters, day, ESTABLISHMENTS_SHOWN)
 
     shown, total = cached("establishments-lowest", scope_obj, filters, day, context["data_as_of"], lowest)
     context.update(table=tables.establishment_table(shown), total_rows=total, shown=len(shown))

@@ -13,17 +13,21 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from dashboards.models import (
-    COUNT_FIELDS,
+    FILL_FIELDS,
     DailyFill,
     DailyFillArea,
+    MonthlyFill,
+    MonthlyFillArea,
     ProfessionalDay,
     WeeklyFill,
     WeeklyFillArea,
 )
+from dashboards.selectors import Filters, Scope, establishment_ranking, overview
 from dashboards.services import aggregates_rebuild, aggregates_refresh_recent, day_runs
 from establishments.models import Shift, ShiftState
 from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
-from tests.dashboards.conftest import MENDE, MONTPELLIER, NIMES, RODEZ
+from territories.models import Region
+from tests.dashboards.conftest import MARSEILLE, MENDE, MONTPELLIER, NIMES, PARIS, RODEZ
 from ville_hopital.audit import audit_record
 
 
@@ -75,9 +79,9 @@ def aggregate_counts(model=DailyFillArea) -> Counter:
 
 def snapshot(model) -> list[tuple]:
     keys = ["day", "departement_id", "profession_id", "establishment_type_id"]
-    if model in (DailyFill, WeeklyFill):
+    if model in (DailyFill, WeeklyFill, MonthlyFill):
         keys.append("establishment_id")
-    return sorted(model.objects.values_list(*keys, *COUNT_FIELDS))
+    return sorted(model.objects.values_list(*keys, *FILL_FIELDS))
 
 
 @pytest.fixture
@@ -147,7 +151,7 @@ def test_hook_keeps_aggregates_equal_to_raw_counts(scenario):
     }
     assert set(ProfessionalDay.objects.values_list("day", "professional_id", "establishment_id")) == expected
     # The incremental state is exactly what a full rebuild gives (and a rebuild is idempotent).
-    tables = (DailyFill, DailyFillArea, WeeklyFill, WeeklyFillArea)
+    tables = (DailyFill, DailyFillArea, WeeklyFill, WeeklyFillArea, MonthlyFill, MonthlyFillArea)
     incremental = [snapshot(model) for model in tables]
     assert all(incremental)
     aggregates_rebuild()
@@ -186,3 +190,91 @@ def test_rebuild_drops_rows_of_deleted_shifts(scenario):
     Shift.objects.filter(pk__in=[s.pk for s in shifts]).delete()
     aggregates_rebuild()
     assert not DailyFill.objects.exists() and not DailyFillArea.objects.exists()
+
+
+def direct_active(missions: list[Mission], start, end, key) -> Counter:
+    """Distinct professionals with an active mission in [start, end], overall (None) and by ``key``."""
+    seen = set()
+    for m in missions:
+        day = timezone.localdate(m.shift.starts_at)
+        if start <= day <= end:
+            seen.add((None, m.professional_id))
+            seen.add((key(m), m.professional_id))
+    return Counter(k for k, _pro in seen)
+
+
+def test_active_professionals_equal_a_direct_count_for_any_period(world):
+    """The summed "last active day" counters plus the after-the-period correction give exactly the
+    distinct professionals, whatever the period, scope, filter and breakdown, as missions come and go
+    (on-commit hook) and after a rebuild."""
+    rng = random.Random(11)
+    estabs = [
+        world.establishment("CHU Montpellier", MONTPELLIER, "CHU"),
+        world.establishment("CH Mende", MENDE, "CH"),
+        world.establishment("Médicobus", RODEZ, "MOBILE"),
+        world.establishment("CH Paris", PARIS, "CH"),
+        world.establishment("Clinique Marseille", MARSEILLE, "CLINIQUE"),
+    ]
+    pros = [world.professional(rng.choice([MONTPELLIER, PARIS, MENDE])) for _ in range(8)]
+    shifts = []
+    for _ in range(70):
+        estab = rng.choice(estabs)
+        shifts.append(world.shift(
+            estab, day=rng.randint(-100, 60), positions=rng.randint(1, 3), profession=rng.choice(["60", "60", "10"]),
+            location=rng.choice([NIMES, MENDE]) if estab.type_id == "MOBILE" else None,
+        ))
+    aggregates_rebuild()
+    missions: list[Mission] = []
+    today = world.today
+    national = Scope("fr", None)
+    occitanie = Scope("76", Region.objects.get(code="76"))
+
+    def check() -> None:
+        active = [m for m in Mission.objects.select_related("shift__location").filter(state__in=ACTIVE_MISSION_STATES)
+                  if m.shift.state == ShiftState.PUBLISHED]
+        for back, ahead in ((30, 30), (100, 60), (3, 0), (45, -20), (70, -40)):
+            for scope, dep, prof in ((national, None, None), (occitanie, None, None), (occitanie, "48", None),
+                                     (national, None, "60"), (occitanie, "30", "10")):
+                f = Filters(today - timedelta(days=back), today + timedelta(days=ahead), dep, prof)
+                rows = [m for m in active if (scope.region is None or m.shift.location.region_id == "76")
+                        and (dep is None or m.shift.location.departement_id == dep)
+                        and (prof is None or m.shift.profession_id == prof)]
+                o = overview(scope, f, today)
+                for attr, key in (("by_departement", lambda m: m.shift.location.departement_id),
+                                  ("by_profession", lambda m: m.shift.profession_id),
+                                  ("by_type", lambda m: m.shift.establishment.type_id)):
+                    expected = direct_active(rows, f.start, f.end, key)
+                    assert o.total.active_professionals == expected[None], (f, scope.code)
+                    got = {k: v.active_professionals for k, v in getattr(o, attr).items() if v.active_professionals}
+                    assert got == {k: n for k, n in expected.items() if k is not None}, (f, scope.code, attr)
+                expected = direct_active(rows, f.start, f.end, lambda m: m.shift.establishment_id)
+                ranked = {r.id: r.figures.active_professionals for r in establishment_ranking(scope, f, today)}
+                assert {k: n for k, n in ranked.items() if n} == {k: n for k, n in expected.items() if k is not None}, (
+                    f, scope.code)
+
+    check()
+    for _step in range(30):
+        booked = [m for m in missions if m.state == MissionState.BOOKED]
+        if rng.random() < 0.7 or not booked:
+            shift = rng.choice(shifts)
+            taken = Mission.objects.filter(shift=shift).exclude(state=MissionState.CANCELLED)
+            free = sorted(set(range(1, shift.positions + 1)) - set(taken.values_list("position", flat=True)))
+            candidates = [p for p in pros if p.pk not in set(taken.values_list("professional_id", flat=True))]
+            if not free or not candidates:
+                continue
+            mission = Mission.objects.create(
+                shift=shift, position=free[0], professional=rng.choice(candidates), pay=shift.pay,
+                starts_at=shift.starts_at, ends_at=shift.ends_at, distance_km=5, booked_at=shift.created_at,
+            )
+            missions.append(mission)
+        else:
+            mission = rng.choice(booked)
+            mission.state = MissionState.CANCELLED
+            mission.closed_at = timezone.now()
+            mission.save()
+        hook(mission)
+    check()
+    incremental = [snapshot(model) for model in (DailyFill, DailyFillArea, WeeklyFill, MonthlyFillArea)]
+    aggregates_rebuild()
+    assert [snapshot(model) for model in (DailyFill, DailyFillArea, WeeklyFill, MonthlyFillArea)] == incremental
+    check()

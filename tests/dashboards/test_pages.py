@@ -146,11 +146,17 @@ def _count(client, url) -> int:
 
 def test_query_count_does_not_depend_on_data_size(client, world, django_assert_max_num_queries):
     build(world, 3, prefix="a")
-    client.force_login(world.ars("76"))
-    urls = all_urls("76")
-    small = {url: _count(client, url) for url in urls}
+    agent, staff = world.ars("76"), world.user(is_staff=True)
+    urls = [(agent, url) for url in all_urls("76")] + [(staff, url) for url in all_urls("fr")]
+    year = f"?start={(world.today - timedelta(days=365)).isoformat()}&end={world.today.isoformat()}"
+    urls += [(staff, reverse("dashboards:overview", args=["fr"]) + year)]
+    small = {}
+    for user, url in urls:
+        client.force_login(user)
+        small[url] = _count(client, url)
     build(world, 120, prefix="b")  # 40× the shifts, more establishments and professionals
-    for url in urls:
+    for user, url in urls:
+        client.force_login(user)
         with django_assert_max_num_queries(small[url]):
             client.get(url)
     assert max(small.values()) <= 20
