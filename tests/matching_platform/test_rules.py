@@ -10,8 +10,13 @@ from django.utils import timezone
 from establishments.models import Shift
 from missions.matching_io import partition_load, slot_of
 from missions.models import EstablishmentBlock, MatchingRunState, Mission, Proposal
-from missions.services.matching import explain_for_professional, matching_run_region, proposals_notify
-from missions.services.proposals import proposal_decline
+from missions.services.matching import (
+    explain_for_professional,
+    explain_unfilled,
+    matching_run_region,
+    proposals_notify,
+)
+from missions.services.proposals import proposal_decline, proposals_expire
 from notifications.models import Notification
 
 MONTPELLIER, CASTELNAU, BEZIERS = "34172", "34057", "34032"
@@ -258,3 +263,47 @@ def test_pending_offers_count_for_the_cap_and_are_explained(world):
     assert list(Proposal.objects.values_list("shift_id", flat=True)) == [a.pk]
     texts = explain_for_professional(professional=pro, shift=b)
     assert any("propositions en attente" in t for t in texts), texts
+
+
+def test_an_expired_offer_goes_back_to_the_pool_at_the_next_run(world):
+    """Nobody answered: the beat's ``proposals_expire`` (at the offer's expiry) frees the position; the
+    next nightly run offers it again, to someone else (an offer let expire is never made twice)."""
+    est = world.estab(MONTPELLIER)
+    shift = world.shift(est, day=3)
+    near = world.pro(MONTPELLIER, days=(3,))
+    far = world.pro(CASTELNAU, days=(3,))
+    _run(world)
+    first = Proposal.objects.get()
+    assert first.professional == near
+    assert proposals_expire(now=first.expires_at - timedelta(seconds=1)) == 0  # not yet
+    assert proposals_expire(now=first.expires_at) == 1
+    run = _run(world)
+    assert (run.n_positions, run.proposals_written) == (1, 1)
+    first.refresh_from_db()
+    assert first.state == "expired"
+    second = Proposal.objects.get(state="pending")
+    assert (second.shift, second.professional, second.matching_run_id) == (shift, far, run.pk)
+    assert any("a expiré" in t for t in explain_for_professional(professional=near, shift=shift))
+
+
+def test_the_next_run_itself_expires_a_stale_offer(world):
+    """No beat ran in between (the 24 h went by): the run expires the stale offer before counting what is
+    open. With nobody else eligible the position stays open and HR is told the offer expired."""
+    est = world.estab(MONTPELLIER)
+    shift = world.shift(est, day=3, positions=2)
+    world.pro(MONTPELLIER, days=(3,))
+    _run(world)
+    first = Proposal.objects.get()
+    Proposal.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    run = _run(world)
+    first.refresh_from_db()
+    assert first.state == "expired"
+    assert (run.n_positions, run.proposals_written) == (2, 0)  # both open again; near is not asked twice
+    assert not Proposal.objects.filter(state="pending").exists()
+    late = world.pro(CASTELNAU, days=(3,))  # a newcomer: the position was back in the pool
+    run = _run(world)
+    assert (run.n_positions, run.proposals_written) == (2, 1)
+    assert Proposal.objects.get(state="pending").professional == late
+    unfilled = explain_unfilled(shift=shift)
+    assert (unfilled["expired"], unfilled["pending"]) == (1, 1)
+    assert any("1 expirée(s)" in r for r in unfilled["reasons"]), unfilled["reasons"]
