@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from establishments.models import Shift, ShiftState
 from missions.models import ACTIVE_MISSION_STATES, Mission, MissionState, Proposal, ProposalState
+from missions.selectors_hr import BoardStatus, with_board_status
 from professionals.models import Professional
+from territories.geo import haversine_km
+from territories.models import Commune
 
 # --------------------------------------------------------------------------- #
 # Working-time rules (used by proposal_accept, and by matching explanations)
@@ -218,3 +222,69 @@ def earnings_by_month(*, user) -> list[MonthEarnings]:
 
 def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+# --------------------------------------------------------------------------- #
+# Shifts a professional may see (missions.views.matching: open shifts, "why not proposed")
+# --------------------------------------------------------------------------- #
+
+
+def shifts_visible_to_professional(*, professional: Professional) -> QuerySet[Shift]:
+    """Shifts a professional can see and ask about: their profession, placed in their home region
+    (the region whose ARS they depend on). Any state, any date: the explanation page also answers
+    about a shift that filled up since. A neighbouring region's shift is out of scope (a 404)."""
+    return Shift.objects.filter(
+        profession_id=professional.profession_id, location__region_id=professional.home_commune.region_id
+    )
+
+
+def open_shifts_for_professional(
+    *, professional: Professional, departement_code: str | None = None, urgent_only: bool = False
+) -> QuerySet[Shift]:
+    """The visible shifts still worth looking at: published, not started, not every position taken;
+    soonest first. Each row carries ``my_pending_proposal`` and ``my_booking`` (this professional
+    holds a live offer / a booked mission on it), computed in SQL so a page costs the same number
+    of queries whatever its length."""
+    now = timezone.now()
+    queryset = with_board_status(
+        shifts_visible_to_professional(professional=professional).filter(
+            state=ShiftState.PUBLISHED, starts_at__gt=now
+        ),
+        now=now,
+    ).filter(board_status__in=[BoardStatus.OPEN, BoardStatus.PROPOSED])  # "filled" is the one definition of full
+    if departement_code:
+        queryset = queryset.filter(location__departement_id=departement_code)
+    if urgent_only:
+        queryset = queryset.filter(urgent=True)
+    return (
+        queryset.annotate(
+            my_pending_proposal=Exists(
+                Proposal.objects.filter(
+                    shift=OuterRef("pk"), professional=professional, state=ProposalState.PENDING, expires_at__gt=now
+                )
+            ),
+            my_booking=Exists(
+                Mission.objects.filter(shift=OuterRef("pk"), professional=professional, state=MissionState.BOOKED)
+            ),
+        )
+        .select_related("establishment", "unit", "location")
+        .order_by("starts_at", "pk")
+    )
+
+
+def set_distance_km(shifts: list[Shift], *, origin: Commune) -> list[Shift]:
+    """Set ``distance_km`` (as the crow flies, 0.1 km) from ``origin`` on each shift's location.
+
+    Done in Python on one page's rows: the database has no geo extension, and the matching
+    measures with the same haversine (territories.geo), so the figure agrees with the proposals'."""
+    if not shifts:
+        return shifts
+    distances = haversine_km(
+        origin.latitude,
+        origin.longitude,
+        [shift.location.latitude for shift in shifts],
+        [shift.location.longitude for shift in shifts],
+    )
+    for shift, km in zip(shifts, distances, strict=True):
+        shift.distance_km = Decimal(f"{km:.1f}")
+    return shifts

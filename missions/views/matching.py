@@ -1,27 +1,69 @@
-"""Explanations of the matching: why a shift was not proposed (professional), why it is unfilled (HR)."""
+"""The professional's view of the matching: the shifts open to them, and why one was not proposed;
+HR's: why a shift is unfilled."""
 
 from __future__ import annotations
 
+from django import forms
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy
 
 from establishments.models import Shift
+from missions.selectors import open_shifts_for_professional, set_distance_km, shifts_visible_to_professional
 from missions.services.matching import explain_for_professional, explain_unfilled
+from territories.models import Departement
 from ville_hopital.mixins import is_establishment_member, is_professional, role_required
 
+OPEN_SHIFTS_PAGE_SIZE = 20
 
-def _visible_to_professional(professional):
-    """Shifts a professional can ask about: their profession, placed in their home region (the region
-    whose ARS they depend on). A shift of a neighbouring region is a 404 here, as for any other user."""
+
+class OpenShiftFilters(forms.Form):
+    """Filters of « Vacations ouvertes »: a département of the professional's home region, urgent only."""
+
+    departement = forms.ChoiceField(label=gettext_lazy("Département"), required=False)
+    urgent = forms.BooleanField(label=gettext_lazy("Urgentes uniquement"), required=False)
+
+    def __init__(self, data, *, departements: list[Departement]):
+        super().__init__(data)
+        self.fields["departement"].choices = [("", gettext_lazy("Tous"))] + [(d.code, str(d)) for d in departements]
+        self.fields["departement"].error_messages["invalid_choice"] = gettext_lazy(
+            "« %(value)s » n'est pas un département de votre région : la liste n'est pas filtrée par département."
+        )
+
+
+@role_required(is_professional)
+def open_shifts(request: HttpRequest) -> HttpResponse:
+    professional = request.user.professional
     home = professional.home_commune
-    return Shift.objects.filter(profession_id=professional.profession_id, location__region_id=home.region_id)
+    form = OpenShiftFilters(
+        request.GET, departements=list(Departement.objects.filter(region_id=home.region_id).order_by("code"))
+    )
+    form.is_valid()  # a bad value is reported next to its field and that filter alone is dropped
+    filters = {
+        "departement_code": form.cleaned_data.get("departement") or None,
+        "urgent_only": bool(form.cleaned_data.get("urgent")),
+    }
+    page = Paginator(
+        open_shifts_for_professional(professional=professional, **filters), OPEN_SHIFTS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    page.object_list = set_distance_km(list(page.object_list), origin=home)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "missions/matching/open_shifts.html",
+        {"form": form, "page": page, "query": query.urlencode(), "professional": professional, "home": home},
+        status=400 if form.errors else 200,
+    )
 
 
 @role_required(is_professional)
 def why_not_proposed(request: HttpRequest, shift_id: int) -> HttpResponse:
     professional = request.user.professional
     shift = get_object_or_404(
-        _visible_to_professional(professional).select_related("establishment", "unit", "location"), pk=shift_id
+        shifts_visible_to_professional(professional=professional).select_related("establishment", "unit", "location"),
+        pk=shift_id,
     )
     reasons = explain_for_professional(professional=professional, shift=shift)
     return render(request, "missions/matching/why_not_proposed.html", {"shift": shift, "reasons": reasons})
