@@ -255,7 +255,11 @@ def _active_side(first: date, last: date, establishments: list[int] | None) -> Q
     return rows.annotate(**keys).values(*keys).annotate(**bits).order_by()
 
 
-def _level_partition(level: tuple[int, ...], *, per_establishment: bool) -> str:
+PD_COLUMNS = ("day", "region_id", "departement_id", "profession_id", "establishment_type_id", "establishment_id",
+              "professional_id")
+
+
+def _level_partition(level: tuple[int, ...], *, per_establishment: bool, names: dict[str, str]) -> str:
     """The window partition of a level: the professional, and the keys the level groups by."""
     geo, prof = level[0], level[1]
     columns = ["professional_id"]
@@ -266,31 +270,38 @@ def _level_partition(level: tuple[int, ...], *, per_establishment: bool) -> str:
         columns.append("profession_id")
     if not per_establishment and level[2]:
         columns.append("establishment_type_id")
-    return ", ".join(f'"{c}"' for c in columns)
+    return ", ".join(f'"{names[c]}"' for c in columns)
+
+
+def _last_levels_sql(names: dict[str, str]) -> str:
+    """SQL of the ``last_levels`` bits of a row among rows with columns ``names`` (PD_COLUMNS → the
+    column names of the source): one window per level. Same-day rows of a group are ordered by
+    the rest of the unique key, so every refresh and the rebuild flag the same row."""
+    order = ", ".join(f'"{names[c]}"' for c in ("day", "establishment_id", "departement_id", "profession_id"))
+    levels = [(level, False) for level in AREA_LEVELS] + [(level, True) for level in ESTAB_LEVELS]
+    terms = [
+        f'(CASE WHEN LEAD(1) OVER (PARTITION BY {_level_partition(level, per_establishment=per_estab, names=names)} '
+        f"ORDER BY {order}) IS NULL THEN {1 << i} ELSE 0 END)"
+        for i, (level, per_estab) in enumerate(levels)
+    ]
+    return " + ".join(terms)
 
 
 def _flag_last_days(professionals: list[int] | None, *, report: bool = True) -> set[tuple[date, int]]:
     """Recompute ``ProfessionalDay.last_levels`` for these professionals' rows (None: every row).
 
     A row's bit for a level is set when no later row of the same professional falls in the same
-    group of that level (one window per level). Returns the (day, establishment) of the rows whose
-    flags changed: their fill rows' ``act_*`` counters must follow (``_update_active``)."""
+    group of that level. Returns the (day, establishment) of the rows whose flags changed: their
+    fill rows' ``act_*`` counters must follow (``_update_active``)."""
     if professionals is not None and not professionals:
         return set()
     table = ProfessionalDay._meta.db_table
-    terms = []
-    for i, level in enumerate(AREA_LEVELS):
-        partition = _level_partition(level, per_establishment=False)
-        terms.append(f'(CASE WHEN LEAD("id") OVER (PARTITION BY {partition} ORDER BY "day", "id") IS NULL THEN {1 << i} ELSE 0 END)')
-    for j, level in enumerate(ESTAB_LEVELS):
-        partition = _level_partition(level, per_establishment=True)
-        bit = 1 << (len(AREA_LEVELS) + j)
-        terms.append(f'(CASE WHEN LEAD("id") OVER (PARTITION BY {partition} ORDER BY "day", "id") IS NULL THEN {bit} ELSE 0 END)')
+    bits = _last_levels_sql({c: c for c in PD_COLUMNS})
     where, params = "", []
     if professionals is not None:
         where, params = 'WHERE "professional_id" = ANY(%s)', [list(professionals)]
     sql = (
-        f'WITH w AS (SELECT "id", {" + ".join(terms)} AS bits FROM "{table}" {where}) '  # noqa: S608 - fixed identifiers; values are parameters
+        f'WITH w AS (SELECT "id", {bits} AS bits FROM "{table}" {where}) '  # noqa: S608 - fixed identifiers; values are parameters
         f'UPDATE "{table}" AS p SET "last_levels" = w.bits FROM w '
         f'WHERE p."id" = w."id" AND p."last_levels" <> w.bits'
         + (' RETURNING p."day", p."establishment_id"' if report else "")
@@ -298,6 +309,22 @@ def _flag_last_days(professionals: list[int] | None, *, report: bool = True) -> 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {(row[0], row[1]) for row in cursor.fetchall()} if report else set()
+
+
+def _insert_professional_days_flagged(first: date, last: date) -> int:
+    """The rebuild's ``ProfessionalDay`` rows of [first, last], flags computed in the same statement
+    (no second pass rewriting every row). [first, last] must hold every active mission."""
+    lo, hi = _local_bounds(first, last)
+    compiler = _professional_days(lo, hi).query.get_compiler(using="default")
+    source, params = compiler.as_sql()
+    names = dict(zip(PD_COLUMNS, (*KEYS, "k_pro"), strict=True))
+    table = ProfessionalDay._meta.db_table
+    columns = ", ".join(f'"{c}"' for c in (*PD_COLUMNS, "last_levels"))
+    selected = ", ".join(f'"{names[c]}"' for c in PD_COLUMNS)
+    sql = f'INSERT INTO "{table}" ({columns}) SELECT {selected}, {_last_levels_sql(names)} FROM ({source}) AS src'  # noqa: S608 - fixed identifiers
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _update_active(cells: set[tuple[date, int]]) -> None:
@@ -520,18 +547,11 @@ def aggregates_rebuild() -> RefreshResult:
         # read the flags.
         with transaction.atomic():
             _lock()
-            ProfessionalDay.objects.filter(Q(day__lt=first) | Q(day__gt=last)).delete()
-            day = first
-            while day <= last:
-                end = min(day + timedelta(days=MAX_RUN_DAYS - 1), last)
-                ProfessionalDay.objects.filter(day__gte=day, day__lte=end).delete()
-                lo, hi = _local_bounds(day, end)
-                _insert_select(ProfessionalDay, _professional_days(lo, hi), {**KEYS, "k_pro": "professional"})
-                day = end + timedelta(days=1)
+            ProfessionalDay.objects.all().delete()
             if connection.vendor == "postgresql":  # 18 window sorts over every row: sort in memory
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL work_mem = '256MB'")
-            _flag_last_days(None, report=False)
+            _insert_professional_days_flagged(first, last)
         day = first
         while day <= last:
             end = min(day + timedelta(days=MAX_RUN_DAYS - 1), last)
