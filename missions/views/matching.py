@@ -31,6 +31,13 @@ class OpenShiftFilters(forms.Form):
             "« %(value)s » n'est pas un département de votre région : la liste n'est pas filtrée par département."
         )
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        if "departement" in self.errors:  # screen readers announce the message with the field
+            self.fields["departement"].widget.attrs.update(
+                {"aria-invalid": "true", "aria-describedby": "departement-errors"}
+            )
+
 
 @role_required(is_professional)
 def open_shifts(request: HttpRequest) -> HttpResponse:

@@ -99,6 +99,7 @@ def test_filters_and_bad_values(world, client):
         page = client.get(URL, {"departement": bad})
         assert page.status_code == 400
         assert "n&#x27;est pas un département de votre région" in page.content.decode()
+        assert 'aria-describedby="departement-errors"' in page.content.decode()
         assert len(_ids(page)) == 3  # the bad filter alone is dropped
     assert client.get(URL, {"page": "abc"}).status_code == 200
     assert client.get(URL, {"page": "999"}).status_code == 200
