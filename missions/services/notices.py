@@ -17,8 +17,13 @@ Choices where the brief was silent (written down here and in the final report):
 * a cancellation by the **platform** is told to both sides;
 * ``proposal.expiring`` skips offers whose whole life is 2 h or less (urgent waves): their
   ``proposal.new`` already carried a close deadline, a second message minutes later is noise;
-* ``proposal.expiring`` and ``shift.unfilled`` are urgent (they skip the daily digest: the 07:00
-  digest would come after the deadline); the reminder and the booking follow the person's choices.
+* only a notification about an **urgent shift** may skip the daily digest (the issue: "urgent
+  shifts are the only ones that may bypass the digest"). ``shift_is_urgent`` is the one place that
+  decides it, for every caller (cancellations, offers, expiring offers, unfilled shifts, unsigned
+  contracts): the shift was urgent when posted (``Shift.urgent``: posted within 48 h of its start
+  or ticked by HR), or it now starts within 48 h (``establishments.services.URGENT_WITHIN``). So a
+  mission cancelled 10 days ahead waits for the digest of a person who chose it; one cancelled
+  20 h ahead is sent at once.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from establishments.models import WRITER_ROLES, Shift, ShiftState
+from establishments.services import URGENT_WITHIN
 from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState, Proposal, ProposalState
 from notifications.services import notify
 
@@ -39,6 +45,14 @@ from notifications.services import notify
 EXPIRING_WITHIN = timedelta(hours=2)
 #: ``shift.unfilled`` is sent when a published shift with open positions starts within this delay.
 UNFILLED_WITHIN = timedelta(hours=24)
+
+
+def shift_is_urgent(shift: Shift, now: datetime | None = None) -> bool:
+    """Whether a notification about ``shift`` may bypass the daily digest: the shift is urgent
+    (flagged at posting or by HR) or it now starts within ``URGENT_WITHIN`` (48 h), started ones
+    included. The only rule for the ``urgent`` flag of ``notify`` in the missions app."""
+    now = now or timezone.now()
+    return bool(shift.urgent) or shift.starts_at - now <= URGENT_WITHIN
 
 
 def establishment_writers(establishment_id: int) -> list:
@@ -97,24 +111,25 @@ def mission_booked_notify(*, mission: Mission) -> int:
 
 
 def mission_cancelled_notify(*, mission: Mission) -> int:
-    """``mission.cancelled`` (urgent) to the side that did not cancel: the professional when the
-    establishment cancels, the admin/HR members when the professional does, both when the platform
-    does. Same dedupe key ``mission:<id>:cancelled`` as everywhere, so ``shift_cancel`` never
+    """``mission.cancelled`` (urgent only when the shift is: ``shift_is_urgent``) to the side that
+    did not cancel: the professional when the establishment cancels, the admin/HR members when the
+    professional does, both when the platform does. Same dedupe key ``mission:<id>:cancelled`` as everywhere, so ``shift_cancel`` never
     doubles it."""
     mission = _with_relations(mission)
     context = {**_mission_context(mission), "reason": mission.cancel_reason}
     key = f"mission:{mission.pk}:cancelled"
+    urgent = shift_is_urgent(mission.shift)
     sent = 0
     if mission.cancelled_by in (CancelledBy.ESTABLISHMENT, CancelledBy.PLATFORM):
         sent += bool(notify(
-            recipient=mission.professional.user, event="mission.cancelled", urgent=True, dedupe_key=key,
+            recipient=mission.professional.user, event="mission.cancelled", urgent=urgent, dedupe_key=key,
             context={**context, "url": reverse("missions:mission_detail", args=[mission.pk])},
         ))
     if mission.cancelled_by in (CancelledBy.PROFESSIONAL, CancelledBy.PLATFORM):
         hr_url = reverse("missions:hr_board", args=[mission.shift.establishment_id])
         for user in establishment_writers(mission.shift.establishment_id):
             sent += bool(notify(
-                recipient=user, event="mission.cancelled", urgent=True, dedupe_key=key,
+                recipient=user, event="mission.cancelled", urgent=urgent, dedupe_key=key,
                 context={**context, "url": hr_url},
             ))
     return sent
@@ -140,7 +155,7 @@ def proposals_expiring_notify(*, now: datetime | None = None) -> int:
     for proposal in due:
         shift = proposal.shift
         sent += bool(notify(
-            recipient=proposal.professional.user, event="proposal.expiring", urgent=True,
+            recipient=proposal.professional.user, event="proposal.expiring", urgent=shift_is_urgent(shift, now),
             dedupe_key=f"proposal:{proposal.pk}:expiring",
             context={
                 "shift": shift_title(shift), "establishment": shift.establishment.name,
@@ -186,8 +201,9 @@ def missions_reminder_notify(*, now: datetime | None = None) -> int:
 
 
 def shifts_unfilled_notify(*, now: datetime | None = None) -> int:
-    """``shift.unfilled`` (urgent) to the admin/HR members for every published shift starting within
-    24 h with open positions. Idempotent (``shift:<id>:unfilled``). Returns how many were sent."""
+    """``shift.unfilled`` (urgent: such a shift starts within 48 h) to the admin/HR members for
+    every published shift starting within 24 h with open positions. Idempotent
+    (``shift:<id>:unfilled``). Returns how many were sent."""
     now = now or timezone.now()
     shifts = (
         Shift.objects.filter(state=ShiftState.PUBLISHED, starts_at__gt=now, starts_at__lte=now + UNFILLED_WITHIN)
@@ -205,7 +221,8 @@ def shifts_unfilled_notify(*, now: datetime | None = None) -> int:
         }
         for user in establishment_writers(shift.establishment_id):
             sent += bool(notify(
-                recipient=user, event="shift.unfilled", urgent=True, dedupe_key=f"shift:{shift.pk}:unfilled",
+                recipient=user, event="shift.unfilled", urgent=shift_is_urgent(shift, now),
+                dedupe_key=f"shift:{shift.pk}:unfilled",
                 context=context,
             ))
     return sent

@@ -1,0 +1,95 @@
+"""Only notifications about an urgent shift may bypass the daily digest (issue: "urgent shifts are
+the only ones that may bypass the digest"). One rule, ``missions.services.notices.shift_is_urgent``,
+used by every caller in the missions app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from missions.models import CancelledBy, Proposal, ProposalSource, ProposalState
+from missions.services.matching import proposals_notify
+from missions.services.missions import mission_cancel
+from missions.services.notices import proposals_expiring_notify, shift_is_urgent
+from notifications.models import Delivery, DigestState, Notification
+from notifications.services import Preference, preferences_update
+from tests.contracts.conftest import build_world, make_mission, make_shift
+
+pytestmark = pytest.mark.django_db
+
+
+def _digest_for(user, *events: str) -> None:
+    preferences_update(actor=user, language="fr", choices={e: Preference(email=True, sms=False, digest=True) for e in events})
+
+
+def _cancel(world, mission):
+    mission_cancel(actor=world.bob, mission=mission, reason="Fermeture du service", by=CancelledBy.ESTABLISHMENT)
+    return Notification.objects.get(recipient=world.alice, event="mission.cancelled", dedupe_key=f"mission:{mission.pk}:cancelled")
+
+
+def test_a_cancellation_10_days_ahead_waits_for_the_digest_one_20h_ahead_is_sent_at_once():
+    world = build_world()
+    _digest_for(world.alice, "mission.cancelled")
+    far = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=10))
+    near = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(hours=20))
+    assert not far.shift.urgent and not near.shift.urgent  # neither was flagged urgent when posted
+
+    held = _cancel(world, far)
+    assert (held.urgent, held.digest_state) == (False, DigestState.HELD)
+    assert not Delivery.objects.filter(notification=held).exists()
+
+    sent = _cancel(world, near)
+    assert (sent.urgent, sent.digest_state) == (True, DigestState.NONE)
+    assert Delivery.objects.filter(notification=sent, channel="email").count() == 1
+
+
+def test_a_shift_ticked_urgent_by_hr_bypasses_the_digest_even_10_days_ahead():
+    world = build_world()
+    _digest_for(world.alice, "mission.cancelled")
+    mission = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=10))
+    type(mission.shift).objects.filter(pk=mission.shift_id).update(urgent=True)
+    sent = _cancel(world, mission)
+    assert (sent.urgent, sent.digest_state) == (True, DigestState.NONE)
+
+
+def test_the_rule_at_its_48h_boundary():
+    world = build_world()
+    now = timezone.now()
+    shift = make_shift(world.site, world.pro.profession, creator=world.bob, starts_in=timedelta(days=5))
+    assert shift_is_urgent(shift, shift.starts_at - timedelta(hours=48)) is True
+    assert shift_is_urgent(shift, shift.starts_at - timedelta(hours=48, seconds=1)) is False
+    assert shift_is_urgent(shift, shift.starts_at + timedelta(hours=1)) is True  # started
+    shift.urgent = True
+    assert shift_is_urgent(shift, now) is True
+
+
+def _proposal(world, shift, *, source: str, expires_in: timedelta) -> Proposal:
+    return Proposal.objects.create(
+        shift=shift, professional=world.pro, state=ProposalState.PENDING, source=source,
+        expires_at=timezone.now() + expires_in, distance_km=4,
+    )
+
+
+def test_offers_follow_the_shift_not_the_wave_that_made_them():
+    world = build_world()
+    _digest_for(world.alice, "proposal.new", "proposal.expiring")
+    far = make_shift(world.site, world.pro.profession, creator=world.bob, starts_in=timedelta(days=10))
+    near = make_shift(world.site, world.pro.profession, creator=world.bob, starts_in=timedelta(hours=30))
+    # An "urgent wave" offer on a shift that is not urgent no longer skips the digest…
+    p_far = _proposal(world, far, source=ProposalSource.URGENT, expires_in=timedelta(hours=5))
+    # …and a nightly offer on a shift starting within 48 h does.
+    p_near = _proposal(world, near, source=ProposalSource.NIGHTLY, expires_in=timedelta(hours=5))
+    assert proposals_notify(proposal_ids=[p_far.pk, p_near.pk]) == 2
+    new = {n.dedupe_key: n for n in Notification.objects.filter(event="proposal.new")}
+    assert new[f"proposal:{p_far.pk}:new"].digest_state == DigestState.HELD
+    assert new[f"proposal:{p_near.pk}:new"].digest_state == DigestState.NONE
+
+    # proposal.expiring: same rule (it used to be urgent whatever the shift)
+    Proposal.objects.filter(pk__in=[p_far.pk, p_near.pk]).update(created_at=timezone.now() - timedelta(hours=20))
+    assert proposals_expiring_notify(now=timezone.now() + timedelta(hours=4)) == 2
+    expiring = {n.dedupe_key: n for n in Notification.objects.filter(event="proposal.expiring")}
+    assert expiring[f"proposal:{p_far.pk}:expiring"].urgent is False
+    assert expiring[f"proposal:{p_far.pk}:expiring"].digest_state == DigestState.HELD
+    assert expiring[f"proposal:{p_near.pk}:expiring"].urgent is True
