@@ -6,6 +6,7 @@ Email goes through Django's email backend (console in the embedded default, SMTP
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import smtplib
 
@@ -14,7 +15,7 @@ from django.core.mail import EmailMessage, get_connection
 
 from notifications.errors import PermanentSendError, TransientSendError
 from notifications.models import Channel, Delivery
-from notifications.sms import get_sms_backend
+from notifications.sms import get_sms_backend, outcome_unknown
 
 
 def message_id_for(idempotency_key: str) -> str:
@@ -24,34 +25,88 @@ def message_id_for(idempotency_key: str) -> str:
     return f"<{digest}@notifications.ville-hopital.fr>"
 
 
+class _SmtpHandover:
+    """Watches one ``smtplib.SMTP`` session for the moment the message is handed over: the server
+    answered 354 to DATA, so the body goes out and only the final reply is missing. A timeout or a
+    dropped connection after that point leaves the outcome unknown (the server may have queued
+    it); before it (connecting, greeting, TLS, login, MAIL, RCPT) nothing was accepted.
+
+    ``smtplib`` has no hook for this; wrapping the session's own ``data``/``getreply`` (bound to
+    this instance only) is the narrowest place that knows. Django's backend turns a timeout into
+    ``SMTPServerDisconnected`` there, so the exception type alone cannot tell the two apart."""
+
+    def __init__(self, smtp: smtplib.SMTP) -> None:
+        self.handed_over = False
+        self._in_data = False
+        data, getreply = smtp.data, smtp.getreply
+
+        def watched_data(msg):
+            self._in_data = True
+            try:
+                return data(msg)
+            finally:
+                self._in_data = False
+
+        def watched_getreply():
+            code, text = getreply()
+            if self._in_data and code == 354:
+                self.handed_over = True
+            return code, text
+
+        smtp.data = watched_data  # type: ignore[method-assign]
+        smtp.getreply = watched_getreply  # type: ignore[method-assign]
+
+
+def _smtp_error(error: Exception) -> Exception:
+    """Sort an error raised while nothing had been handed over: retry later, or give up."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in error.recipients.values()]
+        text = f"SMTP recipients refused: {error.recipients}"
+        if codes and all(400 <= code < 500 for code in codes):
+            return TransientSendError(text)
+        return PermanentSendError(text)
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = f"SMTP {error.smtp_code}: {error.smtp_error!r}"
+        return TransientSendError(text) if 400 <= error.smtp_code < 500 else PermanentSendError(text)
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return TransientSendError(f"SMTP server disconnected: {error!r}")
+    if isinstance(error, smtplib.SMTPException):  # e.g. a required extension missing: configuration, not luck
+        return PermanentSendError(f"SMTP error: {error!r}")
+    # connection refused or reset, connect timeout, DNS: nothing was accepted
+    return TransientSendError(f"SMTP unreachable: {error!r}")
+
+
 def send_email(*, to: str, subject: str, body: str, idempotency_key: str) -> str:
+    """Send one email; return its Message-ID. Errors before the message is handed over are sorted
+    into transient / permanent; a timeout or a dropped connection after it (SMTP: once the server
+    answered 354 to DATA) fails the delivery as "outcome unknown" instead of sending it again."""
+    connection = get_connection(fail_silently=False)
     message = EmailMessage(
         subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         headers={"Message-ID": message_id_for(idempotency_key)},
-        connection=get_connection(fail_silently=False),
+        connection=connection,
     )
     try:
-        message.send()
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _text in error.recipients.values()]
-        text = f"SMTP recipients refused: {error.recipients}"
-        if codes and all(400 <= code < 500 for code in codes):
-            raise TransientSendError(text) from error
-        raise PermanentSendError(text) from error
-    except smtplib.SMTPResponseException as error:
-        text = f"SMTP {error.smtp_code}: {error.smtp_error!r}"
-        if 400 <= error.smtp_code < 500:
-            raise TransientSendError(text) from error
-        raise PermanentSendError(text) from error
-    except smtplib.SMTPServerDisconnected as error:
-        raise TransientSendError(f"SMTP server disconnected: {error!r}") from error
-    except smtplib.SMTPException as error:  # e.g. a required extension missing: configuration, not luck
-        raise PermanentSendError(f"SMTP error: {error!r}") from error
-    except OSError as error:  # connection refused or reset, timeout, DNS: nothing was accepted
-        raise TransientSendError(f"SMTP unreachable: {error!r}") from error
+        try:
+            connection.open()  # connect, greeting, TLS, login: nothing handed over yet
+        except OSError as error:  # smtplib.SMTPException is an OSError too
+            raise _smtp_error(error) from error
+        session = getattr(connection, "connection", None)  # the smtplib session of Django's SMTP backend
+        handover = _SmtpHandover(session) if isinstance(session, smtplib.SMTP) else None
+        try:
+            message.send()
+        except OSError as error:
+            # After the handover, only an answer (SMTPResponseException: a code) tells what happened;
+            # silence (timeout, dropped connection) does not.
+            if handover is not None and handover.handed_over and not isinstance(error, smtplib.SMTPResponseException):
+                raise outcome_unknown("délai dépassé ou connexion coupée après DATA (SMTP)", error) from error
+            raise _smtp_error(error) from error
+    finally:
+        with contextlib.suppress(OSError):  # e.g. QUIT after a 250: the message is accepted already
+            connection.close()
     return message_id_for(idempotency_key)
 
 

@@ -11,6 +11,7 @@ or ``PermanentSendError`` (give up; visible in admin).
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import sys
@@ -24,6 +25,20 @@ from django.utils.module_loading import import_string
 from notifications.errors import PermanentSendError, TransientSendError
 
 _DIGITS = re.compile(r"\D")
+
+#: ``Delivery.last_error`` when the outcome of a send is unknown: the message was handed over,
+#: then the provider went silent. Shown in admin (searchable: "outcome unknown").
+OUTCOME_UNKNOWN = (
+    "Outcome unknown — not retried to avoid a double send. Issue inconnue : {detail} après la remise "
+    "du message au fournisseur ; il est peut-être parti. Pas de nouvel essai automatique, pour ne "
+    "jamais envoyer deux fois ; vérifiez puis utilisez l'action « Renvoyer » si besoin. ({error})"
+)
+
+
+def outcome_unknown(detail: str, error: BaseException) -> PermanentSendError:
+    """The error for a send whose outcome is unknown (email and SMS; kept here, where both channels
+    can import it): a permanent failure, so it is never retried automatically."""
+    return PermanentSendError(OUTCOME_UNKNOWN.format(detail=detail, error=repr(error)))
 
 
 def phone_to_msisdn(raw: str) -> str:
@@ -98,16 +113,26 @@ class BrevoSmsBackend(BaseSmsBackend):
         if not self.url.startswith(("https://", "http://")):
             raise PermanentSendError(f"SMS_API_URL must be an http(s) URL, not {self.url!r}")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                answer = _json_or_empty(response.read())
+            response = urllib.request.urlopen(request, timeout=self.timeout)  # noqa: S310
         except urllib.error.HTTPError as error:
             detail = _json_or_empty(error.read())
             message = f"Brevo HTTP {error.code}: {detail.get('code', '')} {detail.get('message', '')}".strip()
             if error.code == 429 or error.code >= 500:
                 raise TransientSendError(message) from error
             raise PermanentSendError(message) from error
-        except OSError as error:  # URLError, refused or reset connection, timeout: not accepted
+        except urllib.error.URLError as error:
+            # urllib wraps in URLError what fails while connecting and sending the request (refused,
+            # connect timeout, DNS, TLS handshake): Brevo did not get a whole request, nothing was sent.
             raise TransientSendError(f"Brevo unreachable: {error}") from error
+        except (OSError, http.client.HTTPException) as error:
+            # Raised bare by urllib once the request was sent: a read timeout or a dropped connection
+            # while waiting for the answer. Brevo may have queued the SMS: never send it again.
+            raise outcome_unknown("délai dépassé ou connexion coupée en attendant la réponse de Brevo", error) from error
+        with response:
+            try:
+                answer = _json_or_empty(response.read())
+            except (OSError, http.client.HTTPException):
+                answer = {}  # the status was a success: the SMS is accepted, only its reference is lost
         return str(answer.get("messageId") or answer.get("reference") or "")
 
 
