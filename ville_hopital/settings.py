@@ -237,6 +237,10 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = envparse.parse_bool(ENV, "SECURE_SSL_REDIRECT", default=PRODUCTION)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+# How many reverse proxies we run in front of the app (TLS proxy: 1). The client's address (e.g. the
+# IP recorded with a contract signature) is then read from X-Forwarded-For, that many entries from
+# the right; with 0 the header is ignored (anyone can send it) and REMOTE_ADDR is used.
+TRUSTED_PROXY_HOPS = envparse.parse_int(ENV, "TRUSTED_PROXY_HOPS", 0, minimum=0)
 SECURE_HSTS_SECONDS = 31_536_000 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION

@@ -4,6 +4,10 @@ call a service, render."""
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -80,6 +84,40 @@ def contract_download(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
+logger = logging.getLogger(__name__)
+
+
+def _ip_or_none(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The signer's address, recorded as signature evidence.
+
+    With ``TRUSTED_PROXY_HOPS = 0`` (default) it is ``REMOTE_ADDR``: X-Forwarded-For is ignored,
+    since any client can write it. With ``n`` trusted proxies in front of the app, each of them
+    appended the address it received the request from, so the client is the ``n``-th entry from the
+    right (the right-most entry no trusted proxy vouches for); entries to its left were written by
+    the client and are never used. A short or malformed header falls back to ``REMOTE_ADDR``.
+    """
+    remote = _ip_or_none(request.META.get("REMOTE_ADDR"))
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops <= 0:
+        return remote
+    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
+    if len(forwarded) < hops:
+        logger.warning("X-Forwarded-For has %s entries, %s trusted proxy hops expected", len(forwarded), hops)
+        return remote
+    candidate = _ip_or_none(forwarded[-hops])
+    if candidate is None:
+        logger.warning("X-Forwarded-For entry %r is not an IP address", forwarded[-hops])
+        return remote
+    return candidate
+
+
 @login_required
 @require_POST
 def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
@@ -90,7 +128,7 @@ def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             contract_sign_service(
                 actor=request.user, contract=contract, password=form.cleaned_data["password"],
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
             )
         except ValidationError as error:
             errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
