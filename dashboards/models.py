@@ -114,6 +114,8 @@ class DailyFill(FillCounters):
         indexes = [
             models.Index(fields=["region", "day"], name="dailyfill_region_day"),
             models.Index(fields=["day"], name="dailyfill_day"),
+            # The ranking page reads the full figures of the 30 establishments it shows.
+            models.Index(fields=["establishment", "day"], name="dailyfill_estab_day"),
         ]
 
 
@@ -147,6 +149,15 @@ class WeeklyFillArea(FillCounters):
         indexes = [
             models.Index(fields=["region", "day"], name="weeklyfillarea_region_day"),
             models.Index(fields=["day"], name="weeklyfillarea_day"),
+            # The weekly trend reads two counters of every week: index-only scans, no wide rows.
+            models.Index(
+                fields=["day"], include=["region", "departement", "profession", "posted", "filled"],
+                name="weeklyfillarea_trend",
+            ),
+            models.Index(
+                fields=["region", "day"], include=["departement", "profession", "posted", "filled"],
+                name="weeklyfillarea_region_trend",
+            ),
         ]
 
 
@@ -165,6 +176,8 @@ class WeeklyFill(FillCounters):
         indexes = [
             models.Index(fields=["region", "day"], name="weeklyfill_region_day"),
             models.Index(fields=["day"], name="weeklyfill_day"),
+            # The ranking page reads the full figures of the 30 establishments it shows.
+            models.Index(fields=["establishment", "day"], name="weeklyfill_estab_day"),
         ]
 
 
@@ -199,6 +212,8 @@ class MonthlyFill(FillCounters):
         indexes = [
             models.Index(fields=["region", "day"], name="monthlyfill_region_day"),
             models.Index(fields=["day"], name="monthlyfill_day"),
+            # The ranking page reads the full figures of the 30 establishments it shows.
+            models.Index(fields=["establishment", "day"], name="monthlyfill_estab_day"),
         ]
 
 

@@ -358,19 +358,19 @@ def _update_active(cells: set[tuple[date, int]]) -> None:
         (MonthlyFill, "month", True), (MonthlyFillArea, "month", False),
     ):
         target = model._meta.db_table
-        unit = f"date_trunc('{trunc}', d.\"day\")::date" if trunc else 'd."day"'
         cell_unit = f"date_trunc('{trunc}', c.\"day\")::date" if trunc else 'c."day"'
         key = '"establishment_id"' if per_estab else '"establishment_type_id"'
-        upper = {None: "u.unit + 1", "week": "u.unit + 7", "month": "(u.unit + INTERVAL '1 month')::date"}[trunc]
-        # The touched units (day, week or month) × establishment (or its type) …
+        upper = {None: "k.unit + 1", "week": "k.unit + 7", "month": "(k.unit + INTERVAL '1 month')::date"}[trunc]
+        # The rows of this table holding the touched cells: (unit, département, profession, key) …
         touched = (
-            f'SELECT DISTINCT {cell_unit} AS unit, d.{key} AS k FROM ({cell_sql}) AS c '  # noqa: S608 - fixed identifiers; values are parameters
-            f'JOIN "{fill}" AS d ON d."day" = c."day" AND d."establishment_id" = c."establishment_id"'
+            f'SELECT DISTINCT {cell_unit} AS unit, d."departement_id", d."profession_id", d.{key} AS k '  # noqa: S608 - fixed identifiers
+            f'FROM ({cell_sql}) AS c JOIN "{fill}" AS d ON d."day" = c."day" AND d."establishment_id" = c."establishment_id"'
         )
+        # … each summed again from the daily rows of its unit.
         statements.append((
-            f'UPDATE "{target}" AS t SET {sets} FROM (SELECT {unit} AS unit, d."departement_id", d."profession_id", '  # noqa: S608 - fixed identifiers; values are parameters
-            f'd.{key} AS k, {plain} FROM "{fill}" AS d JOIN ({touched}) AS u ON d.{key} = u.k '
-            f'AND d."day" >= u.unit AND d."day" < {upper} '
+            f'UPDATE "{target}" AS t SET {sets} FROM (SELECT k.unit, k."departement_id", k."profession_id", k.k, {plain} '  # noqa: S608 - fixed identifiers; values are parameters
+            f'FROM ({touched}) AS k JOIN "{fill}" AS d ON d."departement_id" = k."departement_id" '
+            f'AND d."profession_id" = k."profession_id" AND d.{key} = k.k AND d."day" >= k.unit AND d."day" < {upper} '
             f'GROUP BY 1, 2, 3, 4) AS s WHERE t."day" = s.unit AND t."departement_id" = s."departement_id" '
             f'AND t."profession_id" = s."profession_id" AND t.{key} = s.k',
             [days, estabs],
@@ -381,16 +381,18 @@ def _update_active(cells: set[tuple[date, int]]) -> None:
 
 
 def _rollup(
-    first: date, last: date, *, unit: str, per_establishment: bool, establishments: list[int] | None = None
+    first: date, last: date, *, unit: str, per_establishment: bool, establishments: list[int] | None = None,
+    source=DailyFill,
 ) -> QuerySet:
     """``DailyFill`` rows of [first, last] summed by month (the 1st), week (Monday) or day, with or
-    without the establishment: the source of every other aggregate table."""
-    rows = DailyFill.objects.filter(day__gte=first, day__lte=last)
+    without the establishment: the source of every other aggregate table. A territory rollup may
+    read the establishment rollup of the same unit instead (``source``: fewer rows)."""
+    rows = source.objects.filter(day__gte=first, day__lte=last)
     if establishments is not None:
         rows = rows.filter(establishment_id__in=establishments)
     truncs = {"month": TruncMonth("day"), "week": TruncWeek("day"), "day": F("day")}
     keys = {
-        "k_day": truncs[unit],
+        "k_day": truncs[unit] if source is DailyFill else F("day"),
         "k_region": F("region_id"),
         "k_dep": F("departement_id"),
         "k_prof": F("profession_id"),
@@ -428,15 +430,34 @@ def _lock() -> RefreshState:
 
 
 def _refresh_professional_days(first: date, last: date) -> set[tuple[date, int]]:
-    """Rewrite the ``ProfessionalDay`` rows of [first, last] (every establishment) and the flags of
-    the professionals concerned; returns the (day, establishment) cells whose flags changed."""
-    rows = ProfessionalDay.objects.filter(day__gte=first, day__lte=last)
-    professionals = set(rows.values_list("professional_id", flat=True).distinct().order_by())
-    rows.delete()
+    """Bring the ``ProfessionalDay`` rows of [first, last] (every establishment) in line with the
+    missions, keeping the rows that did not change (and their flags): only the professionals whose
+    rows came or went get their flags recomputed. Returns the (day, establishment) cells whose
+    rows or flags changed."""
     lo, hi = _local_bounds(first, last)
-    _insert_select(ProfessionalDay, _professional_days(lo, hi), {**KEYS, "k_pro": "professional"})
-    professionals |= set(rows.values_list("professional_id", flat=True).distinct().order_by())
-    return _flag_last_days(sorted(professionals))
+    source, params = _professional_days(lo, hi).query.get_compiler(using="default").as_sql()
+    table = ProfessionalDay._meta.db_table
+    names = dict(zip(PD_COLUMNS, (*KEYS, "k_pro"), strict=True))
+    same = " AND ".join(f'p."{c}" = s."{names[c]}"' for c in PD_COLUMNS)
+    columns = ", ".join(f'"{c}"' for c in PD_COLUMNS)
+    selected = ", ".join(f's."{names[c]}"' for c in PD_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'DELETE FROM "{table}" AS p WHERE p."day" >= %s AND p."day" <= %s '  # noqa: S608 - fixed identifiers
+            f"AND NOT EXISTS (SELECT 1 FROM ({source}) AS s WHERE {same}) "
+            'RETURNING p."day", p."establishment_id", p."professional_id"',
+            [first, last, *params],
+        )
+        gone = cursor.fetchall()
+        cursor.execute(
+            f'INSERT INTO "{table}" ({columns}) SELECT {selected} FROM ({source}) AS s '  # noqa: S608 - fixed identifiers
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS p WHERE {same}) '
+            'RETURNING "day", "establishment_id", "professional_id"',
+            params,
+        )
+        came = cursor.fetchall()
+    cells = {(day, estab) for day, estab, _pro in (*gone, *came)}
+    return cells | _flag_last_days(sorted({pro for _d, _e, pro in (*gone, *came)}))
 
 
 def _refresh_run(first: date, last: date, establishments: list[int] | None) -> None:
@@ -471,7 +492,9 @@ def _refresh_run(first: date, last: date, establishments: list[int] | None) -> N
             fine_columns,
         )
         area_model.objects.filter(day__gte=lo_day, day__lte=hi_day).delete()
-        _insert_select(area_model, _rollup(lo_day, hi_day, unit=unit, per_establishment=False), area_columns)
+        _insert_select(
+            area_model, _rollup(lo_day, hi_day, unit=unit, per_establishment=False, source=fine_model), area_columns
+        )
 
 
 @dataclass(frozen=True)
