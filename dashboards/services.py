@@ -441,16 +441,18 @@ def _refresh_professional_days(first: date, last: date) -> set[tuple[date, int]]
     same = " AND ".join(f'p."{c}" = s."{names[c]}"' for c in PD_COLUMNS)
     columns = ", ".join(f'"{c}"' for c in PD_COLUMNS)
     selected = ", ".join(f's."{names[c]}"' for c in PD_COLUMNS)
+    # The new rows computed once (a hash anti-join each way), not once per existing row.
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f'DELETE FROM "{table}" AS p WHERE p."day" >= %s AND p."day" <= %s '  # noqa: S608 - fixed identifiers
-            f"AND NOT EXISTS (SELECT 1 FROM ({source}) AS s WHERE {same}) "
+            f'WITH s AS {materialized}({source}) DELETE FROM "{table}" AS p '  # noqa: S608 - fixed identifiers
+            f'WHERE p."day" >= %s AND p."day" <= %s AND NOT EXISTS (SELECT 1 FROM s WHERE {same}) '
             'RETURNING p."day", p."establishment_id", p."professional_id"',
-            [first, last, *params],
+            [*params, first, last],
         )
         gone = cursor.fetchall()
         cursor.execute(
-            f'INSERT INTO "{table}" ({columns}) SELECT {selected} FROM ({source}) AS s '  # noqa: S608 - fixed identifiers
+            f'WITH s AS {materialized}({source}) INSERT INTO "{table}" ({columns}) SELECT {selected} FROM s '  # noqa: S608 - fixed identifiers
             f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS p WHERE {same}) '
             'RETURNING "day", "establishment_id", "professional_id"',
             params,
@@ -460,13 +462,40 @@ def _refresh_professional_days(first: date, last: date) -> set[tuple[date, int]]
     return cells | _flag_last_days(sorted({pro for _d, _e, pro in (*gone, *came)}))
 
 
+MAX_TARGETED_KEYS = 200  # above this, re-rolling a territory table whole is cheaper than a long OR
+
+
+def _area_keys(first: date, last: date, establishments: list[int]) -> set[tuple]:
+    return set(
+        DailyFill.objects.filter(day__gte=first, day__lte=last, establishment_id__in=establishments)
+        .values_list("departement_id", "profession_id", "establishment_type_id")
+        .distinct()
+        .order_by()
+    )
+
+
+def _keys_q(keys: set[tuple] | None) -> Q:
+    """Rows of these (département, profession, type) keys only (None: every row)."""
+    q = Q()
+    if keys is None:
+        return q
+    q = Q(pk__in=[])
+    for dep, prof, type_ in keys:
+        q |= Q(departement_id=dep, profession_id=prof, establishment_type_id=type_)
+    return q
+
+
 def _refresh_run(first: date, last: date, establishments: list[int] | None) -> None:
     """Rewrite the fill rows of [first, last] (of these establishments) and their rollups; the
-    ``ProfessionalDay`` rows and flags of those days must be current."""
+    ``ProfessionalDay`` rows and flags of those days must be current. For a few establishments
+    (the on-commit hook), the territory rollups are re-rolled only for the (département,
+    profession, type) keys those establishments had or have: a few rows, not a whole month."""
     lo, hi = _local_bounds(first, last)
     fine = DailyFill.objects.filter(day__gte=first, day__lte=last)
+    keys = None
     if establishments is not None:
         fine = fine.filter(establishment_id__in=establishments)
+        keys = _area_keys(first, last, establishments)
     fine.delete()
     _insert_merged(
         DailyFill,
@@ -474,10 +503,19 @@ def _refresh_run(first: date, last: date, establishments: list[int] | None) -> N
         KEYS,
         FILL_FIELDS,
     )
-    DailyFillArea.objects.filter(day__gte=first, day__lte=last).delete()
+    if keys is not None:
+        keys |= _area_keys(first, last, establishments)
+        if len(keys) > MAX_TARGETED_KEYS:
+            keys = None
+    if keys == set():
+        return  # nothing of these establishments on those days, before or after
+    only = _keys_q(keys)
+    DailyFillArea.objects.filter(only, day__gte=first, day__lte=last).delete()
     area_columns = {**AREA_KEYS, **{f"s_{f}": f for f in FILL_FIELDS}}
     fine_columns = {**KEYS, **{f"s_{f}": f for f in FILL_FIELDS}}
-    _insert_select(DailyFillArea, _rollup(first, last, unit="day", per_establishment=False), area_columns)
+    _insert_select(
+        DailyFillArea, _rollup(first, last, unit="day", per_establishment=False).filter(only), area_columns
+    )
     for unit, lo_day, hi_day, fine_model, area_model in (
         ("week", week_start(first), week_start(last) + timedelta(days=6), WeeklyFill, WeeklyFillArea),
         ("month", month_start(first), month_end(last), MonthlyFill, MonthlyFillArea),
@@ -491,9 +529,11 @@ def _refresh_run(first: date, last: date, establishments: list[int] | None) -> N
             _rollup(lo_day, hi_day, unit=unit, per_establishment=True, establishments=establishments),
             fine_columns,
         )
-        area_model.objects.filter(day__gte=lo_day, day__lte=hi_day).delete()
+        area_model.objects.filter(only, day__gte=lo_day, day__lte=hi_day).delete()
         _insert_select(
-            area_model, _rollup(lo_day, hi_day, unit=unit, per_establishment=False, source=fine_model), area_columns
+            area_model,
+            _rollup(lo_day, hi_day, unit=unit, per_establishment=False, source=fine_model).filter(only),
+            area_columns,
         )
 
 
