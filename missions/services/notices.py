@@ -217,7 +217,8 @@ def shifts_unfilled_notify(*, now: datetime | None = None) -> int:
         context = {
             "shift": str(shift.profession), "unit": shift.unit.name, "starts_at": shift.starts_at,
             "open_positions": shift.positions - shift.filled,
-            "url": reverse("missions:hr_board", args=[shift.establishment_id]),
+            # why nobody took it (matching explanation), not just the board: what HR needs to act
+            "url": reverse("missions:matching_why_unfilled", args=[shift.pk]),
         }
         for user in establishment_writers(shift.establishment_id):
             sent += bool(notify(
