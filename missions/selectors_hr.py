@@ -9,7 +9,8 @@ proposals, so it cannot drift, and the board can filter on it.
 * ``proposed`` — not filled, but offers are pending;
 * ``open`` — not filled, nothing pending.
 
-The number of queries does not grow with the number of shifts (two subqueries, two prefetches).
+The number of queries does not grow with the number of shifts (two subqueries; prefetches of the
+skills, the missions, their current contracts and the proposals).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from establishments.models import Establishment, Shift, ShiftState
+from missions.contracts.models import CURRENT_STATES, Contract
 from missions.models import Mission, MissionState, Proposal, ProposalState
 
 
@@ -113,7 +115,12 @@ def shift_board(*, user, establishment: Establishment, filters: BoardFilters) ->
             "required_skills",
             Prefetch(
                 "missions",
-                queryset=Mission.objects.select_related("professional__user").order_by("position", "booked_at"),
+                # each mission's current contract (newest first) for its link: one query per page
+                queryset=Mission.objects.select_related("professional__user").order_by("position", "booked_at")
+                .prefetch_related(Prefetch(
+                    "contracts", queryset=Contract.objects.filter(state__in=CURRENT_STATES).order_by("-version"),
+                    to_attr="board_contracts",
+                )),
                 to_attr="board_missions",
             ),
             Prefetch(

@@ -128,6 +128,12 @@ class Contract(models.Model):
         _("signalé non signé le"), null=True, blank=True,
         help_text=_("set when the mission starts within 24 h and the contract is not signed by both"),
     )
+    # Second flag: the mission reached its start with this version still unsigned. Kept after a late
+    # signature (history of the regularisation); the mission is never cancelled for it.
+    unsigned_at_start_at = models.DateTimeField(
+        _("non signé au démarrage de la mission le"), null=True, blank=True,
+        help_text=_("set when the booked mission has started and the contract is still not signed by both"),
+    )
 
     objects = ContractQuerySet.as_manager()
 

@@ -7,12 +7,16 @@ Public services:
 - ``contract_sign(*, actor, contract, password, ip)`` — one party signs in the browser.
 - ``contract_cancel(*, actor, contract, reason)`` / ``contracts_cancel_for_mission(*, actor, mission, reason)``.
 - ``contract_complete(*, actor, contract)`` / ``contracts_complete_for_mission(*, actor, mission)``.
-- ``contracts_flag_unsigned(*, now=None)`` — hourly (Celery beat).
+- ``contracts_flag_unsigned(*, now=None)`` — hourly (Celery beat): flags 24 h before the start, and
+  again when the mission has started unsigned ("non signé au démarrage"; never cancels the mission).
 - ``contracts_draft_missing(*, now=None)`` — hourly sweeper: drafts for booked missions the
   booking hook's task missed (broker down at commit…).
 
 Notifications (``notifications.services.notify``): ``contract.to_sign`` to both parties when a
-version is drafted, ``contract.unsigned`` (urgent) to the sides still to sign when it is flagged.
+version is drafted, ``contract.unsigned`` to the sides still to sign when it is flagged, and once more
+(``contract:<pk>:unsigned_at_start``) to the establishment's admin/HR — and the professional if
+their side is missing — when the mission has started unsigned. Whether one skips the daily digest is
+decided by ``missions.services.notices.shift_is_urgent`` (only urgent shifts may).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -52,6 +57,7 @@ from missions.contracts.selectors import (
     signature_page_context,
 )
 from missions.models import Mission, MissionState
+from missions.services.notices import shift_is_urgent
 from notifications.services import notify
 from reference.models import RouteKind
 from ville_hopital.audit import audit_record
@@ -114,9 +120,12 @@ def _render_version(*, mission: Mission, version: int, previous: Contract | None
     return contract
 
 
-def _notify_sides(contract: Contract, *, event: str, sides, urgent: bool = False) -> None:
-    """Tell each side in ``sides``: the professional, and the establishment's admin/HR members."""
+def _notify_sides(contract: Contract, *, event: str, sides, key: str = "", now: datetime | None = None) -> None:
+    """Tell each side in ``sides``: the professional, and the establishment's admin/HR members.
+    ``key`` names the message in its dedupe key (default: the event's second word); the digest is
+    skipped only for an urgent shift (``shift_is_urgent``, the one rule)."""
     mission = contract.mission
+    urgent = shift_is_urgent(mission.shift, now)
     person = mission.professional.user
     establishment = mission.shift.establishment
     base = {
@@ -132,7 +141,7 @@ def _notify_sides(contract: Contract, *, event: str, sides, urgent: bool = False
             recipients.append((membership.user, person.get_full_name() or person.email))
     for recipient, counterparty in recipients:
         notify(recipient=recipient, event=event, urgent=urgent, context={**base, "counterparty": counterparty},
-               dedupe_key=f"contract:{contract.pk}:{event.split('.')[1]}")
+               dedupe_key=f"contract:{contract.pk}:{key or event.split('.')[1]}")
 
 
 @transaction.atomic
@@ -382,29 +391,53 @@ def contracts_complete_for_mission(*, actor, mission: Mission) -> int:
 
 
 def contracts_flag_unsigned(*, now: datetime | None = None) -> int:
-    """Flag contracts not signed by both whose booked mission starts within 24 h (or has started).
+    """Flag contracts not signed by both whose booked mission starts within 24 h, then again once it
+    has started. Returns how many contracts got a flag now.
 
-    Each is flagged once (``flagged_at``; a new version is flagged on the next run), with an audit
-    row; both sides then see a badge, HR's board lists it. Returns how many were flagged now.
+    * ``flagged_at`` (24 h before): audit ``contract.flag_unsigned``, ``contract.unsigned`` to the
+      sides still to sign; both sides see a badge, HR's board lists it.
+    * ``unsigned_at_start_at`` (the mission has started, "non signé au démarrage"): audit
+      ``contract.unsigned_at_start`` and a second ``contract.unsigned`` notice
+      (``contract:<pk>:unsigned_at_start``) to the establishment's admin/HR — who must regularise —
+      and to the professional if their side is missing. The mission is **not** cancelled: at its
+      start that would leave the ward without staff (docs/contracts.md).
+
+    Each flag is set once per version (a new version is flagged on the next run); a contract first
+    seen after its mission started gets both flags but only the at-start notice.
     """
     now = now or timezone.now()
     candidates = Contract.objects.live_unsigned().filter(
-        flagged_at__isnull=True, mission__state=MissionState.BOOKED, mission__starts_at__lte=now + UNSIGNED_FLAG_HORIZON,
+        mission__state=MissionState.BOOKED, mission__starts_at__lte=now + UNSIGNED_FLAG_HORIZON,
+    ).filter(
+        Q(flagged_at__isnull=True) | Q(mission__starts_at__lte=now, unsigned_at_start_at__isnull=True)
     ).values_list("pk", flat=True)
     flagged = 0
     for pk in list(candidates):
         with transaction.atomic():
             contract = _lock(Contract(pk=pk))
-            if contract.flagged_at is not None or contract.state not in LIVE_UNSIGNED_STATES:
+            if contract.state not in LIVE_UNSIGNED_STATES or contract.mission.state != MissionState.BOOKED:
                 continue
-            contract.flagged_at = now
-            contract.save(update_fields=["flagged_at"])
-            audit_record(actor=None, action="contract.flag_unsigned", target=contract,
-                         data={"mission_starts_at": contract.mission.starts_at.isoformat(), "state": contract.state})
+            started = contract.mission.starts_at <= now
             signed = set(contract.signatures.values_list("side", flat=True))
-            _notify_sides(contract, event="contract.unsigned", urgent=True,
-                          sides=[side for side in SignatureSide.values if side not in signed])
-            flagged += 1
+            missing = [side for side in SignatureSide.values if side not in signed]
+            data = {"mission_starts_at": contract.mission.starts_at.isoformat(), "state": contract.state}
+            touched = False
+            if contract.flagged_at is None:
+                contract.flagged_at = now
+                contract.save(update_fields=["flagged_at"])
+                audit_record(actor=None, action="contract.flag_unsigned", target=contract, data=data)
+                if not started:  # already started: the at-start notice below says it, once
+                    _notify_sides(contract, event="contract.unsigned", sides=missing, now=now)
+                touched = True
+            if started and contract.unsigned_at_start_at is None:
+                contract.unsigned_at_start_at = now
+                contract.save(update_fields=["unsigned_at_start_at"])
+                audit_record(actor=None, action="contract.unsigned_at_start", target=contract, data=data)
+                # HR always: the establishment regularises, whichever side is missing.
+                sides = {SignatureSide.ESTABLISHMENT, *missing}
+                _notify_sides(contract, event="contract.unsigned", sides=sides, key="unsigned_at_start", now=now)
+                touched = True
+            flagged += touched
     return flagged
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from missions.contracts.selectors import current_contract
 from missions.models import (
     PROFESSIONAL_CANCEL_NOTICE,
     CancelledBy,
@@ -133,6 +134,8 @@ def mission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "mission": mission,
             "form": form,
+            # the version that governs the mission (None once cancelled): its state and a link
+            "contract": current_contract(mission),
             "can_cancel": mission.state == MissionState.BOOKED and mission.starts_at - now >= PROFESSIONAL_CANCEL_NOTICE,
             "too_late": mission.state == MissionState.BOOKED and now < mission.starts_at
             and mission.starts_at - now < PROFESSIONAL_CANCEL_NOTICE,
