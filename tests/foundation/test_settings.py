@@ -72,6 +72,19 @@ def test_the_embedded_default_is_sqlite_eager_celery_and_console_email():
     ]
 
 
+def test_the_embedded_sqlite_database_refreshes_the_dashboards(tmp_path):
+    """The on-commit refresh runs in the request when Celery is eager: it must work on SQLite too
+    (the incremental SQL is PostgreSQL's; SQLite rebuilds)."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}"}
+    assert run_manage("migrate", "--no-input", "-v0", **env).returncode == 0
+    result = run_manage("shell", "--no-imports", "-c", (
+        "from datetime import date; from dashboards.services import aggregates_refresh;"
+        "print(aggregates_refresh(days=[date.today()], establishments=[1]))"
+    ), **env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "RefreshResult(days=1, runs=1)" in result.stdout
+
+
 @pytest.mark.parametrize(("raw", "expected"), [("1", True), ("Yes", True), (" on ", True), ("0", False), ("off", False)])
 def test_booleans_accept_the_usual_words(raw, expected):
     assert envparse.parse_bool({"X": raw}, "X", default=not expected) is expected

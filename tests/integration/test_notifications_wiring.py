@@ -124,7 +124,8 @@ def test_professional_cancels_the_admin_and_hr_members_are_told(team, make_shift
 
     for user in (admin, hr):
         [notification] = received(user, "mission.cancelled")
-        assert notification.urgent and notification.dedupe_key == f"mission:{mission.pk}:cancelled"
+        assert not notification.urgent  # days ahead, not an urgent shift: the digest may hold it
+        assert notification.dedupe_key == f"mission:{mission.pk}:cancelled"
         assert "Enfant malade" in notification.body
     assert received(viewer) == []
     assert received(pro.user, "mission.cancelled") == []  # they did it themselves
@@ -137,7 +138,7 @@ def test_establishment_cancels_the_professional_is_told(team, make_shift, make_p
     mission_cancel(actor=hr, mission=mission, reason="Service fermé", by=CancelledBy.ESTABLISHMENT)
 
     [notification] = received(pro.user, "mission.cancelled")
-    assert notification.urgent and "Service fermé" in notification.body
+    assert not notification.urgent and "Service fermé" in notification.body
     assert notification.url == f"/missions/mes-missions/{mission.pk}/"
     assert received(admin, "mission.cancelled") == received(hr, "mission.cancelled") == []
 
@@ -154,7 +155,7 @@ def test_shift_cancellation_tells_each_professional_once(team, make_shift, make_
     assert shift.state == ShiftState.CANCELLED
     for pro in pros:
         [notification] = received(pro.user, "mission.cancelled")
-        assert notification.urgent and "Fermeture de lits" in notification.body
+        assert not notification.urgent and "Fermeture de lits" in notification.body
     assert Notification.objects.filter(event="mission.cancelled").count() == 2
 
 
@@ -176,7 +177,7 @@ def test_expiring_proposals_scan(make_shift, make_professional, make_proposal):
     assert proposals_expiring_notify(now=now) == 0  # idempotent
     [notification] = received(pro.user, "proposal.expiring")
     assert notification.dedupe_key == f"proposal:{soon.pk}:expiring"
-    assert notification.urgent and notification.url == "/missions/propositions/"
+    assert not notification.urgent and notification.url == "/missions/propositions/"
     # An hour later the second one enters the window; the others never do.
     assert proposals_expiring_notify(now=now + timedelta(hours=1, minutes=30)) == 1
     assert {n.dedupe_key for n in received(pro.user, "proposal.expiring")} == {
