@@ -57,6 +57,8 @@ SHOTS = [
     Shot("availability-calendar", "pro", "/pro/disponibilites/", "Availability calendar (month grid and shortcuts)"),
     Shot("proposals", "pro", "/missions/propositions/", "Proposals inbox"),
     Shot("my-missions", "pro", "/missions/mes-missions/", "My missions"),
+    Shot("open-shifts", "pro", "/missions/vacations-ouvertes/", "Open shifts of my region, with why-not links"),
+    Shot("contracts-pro", "pro", "/missions/contrats/", "My contracts (both parties see theirs)"),
     Shot("notifications", "pro", "/notifications/", "Notification centre"),
     Shot("contract-demo", "pro", "@contract", "A contract page (the professional's side)"),
     Shot("establishment-home", "hr", "/etablissement/", "Establishment home (units, upcoming shifts)"),
