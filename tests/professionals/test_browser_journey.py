@@ -58,7 +58,8 @@ def test_professional_journey(page, live_server, live_db, axe, settings, make_sh
     saturdays = [d for d in month_days(year, month) if d.weekday() == 5]
     expect(page.locator("#calendar-summary")).to_contain_text(f"{len(saturdays)} créneaux déclarés")
     expect(page.locator("#unsaved")).to_be_visible()
-    page.get_by_role("button", name="Enregistrer le mois").click()
+    with page.expect_navigation():  # the POST and its redirect finish before the reload
+        page.get_by_role("button", name="Enregistrer le mois").click()
     page.reload()
     for saturday in saturdays:
         expect(page.locator(f"#slot-{saturday.isoformat()}\\:D")).to_be_checked()
