@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection, transaction
+from django.db import NotSupportedError, connection, transaction
 from django.db.models import Count, F, Func, IntegerField, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Coalesce, Round, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -73,8 +73,9 @@ class MinutesBetween(Func):
     output_field = IntegerField()
     arity = 2
 
-    def as_sql(self, compiler, connection, **extra_context):  # pragma: no cover - every backend overrides
-        raise NotImplementedError(connection.vendor)
+    def as_sql(self, compiler, connection, **extra_context):
+        # Only the two supported databases have a dialect (settings accept sqlite and postgres URLs).
+        raise NotSupportedError(f"MinutesBetween has no SQL for the {connection.vendor} database")
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return self.as_sql_template(

@@ -17,6 +17,7 @@ import re
 import sys
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from typing import TextIO
 
 from django.conf import settings
@@ -60,9 +61,12 @@ def phone_to_msisdn(raw: str) -> str:
     return msisdn
 
 
-class BaseSmsBackend:
+class BaseSmsBackend(ABC):
+    """What ``settings.SMS_BACKEND`` names: sends one SMS, returns the provider's message id."""
+
+    @abstractmethod
     def send(self, *, to: str, body: str, reference: str, tag: str = "") -> str:
-        raise NotImplementedError
+        """Raise ``TransientSendError`` (retried) or ``PermanentSendError`` (failed) on failure."""
 
 
 class ConsoleSmsBackend(BaseSmsBackend):
