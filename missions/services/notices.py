@@ -64,6 +64,12 @@ def establishment_writers(establishment_id: int) -> list:
     )
 
 
+def _notify_writers(establishment_id: int, **message: Any) -> int:
+    """Send one message (``notify`` keyword arguments) to each admin/HR member of an establishment;
+    returns how many were created. The one loop for the establishment side of every notice."""
+    return sum(bool(notify(recipient=user, **message)) for user in establishment_writers(establishment_id))
+
+
 def shift_title(shift: Shift) -> str:
     """How a shift is named in messages: « Infirmier — Urgences »."""
     return f"{shift.profession} — {shift.unit.name}"
@@ -105,9 +111,9 @@ def mission_booked_notify(*, mission: Mission) -> int:
         context={**context, "url": reverse("missions:mission_detail", args=[mission.pk])},
     ))
     hr_url = reverse("missions:hr_board", args=[mission.shift.establishment_id])
-    for user in establishment_writers(mission.shift.establishment_id):
-        sent += bool(notify(recipient=user, event="mission.booked", dedupe_key=key, context={**context, "url": hr_url}))
-    return sent
+    return sent + _notify_writers(
+        mission.shift.establishment_id, event="mission.booked", dedupe_key=key, context={**context, "url": hr_url}
+    )
 
 
 def mission_cancelled_notify(*, mission: Mission) -> int:
@@ -127,11 +133,10 @@ def mission_cancelled_notify(*, mission: Mission) -> int:
         ))
     if mission.cancelled_by in (CancelledBy.PROFESSIONAL, CancelledBy.PLATFORM):
         hr_url = reverse("missions:hr_board", args=[mission.shift.establishment_id])
-        for user in establishment_writers(mission.shift.establishment_id):
-            sent += bool(notify(
-                recipient=user, event="mission.cancelled", urgent=urgent, dedupe_key=key,
-                context={**context, "url": hr_url},
-            ))
+        sent += _notify_writers(
+            mission.shift.establishment_id, event="mission.cancelled", urgent=urgent, dedupe_key=key,
+            context={**context, "url": hr_url},
+        )
     return sent
 
 
@@ -220,10 +225,8 @@ def shifts_unfilled_notify(*, now: datetime | None = None) -> int:
             # why nobody took it (matching explanation), not just the board: what HR needs to act
             "url": reverse("missions:matching_why_unfilled", args=[shift.pk]),
         }
-        for user in establishment_writers(shift.establishment_id):
-            sent += bool(notify(
-                recipient=user, event="shift.unfilled", urgent=shift_is_urgent(shift, now),
-                dedupe_key=f"shift:{shift.pk}:unfilled",
-                context=context,
-            ))
+        sent += _notify_writers(
+            shift.establishment_id, event="shift.unfilled", urgent=shift_is_urgent(shift, now),
+            dedupe_key=f"shift:{shift.pk}:unfilled", context=context,
+        )
     return sent
