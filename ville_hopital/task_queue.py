@@ -23,10 +23,10 @@ from celery import current_app
 from django.db import transaction
 
 
-def task_queue_on_commit(name: str, *args: Any, countdown: int | None = None) -> None:
+def task_queue_on_commit(name: str, *args: Any) -> None:
     """After the current transaction commits (at once outside one), run task ``name`` with ``args``."""
 
     def send() -> None:
-        current_app.tasks[name].apply_async(args=args, countdown=countdown)
+        current_app.tasks[name].apply_async(args=args)
 
     transaction.on_commit(send, robust=True)
