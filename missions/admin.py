@@ -1,8 +1,11 @@
 """Admin pages of the missions app (platform staff). Each engineer appends its own ModelAdmin."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
-from missions.models import MatchingRun
+from missions.contracts.models import Contract, ContractSignature
+from missions.models import MatchingRun, Mission, Proposal
+from professionals.admin import ReadOnlyAdmin
 
 
 @admin.register(MatchingRun)
@@ -28,8 +31,6 @@ class MatchingRunAdmin(admin.ModelAdmin):
 
 
 # --- Contracts (missions/contracts): read-only; every change goes through the contract services. ---
-from missions.contracts.models import Contract, ContractSignature  # noqa: E402
-
 
 class ContractSignatureInline(admin.TabularInline):
     model = ContractSignature
@@ -61,12 +62,8 @@ class ContractAdmin(admin.ModelAdmin):
         return False
 
 
-# --- Proposals and missions: read-only; every transition goes through missions.services. ---
-from django.utils.translation import gettext_lazy  # noqa: E402
-
-from missions.models import Mission, Proposal  # noqa: E402
-from professionals.admin import ReadOnlyAdmin  # noqa: E402  (no add, change or delete)
-
+# --- Proposals and missions: read-only (no add, change or delete); every transition goes through
+# missions.services. ---
 
 @admin.register(Proposal)
 class ProposalAdmin(ReadOnlyAdmin):
