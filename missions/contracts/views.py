@@ -4,10 +4,6 @@ call a service, render."""
 
 from __future__ import annotations
 
-import ipaddress
-import logging
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -29,6 +25,7 @@ from missions.contracts.services import contract_cancel as contract_cancel_servi
 from missions.contracts.services import contract_new_version as contract_new_version_service
 from missions.contracts.services import contract_sign as contract_sign_service
 from ville_hopital.mixins import is_professional
+from ville_hopital.proxies import client_ip
 
 
 @login_required
@@ -82,40 +79,6 @@ def contract_download(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(field.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-logger = logging.getLogger(__name__)
-
-
-def _ip_or_none(value: str | None) -> str | None:
-    try:
-        return str(ipaddress.ip_address((value or "").strip()))
-    except ValueError:
-        return None
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The signer's address, recorded as signature evidence.
-
-    With ``TRUSTED_PROXY_HOPS = 0`` (default) it is ``REMOTE_ADDR``: X-Forwarded-For is ignored,
-    since any client can write it. With ``n`` trusted proxies in front of the app, each of them
-    appended the address it received the request from, so the client is the ``n``-th entry from the
-    right (the right-most entry no trusted proxy vouches for); entries to its left were written by
-    the client and are never used. A short or malformed header falls back to ``REMOTE_ADDR``.
-    """
-    remote = _ip_or_none(request.META.get("REMOTE_ADDR"))
-    hops = settings.TRUSTED_PROXY_HOPS
-    if hops <= 0:
-        return remote
-    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
-    if len(forwarded) < hops:
-        logger.warning("X-Forwarded-For has %s entries, %s trusted proxy hops expected", len(forwarded), hops)
-        return remote
-    candidate = _ip_or_none(forwarded[-hops])
-    if candidate is None:
-        logger.warning("X-Forwarded-For entry %r is not an IP address", forwarded[-hops])
-        return remote
-    return candidate
 
 
 @login_required
