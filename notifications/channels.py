@@ -13,9 +13,9 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
-from notifications.errors import PermanentSendError, TransientSendError
+from notifications.errors import PermanentSendError, TransientSendError, outcome_unknown
 from notifications.models import Channel, Delivery
-from notifications.sms import get_sms_backend, outcome_unknown
+from notifications.sms import get_sms_backend
 
 
 def message_id_for(idempotency_key: str) -> str:

@@ -23,23 +23,9 @@ from typing import TextIO
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from notifications.errors import PermanentSendError, TransientSendError
+from notifications.errors import PermanentSendError, TransientSendError, outcome_unknown
 
 _DIGITS = re.compile(r"\D")
-
-#: ``Delivery.last_error`` when the outcome of a send is unknown: the message was handed over,
-#: then the provider went silent. Shown in admin (searchable: "outcome unknown").
-OUTCOME_UNKNOWN = (
-    "Outcome unknown — not retried to avoid a double send. Issue inconnue : {detail} après la remise "
-    "du message au fournisseur ; il est peut-être parti. Pas de nouvel essai automatique, pour ne "
-    "jamais envoyer deux fois ; vérifiez puis utilisez l'action « Renvoyer » si besoin. ({error})"
-)
-
-
-def outcome_unknown(detail: str, error: BaseException) -> PermanentSendError:
-    """The error for a send whose outcome is unknown (email and SMS; kept here, where both channels
-    can import it): a permanent failure, so it is never retried automatically."""
-    return PermanentSendError(OUTCOME_UNKNOWN.format(detail=detail, error=repr(error)))
 
 
 def phone_to_msisdn(raw: str) -> str:
