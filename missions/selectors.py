@@ -145,6 +145,12 @@ def month_bounds(day: date) -> tuple[datetime, datetime]:
     )
 
 
+def insured_on(*, professional: Professional, day: date) -> bool:
+    """Whether the professional's RCP insurance is valid on ``day``: the one insurance rule
+    (``Professional.objects.eligible_on``), read by ``proposal_accept`` and the matching's explanations."""
+    return Professional.objects.eligible_on(day).filter(pk=professional.pk).exists()
+
+
 def missions_in_month_count(*, professional: Professional, day: date, exclude_mission_id: int | None = None) -> int:
     """Active (not cancelled) missions of the professional starting in ``day``'s calendar month."""
     start, end = month_bounds(day)

@@ -51,7 +51,7 @@ from missions.models import (
     ProposalSource,
     ProposalState,
 )
-from missions.selectors import missions_in_month_count, month_bounds, working_time_violations
+from missions.selectors import insured_on, missions_in_month_count, month_bounds, working_time_violations
 from missions.services.proposals import proposals_expire
 from professionals.models import Availability, Professional
 from territories.geo import haversine_km
@@ -324,11 +324,6 @@ def urgent_pending_match(*, now: datetime | None = None) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _insured_on(professional: Professional, day: date) -> bool:
-    """The one insurance rule (``Professional.objects.eligible_on``), as ``proposal_accept`` reads it."""
-    return Professional.objects.eligible_on(day).filter(pk=professional.pk).exists()
-
-
 def explain_for_professional(*, professional: Professional, shift: Shift, now: datetime | None = None) -> list[str]:
     """Why ``shift`` was not proposed to ``professional``, in words (French), most decisive first.
 
@@ -367,7 +362,7 @@ def explain_for_professional(*, professional: Professional, shift: Shift, now: d
     day, slot = slot_of(shift.starts_at)
     if not Availability.objects.filter(professional=professional, day=day, slot="N" if slot else "D").exists():
         reasons.append(_("Vous n'avez pas déclaré de disponibilité sur ce créneau."))
-    if not _insured_on(professional, timezone.localtime(shift.starts_at).date()):
+    if not insured_on(professional=professional, day=timezone.localtime(shift.starts_at).date()):
         reasons.append(_("Votre attestation d'assurance (RCP) est absente ou expirée à cette date."))
     if professional.blocked_establishments.filter(pk=shift.establishment_id).exists():
         reasons.append(_("Vous avez exclu cet établissement."))

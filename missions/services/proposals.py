@@ -25,7 +25,7 @@ from missions.models import (
     ProposalSource,
     ProposalState,
 )
-from missions.selectors import missions_in_month_count, working_time_violations
+from missions.selectors import insured_on, missions_in_month_count, working_time_violations
 from missions.services.missions import aggregates_refresh_queue
 from missions.services.notices import mission_booked_notify
 from professionals.models import Professional
@@ -159,7 +159,7 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
     if _blocked(shift=shift, professional=professional):
         raise ValidationError(_("Vous ne pouvez pas travailler pour cet établissement."))
     shift_day = timezone.localdate(shift.starts_at)
-    if not Professional.objects.eligible_on(shift_day).filter(pk=professional.pk).exists():
+    if not insured_on(professional=professional, day=shift_day):
         raise ValidationError(
             _(
                 "Votre assurance responsabilité civile professionnelle (RCP) n'est pas valable le %(day)s : "
