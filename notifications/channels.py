@@ -89,21 +89,19 @@ def send_email(*, to: str, subject: str, body: str, idempotency_key: str) -> str
         headers={"Message-ID": message_id_for(idempotency_key)},
         connection=connection,
     )
+    handover = None  # stays None until connected: nothing can have been handed over before
     try:
-        try:
-            connection.open()  # connect, greeting, TLS, login: nothing handed over yet
-        except OSError as error:  # smtplib.SMTPException is an OSError too
-            raise _smtp_error(error) from error
+        connection.open()  # connect, greeting, TLS, login
         session = getattr(connection, "connection", None)  # the smtplib session of Django's SMTP backend
-        handover = _SmtpHandover(session) if isinstance(session, smtplib.SMTP) else None
-        try:
-            message.send()
-        except OSError as error:
-            # After the handover, only an answer (SMTPResponseException: a code) tells what happened;
-            # silence (timeout, dropped connection) does not.
-            if handover is not None and handover.handed_over and not isinstance(error, smtplib.SMTPResponseException):
-                raise outcome_unknown("délai dépassé ou connexion coupée après DATA (SMTP)", error) from error
-            raise _smtp_error(error) from error
+        if isinstance(session, smtplib.SMTP):
+            handover = _SmtpHandover(session)
+        message.send()
+    except OSError as error:  # smtplib.SMTPException is an OSError too
+        # After the handover, only an answer (SMTPResponseException: a code) tells what happened;
+        # silence (timeout, dropped connection) does not.
+        if handover is not None and handover.handed_over and not isinstance(error, smtplib.SMTPResponseException):
+            raise outcome_unknown("délai dépassé ou connexion coupée après DATA (SMTP)", error) from error
+        raise _smtp_error(error) from error
     finally:
         with contextlib.suppress(OSError):  # e.g. QUIT after a 250: the message is accepted already
             connection.close()
