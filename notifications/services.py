@@ -38,7 +38,7 @@ from notifications.models import (
     Notification,
     NotificationSettings,
 )
-from notifications.rendering import jsonable, localise, one_line, render_event
+from notifications.rendering import SUBJECT_MAX, jsonable, localise, one_line, render_event
 from ville_hopital.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -364,7 +364,7 @@ def digest_send(*, user: User, day: date) -> Digest | None:
     held = localise(held, reader=user, language=language)
     with translation.override(language):
         context = {"recipient": user, "notifications": held, "day": day, "site_url": settings.SITE_URL}
-        subject = one_line(render_to_string("notifications/digest/subject.txt", context))[:200]
+        subject = one_line(render_to_string("notifications/digest/subject.txt", context))[:SUBJECT_MAX]
         body = render_to_string("notifications/digest/body.txt", context).strip() + "\n"
     Notification.objects.filter(pk__in=[n.pk for n in held]).update(digest=digest, digest_state=DigestState.SENT)
     delivery = Delivery.objects.create(
