@@ -104,13 +104,6 @@ def preferences_update(*, actor: User, language: str, choices: Mapping[str, Pref
     )
 
 
-# --- Rendering ------------------------------------------------------------------------------------
-
-
-# ``render_event`` and the JSON form of the context live in ``notifications.rendering``: the
-# notification centre renders the same templates again in the reader's language.
-
-
 # --- notify -------------------------------------------------------------------------------------
 
 
