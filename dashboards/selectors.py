@@ -234,8 +234,8 @@ def period_parts(
     end) from the daily table. A year reads ~12 + 8 + 12 time units instead of 365."""
     if monthly is None:
         return _week_parts(scope, filters, start, end, daily, weekly)
-    first_month = start if start.day == 1 else _next_month(start)
-    last_month_end = end if _next_month(end) == end + timedelta(days=1) else end.replace(day=1) - timedelta(days=1)
+    first_month = start if start.day == 1 else next_month(start)
+    last_month_end = end if next_month(end) == end + timedelta(days=1) else end.replace(day=1) - timedelta(days=1)
     if first_month > last_month_end:
         return _week_parts(scope, filters, start, end, daily, weekly)
     parts = [_filtered(monthly.objects.all(), scope, filters, first_month, last_month_end.replace(day=1))]
@@ -246,7 +246,8 @@ def period_parts(
     return parts
 
 
-def _next_month(day: date) -> date:
+def next_month(day: date) -> date:
+    """The 1st of the month after ``day``'s."""
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 

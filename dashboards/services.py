@@ -46,6 +46,7 @@ from dashboards.models import (
     WeeklyFill,
     WeeklyFillArea,
 )
+from dashboards.selectors import next_month, week_start
 from establishments.models import Shift, ShiftState
 from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
 from professionals.models import Availability
@@ -408,16 +409,8 @@ def _rollup(
     )
 
 
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 def month_start(day: date) -> date:
     return day.replace(day=1)
-
-
-def month_end(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _lock() -> RefreshState:
@@ -519,7 +512,7 @@ def _refresh_run(first: date, last: date, establishments: list[int] | None) -> N
     )
     for unit, lo_day, hi_day, fine_model, area_model in (
         ("week", week_start(first), week_start(last) + timedelta(days=6), WeeklyFill, WeeklyFillArea),
-        ("month", month_start(first), month_end(last), MonthlyFill, MonthlyFillArea),
+        ("month", month_start(first), next_month(last) - timedelta(days=1), MonthlyFill, MonthlyFillArea),
     ):
         per_estab = fine_model.objects.filter(day__gte=lo_day, day__lte=hi_day)
         if establishments is not None:
