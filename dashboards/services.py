@@ -470,10 +470,9 @@ def _area_keys(first: date, last: date, establishments: list[int]) -> set[tuple]
 
 def _keys_q(keys: set[tuple] | None) -> Q:
     """Rows of these (département, profession, type) keys only (None: every row)."""
-    q = Q()
     if keys is None:
-        return q
-    q = Q(pk__in=[])
+        return Q()
+    q = Q(pk__in=[])  # no keys: no rows
     for dep, prof, type_ in keys:
         q |= Q(departement_id=dep, profession_id=prof, establishment_type_id=type_)
     return q
