@@ -296,7 +296,8 @@ def bench_urgent(count: int = 5) -> list[tuple[int, int, float, float, int]]:
 
     from establishments.models import Shift
     from missions.models import Proposal
-    from missions.services.matching import explain_unfilled, urgent_shift_match
+    from missions.services.matching import explain_unfilled
+    from missions.services.urgent import urgent_shift_match
 
     now = timezone.now()
     shifts = Shift.objects.filter(starts_at__gt=now + timedelta(hours=2), starts_at__lt=now + timedelta(hours=48),

@@ -42,7 +42,7 @@ def match_night(start_iso: str | None = None) -> list[str]:
 @shared_task
 def match_urgent_shift(shift_id: int, wave: int) -> int:
     """Send wave ``wave`` of an urgent shift (nothing if it was already sent or the shift is full)."""
-    from missions.services.matching import urgent_shift_match
+    from missions.services.urgent import urgent_shift_match
 
     shift = Shift.objects.filter(pk=shift_id).first()
     if shift is None:
@@ -53,7 +53,7 @@ def match_urgent_shift(shift_id: int, wave: int) -> int:
 @shared_task
 def match_urgent_pending() -> int:
     """Safety net: every urgent shift whose next wave is due gets it (lost countdowns, new posts)."""
-    from missions.services.matching import urgent_pending_match
+    from missions.services.urgent import urgent_pending_match
 
     return urgent_pending_match()
 

@@ -12,14 +12,9 @@ from django.utils import timezone
 from establishments.models import MemberRole, Membership
 from establishments.services import shift_post
 from missions.models import MatchingRun, Proposal, ProposalState
-from missions.services.matching import (
-    explain_unfilled,
-    matching_run_region,
-    urgent_pending_match,
-    urgent_shift_match,
-    urgent_shifts_due,
-)
+from missions.services.matching import explain_unfilled, matching_run_region
 from missions.services.proposals import proposal_accept, proposal_decline
+from missions.services.urgent import urgent_pending_match, urgent_shift_match, urgent_shifts_due
 from reference.models import Profession
 
 MONTPELLIER = "34172"
