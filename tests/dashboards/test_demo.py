@@ -61,7 +61,10 @@ def test_demo_history_never_books_a_professional_twice_a_day(world):
     demo.add_history(DemoContext(rng=random.Random(7), size=1))
     history = Mission.objects.filter(shift__series__rule=demo.HISTORY_RULE).exclude(state=MissionState.CANCELLED)
     recent = history.filter(starts_at__gte=timezone.now() - timedelta(days=30))
-    assert recent.filter(professional=free).count() > 10  # the history reaches the last month
+    # The history reaches the last month. Demand follows the season (fewest shifts in spring and
+    # autumn), so the count depends on the date: 3 holds on every day of the year (checked at the
+    # hard dates by `make test-dates`), while the expected count is 7 to 12.
+    assert recent.filter(professional=free).count() >= 3
     assert not recent.filter(professional=busy).exists()
     per_day = Counter(
         (pro, timezone.localdate(starts))

@@ -89,7 +89,10 @@ def test_professional_journey(page, live_server, live_db, axe, settings, make_sh
 
     # In "my missions", in the calendar, and in the iCal feed.
     page.goto(f"{base}/missions/mes-missions/")
-    expect(page.get_by_role("link", name=re.compile(saturdays[0].strftime("%Y") + "|" + str(saturdays[0].day)))).to_be_visible()
+    # The row's link names the day and the year ("sam. 2 janvier 2027"): found by its address, since
+    # other links of the page may contain the same digits.
+    row_link = page.locator(f"a[href='/missions/mes-missions/{mission.pk}/']")
+    expect(row_link).to_have_text(re.compile(rf"\s{saturdays[0].day} \S+ {saturdays[0].year}$"))
     expect(page.get_by_text(shift.establishment.name)).to_be_visible()
     assert axe() == []
     page.goto(f"{base}/pro/disponibilites/{year}/{month}/")
