@@ -10,6 +10,7 @@ import os
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.test import override_settings
 from django.utils import translation
 
 from ville_hopital.celery import app as celery_app
@@ -28,6 +29,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         geography_load()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Users are created by the hundred; PBKDF2's deliberate slowness is not what is tested (tests only)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +67,13 @@ def _fresh_cache_per_test(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _browser_follows_the_clock(request):
+    """Browser journeys: Chromium's clock follows the run's clock (``--today``, see tests/clock.py)."""
+    if request.node.get_closest_marker("browser"):
+        request.getfixturevalue("browser_clock")
 
 
 @pytest.fixture(autouse=True)
@@ -140,7 +155,7 @@ def celery_worker_process(live_db, tmp_path):
     }
     log = tmp_path / "worker.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ville_hopital", "worker", "--pool=solo", "--loglevel=INFO",
+        [sys.executable, "-m", "tests.clock", "celery", "-A", "ville_hopital", "worker", "--pool=solo", "--loglevel=INFO",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
         env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=str(settings.BASE_DIR),
     )

@@ -48,6 +48,8 @@ COMMUNES = ("34172", "34057", "34032", "30189", "34154", "34301", "30007")  # HÃ
 # ``celery worker`` command line. Only this test's second worker uses it.
 WORKER_SCRIPT = """
 import json, sys
+from tests.clock import start_from_env
+start_from_env()
 from ville_hopital.celery import app
 app.conf.broker_transport_options = json.loads(sys.argv[1])
 app.worker_main(["worker", *sys.argv[2:]])
