@@ -36,6 +36,11 @@ class ProposalSource(models.TextChoices):
     NIGHTLY = "nightly", _("appariement nocturne")
     URGENT = "urgent", _("appariement immédiat (urgent)")
     MANUAL = "manual", _("proposition manuelle")
+    #: The professional took an open urgent position from « Vacations ouvertes » (booked at once).
+    TAKEN = "taken", _("prise directe (urgent)")
+    #: The professional offered themselves for a later shift: HR confirms, or it expires before the
+    #: next nightly matching, which then decides.
+    CANDIDACY = "candidacy", _("candidature du professionnel")
 
 
 class ProposalQuerySet(models.QuerySet):
@@ -60,6 +65,8 @@ class Proposal(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(_("expire le"))
     decided_at = models.DateTimeField(null=True, blank=True)
+    # First time the professional had the offer in front of them (their inbox): HR's live status.
+    seen_at = models.DateTimeField(_("vue le"), null=True, blank=True)
     decline_reason = models.CharField(_("motif"), max_length=300, blank=True)
 
     objects = ProposalQuerySet.as_manager()
