@@ -42,6 +42,12 @@ _EVENTS = [
         ("shift", "establishment", "expires_at", "url"),
     ),
     Event(
+        # An offer taken back before its answer: every position was filled (``filled``: true), or HR
+        # cancelled the shift (``reason``). Told at once: nobody should keep waiting on a dead offer.
+        "proposal.withdrawn", _("Proposition retirée"), (PROFESSIONAL,),
+        ("shift", "establishment", "starts_at", "url"),
+    ),
+    Event(
         "mission.booked", _("Mission réservée"), BOTH,
         ("shift", "establishment", "professional", "starts_at", "ends_at", "url"),
     ),

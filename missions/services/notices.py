@@ -3,7 +3,8 @@
 Two kinds of callers:
 
 * the transitions — ``proposal_accept`` calls ``mission_booked_notify``, ``mission_cancel`` calls
-  ``mission_cancelled_notify`` — inside their transaction (nothing is sent if it rolls back);
+  ``mission_cancelled_notify``, ``proposals_withdraw`` calls ``proposals_withdrawn_notify`` — inside
+  their transaction (nothing is sent if it rolls back);
 * the periodic scans (``missions.tasks``, scheduled in ``ville_hopital/celery.py``):
   ``proposals_expiring_notify``, ``missions_reminder_notify``, ``shifts_unfilled_notify``.
 
@@ -138,6 +139,34 @@ def mission_cancelled_notify(*, mission: Mission) -> int:
             context={**context, "url": hr_url},
         )
     return sent
+
+
+#: The reason ``proposal_accept`` gives ``proposals_withdraw`` when the last position is booked.
+WITHDRAWN_SHIFT_FULL = "shift_full"
+
+
+def proposals_withdrawn_notify(*, shift: Shift, proposals: list[Proposal], reason: str) -> int:
+    """``proposal.withdrawn`` to the holder of each offer just withdrawn: the shift is full
+    (``reason`` is ``WITHDRAWN_SHIFT_FULL``) or HR cancelled it (``reason`` is theirs). Urgent when
+    the shift is (``shift_is_urgent``). Idempotent (``proposal:<id>:withdrawn``)."""
+    if not proposals:
+        return 0
+    shift = Shift.objects.select_related("establishment", "unit", "profession").get(pk=shift.pk)
+    filled = reason == WITHDRAWN_SHIFT_FULL
+    context = {
+        "shift": shift_title(shift), "establishment": shift.establishment.name, "starts_at": shift.starts_at,
+        "filled": filled, "reason": "" if filled else reason, "url": reverse("missions:proposals"),
+    }
+    urgent = shift_is_urgent(shift)
+    users = dict(
+        Proposal.objects.filter(pk__in=[p.pk for p in proposals]).values_list("pk", "professional__user")
+    )
+    recipients = get_user_model().objects.in_bulk(set(users.values()))
+    return sum(
+        bool(notify(recipient=recipients[users[p.pk]], event="proposal.withdrawn", urgent=urgent, context=context,
+                    dedupe_key=f"proposal:{p.pk}:withdrawn"))
+        for p in proposals
+    )
 
 
 # --- Periodic scans ---------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from missions.models import (
 )
 from missions.selectors import insured_on, missions_in_month_count, working_time_violations
 from missions.services.missions import aggregates_refresh_queue
-from missions.services.notices import mission_booked_notify
+from missions.services.notices import WITHDRAWN_SHIFT_FULL, mission_booked_notify, proposals_withdrawn_notify
 from professionals.models import Professional
 from ville_hopital.audit import audit_record
 
@@ -204,7 +204,7 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
         data={"shift": shift.pk, "position": position, "pay": str(mission.pay)},
     )
     if _first_free_position(shift) is None:
-        proposals_withdraw(actor=None, shift=shift, reason="shift_full")
+        proposals_withdraw(actor=None, shift=shift, reason=WITHDRAWN_SHIFT_FULL)
     mission_booked_notify(mission=mission)
     transaction.on_commit(lambda: contract_draft_task.delay(mission.pk), robust=True)  # contracts
     aggregates_refresh_queue(shift=shift)
@@ -236,7 +236,8 @@ def proposal_decline(*, actor, proposal: Proposal, reason: str = "") -> Proposal
 
 @transaction.atomic
 def proposals_withdraw(*, actor, shift: Shift, reason: str = "") -> int:
-    """Withdraw every pending proposal of ``shift`` (it is full, or HR cancelled it). Returns how many."""
+    """Withdraw every pending proposal of ``shift`` (it is full, or HR cancelled it) and tell each
+    holder (``proposal.withdrawn``). Returns how many."""
     now = timezone.now()
     pending = list(
         Proposal.objects.select_for_update(skip_locked=True).filter(shift=shift, state=ProposalState.PENDING)
@@ -249,6 +250,7 @@ def proposals_withdraw(*, actor, shift: Shift, reason: str = "") -> int:
             actor=actor, action="proposal.withdraw", target=proposal, from_state="pending", to_state="withdrawn",
             data={"reason": reason},
         )
+    proposals_withdrawn_notify(shift=shift, proposals=pending, reason=reason)
     return len(pending)
 
 
