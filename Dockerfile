@@ -5,8 +5,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY pyproject.toml README.md ./
-RUN pip install --no-cache-dir uv && uv pip install --system -r pyproject.toml
+# Exactly the versions of uv.lock, without the dev tools (`--frozen` fails rather than re-resolve).
+ENV UV_PROJECT_ENVIRONMENT=/opt/venv PATH=/opt/venv/bin:$PATH
+COPY pyproject.toml uv.lock README.md ./
+RUN pip install --no-cache-dir uv==0.13.9 && uv sync --frozen --no-dev --no-install-project
 COPY . .
 RUN VH_ENVIRONMENT=development python manage.py collectstatic --no-input -v0
 RUN useradd --create-home vh && mkdir -p /app/media && chown vh /app/media

@@ -1,15 +1,27 @@
 # The two commands of the README: `make run` (embedded default) and `make test` (lint + whole suite).
 VENV ?= .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
 HOST ?= 127.0.0.1:8000
 SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# uv itself is pinned by the lock file (dev extra); this is only the bootstrap copy that reads it.
+UV_BOOTSTRAP := uv==0.13.9
+# Parallel test processes (pytest-xdist): one per core; each gets its own database and Redis database.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# The hard dates of `make test-dates` (tests/clock.py: HARD_DATES): New Year's Eve and Day, the two
+# DST Sundays (the night of the change included), a 29 February.
+HARD_DATES := 2026-12-31T10:00 2027-01-01T09:00 2027-03-28T01:30 2027-10-31T02:30 2028-02-29T09:00
+# The modules that read the clock (directly or through the code they call): everything but the pure
+# engine and identifier tests; browser journeys and real-worker tests included.
+DATE_TESTS ?= tests --ignore=tests/matching --ignore=tests/test_identifiers.py -m "not slow_worker"
 
-.PHONY: install system-deps run test lint migrate seed
+.PHONY: install system-deps run test test-suite test-dates test-flaky lint migrate seed
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly the versions of uv.lock (`uv sync --frozen` fails rather than re-resolve).
+$(VENV)/.installed: pyproject.toml uv.lock
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check uv
-	$(VENV)/bin/uv pip install --python $(PY) -q -r pyproject.toml --extra dev
+	test -x $(UV) || $(PY) -m pip install -q --disable-pip-version-check $(UV_BOOTSTRAP)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --python $(PY) -q
 	touch $@
 
 install: $(VENV)/.installed
@@ -29,10 +41,26 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 run: seed
-	$(PY) manage.py runserver $(HOST)
+	$(PY) manage.py run_embedded $(HOST)
 
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: install system-deps lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+# The whole suite on the real clock, then the clock-reading modules at each hard date.
+test: install system-deps lint test-suite test-dates
+
+test-suite: install
+	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
+
+test-dates: install
+	@for day in $(HARD_DATES); do \
+	  echo "== tests on $$day (Europe/Paris)"; \
+	  $(PY) -m pytest -n $(JOBS) -q --today=$$day $(DATE_TESTS) || exit $$?; \
+	done
+
+# Browser journeys and real-worker tests, five times in a row (flakiness check; not part of `make test`).
+test-flaky: install system-deps
+	@for round in 1 2 3 4 5; do \
+	  echo "== round $$round/5"; \
+	  $(PY) -m pytest -n $(JOBS) -q -m "browser or celery_worker" $(PYTEST_ARGS) || exit $$?; \
+	done
