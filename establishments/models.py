@@ -7,6 +7,7 @@ what. Views and API views go through it; "missing" and "not yours" both end in a
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -150,7 +151,18 @@ class ShiftState(models.TextChoices):
     CANCELLED = "cancelled", _("annulée")
 
 
+#: A shift starting within this delay is urgent, whatever HR ticked (DESIGN.md §4). The one constant
+#: of the one definition of "urgent": ``Shift.is_urgent`` and ``ShiftQuerySet.urgent``.
+URGENT_WITHIN = timedelta(hours=48)
+
+
 class ShiftQuerySet(models.QuerySet):
+    def urgent(self, now: datetime | None = None) -> ShiftQuerySet:
+        """Urgent shifts, as ``Shift.is_urgent`` says: HR's flag, or a start within ``URGENT_WITHIN``
+        of ``now`` (started ones included: callers that want future shifts filter on the start)."""
+        now = now or timezone.now()
+        return self.filter(models.Q(urgent=True) | models.Q(starts_at__lte=now + URGENT_WITHIN))
+
     def for_user(self, user) -> ShiftQuerySet:
         """Shifts of the user's establishments, and shifts shared with their legal entity."""
         mine = Establishment.objects.for_user(user)
@@ -217,6 +229,13 @@ class Shift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit.name} {self.starts_at:%d/%m %H:%M}"
+
+    def is_urgent(self, now: datetime | None = None) -> bool:
+        """The one definition of an urgent shift: HR flagged it (``urgent``, also set when it was
+        posted within 48 h of its start), or it starts within ``URGENT_WITHIN`` of ``now``. Waves,
+        digests and badges all ask this (``ShiftQuerySet.urgent`` is the same rule in SQL)."""
+        now = now or timezone.now()
+        return bool(self.urgent) or self.starts_at - now <= URGENT_WITHIN
 
     @property
     def hours(self) -> Decimal:

@@ -7,7 +7,8 @@ rule cannot be checked in one path and forgotten in another.
 
 Choices where the issue is silent (also in the final report):
 
-* a shift starting within ``URGENT_WITHIN`` (48 h) is urgent whatever HR ticked;
+* a shift starting within 48 h is urgent whatever HR ticked (``Shift.is_urgent``, the one definition;
+  posting stores it in the flag so that the board shows it);
 * a shift lasts at most 24 h (the legal maximum of continuous work);
 * the pay cap in force is the one of the shift's start date, in the establishment's region
   (overseas amounts in overseas regions); for a mobile unit, the region of the place it parks;
@@ -47,7 +48,6 @@ from ville_hopital.audit import audit_record
 from ville_hopital.identifiers import clean_finess, validate_finess
 from ville_hopital.task_queue import task_queue_on_commit
 
-URGENT_WITHIN = timedelta(hours=48)
 MAX_SHIFT_DURATION = timedelta(hours=24)
 INVITATION_VALIDITY = timedelta(days=14)
 MAX_SERIES_WEEKS = 26
@@ -433,7 +433,7 @@ def shift_validate(
         starts_at=starts_at,
         ends_at=ends_at,
         positions=positions,
-        urgent=bool(urgent) or starts_at - now <= URGENT_WITHIN,
+        urgent=bool(urgent),
         urgency=urgency,
         pay=pay,
         pay_cap=cap.amount if cap else None,
@@ -444,6 +444,7 @@ def shift_validate(
         state=ShiftState.PUBLISHED,
         created_by=actor,
     )
+    shift.urgent = shift.is_urgent(now)
     # The two check constraints (end after start, positions ≥ 1) were checked above and the database
     # enforces them; Django would check each with a query (two per line of a CSV import).
     shift.full_clean(exclude=_SHIFT_FK_FIELDS, validate_constraints=False)
@@ -461,7 +462,7 @@ def urgent_matching_queue(shifts: Iterable[Shift]) -> None:
     ``missions.tasks.match_urgent_pending`` (every 5 minutes) catches a message lost on the way.
     """
     for shift in shifts:
-        if shift.urgent:
+        if shift.is_urgent():
             task_queue_on_commit(URGENT_MATCH_TASK, shift.pk, 1)
 
 

@@ -209,7 +209,7 @@ def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
                 % {
                     "unit": shift.unit.name,
                     "when": timezone.localtime(shift.starts_at).strftime("%d/%m/%Y %H:%M"),
-                    "urgent": _(" (urgente)") if shift.urgent else "",
+                    "urgent": _(" (urgente)") if shift.is_urgent() else "",
                 },
             )
             return redirect("missions:hr_board", pk=establishment.pk)

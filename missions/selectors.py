@@ -261,7 +261,7 @@ def open_shifts_for_professional(
     if departement_code:
         queryset = queryset.filter(location__departement_id=departement_code)
     if urgent_only:
-        queryset = queryset.filter(urgent=True)
+        queryset = queryset.urgent(now)
     return (
         queryset.annotate(
             my_pending_proposal=Exists(

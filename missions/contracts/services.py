@@ -16,7 +16,7 @@ Notifications (``notifications.services.notify``): ``contract.to_sign`` to both 
 version is drafted, ``contract.unsigned`` to the sides still to sign when it is flagged, and once more
 (``contract:<pk>:unsigned_at_start``) to the establishment's admin/HR — and the professional if
 their side is missing — when the mission has started unsigned. Whether one skips the daily digest is
-decided by ``missions.services.notices.shift_is_urgent`` (only urgent shifts may).
+decided by ``Shift.is_urgent`` (only urgent shifts may).
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ from missions.contracts.selectors import (
     signature_page_context,
 )
 from missions.models import Mission, MissionState
-from missions.services.notices import shift_is_urgent
 from notifications.services import notify
 from reference.models import RouteKind
 from ville_hopital.audit import audit_record
@@ -123,9 +122,9 @@ def _render_version(*, mission: Mission, version: int, previous: Contract | None
 def _notify_sides(contract: Contract, *, event: str, sides, key: str = "", now: datetime | None = None) -> None:
     """Tell each side in ``sides``: the professional, and the establishment's admin/HR members.
     ``key`` names the message in its dedupe key (default: the event's second word); the digest is
-    skipped only for an urgent shift (``shift_is_urgent``, the one rule)."""
+    skipped only for an urgent shift (``Shift.is_urgent``, the one rule)."""
     mission = contract.mission
-    urgent = shift_is_urgent(mission.shift, now)
+    urgent = mission.shift.is_urgent(now)
     person = mission.professional.user
     establishment = mission.shift.establishment
     base = {

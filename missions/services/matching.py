@@ -175,8 +175,7 @@ def _notify_on_commit(proposal_ids: list[int]) -> None:
 def proposals_notify(*, proposal_ids: list[int]) -> int:
     """Tell each professional about their new pending proposals (idempotent: one notification per
     proposal, ``dedupe_key`` ``proposal:<id>:new``). Offers on an urgent shift skip the daily digest
-    (``shift_is_urgent``: the one rule; the wave that made the offer does not decide it)."""
-    from missions.services.notices import shift_is_urgent
+    (``Shift.is_urgent``: the one rule; the wave that made the offer does not decide it)."""
     from notifications.services import notify
 
     sent = 0
@@ -191,7 +190,7 @@ def proposals_notify(*, proposal_ids: list[int]) -> int:
             "pay": shift.pay, "url": reverse("missions:proposals"),
         }
         if notify(recipient=proposal.professional.user, event="proposal.new", context=context,
-                  urgent=shift_is_urgent(shift), dedupe_key=f"proposal:{proposal.pk}:new"):
+                  urgent=shift.is_urgent(), dedupe_key=f"proposal:{proposal.pk}:new"):
             sent += 1
     return sent
 

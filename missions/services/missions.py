@@ -56,7 +56,7 @@ def mission_cancel(*, actor, mission: Mission, reason: str, by: CancelledBy | st
     * ``by=platform``: platform staff.
 
     The other side is told (``mission.cancelled``; it skips the digest only for an urgent shift,
-    ``missions.services.notices.shift_is_urgent``): the
+    ``Shift.is_urgent``): the
     professional when the establishment cancels, the admin/HR members when the professional does,
     both when the platform does.
     """

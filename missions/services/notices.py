@@ -19,12 +19,10 @@ Choices where the brief was silent (written down here and in the final report):
 * ``proposal.expiring`` skips offers whose whole life is 2 h or less (urgent waves): their
   ``proposal.new`` already carried a close deadline, a second message minutes later is noise;
 * only a notification about an **urgent shift** may skip the daily digest (the issue: "urgent
-  shifts are the only ones that may bypass the digest"). ``shift_is_urgent`` is the one place that
-  decides it, for every caller (cancellations, offers, expiring offers, unfilled shifts, unsigned
-  contracts): the shift was urgent when posted (``Shift.urgent``: posted within 48 h of its start
-  or ticked by HR), or it now starts within 48 h (``establishments.services.URGENT_WITHIN``). So a
-  mission cancelled 10 days ahead waits for the digest of a person who chose it; one cancelled
-  20 h ahead is sent at once.
+  shifts are the only ones that may bypass the digest"). ``Shift.is_urgent`` (the one definition of
+  urgent: HR's flag, or a start within 48 h) decides it, for every caller (cancellations, offers,
+  expiring offers, unfilled shifts, unsigned contracts). So a mission cancelled 10 days ahead waits
+  for the digest of a person who chose it; one cancelled 20 h ahead is sent at once.
 """
 
 from __future__ import annotations
@@ -38,7 +36,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from establishments.models import WRITER_ROLES, Shift, ShiftState
-from establishments.services import URGENT_WITHIN
 from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState, Proposal, ProposalState
 from notifications.services import notify
 
@@ -46,14 +43,6 @@ from notifications.services import notify
 EXPIRING_WITHIN = timedelta(hours=2)
 #: ``shift.unfilled`` is sent when a published shift with open positions starts within this delay.
 UNFILLED_WITHIN = timedelta(hours=24)
-
-
-def shift_is_urgent(shift: Shift, now: datetime | None = None) -> bool:
-    """Whether a notification about ``shift`` may bypass the daily digest: the shift is urgent
-    (flagged at posting or by HR) or it now starts within ``URGENT_WITHIN`` (48 h), started ones
-    included. The only rule for the ``urgent`` flag of ``notify`` in the missions app."""
-    now = now or timezone.now()
-    return bool(shift.urgent) or shift.starts_at - now <= URGENT_WITHIN
 
 
 def establishment_writers(establishment_id: int) -> list:
@@ -118,14 +107,14 @@ def mission_booked_notify(*, mission: Mission) -> int:
 
 
 def mission_cancelled_notify(*, mission: Mission) -> int:
-    """``mission.cancelled`` (urgent only when the shift is: ``shift_is_urgent``) to the side that
+    """``mission.cancelled`` (urgent only when the shift is: ``Shift.is_urgent``) to the side that
     did not cancel: the professional when the establishment cancels, the admin/HR members when the
     professional does, both when the platform does. Same dedupe key ``mission:<id>:cancelled`` as everywhere, so ``shift_cancel`` never
     doubles it."""
     mission = _with_relations(mission)
     context = {**_mission_context(mission), "reason": mission.cancel_reason}
     key = f"mission:{mission.pk}:cancelled"
-    urgent = shift_is_urgent(mission.shift)
+    urgent = mission.shift.is_urgent()
     sent = 0
     if mission.cancelled_by in (CancelledBy.ESTABLISHMENT, CancelledBy.PLATFORM):
         sent += bool(notify(
@@ -148,7 +137,7 @@ WITHDRAWN_SHIFT_FULL = "shift_full"
 def proposals_withdrawn_notify(*, shift: Shift, proposals: list[Proposal], reason: str) -> int:
     """``proposal.withdrawn`` to the holder of each offer just withdrawn: the shift is full
     (``reason`` is ``WITHDRAWN_SHIFT_FULL``) or HR cancelled it (``reason`` is theirs). Urgent when
-    the shift is (``shift_is_urgent``). Idempotent (``proposal:<id>:withdrawn``)."""
+    the shift is (``Shift.is_urgent``). Idempotent (``proposal:<id>:withdrawn``)."""
     if not proposals:
         return 0
     shift = Shift.objects.select_related("establishment", "unit", "profession").get(pk=shift.pk)
@@ -157,7 +146,7 @@ def proposals_withdrawn_notify(*, shift: Shift, proposals: list[Proposal], reaso
         "shift": shift_title(shift), "establishment": shift.establishment.name, "starts_at": shift.starts_at,
         "filled": filled, "reason": "" if filled else reason, "url": reverse("missions:proposals"),
     }
-    urgent = shift_is_urgent(shift)
+    urgent = shift.is_urgent()
     users = dict(
         Proposal.objects.filter(pk__in=[p.pk for p in proposals]).values_list("pk", "professional__user")
     )
@@ -189,7 +178,7 @@ def proposals_expiring_notify(*, now: datetime | None = None) -> int:
     for proposal in due:
         shift = proposal.shift
         sent += bool(notify(
-            recipient=proposal.professional.user, event="proposal.expiring", urgent=shift_is_urgent(shift, now),
+            recipient=proposal.professional.user, event="proposal.expiring", urgent=shift.is_urgent(now),
             dedupe_key=f"proposal:{proposal.pk}:expiring",
             context={
                 "shift": shift_title(shift), "establishment": shift.establishment.name,
@@ -255,7 +244,7 @@ def shifts_unfilled_notify(*, now: datetime | None = None) -> int:
             "url": reverse("missions:matching_why_unfilled", args=[shift.pk]),
         }
         sent += _notify_writers(
-            shift.establishment_id, event="shift.unfilled", urgent=shift_is_urgent(shift, now),
+            shift.establishment_id, event="shift.unfilled", urgent=shift.is_urgent(now),
             dedupe_key=f"shift:{shift.pk}:unfilled", context=context,
         )
     return sent

@@ -2,7 +2,7 @@
 
 Cancelling a shift cancels its booked missions (``mission_cancel``, by the establishment, with
 the reason), withdraws its pending proposals; ``mission_cancel`` tells every booked professional
-(event ``mission.cancelled``, skipping the digest only for an urgent shift: ``shift_is_urgent``; the
+(event ``mission.cancelled``, skipping the digest only for an urgent shift: ``Shift.is_urgent``; the
 dedupe key ``mission:<id>:cancelled`` means nobody is told twice).
 Closing a mission after the shift (service fait / absence) is ``missions.mission_complete``.
 """

@@ -28,9 +28,6 @@ from missions.models import (
 )
 from missions.services.matching import _notify_on_commit, _ranked_candidates
 
-#: An urgent shift starts within this delay (DESIGN.md §4).
-URGENT_WITHIN = timedelta(hours=48)
-
 
 def urgent_wave_size() -> int:
     return int(getattr(settings, "MATCHING_URGENT_WAVE_SIZE", 5))
@@ -104,11 +101,11 @@ def urgent_shift_match(*, shift: Shift, wave: int | None = None, now: datetime |
 
 
 def urgent_shifts_due(*, now: datetime | None = None) -> list[int]:
-    """Urgent shifts (starting within 48 h) not full whose next wave is due: never matched, or the
-    last wave older than the wave delay."""
+    """Urgent shifts (``Shift.is_urgent``: HR's flag, or a start within 48 h) not started nor full
+    whose next wave is due: never matched, or the last wave older than the wave delay."""
     now = now or timezone.now()
     shifts = (
-        Shift.objects.filter(state=ShiftState.PUBLISHED, starts_at__gt=now, starts_at__lte=now + URGENT_WITHIN)
+        Shift.objects.urgent(now).filter(state=ShiftState.PUBLISHED, starts_at__gt=now)
         .exclude(contract_route=FORBIDDEN_ROUTE)
         .annotate(
             booked=Count("missions", filter=Q(missions__state__in=ACTIVE_MISSION_STATES), distinct=True),

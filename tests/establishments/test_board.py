@@ -117,12 +117,11 @@ def test_cancel_cancels_missions_withdraws_proposals_and_tells_the_professional(
     assert proposal.state == ProposalState.WITHDRAWN
     assert [m.to for m in mail.outbox] == [["booked@pro.test"]]
     assert "Fermeture de lits" in mail.outbox[0].body
-    from missions.services.notices import shift_is_urgent
     from notifications.models import Notification
 
     told = Notification.objects.get(recipient=booked_nurse.user, event="mission.cancelled")
-    # skips the digest only when the shift is urgent (missions.services.notices.shift_is_urgent)
-    assert told.urgent is shift_is_urgent(shift) and told.dedupe_key == f"mission:{mission.pk}:cancelled"
+    # skips the digest only when the shift is urgent (Shift.is_urgent)
+    assert told.urgent is shift.is_urgent() and told.dedupe_key == f"mission:{mission.pk}:cancelled"
     assert AuditEvent.objects.filter(action="shift.cancel", target_id=str(shift.pk)).exists()
 
 

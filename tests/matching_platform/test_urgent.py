@@ -147,3 +147,18 @@ def test_explain_unfilled_not_available_then_taken_then_pending(world):
 def test_urgent_wave_count_is_positions_when_more_than_five(world):
     shift, _pros = _urgent(world, positions=7)
     assert urgent_shift_match(shift=shift) == 7
+
+
+def test_the_safety_net_also_sends_a_shift_hr_flagged_urgent_more_than_48h_ahead(world):
+    """Urgent is HR's flag or a start within 48 h (``Shift.is_urgent``): a shift five days ahead that HR
+    flagged is matched by the periodic task; the same shift unflagged is left to the nightly run."""
+    est = world.estab(MONTPELLIER)
+    flagged = world.shift(est, day=4, hour=20, urgent=True)
+    plain = world.shift(est, day=4, hour=8)
+    assert flagged.starts_at - timezone.now() > timedelta(hours=48)
+    assert flagged.is_urgent() and not plain.is_urgent()
+    world.pro(MONTPELLIER, days=(4,), slot="N")
+    due = urgent_shifts_due()
+    assert flagged.pk in due and plain.pk not in due
+    assert urgent_pending_match() == 1
+    assert Proposal.objects.get().shift == flagged

@@ -1,6 +1,6 @@
 """Only notifications about an urgent shift may bypass the daily digest (issue: "urgent shifts are
-the only ones that may bypass the digest"). One rule, ``missions.services.notices.shift_is_urgent``,
-used by every caller in the missions app."""
+the only ones that may bypass the digest"). One rule, ``Shift.is_urgent`` (and the same in SQL,
+``Shift.objects.urgent``), used by every caller."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 from missions.models import CancelledBy, Proposal, ProposalSource, ProposalState
 from missions.services.matching import proposals_notify
 from missions.services.missions import mission_cancel
-from missions.services.notices import proposals_expiring_notify, shift_is_urgent
+from missions.services.notices import proposals_expiring_notify
 from notifications.models import Delivery, DigestState, Notification
 from notifications.services import Preference, preferences_update
 from tests.contracts.conftest import build_world, make_mission, make_shift
@@ -58,11 +58,17 @@ def test_the_rule_at_its_48h_boundary():
     world = build_world()
     now = timezone.now()
     shift = make_shift(world.site, world.pro.profession, creator=world.bob, starts_in=timedelta(days=5))
-    assert shift_is_urgent(shift, shift.starts_at - timedelta(hours=48)) is True
-    assert shift_is_urgent(shift, shift.starts_at - timedelta(hours=48, seconds=1)) is False
-    assert shift_is_urgent(shift, shift.starts_at + timedelta(hours=1)) is True  # started
-    shift.urgent = True
-    assert shift_is_urgent(shift, now) is True
+    urgent_in_sql = type(shift).objects.filter(pk=shift.pk).urgent
+    for at, expected in (
+        (shift.starts_at - timedelta(hours=48), True),
+        (shift.starts_at - timedelta(hours=48, seconds=1), False),
+        (shift.starts_at + timedelta(hours=1), True),  # started
+    ):
+        assert shift.is_urgent(at) is expected, at
+        assert urgent_in_sql(at).exists() is expected, at  # the queryset says the same
+    type(shift).objects.filter(pk=shift.pk).update(urgent=True)  # HR's flag
+    shift.refresh_from_db()
+    assert shift.is_urgent(now) is True and urgent_in_sql(now).exists()
 
 
 def _proposal(world, shift, *, source: str, expires_in: timedelta) -> Proposal:
