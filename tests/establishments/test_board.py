@@ -115,8 +115,11 @@ def test_cancel_cancels_missions_withdraws_proposals_and_tells_the_professional(
     assert shift.state == ShiftState.CANCELLED and shift.cancel_reason == "Fermeture de lits"
     assert mission.state == MissionState.CANCELLED and mission.cancelled_by == CancelledBy.ESTABLISHMENT
     assert proposal.state == ProposalState.WITHDRAWN
-    assert [m.to for m in mail.outbox] == [["booked@pro.test"]]
-    assert "Fermeture de lits" in mail.outbox[0].body
+    # the booked nurse (mission.cancelled) and the nurse whose offer was withdrawn (proposal.withdrawn)
+    told_by_mail = {m.to[0]: m.body for m in mail.outbox}
+    assert sorted(told_by_mail) == ["booked@pro.test", "offered@pro.test"]
+    assert "Fermeture de lits" in told_by_mail["booked@pro.test"]
+    assert "Fermeture de lits" in told_by_mail["offered@pro.test"]
     from notifications.models import Notification
 
     told = Notification.objects.get(recipient=booked_nurse.user, event="mission.cancelled")
