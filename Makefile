@@ -49,13 +49,14 @@ lint: install
 # The whole suite on the real clock, then the clock-reading modules at each hard date.
 test: install system-deps lint test-suite test-dates
 
+# The test databases are created afresh, then kept for `test-dates` (--reuse-db still migrates).
 test-suite: install
-	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --create-db --reuse-db $(PYTEST_ARGS)
 
 test-dates: install
 	@for day in $(HARD_DATES); do \
 	  echo "== tests on $$day (Europe/Paris)"; \
-	  $(PY) -m pytest -n $(JOBS) -q --today=$$day $(DATE_TESTS) || exit $$?; \
+	  $(PY) -m pytest -n $(JOBS) -q --reuse-db --today=$$day $(DATE_TESTS) $(PYTEST_ARGS) || exit $$?; \
 	done
 
 # Browser journeys and real-worker tests, five times in a row (flakiness check; not part of `make test`).

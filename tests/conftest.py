@@ -25,9 +25,13 @@ BROWSER_DEPARTEMENTS = frozenset({"48", "75", "13", "69", "34", "12", "15", "43"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    """Geography and reference data at the start of every session: a kept database (``--reuse-db``,
+    used by ``make test-dates``) may have been emptied by the last transactional test of the run before."""
+    from reference.loading import load_reference_data
     from territories.services import geography_load
 
     with django_db_blocker.unblock():
+        load_reference_data(django_apps)
         geography_load()
 
 
