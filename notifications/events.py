@@ -7,7 +7,12 @@ An event's messages are Django templates under ``templates/notifications/<event>
 
 ``required`` names the context keys a caller must pass; anything else in the context is available
 to the templates too. ``url`` (a path on this site, e.g. ``/missions/12/``) becomes the link of the
-in-app notification and of the email.
+in-app notification and of the email. ``starts_at`` (when the shift or mission starts), when the
+context has it, lets an SMS through the quiet hours for something that starts within a few hours.
+
+``urgent_sms``: sent as urgent (``notify(..., urgent=True)``), the event goes by SMS to everyone who
+chose "urgent offers by SMS" (``NotificationSettings.urgent_sms``), whatever their SMS box for the
+event says: that is what the choice means.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ class Event:
     default_email: bool = True
     default_sms: bool = False
     default_digest: bool = False
+    urgent_sms: bool = False
 
 
 PROFESSIONAL = "professional"
@@ -36,6 +42,7 @@ _EVENTS = [
     Event(
         "proposal.new", _("Nouvelle proposition de mission"), (PROFESSIONAL,),
         ("shift", "establishment", "starts_at", "ends_at", "expires_at", "url"),
+        urgent_sms=True,
     ),
     Event(
         "proposal.expiring", _("Proposition bientôt expirée"), (PROFESSIONAL,),

@@ -38,3 +38,21 @@ class PreferencesForm(forms.Form):
             )
             for event in self.events
         }
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Numéro de mobile"), max_length=30,
+        help_text=_("Un mobile français : 06 12 34 56 78, +33 6 12 34 56 78, ou outre-mer (+262, +590, +594, +596)."),
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+        error_messages={"required": _("Numéro de mobile : indiquez un numéro.")},
+    )
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code reçu par SMS"), max_length=12,
+        help_text=_("6 chiffres, valable 10 minutes."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}),
+        error_messages={"required": _("Code : tapez les 6 chiffres reçus par SMS.")},
+    )

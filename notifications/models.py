@@ -5,7 +5,11 @@
 - ``Delivery``: one email or SMS to send for a notification (or one digest email). Its
   ``idempotency_key`` is unique; its state moves pending → sending → sent | failed (a transient
   error puts it back to pending for a retry with backoff). See docs/notifications.md.
-- ``NotificationSettings`` (language) and ``EventPreference`` (per event: email, SMS, daily digest).
+- ``NotificationSettings`` (language; the SMS choices: urgent offers by SMS, night SMS for a shift
+  starting within a few hours; the number that was verified) and ``EventPreference`` (per event:
+  email, SMS, daily digest).
+- ``PhoneVerification``: the pending 6-digit code sent to the account's mobile (hashed), its
+  expiry, the wrong tries and the lock, the sends counted for the resend limit.
 - ``Digest``: one per user per day, the email that carries the notifications held for it.
 """
 
@@ -144,8 +148,22 @@ class Delivery(models.Model):
 
 
 class NotificationSettings(models.Model):
+    """The person's channel choices. The mobile number itself is ``User.phone`` (E.164, set through
+    ``notifications.services.phone_set``); ``phone_verified`` is the number a code confirmed, so a
+    new number is unverified until its own code comes back."""
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings")
     language = models.CharField(_("langue des messages"), max_length=5, choices=settings.LANGUAGES, default="fr")
+    urgent_sms = models.BooleanField(
+        _("offres urgentes par SMS"), default=False,
+        help_text=_("une offre sur une vacation urgente part aussi par SMS (numéro vérifié requis)"),
+    )
+    night_sms = models.BooleanField(
+        _("SMS la nuit pour une vacation imminente"), default=False,
+        help_text=_("entre 21 h et 8 h, un SMS part seulement si la vacation commence dans les 6 heures et que ceci est coché"),
+    )
+    phone_verified = models.CharField(_("numéro vérifié"), max_length=20, blank=True)
+    phone_verified_at = models.DateTimeField(_("vérifié le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("réglages de notification")
@@ -168,3 +186,25 @@ class EventPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.event}"
+
+
+class PhoneVerification(models.Model):
+    """One pending verification per person: the code is stored hashed (HMAC keyed with SECRET_KEY,
+    bound to the person and the number), never in clear."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_verification")
+    phone = models.CharField(_("numéro"), max_length=20)
+    code_hash = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(_("codes erronés"), default=0)
+    locked_until = models.DateTimeField(_("bloquée jusqu'au"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    sends_window_start = models.DateTimeField(null=True, blank=True)
+    sends_in_window = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("vérification de numéro")
+        verbose_name_plural = _("vérifications de numéro")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.phone}"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from notifications.events import BOTH, ESTABLISHMENT, EVENTS, PROFESSIONAL, Event
-from notifications.models import Notification
+from notifications.models import Notification, NotificationSettings, PhoneVerification
+from notifications.phones import mobile_display
 from ville_hopital.mixins import is_establishment_member, is_professional
 
 
@@ -30,3 +35,41 @@ def events_for(user) -> list[Event]:
         audiences.add(ESTABLISHMENT)
     audiences = audiences or set(BOTH)
     return [event for event in EVENTS.values() if audiences & set(event.audience)]
+
+
+@dataclass(frozen=True)
+class SmsChoice:
+    number: str  # the verified E.164 number; "" when the account has none, or has not verified it
+    urgent_sms: bool
+    night_sms: bool
+    phone: str = ""  # the number on the account, verified or not
+
+    @property
+    def phone_display(self) -> str:
+        return mobile_display(self.phone)
+
+
+def sms_choice_for(user) -> SmsChoice:
+    """The person's SMS choices; ``number`` is their mobile only once a code confirmed it."""
+    row = NotificationSettings.objects.filter(user=user).first()
+    phone = user.phone or ""
+    if row is None:
+        return SmsChoice(number="", urgent_sms=False, night_sms=False, phone=phone)
+    verified = phone if phone and row.phone_verified == phone else ""
+    return SmsChoice(number=verified, urgent_sms=row.urgent_sms, night_sms=row.night_sms, phone=phone)
+
+
+@dataclass(frozen=True)
+class PhoneStatus:
+    sms: SmsChoice
+    code_pending: bool  # a code was sent for the current number and has not expired
+    locked_until: datetime | None
+
+
+def phone_status(user) -> PhoneStatus:
+    """What the mobile page shows: the number, whether it is verified, a code waiting, a lock."""
+    now = timezone.now()
+    row = PhoneVerification.objects.filter(user=user).first()
+    pending = bool(row and row.code_hash and row.phone == user.phone and row.expires_at and row.expires_at > now)
+    locked = row.locked_until if row and row.locked_until and row.locked_until > now else None
+    return PhoneStatus(sms=sms_choice_for(user), code_pending=pending, locked_until=locked)

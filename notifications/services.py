@@ -12,22 +12,26 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from notifications import channels
-from notifications.errors import PermanentSendError, TransientSendError
-from notifications.events import EVENTS, get_event
+from notifications.errors import PermanentSendError, SendError, TransientSendError
+from notifications.events import EVENTS, Event, get_event
 from notifications.models import (
     Channel,
     Delivery,
@@ -37,8 +41,12 @@ from notifications.models import (
     EventPreference,
     Notification,
     NotificationSettings,
+    PhoneVerification,
 )
+from notifications.phones import mobile_e164
 from notifications.rendering import SUBJECT_MAX, jsonable, localise, one_line, render_event
+from notifications.selectors import sms_choice_for
+from notifications.sms import get_sms_backend
 from ville_hopital.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -104,6 +112,48 @@ def preferences_update(*, actor: User, language: str, choices: Mapping[str, Pref
     )
 
 
+# --- SMS: who may get one, and when -------------------------------------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+#: No SMS from 21:00 to 08:00, Paris time (the platform's clock, also for overseas numbers)...
+QUIET_START, QUIET_END = time(21, 0), time(8, 0)
+#: ...except about a shift starting within this delay, for someone who allowed night SMS.
+NIGHT_SMS_WITHIN = timedelta(hours=6)
+
+
+def in_quiet_hours(moment: datetime) -> bool:
+    local = moment.astimezone(PARIS).time()
+    return local >= QUIET_START or local < QUIET_END
+
+
+def sms_allowed_at(*, now: datetime, starts_at: datetime | None, night_sms: bool) -> bool:
+    """Outside the quiet hours, yes; inside, only for something starting within ``NIGHT_SMS_WITHIN``
+    (the night nurse needed at 02:00) to someone who said yes to such night SMS."""
+    if not in_quiet_hours(now):
+        return True
+    return night_sms and starts_at is not None and starts_at <= now + NIGHT_SMS_WITHIN
+
+
+def channels_for(
+    *, recipient: User, event: Event, preference: Preference, urgent: bool, starts_at: datetime | None,
+    now: datetime,
+) -> dict[str, str]:
+    """The external channels a notification leaves by, with the address for each.
+
+    Email when the person ticked it for the event. SMS only to a verified number, when the person
+    ticked SMS for the event or — an urgent offer (``Event.urgent_sms``, ``urgent=True``) — chose
+    urgent offers by SMS; and not during the quiet hours (``sms_allowed_at``). A deactivated
+    account gets nothing outside the site."""
+    if not recipient.is_active:
+        return {}
+    result = {Channel.EMAIL: recipient.email} if preference.email else {}
+    sms = sms_choice_for(recipient)
+    wanted = preference.sms or (urgent and event.urgent_sms and sms.urgent_sms)
+    if wanted and sms.number and sms_allowed_at(now=now, starts_at=starts_at, night_sms=sms.night_sms):
+        result[Channel.SMS] = sms.number
+    return result
+
+
 # --- notify -------------------------------------------------------------------------------------
 
 
@@ -129,8 +179,9 @@ def notify(
     Returns the new notification, or ``None`` when one with this key already exists for the
     recipient (nothing is sent twice). ``context`` holds plain values (strings, numbers, dates,
     datetimes, Decimals) with at least the event's required keys; ``url`` is a path on this site.
-    Urgent notifications skip the daily digest; channel choices are always honoured. A deactivated
-    account gets the in-app row only.
+    Urgent notifications skip the daily digest; channel choices are always honoured (``channels_for``:
+    SMS to verified numbers only, quiet hours at night). A ``starts_at`` datetime in the context is
+    what lets an SMS through the quiet hours. A deactivated account gets the in-app row only.
     """
     spec = get_event(event)
     missing = [key for key in spec.required if key not in context]
@@ -147,9 +198,11 @@ def notify(
     language = language_for(recipient)
     texts = render_event(event=event, context=context, recipient=recipient, language=language, urgent=urgent)
     preference = preferences_for(recipient)[event]
-    channels_on = [Channel.EMAIL] * preference.email + [Channel.SMS] * (preference.sms and bool(recipient.phone))
-    if not recipient.is_active:
-        channels_on = []  # a deactivated account keeps its in-app history but receives no email or SMS
+    starts_at = context.get("starts_at")
+    channels_on = channels_for(
+        recipient=recipient, event=spec, preference=preference, urgent=urgent,
+        starts_at=starts_at if isinstance(starts_at, datetime) else None, now=timezone.now(),
+    )
     held = preference.digest and not urgent and bool(channels_on)
 
     notification = Notification(
@@ -169,11 +222,11 @@ def notify(
         return None
     if held:
         return notification
-    for channel in channels_on:
+    for channel, address in channels_on.items():
         delivery = Delivery.objects.create(
             recipient=recipient, notification=notification, channel=channel,
             idempotency_key=_idempotency_key(recipient, dedupe_key, channel),
-            address=recipient.email if channel == Channel.EMAIL else recipient.phone,
+            address=address,
             subject=texts["subject"],
             body=texts["email_body"] if channel == Channel.EMAIL else texts["sms_text"],
         )
@@ -380,3 +433,202 @@ def digests_send(*, day: date | None = None) -> int:
     for user in User.objects.filter(pk__in=list(user_ids)):
         sent += digest_send(user=user, day=day) is not None
     return sent
+
+
+# --- Mobile number, SMS choices and the verification code ----------------------------------------
+
+PHONE_CODE_TTL = timedelta(minutes=10)
+PHONE_CODE_MAX_FAILURES = 5  # wrong codes in a row, then verification is locked for PHONE_LOCK
+PHONE_LOCK = timedelta(minutes=30)
+PHONE_RESEND_AFTER = timedelta(seconds=60)
+PHONE_SENDS_PER_HOUR = 5
+
+
+def _authenticated(actor) -> User:
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied
+    return actor
+
+
+def _settings_locked(user: User) -> NotificationSettings:
+    return NotificationSettings.objects.select_for_update().get_or_create(user=user)[0]
+
+
+def _at(moment: datetime) -> str:
+    return formats.time_format(timezone.localtime(moment), "H:i")
+
+
+@transaction.atomic
+def phone_set(*, actor: User, phone: str) -> str:
+    """Save the actor's mobile number, in E.164 (``mobile_e164``: French mobiles only); an empty
+    string removes it. A new number is unverified until its own code comes back."""
+    _authenticated(actor)
+    e164 = mobile_e164(phone) if (phone or "").strip() else ""
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    if user.phone == e164:
+        return e164
+    had_number = bool(user.phone)
+    user.phone = e164
+    user.full_clean(exclude=["password"], validate_unique=False)
+    user.save(update_fields=["phone"])
+    actor.phone = e164
+    # The number itself stays out of the trail: it is personal data the person may change again.
+    audit_record(actor=actor, action="user.phone_set", target=user, data={"had_number": had_number, "has_number": bool(e164)})
+    return e164
+
+
+@transaction.atomic
+def sms_settings_update(*, actor: User, phone: str, urgent_sms: bool, night_sms: bool) -> NotificationSettings:
+    """The mobile number and the SMS choices together (the professional's profile form): urgent
+    offers by SMS need a number; night SMS for a shift starting within a few hours is a separate yes."""
+    _authenticated(actor)
+    if urgent_sms and not (phone or "").strip():
+        raise ValidationError({"phone": _("Numéro de mobile : indiquez-le pour recevoir les offres urgentes par SMS.")})
+    phone_set(actor=actor, phone=phone)
+    row = _settings_locked(actor)
+    before = (row.urgent_sms, row.night_sms)
+    row.urgent_sms, row.night_sms = urgent_sms, night_sms
+    row.full_clean()
+    row.save()
+    if before != (urgent_sms, night_sms):
+        audit_record(actor=actor, action="notification_settings.sms", target=row,
+                     data={"urgent_sms": urgent_sms, "night_sms": night_sms})
+    return row
+
+
+def _code_hash(user: User, phone: str, code: str) -> str:
+    # Keyed with SECRET_KEY and bound to the person and the number: a leaked table gives nothing
+    # to try offline without the key, and a code never confirms another number.
+    return salted_hmac("notifications.phone_verification", f"{user.pk}:{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def _locked_message(until: datetime) -> str:
+    return _(
+        "Vérification bloquée jusqu'à %(at)s après %(n)s codes erronés de suite : demandez ensuite un nouveau code."
+    ) % {"n": PHONE_CODE_MAX_FAILURES, "at": _at(until)}
+
+
+def _unlock_if_due(row: PhoneVerification, now: datetime) -> None:
+    if row.locked_until and row.locked_until <= now:
+        row.locked_until = None
+        row.failed_attempts = 0
+
+
+@transaction.atomic
+def phone_verification_start(*, actor: User, now: datetime | None = None) -> str:
+    """A new 6-digit code for the actor's number, valid ``PHONE_CODE_TTL``; returns it (in clear,
+    only to the caller: it is stored hashed). Refused while verification is locked, within
+    ``PHONE_RESEND_AFTER`` of the last code, and beyond ``PHONE_SENDS_PER_HOUR`` codes an hour.
+    ``phone_verification_send`` sends it; the demo confirms it directly."""
+    _authenticated(actor)
+    now = now or timezone.now()
+    user = User.objects.get(pk=actor.pk)
+    if not user.phone:
+        raise ValidationError({"phone": _("Numéro de mobile : enregistrez d'abord un numéro.")})
+    if sms_choice_for(user).number:
+        raise ValidationError({"phone": _("Numéro de mobile : ce numéro est déjà vérifié.")})
+    row, _created = PhoneVerification.objects.select_for_update().get_or_create(user=user, defaults={"phone": user.phone})
+    _unlock_if_due(row, now)
+    if row.locked_until:
+        raise ValidationError({"phone": _locked_message(row.locked_until)})
+    if row.last_sent_at and now < row.last_sent_at + PHONE_RESEND_AFTER:
+        wait = int((row.last_sent_at + PHONE_RESEND_AFTER - now).total_seconds()) + 1
+        raise ValidationError({"phone": ngettext(
+            "Un code vient d'être envoyé : attendez encore %(s)s seconde avant d'en demander un autre.",
+            "Un code vient d'être envoyé : attendez encore %(s)s secondes avant d'en demander un autre.", wait,
+        ) % {"s": wait}})
+    if row.sends_window_start is None or now >= row.sends_window_start + timedelta(hours=1):
+        row.sends_window_start, row.sends_in_window = now, 0
+    if row.sends_in_window >= PHONE_SENDS_PER_HOUR:
+        raise ValidationError({"phone": _(
+            "Numéro de mobile : %(n)s codes envoyés en une heure, c'est le maximum. Réessayez après %(at)s."
+        ) % {"n": PHONE_SENDS_PER_HOUR, "at": _at(row.sends_window_start + timedelta(hours=1))}})
+    code = f"{secrets.randbelow(10**6):06d}"
+    row.phone = user.phone
+    row.code_hash = _code_hash(user, user.phone, code)
+    row.expires_at = now + PHONE_CODE_TTL
+    row.last_sent_at = now
+    row.sends_in_window += 1
+    row.save()
+    audit_record(actor=actor, action="phone_verification.code", target=row, data={"sends_in_window": row.sends_in_window})
+    return code
+
+
+def phone_verification_send(*, actor: User, phone: str | None = None) -> None:
+    """Save ``phone`` when given, then send a new code to the actor's number by SMS.
+
+    Not one transaction: the code is saved (and counted) first, then the SMS leaves, synchronously
+    so that the page can say at once when the provider refused it (the person asks again after
+    ``PHONE_RESEND_AFTER``). The code never goes through a ``Delivery`` row, which keeps its body in clear."""
+    _authenticated(actor)
+    if phone is not None:
+        phone_set(actor=actor, phone=phone)
+    code = phone_verification_start(actor=actor)
+    number = User.objects.values_list("phone", flat=True).get(pk=actor.pk)
+    with translation.override(language_for(actor)):
+        body = _(
+            "Ville-Hôpital : votre code de vérification est %(code)s. Il expire dans 10 minutes. "
+            "Ne le communiquez à personne."
+        ) % {"code": code}
+        refused = _("Numéro de mobile : le SMS n'a pas pu être envoyé. Réessayez dans une minute.")
+    try:
+        get_sms_backend().send(to=number, body=body, reference=f"phone:{actor.pk}:{secrets.token_hex(6)}",
+                               tag="phone.verify")
+    except SendError as error:
+        logger.warning("verification SMS for user %s not sent: %s", actor.pk, error)
+        raise ValidationError({"phone": refused}) from error
+
+
+@transaction.atomic
+def _phone_code_check(*, actor: User, code: str, now: datetime) -> str:
+    """Compare and record the outcome (a wrong code is counted, the lock set); return "" when the
+    code is right, else the message. Never raises for a wrong code: the count must commit."""
+    user = User.objects.get(pk=actor.pk)
+    row = PhoneVerification.objects.select_for_update().filter(user=user).first()
+    ask_first = _("Code : demandez d'abord un code (bouton « Recevoir un code »).")
+    if row is None:
+        return ask_first
+    _unlock_if_due(row, now)
+    if row.locked_until:
+        return _locked_message(row.locked_until)
+    if not row.code_hash:
+        return ask_first
+    if row.phone != user.phone:
+        return _("Code : le numéro a changé depuis l'envoi de ce code ; demandez un nouveau code.")
+    if row.expires_at is None or row.expires_at <= now:
+        row.code_hash, row.expires_at = "", None
+        row.save(update_fields=["code_hash", "expires_at"])
+        return _("Code : ce code a expiré (il vaut 10 minutes) ; demandez-en un nouveau.")
+    if not constant_time_compare(row.code_hash, _code_hash(user, user.phone, code)):
+        row.failed_attempts += 1
+        if row.failed_attempts >= PHONE_CODE_MAX_FAILURES:
+            row.locked_until = now + PHONE_LOCK
+            row.code_hash, row.expires_at = "", None  # the code dies with the lock
+            row.save(update_fields=["failed_attempts", "locked_until", "code_hash", "expires_at"])
+            audit_record(actor=actor, action="phone_verification.locked", target=row,
+                         data={"until": row.locked_until.isoformat()})
+            return _locked_message(row.locked_until)
+        row.save(update_fields=["failed_attempts"])
+        left = PHONE_CODE_MAX_FAILURES - row.failed_attempts
+        return ngettext(
+            "Code incorrect : il vous reste %(n)s essai.", "Code incorrect : il vous reste %(n)s essais.", left
+        ) % {"n": left}
+    settings_row = _settings_locked(user)
+    settings_row.phone_verified, settings_row.phone_verified_at = user.phone, now
+    settings_row.save(update_fields=["phone_verified", "phone_verified_at"])
+    row.code_hash, row.expires_at, row.failed_attempts = "", None, 0
+    row.save(update_fields=["code_hash", "expires_at", "failed_attempts"])
+    audit_record(actor=actor, action="phone_verification.verified", target=settings_row)
+    return ""
+
+
+def phone_verification_confirm(*, actor: User, code: str, now: datetime | None = None) -> None:
+    """Check the code typed by the actor: right, their number is verified; otherwise
+    ``ValidationError({"code": …})`` saying why (wrong, expired, locked after 5 wrong codes in a row)."""
+    _authenticated(actor)
+    cleaned = "".join((code or "").split())
+    if len(cleaned) != 6 or not cleaned.isdigit():
+        raise ValidationError({"code": _("Code : 6 chiffres, reçus par SMS.")})
+    message = _phone_code_check(actor=actor, code=cleaned, now=now or timezone.now())
+    if message:
+        raise ValidationError({"code": message})

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/lue/", views.mark_read, name="mark_read"),
     path("tout-lu/", views.mark_all_read, name="mark_all_read"),
     path("preferences/", views.preferences, name="preferences"),
+    path("mobile/", views.phone, name="phone"),
 ]

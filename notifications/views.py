@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,14 +14,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from notifications.forms import PreferencesForm
+from notifications.forms import PhoneCodeForm, PhoneForm, PreferencesForm
 from notifications.models import Notification
+from notifications.phones import mobile_display
 from notifications.rendering import localise
-from notifications.selectors import events_for, notifications_for, unread_count
+from notifications.selectors import events_for, notifications_for, phone_status, sms_choice_for, unread_count
 from notifications.services import (
     language_for,
     notification_mark_read,
     notifications_mark_all_read,
+    phone_verification_confirm,
+    phone_verification_send,
     preferences_for,
     preferences_update,
 )
@@ -34,11 +39,15 @@ def centre(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/centre.html", {"page": page, "unread": unread_count(request.user)})
 
 
-def _back(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next", "")
+def _safe_next(request: HttpRequest, target: str) -> str:
+    """``target`` when it is a URL of this site, else ""."""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("notifications:centre")
+        return target
+    return ""
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    return redirect(_safe_next(request, request.POST.get("next", "")) or "notifications:centre")
 
 
 @require_POST
@@ -73,4 +82,36 @@ def preferences(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Vos préférences de notification sont enregistrées."))
             return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form, "has_phone": bool(user.phone)})
+    return render(request, "notifications/preferences.html", {"form": form, "sms": sms_choice_for(user)})
+
+
+@login_required
+def phone(request: HttpRequest) -> HttpResponse:
+    """The mobile number: enter it, receive a code by SMS, type the code. ``next`` (a page of this
+    site) is where a verified number leads back to."""
+    user = request.user
+    target = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
+    action = request.POST.get("action") if request.method == "POST" else None
+    phone_form = PhoneForm(request.POST if action == "send" else None,
+                           initial={"phone": mobile_display(user.phone)})
+    code_form = PhoneCodeForm(request.POST if action == "confirm" else None)
+    form = {"send": phone_form, "confirm": code_form}.get(action or "")
+    if form is not None and form.is_valid():
+        try:
+            if action == "send":
+                phone_verification_send(actor=user, phone=form.cleaned_data["phone"])
+            else:
+                phone_verification_confirm(actor=user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error(None, error)  # the services name this form's field: "phone" to send, "code" to confirm
+        else:
+            if action == "send":
+                messages.success(request, _("Code envoyé par SMS au %(phone)s.") % {"phone": mobile_display(user.phone)})
+                return redirect(f"{request.path}?{urlencode({'next': target})}" if target else request.path)
+            messages.success(request, _("Numéro de mobile vérifié."))
+            return redirect(target or request.path)
+    return render(
+        request, "notifications/phone.html",
+        {"status": phone_status(user), "phone_form": phone_form, "code_form": code_form, "next": target},
+        status=400 if form is not None and form.errors else 200,
+    )

@@ -1,6 +1,14 @@
 """Demo step: ~200 × size freelance professionals in Occitanie (Lozère, Hérault, Aveyron, Gard),
 their availability for this month and the next, and a known login with proposals in the inbox.
 
+Every kind of professional is there: notices of 2 h to 48 h, about a third with a verified mobile
+taking urgent offers by SMS (some also at night for an imminent shift), the others without. On
+top, "on call" nurses (``STANDBY_PER_COMMUNE`` in each commune with a demo establishment): 2 h
+notice, insured, urgent and night SMS on, available tonight and tomorrow night — so that an urgent
+nurse night posted for this evening finds someone. Their two nights are declared again on every
+run (``make run`` seeds each time), so "tonight" is always the day of the run. Demo mobiles are in
+ARCEP's range kept for fiction (06 39 98 xx xx): no real person gets a demo SMS.
+
 Everything goes through the services (profile, availability, proposals); deterministic from
 ``ctx.rng``; idempotent: a professional who already exists is left as they are, and the known
 login receives proposals only once. Proposals need shifts: they are made only when the
@@ -16,14 +24,17 @@ from functools import cache
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from establishments.models import Shift, ShiftState
+from establishments.models import Establishment, EstablishmentStatus, Shift, ShiftState
+from notifications.selectors import sms_choice_for
+from notifications.services import phone_verification_confirm, phone_verification_start
 from professionals.calendar import month_days, shift_month
-from professionals.models import Professional, Slot, slot_bounds
-from professionals.services import availability_month_save, professional_create
+from professionals.models import CredentialKind, Notice, Professional, Slot, slot_bounds
+from professionals.services import availability_month_save, credential_upload, professional_create
 from reference.models import Profession, Skill
 from territories.geo import haversine_km
 from territories.models import Commune
@@ -32,7 +43,14 @@ from ville_hopital.identifiers import luhn_check_digit
 
 PROFESSIONALS_PER_SIZE = 200
 KNOWN_LOGIN = "pro@demo.ville-hopital.fr"
+STANDBY_LOGIN = "garde@demo.ville-hopital.fr"
 MENDE = "48095"
+#: The notices drawn for the pool (24 h twice: still the most common answer).
+NOTICE_MIX = (Notice.H2, Notice.H6, Notice.H12, Notice.H24, Notice.H24, Notice.H48)
+SMS_SHARE = 0.35
+STANDBY_PER_COMMUNE = 2
+STANDBY_INDEX = 900_000  # RPPS payloads of the on-call nurses, away from the pool's
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 #: profession code → (weight, hourly rate range in €): nurses are most of the freelance workforce.
 PROFESSION_MIX = {
@@ -98,9 +116,12 @@ def seed(ctx: DemoContext) -> None:
         profile = {
             "radius_km": rng.choice((15, 20, 30, 40, 50, 60, 80)),
             "max_missions_per_month": rng.randint(2, 8),
-            "min_notice_hours": rng.choice((12, 24, 24, 48, 72)),
+            "min_notice_hours": int(rng.choice(NOTICE_MIX)),
             "expected_hourly_rate": Decimal(rng.randint(low, high)),
         }
+        if rng.random() < SMS_SHARE:
+            night = rng.random() < 0.5 and profile["min_notice_hours"] <= Notice.H6
+            profile.update(phone=demo_mobile(index), urgent_sms=True, night_sms=night)
         skill_pool = skills_by_profession.get(code, [])
         skill_count = rng.choice((0, 0, 1, 1, 2)) if code == "10" else rng.choice((0, 0, 0, 0, 1))
         skills = rng.sample(skill_pool, min(skill_count, len(skill_pool)))
@@ -113,8 +134,78 @@ def seed(ctx: DemoContext) -> None:
             skills=skills, index=index, profile=profile, pattern=pattern,
         )
     known = _known_login(ctx, professions["60"])
-    ctx.logins.append(("Professionnelle (infirmière, Mende)", KNOWN_LOGIN))
+    ctx.logins.append(("Professionnelle (infirmière, Mende, préavis 24 h)", KNOWN_LOGIN))
     _proposals_for(known)
+    _standby_nurses(ctx, professions["60"])
+    ctx.logins.append(("Infirmier de garde (Mende, préavis 2 h, SMS)", STANDBY_LOGIN))
+
+
+def demo_mobile(index: int) -> str:
+    return f"06 39 98 {index % 10000 // 100:02d} {index % 100:02d}"
+
+
+def _verify_phone(user: User) -> None:
+    """The demo confirms its own code, through the same services as the verification page (no SMS)."""
+    choice = sms_choice_for(user)
+    if choice.phone and not choice.number:
+        phone_verification_confirm(actor=user, code=phone_verification_start(actor=user))
+
+
+def _standby_nurses(ctx: DemoContext, nurse: Profession) -> None:
+    """``STANDBY_PER_COMMUNE`` on-call nurses in each commune with a demo establishment (see the
+    module's docstring); the existing ones only get tonight and tomorrow night declared again."""
+    communes = list(
+        Commune.objects.filter(
+            code_insee__in=Establishment.objects.filter(
+                status=EstablishmentStatus.VERIFIED, commune__departement_id__in=DEMO_DEPARTEMENTS
+            ).values("commune")
+        ).order_by("code_insee")
+    )
+    today = timezone.localdate()
+    nights = {(today, Slot.NIGHT), (today + timedelta(days=1), Slot.NIGHT)}
+    number = 0
+    for commune in communes:
+        for rank in range(1, STANDBY_PER_COMMUNE + 1):
+            number += 1
+            first, last = ctx.rng.choice(FIRST_NAMES), ctx.rng.choice(LAST_NAMES)  # drawn for all: same sequence
+            email = (
+                STANDBY_LOGIN if (commune.code_insee, rank) == (MENDE, 1)
+                else f"garde.{commune.code_insee}.{rank}@demo.ville-hopital.fr"
+            )
+            professional = Professional.objects.filter(user__email=email).first() or _standby_create(
+                email=email, first=first, last=last, nurse=nurse, commune=commune, number=number
+            )
+            _declare_only(professional, nights)
+
+
+@transaction.atomic
+def _standby_create(*, email, first, last, nurse: Profession, commune: Commune, number: int) -> Professional:
+    if not User.objects.filter(email=email).exists():
+        User.objects.create(email=email, first_name=first, last_name=last, password=_password_hash())
+    user = demo_user(email, first, last)
+    professional = professional_create(
+        actor=user, profession=nurse, home_commune=commune, rpps=demo_rpps(STANDBY_INDEX + number),
+        radius_km=40, max_missions_per_month=8, min_notice_hours=Notice.H2, expected_hourly_rate=Decimal(50),
+        phone=demo_mobile(5000 + number), urgent_sms=True, night_sms=True,
+    )
+    _verify_phone(user)
+    credential_upload(
+        actor=user, professional=professional, kind=CredentialKind.INSURANCE,
+        file=SimpleUploadedFile("attestation-rcp.pdf", DEMO_PDF, content_type="application/pdf"),
+        expires_on=timezone.localdate() + timedelta(days=365),
+    )
+    return professional
+
+
+def _declare_only(professional: Professional, slots: set) -> None:
+    """Make ``slots`` (those not started yet) the professional's declared slots in their months."""
+    now = timezone.now()
+    wanted = {key for key in slots if slot_bounds(*key)[0] > now}
+    for year, month in sorted({(day.year, day.month) for day, _slot in slots}):
+        availability_month_save(
+            actor=professional.user, professional=professional, year=year, month=month,
+            slots={key for key in wanted if (key[0].year, key[0].month) == (year, month)},
+        )
 
 
 def _availability_pattern(rng) -> dict:
@@ -153,6 +244,7 @@ def _create(ctx: DemoContext, *, email, first, last, profession, commune, skills
     professional = professional_create(
         actor=user, profession=profession, home_commune=commune, skills=skills, **numbers, **profile
     )
+    _verify_phone(user)
     _declare(professional, pattern)
 
 

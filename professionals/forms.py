@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from establishments.models import Establishment, EstablishmentStatus
-from professionals.models import RADIUS_KM_MAX, RADIUS_KM_MIN, CredentialKind
+from professionals.models import RADIUS_KM_MAX, RADIUS_KM_MIN, CredentialKind, Notice
 from reference.models import Profession, Skill
 from territories.forms import CommuneField
 
@@ -41,9 +41,28 @@ class ProfileForm(forms.Form):
     max_missions_per_month = forms.IntegerField(
         label=_("Missions par mois au maximum"), min_value=1, max_value=31, initial=4
     )
-    min_notice_hours = forms.IntegerField(
-        label=_("Délai de prévenance minimal (heures)"), min_value=0, max_value=24 * 14, initial=24,
-        help_text=_("On ne vous proposera pas de vacation commençant plus tôt que ce délai."),
+    min_notice_hours = forms.TypedChoiceField(
+        label=_("Au plus court, combien de temps à l'avance acceptez-vous d'être prévenu·e ?"),
+        choices=Notice.choices, coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez le délai de prévenance qui vous convient.")},
+        help_text=_(
+            "Une vacation qui commence plus tôt que ce délai ne vous est jamais proposée. Les établissements "
+            "cherchent souvent quelqu'un pour le soir même : avec 2 ou 6 heures vous recevez ces offres urgentes, "
+            "avec 24 heures aucune pour le jour même."
+        ),
+    )
+    phone = forms.CharField(
+        label=_("Numéro de mobile"), max_length=30, required=False,
+        help_text=_("Un mobile français (06, 07 ou outre-mer). Un code vous sera envoyé par SMS pour le vérifier."),
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    urgent_sms = forms.BooleanField(
+        label=_("Recevoir les offres urgentes par SMS"), required=False,
+        help_text=_("Seulement les vacations urgentes (moins de 48 h ou signalées urgentes). Jamais entre 21 h et 8 h, sauf ci-dessous."),
+    )
+    night_sms = forms.BooleanField(
+        label=_("La nuit aussi, pour une vacation qui commence dans les 6 heures"), required=False,
+        help_text=_("Entre 21 h et 8 h, un SMS ne part que si vous cochez ceci et que la vacation est imminente."),
     )
     expected_hourly_rate = forms.DecimalField(
         label=_("Tarif horaire souhaité (€ HT)"), min_value=0, max_digits=7, decimal_places=2, required=False,
@@ -54,6 +73,9 @@ class ProfileForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=_("Maintenez Ctrl (ou Cmd) pour en choisir plusieurs."),
     )
+
+    #: Rendered together under one heading ("Offres urgentes"); the SMS choices are notification settings.
+    URGENT_FIELDS = ("min_notice_hours", "phone", "urgent_sms", "night_sms")
 
     def service_kwargs(self) -> dict:
         return dict(self.cleaned_data)

@@ -17,6 +17,17 @@ from ville_hopital.identifiers import validate_adeli, validate_rpps
 RADIUS_KM_MIN, RADIUS_KM_MAX = 1, 200
 
 
+class Notice(models.IntegerChoices):
+    """The shortest notice a professional accepts: a shift starting sooner is not offered to them.
+    A short notice is what puts someone on tonight's urgent shifts; 24 h keeps them off."""
+
+    H2 = 2, _("2 heures — au pied levé : une vacation du jour même, de nuit comme de jour")
+    H6 = 6, _("6 heures — prévenu·e le matin, je peux faire la nuit du soir")
+    H12 = 12, _("12 heures — prévenu·e avant 8 h, je peux faire la nuit du soir")
+    H24 = 24, _("24 heures — rien le jour même : au plus tôt le lendemain")
+    H48 = 48, _("48 heures — au moins deux jours à l'avance")
+
+
 class ProfessionalQuerySet(models.QuerySet):
     def for_user(self, user) -> ProfessionalQuerySet:
         if not user.is_authenticated:
@@ -59,7 +70,8 @@ class Professional(models.Model):
         _("missions par mois au maximum"), default=4, validators=[MinValueValidator(1), MaxValueValidator(31)]
     )
     min_notice_hours = models.PositiveSmallIntegerField(
-        _("délai de prévenance minimal (h)"), default=24, validators=[MaxValueValidator(24 * 14)]
+        _("délai de prévenance minimal (h)"), choices=Notice.choices, default=Notice.H24,
+        help_text=_("la vacation la plus proche qu'on peut vous proposer : 2 h pour les urgences du jour, 24 h pour rien le jour même"),
     )
     expected_hourly_rate = models.DecimalField(
         _("tarif horaire souhaité (€)"), max_digits=7, decimal_places=2, null=True, blank=True,

@@ -22,7 +22,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from establishments.models import Establishment
-from notifications.services import notify
+from notifications.selectors import sms_choice_for
+from notifications.services import notify, sms_settings_update
 from professionals.calendar import SLOT_CODES, SlotKey, month_days
 from professionals.models import Availability, Credential, CredentialKind, Professional, slot_bounds
 from professionals.selectors import booked_slots, upcoming_booked_missions
@@ -44,6 +45,18 @@ PROFILE_FIELDS = (
     "rpps", "adeli", "profession", "skills", "home_commune", "radius_km", "max_missions_per_month",
     "min_notice_hours", "expected_hourly_rate", "blocked_establishments",
 )
+#: Asked with the profile, kept by the notification service (``sms_settings_update``): the mobile
+#: number (on the account, E.164), urgent offers by SMS, night SMS for an imminent shift.
+SMS_FIELDS = ("phone", "urgent_sms", "night_sms")
+
+
+def _save_sms_choices(actor, sms: dict) -> None:
+    if sms:
+        current = sms_choice_for(actor)
+        sms_settings_update(
+            actor=actor, phone=sms.get("phone", current.phone), urgent_sms=sms.get("urgent_sms", current.urgent_sms),
+            night_sms=sms.get("night_sms", current.night_sms),
+        )
 
 
 def _clean_number(value: str | None, field_name: str, clean, validate) -> str | None:
@@ -113,9 +126,14 @@ def professional_create(
     min_notice_hours: int = 24,
     expected_hourly_rate: Decimal | None = None,
     blocked_establishments: Iterable[Establishment] = (),
+    **sms,
 ) -> Professional:
     """The actor's professional profile (one per account). The RPPS is required, except for the
-    professions still on ADELI (then one of the two). The same number cannot be registered twice."""
+    professions still on ADELI (then one of the two). The same number cannot be registered twice.
+    ``sms`` (``SMS_FIELDS``, optional): the mobile number and the SMS choices, saved with it."""
+    unknown = set(sms) - set(SMS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown profile fields: {sorted(unknown)}")
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied
     if Professional.objects.filter(user=actor).exists():
@@ -128,6 +146,7 @@ def professional_create(
         expected_hourly_rate=expected_hourly_rate,
     )
     _save_profile(pro, skills=list(skills), blocked=list(blocked_establishments))
+    _save_sms_choices(actor, sms)
     audit_record(actor=actor, action="professional.create", target=pro, data={"profession": profession.pk})
     return pro
 
@@ -187,19 +206,21 @@ def _booked_conflicts(
 
 @transaction.atomic
 def professional_update(*, actor, professional: Professional, **changes) -> Professional:
-    """Edit the profile. ``changes`` take the names of ``professional_create``'s arguments.
+    """Edit the profile. ``changes`` take the names of ``professional_create``'s arguments
+    (``SMS_FIELDS`` included).
 
     A change that would break an upcoming booked mission is refused, with the reason on the
     field: another profession, dropping a skill a mission requires, a radius or home commune
     that puts a mission out of reach, a monthly maximum below what is booked, excluding an
     establishment where a mission is booked. (Cancel the mission first, or wait until it is done.)
     """
-    unknown = set(changes) - set(PROFILE_FIELDS)
+    unknown = set(changes) - set(PROFILE_FIELDS) - set(SMS_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
     pro = Professional.objects.select_for_update().get(pk=professional.pk)
     if pro.user_id != getattr(actor, "pk", None):
         raise PermissionDenied
+    sms = {name: changes.pop(name) for name in SMS_FIELDS if name in changes}
     skills = list(changes.pop("skills", pro.skills.all()))
     blocked = list(changes.pop("blocked_establishments", pro.blocked_establishments.all()))
     changed = {name for name, value in changes.items() if getattr(pro, name) != value}
@@ -210,6 +231,7 @@ def professional_update(*, actor, professional: Professional, **changes) -> Prof
     if conflicts:
         raise ValidationError(conflicts)
     _save_profile(pro, skills=skills, blocked=blocked)
+    _save_sms_choices(actor, sms)
     audit_record(actor=actor, action="professional.update", target=pro, data={"changed": sorted(changed)})
     return pro
 

@@ -7,6 +7,7 @@ Every object is read through ``.for_user(request.user)``: another person's id is
 from __future__ import annotations
 
 from datetime import UTC
+from urllib.parse import urlencode
 
 import icalendar
 from django.contrib import messages
@@ -21,6 +22,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from establishments.forms import apply_service_errors
+from notifications.phones import mobile_display
+from notifications.selectors import sms_choice_for
 from professionals import calendar as cal
 from professionals.forms import CredentialForm, ProfileForm, ShortcutForm
 from professionals.models import Credential, Professional, slot_bounds
@@ -87,8 +90,18 @@ def profile_create(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(request, _("Profil enregistré. Déclarez maintenant vos disponibilités."))
-            return redirect("professionals:calendar_current")
+            return _verify_phone_or(request, reverse("professionals:calendar_current"))
     return render(request, "professionals/profile_form.html", {"form": form, "creating": True})
+
+
+def _verify_phone_or(request: HttpRequest, target: str) -> HttpResponse:
+    """Someone who asked for urgent offers by SMS with a number not yet verified goes to the
+    verification page first (then on to ``target``): until then no SMS can reach them."""
+    choice = sms_choice_for(request.user)
+    if choice.urgent_sms and choice.phone and not choice.number:
+        messages.info(request, _("Vérifiez votre numéro de mobile : sans cela, les offres urgentes ne peuvent pas partir par SMS."))
+        return redirect(f"{reverse('notifications:phone')}?{urlencode({'next': target})}")
+    return redirect(target)
 
 
 @role_required(is_professional)
@@ -101,6 +114,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         "min_notice_hours": professional.min_notice_hours, "expected_hourly_rate": professional.expected_hourly_rate,
         "blocked_establishments": professional.blocked_establishments.all(),
     }
+    sms = sms_choice_for(request.user)
+    initial.update(phone=mobile_display(sms.phone), urgent_sms=sms.urgent_sms, night_sms=sms.night_sms)
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,11 +124,11 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(request, _("Profil mis à jour."))
-            return redirect("professionals:home")
+            return _verify_phone_or(request, reverse("professionals:home"))
     return render(
         request,
         "professionals/profile_form.html",
-        {"form": form, "creating": False, "insurance": insurance_status(professional)},
+        {"form": form, "creating": False, "insurance": insurance_status(professional), "sms": sms},
     )
 
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import Channel, Delivery
+from notifications.services import (
+    phone_set,
+    phone_verification_confirm,
+    phone_verification_start,
+    sms_settings_update,
+)
 from tests.notifications.servers import FakeBrevo, SmtpServer
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -20,9 +28,39 @@ def make_user(email: str, *, phone: str = "", first_name: str = "") -> User:
                                     phone=phone)
 
 
+def with_mobile(user: User, phone: str, *, verified: bool = True) -> User:
+    """``user`` with their mobile saved (E.164) and, unless ``verified=False``, verified with the
+    code, as the verification page does: only a verified number receives SMS."""
+    phone_set(actor=user, phone=phone)
+    if verified:
+        phone_verification_confirm(actor=user, code=phone_verification_start(actor=user))
+    user.refresh_from_db()
+    return user
+
+
+def sms_opt_in(user: User, *, night: bool = False) -> None:
+    """What a professional chooses on their profile: urgent offers by SMS (``night``: also at night
+    for a shift starting within a few hours)."""
+    sms_settings_update(actor=user, phone=user.phone, urgent_sms=True, night_sms=night)
+
+
+def paris(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=PARIS)
+
+
+@pytest.fixture
+def daytime():
+    """The clock at 11:00 (Paris) today, ticking: outside the SMS quiet hours (21:00–08:00), so a
+    test that expects an SMS holds whatever the hour it runs at. Yields that instant."""
+    moment = paris(timezone.localdate(), 11)
+    with time_machine.travel(moment, tick=True):
+        yield moment
+
+
 @pytest.fixture
 def alice(db) -> User:
-    return make_user("alice@example.org", phone="06 12 34 56 78", first_name="Alice")
+    """Alice has a verified mobile (06 12 34 56 78)."""
+    return with_mobile(make_user("alice@example.org", first_name="Alice"), "06 12 34 56 78")
 
 
 @pytest.fixture
@@ -93,4 +131,4 @@ def brevo(settings):
     fake.stop()
 
 
-__all__ = ["Channel", "deliveries", "make_user", "sample_context"]
+__all__ = ["Channel", "deliveries", "make_user", "paris", "sample_context", "sms_opt_in", "with_mobile"]

@@ -197,7 +197,7 @@ def test_an_smtp_server_silent_before_its_greeting_is_transient(alice, late_smtp
 
 
 def test_an_sms_api_answering_after_the_timeout_fails_with_outcome_unknown(
-    alice, late_brevo, django_capture_on_commit_callbacks
+    alice, late_brevo, daytime, django_capture_on_commit_callbacks
 ):
     brevo = late_brevo([True])
     _choose(alice, email=False, sms=True)
@@ -209,7 +209,7 @@ def test_an_sms_api_answering_after_the_timeout_fails_with_outcome_unknown(
     assert "Outcome unknown — not retried to avoid a double send" in delivery.last_error
 
 
-def test_a_refused_sms_connection_is_still_transient(alice, late_brevo, settings):
+def test_a_refused_sms_connection_is_still_transient(alice, late_brevo, settings, daytime):
     brevo = late_brevo([])
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))

@@ -29,7 +29,7 @@ def _notify(user, event, key, *, urgent=False):
 
 
 def test_held_notifications_go_out_once_in_one_email_and_urgent_ones_at_once(
-    alice_on_digest, mailoutbox, django_capture_on_commit_callbacks
+    alice_on_digest, mailoutbox, daytime, django_capture_on_commit_callbacks
 ):
     alice = alice_on_digest
     with django_capture_on_commit_callbacks(execute=True):

@@ -37,7 +37,7 @@ def test_notify_records_the_notification_and_emails_it_once_committed(alice, mai
     assert mail.extra_headers["Message-ID"] == delivery.provider_reference
 
 
-def test_notify_twice_with_one_key_sends_one_message(alice, mailoutbox, django_capture_on_commit_callbacks):
+def test_notify_twice_with_one_key_sends_one_message(alice, mailoutbox, daytime, django_capture_on_commit_callbacks):
     context = sample_context("mission.cancelled")
     with django_capture_on_commit_callbacks(execute=True):
         first = notify(recipient=alice, event="mission.cancelled", context=context, dedupe_key="mission:7:cancelled")
@@ -60,7 +60,9 @@ def test_the_same_key_for_two_recipients_notifies_both(alice, charlie, mailoutbo
     assert "2 postes restent ouverts" in mailoutbox[0].body
 
 
-def test_preferences_choose_the_channels_per_event(alice, mailoutbox, capsys, django_capture_on_commit_callbacks):
+def test_preferences_choose_the_channels_per_event(
+    alice, mailoutbox, capsys, daytime, django_capture_on_commit_callbacks
+):
     preferences_update(actor=alice, language="fr", choices={
         "proposal.new": Preference(email=False, sms=True, digest=False),
         "mission.booked": Preference(email=True, sms=False, digest=False),

@@ -9,10 +9,10 @@ import pytest
 from notifications.errors import PermanentSendError
 from notifications.models import Channel, DeliveryState
 from notifications.services import Preference, notify, preferences_update
-from notifications.sms import ConsoleSmsBackend, phone_to_msisdn
+from notifications.sms import BrevoSmsBackend, ConsoleSmsBackend, phone_to_msisdn
 from tests.notifications.conftest import deliveries, sample_context
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("daytime")]  # SMS leave in the day only
 
 
 def _sms_only(user, event="mission.cancelled"):
@@ -90,7 +90,9 @@ def test_an_unreachable_provider_is_transient(alice, settings, django_capture_on
     assert delivery.attempts == 6
 
 
-def test_a_number_that_is_not_a_mobile_fails_without_calling_brevo(brevo, django_capture_on_commit_callbacks):
+def test_a_number_never_verified_gets_no_sms(brevo, django_capture_on_commit_callbacks):
+    """A number on the account that no code confirmed (typed in the admin, or from before
+    verification existed) is never texted: no delivery is even created."""
     from tests.notifications.conftest import make_user
 
     bob = make_user("bob@example.org", phone="12")
@@ -98,8 +100,13 @@ def test_a_number_that_is_not_a_mobile_fails_without_calling_brevo(brevo, django
     with django_capture_on_commit_callbacks(execute=True):
         _notify(bob)
     assert brevo.requests == []
-    delivery = deliveries(bob, Channel.SMS).get()
-    assert delivery.state == DeliveryState.FAILED and "not a mobile phone number" in delivery.last_error
+    assert not deliveries(bob, Channel.SMS).exists()
+
+
+def test_a_backend_refuses_what_cannot_be_a_mobile_number(brevo):
+    with pytest.raises(PermanentSendError, match="not a mobile phone number"):
+        BrevoSmsBackend().send(to="12", body="x", reference="ref")
+    assert brevo.requests == []
 
 
 @pytest.mark.parametrize(("raw", "msisdn"), [

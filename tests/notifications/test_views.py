@@ -109,11 +109,11 @@ def test_preferences_page_warns_without_a_phone(client, charlie):
     assert "Aucun numéro de mobile" in client.get(reverse("notifications:preferences")).content.decode()
 
 
-def test_an_unknown_language_is_refused(client, alice):
-    client.force_login(alice)
+def test_an_unknown_language_is_refused(client, charlie):
+    client.force_login(charlie)
     response = client.post(reverse("notifications:preferences"), {"language": "de"})
     assert response.status_code == 200
-    assert not NotificationSettings.objects.filter(user=alice).exists()
+    assert not NotificationSettings.objects.filter(user=charlie).exists()
 
 
 def test_the_header_badge_counts_on_other_pages_too(client):
