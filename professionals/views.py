@@ -66,6 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "professionals/home.html",
         {
             "professional": professional,
+            "sms": sms_choice_for(request.user),
             "insurance": insurance_status(professional),
             "next_missions": upcoming_booked_missions(professional)[:3],
             "feed_url": request.build_absolute_uri(
