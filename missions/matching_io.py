@@ -11,16 +11,15 @@
   shifts (a bounding-box query, then a k-d tree: never all pairs). A professional near a border is
   therefore in the partitions of both regions; ``proposals_write`` makes sure two regions running
   at the same time never book them twice;
-* **availability**: the declared slots, minus the days not covered by a valid professional
-  insurance (a ``Credential`` of kind ``insurance`` whose ``expires_on`` is on or after the day; no
-  such document — or one without an expiry date — means *not insured*: no slot at all);
+* **availability**: the declared slots;
 * **booked**: active missions *and pending proposals* (the professional may still accept them)
   are passed to the engine as booked slots: the slot is taken, and they count for the rest rules,
-  the 48 h / 7 days budget and the monthly cap;
-* **pair exclusions** the FORMAT.md folder cannot express: blocked establishments both ways, the
-  professional's notice period (``min_notice_hours`` before the shift's start), and offers of the
-  same shift already declined or left to expire. They are removed from the candidate pairs
-  (``platform_candidates``) and exported as ``excluded.csv``.
+  the 48 h / 7 days budget and the monthly cap. Each one is also kept with its shift
+  (``Partition.bookings``) so that the rules can tell "booked on this shift" from "busy on this slot";
+* what the **pair rules** of ``missions.eligibility`` need beside the instance: each shift's state,
+  route and local start date, each professional's notice and last insured day, the blocks both
+  ways, the offers already declined or left to expire. ``missions.eligibility.platform_candidates``
+  removes the pairs they exclude from the engine's candidates (exported as ``excluded.csv``).
 
 Time slots: a shift starting 06:00–17:59 (local time) is the ``D`` slot of that day, 18:00–05:59
 the ``N`` slot (of the previous day before 06:00). A shift longer than 12 h still occupies one slot
@@ -155,6 +154,14 @@ class Partition:
     pro_notice_hours: np.ndarray  # int32 per pro index
     blocked: np.ndarray  # sorted int64 keys pro_index * BLOCK_SPACE + establishment pk
     answered: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # pro_index * BLOCK_SPACE + shift index
+    # Only ``include_closed`` loads have closed (cancelled, started, suspended) or forbidden shifts.
+    shift_closed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    shift_forbidden: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    shift_ends: np.ndarray = field(default_factory=lambda: np.zeros(0))  # float64 epoch seconds
+    shift_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # local start date, ordinal
+    shift_month: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # month_key of that date
+    pro_insured_until: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # ordinal, 0: never
+    bookings: Bookings = field(default_factory=lambda: Bookings.empty())
     window: tuple[datetime, datetime] | None = None  # the booked-missions window the load looked at
     known_proposals: set[int] = field(default_factory=set)
     known_missions: set[int] = field(default_factory=set)
@@ -166,6 +173,32 @@ class Partition:
 
 
 BLOCK_SPACE = 1 << 32
+
+
+def month_key(day: date) -> int:
+    """A calendar month as one integer (the monthly cap counts per month of the local start)."""
+    return day.year * 12 + day.month - 1
+
+
+@dataclass(frozen=True)
+class Bookings:
+    """The active missions and pending offers of a partition's professionals, one row each (the
+    instance's ``booked`` slots are their union), and the slots each one covers inside the rules'
+    window (days numbered like the instance's, day 1 = the partition's start)."""
+
+    pro: np.ndarray  # int32 pro index
+    shift: np.ndarray  # int64 shift pk
+    mission: np.ndarray  # bool: a mission (else a pending offer)
+    month: np.ndarray  # int64 month_key of the local start
+    slot_booking: np.ndarray  # int32 row of the booking, one per covered slot
+    slot_day: np.ndarray  # int16
+    slot_slot: np.ndarray  # int8
+
+    @classmethod
+    def empty(cls) -> Bookings:
+        z32 = np.zeros(0, np.int32)
+        return cls(z32, np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int64), z32,
+                   np.zeros(0, np.int16), np.zeros(0, np.int8))
 
 
 def _empty_instance(start: date, horizon: int) -> Instance:
@@ -180,12 +213,14 @@ def _empty_instance(start: date, horizon: int) -> Instance:
 
 
 def _open_shifts(*, region_code: str | None, start: date, horizon: int, now: datetime,
-                 shift_ids: Sequence[int] | None) -> list[dict]:
-    """Published, legal, not started shifts of the horizon with their open positions (> 0)."""
+                 shift_ids: Sequence[int] | None, include_closed: bool = False) -> list[dict]:
+    """Published, legal, not started shifts of the horizon (``include_closed``: whatever their state)."""
     t_from, t_to = horizon_bounds(start, horizon)
-    qs = Shift.objects.filter(state=ShiftState.PUBLISHED, starts_at__gte=max(t_from, now), starts_at__lt=t_to).exclude(
-        contract_route=FORBIDDEN_ROUTE
-    ).exclude(establishment__status=EstablishmentStatus.SUSPENDED)
+    qs = Shift.objects.filter(starts_at__gte=t_from, starts_at__lt=t_to)
+    if not include_closed:
+        qs = qs.filter(state=ShiftState.PUBLISHED, starts_at__gte=now).exclude(
+            contract_route=FORBIDDEN_ROUTE
+        ).exclude(establishment__status=EstablishmentStatus.SUSPENDED)
     if region_code is not None:
         qs = qs.filter(location__region_id=region_code)
     if shift_ids is not None:
@@ -194,7 +229,7 @@ def _open_shifts(*, region_code: str | None, start: date, horizon: int, now: dat
         qs.values(
             "pk", "establishment_id", "establishment__type_id", "profession_id", "starts_at", "ends_at", "positions",
             "urgency", "urgent", "location_id", "location__latitude", "location__longitude",
-            "location__departement_id",
+            "location__departement_id", "state", "contract_route", "establishment__status",
         ).order_by("pk")
     )
     return rows
@@ -237,22 +272,25 @@ def _bbox_filter(lat: np.ndarray, lon: np.ndarray, reach_km: float) -> Q:
 
 def partition_load(*, region_code: str | None, start: date, horizon_days: int | None = None,
                    now: datetime | None = None, shift_ids: Sequence[int] | None = None,
-                   count_pending: bool = True) -> Partition:
+                   count_pending: bool = True, include_closed: bool = False) -> Partition:
     """Load the open positions of a region (or only ``shift_ids``) and the professionals who can reach them.
 
     ``count_pending=False`` (urgent waves) counts only missions as taken: a wave is sent while the
-    earlier waves' proposals are still pending.
+    earlier waves' proposals are still pending. ``include_closed`` (explanations, HR's counts) keeps
+    the shifts of the horizon whatever their state, route or open positions: the rules of
+    ``missions.eligibility`` then say why nobody may take them.
     """
     import time as _time
 
     t0 = _time.perf_counter()
     horizon = horizon_days or settings.MATCHING_HORIZON_DAYS
     now = now or timezone.now()
-    shifts = _open_shifts(region_code=region_code, start=start, horizon=horizon, now=now, shift_ids=shift_ids)
+    shifts = _open_shifts(region_code=region_code, start=start, horizon=horizon, now=now, shift_ids=shift_ids,
+                          include_closed=include_closed)
     taken, known_proposals, known_missions = _taken_per_shift([r["pk"] for r in shifts], now, count_pending)
     for r in shifts:
-        r["open"] = r["positions"] - taken.get(r["pk"], 0)
-    shifts = [r for r in shifts if r["open"] > 0]
+        r["open"] = max(r["positions"] - taken.get(r["pk"], 0), 0)
+    shifts = [r for r in shifts if r["open"] > 0 or include_closed]
     region = region_code or ""
     if not shifts:
         return Partition(region, start, now, _empty_instance(start, horizon), np.zeros(0), np.zeros(0, np.int64),
@@ -307,7 +345,7 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
     ):
         insured_until[pro_id] = until
 
-    # --- availability inside the horizon, minus uninsured days -----------------------------------
+    # --- availability inside the horizon (insurance is a pair rule: the shift's local date) ------
     last_day = start + timedelta(days=horizon - 1)
     a_pro, a_day, a_slot = [], [], []
     for pro_id, day, slot in Availability.objects.filter(
@@ -316,9 +354,6 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
         i = index_of.get(pro_id)
         if i is None:
             continue
-        until = insured_until.get(pro_id)
-        if until is None or day > until:
-            continue
         a_pro.append(i)
         a_day.append((day - start).days + 1)
         a_slot.append(1 if slot == "N" else 0)
@@ -326,34 +361,47 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
     # --- booked: active missions and pending proposals, by slot and by month ---------------------
     win_from = min(slot_start(start - timedelta(days=BOOKED_MARGIN_DAYS + 1), 0),
                    timezone.make_aware(datetime.combine(_month_start(start), time())))
+    # (the month of the day after the last: a night shift of the last day may start there)
     win_to = max(slot_start(last_day + timedelta(days=BOOKED_MARGIN_DAYS + 2), 0),
-                 timezone.make_aware(datetime.combine(_next_month(last_day), time())))
-    booked_items: list[tuple[int, datetime, datetime]] = []
-    for pk, pro_id, s_at, e_at in Mission.objects.filter(
+                 timezone.make_aware(datetime.combine(_next_month(last_day + timedelta(days=1)), time())))
+    booked_items: list[tuple[int, int, bool, datetime, datetime]] = []
+    for pk, pro_id, shift_id, s_at, e_at in Mission.objects.filter(
         professional__in=sub, state__in=ACTIVE_MISSION_STATES, starts_at__gte=win_from, starts_at__lt=win_to
-    ).values_list("pk", "professional_id", "starts_at", "ends_at"):
+    ).values_list("pk", "professional_id", "shift_id", "starts_at", "ends_at"):
         known_missions.add(pk)
         if pro_id in index_of:
-            booked_items.append((index_of[pro_id], s_at, e_at))
-    for pk, pro_id, s_at, e_at in Proposal.objects.filter(
+            booked_items.append((index_of[pro_id], shift_id, True, s_at, e_at))
+    for pk, pro_id, shift_id, s_at, e_at in Proposal.objects.filter(
         professional__in=sub, state=ProposalState.PENDING, expires_at__gt=now,
         shift__starts_at__gte=win_from, shift__starts_at__lt=win_to,
-    ).values_list("pk", "professional_id", "shift__starts_at", "shift__ends_at"):
+    ).values_list("pk", "professional_id", "shift_id", "shift__starts_at", "shift__ends_at"):
         known_proposals.add(pk)
         if pro_id in index_of:
-            booked_items.append((index_of[pro_id], s_at, e_at))
+            booked_items.append((index_of[pro_id], shift_id, False, s_at, e_at))
     months = sorted({_month_start(start), _month_start(last_day)})
     per_month: dict[tuple[int, date], int] = defaultdict(int)
     booked_set: set[tuple[int, int, int]] = set()
     lo, hi = 1 - BOOKED_MARGIN_DAYS, horizon + BOOKED_MARGIN_DAYS
-    for i, s_at, e_at in booked_items:
+    b_month, b_slot_rows = [], []
+    for row, (i, _shift_id, _mission, s_at, e_at) in enumerate(booked_items):
         month = _month_start(timezone.localtime(s_at).date())
+        b_month.append(month_key(month))
         if month in months:
             per_month[(i, month)] += 1
         for day, slot in slots_covered(s_at, e_at):
             d = (day - start).days + 1
             if lo <= d <= hi:
                 booked_set.add((i, d, slot))
+                b_slot_rows.append((row, d, slot))
+    bookings = Bookings(
+        pro=np.array([b[0] for b in booked_items], np.int32),
+        shift=np.array([b[1] for b in booked_items], np.int64),
+        mission=np.array([b[2] for b in booked_items], bool),
+        month=np.array(b_month, np.int64),
+        slot_booking=np.array([r[0] for r in b_slot_rows], np.int32),
+        slot_day=np.array([r[1] for r in b_slot_rows], np.int16),
+        slot_slot=np.array([r[2] for r in b_slot_rows], np.int8),
+    )
     used = np.zeros(len(pro_ids), np.int32)
     for (i, _m), n in per_month.items():
         used[i] = max(used[i], n)  # the busiest month of the horizon sets what is left (conservative)
@@ -397,6 +445,15 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
         pro_notice_hours=np.array([r[7] for r in rows], dtype=np.int32),
         blocked=np.array(sorted(block_keys), dtype=np.int64),
         answered=np.array(sorted(answered), dtype=np.int64),
+        shift_ends=np.array([r["ends_at"].timestamp() for r in shifts], dtype=np.float64),
+        shift_closed=np.array([r["state"] != ShiftState.PUBLISHED or r["starts_at"] <= now
+                               or r["establishment__status"] == EstablishmentStatus.SUSPENDED for r in shifts], bool),
+        shift_forbidden=np.array([r["contract_route"] == FORBIDDEN_ROUTE for r in shifts], bool),
+        shift_day=np.array([timezone.localdate(r["starts_at"]).toordinal() for r in shifts], np.int64),
+        shift_month=np.array([month_key(timezone.localdate(r["starts_at"])) for r in shifts], np.int64),
+        pro_insured_until=np.array([insured_until[r[0]].toordinal() if r[0] in insured_until else 0 for r in rows],
+                                   np.int64),
+        bookings=bookings,
         window=(win_from, win_to),
         known_proposals=known_proposals, known_missions=known_missions,
     )
@@ -469,38 +526,23 @@ def _build_instance(start, horizon, rows, pro_skills, used, avail, booked_set, s
 
 
 # --------------------------------------------------------------------------------------------
-# Pair exclusions (blocks both ways, notice period)
+# The FORMAT.md folder and the pairs the platform's rules exclude (excluded.csv)
 # --------------------------------------------------------------------------------------------
 
 
-def excluded_mask(part: Partition, pro: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """True where the platform forbids the pair: a block either way, too short a notice, or an offer
-    of that shift the professional already declined or let expire."""
-    if len(pro) == 0:
-        return np.zeros(0, bool)
-    notice = part.shift_starts[shift] < part.now.timestamp() + part.pro_notice_hours[pro] * 3600.0
-    keys = pro.astype(np.int64) * BLOCK_SPACE + part.shift_establishment[shift]
-    answered = np.isin(pro.astype(np.int64) * BLOCK_SPACE + shift, part.answered)
-    return notice | np.isin(keys, part.blocked) | answered
+def partition_export(part: Partition, folder: str | Path, *, excluded: tuple[np.ndarray, np.ndarray]) -> Path:
+    """Write the FORMAT.md folder plus ``booked.csv`` and ``excluded.csv`` (see docs/matching-platform.md).
 
-
-def platform_candidates(part: Partition) -> tuple[Candidates, int]:
-    """The engine's candidate pairs minus the platform's pair exclusions (and how many were removed)."""
-    cand = build_candidates(part.instance)
-    bad = excluded_mask(part, cand.pro, cand.shift)
-    return cand.subset(~bad), int(bad.sum())
-
-
-def partition_export(part: Partition, folder: str | Path) -> Path:
-    """Write the FORMAT.md folder (plus ``booked.csv`` and ``excluded.csv``, see docs/matching-platform.md)."""
+    ``excluded`` is the (pro index, shift index) pairs of the engine's candidates that the platform's
+    pair rules remove (``missions.eligibility.excluded_pairs``).
+    """
     folder = Path(folder)
     write_instance(part.instance, folder)
-    cand = build_candidates(part.instance)
-    bad = excluded_mask(part, cand.pro, cand.shift)
     inst = part.instance
+    pro, shift = excluded
     with (folder / EXCLUDED_FILE).open("w", encoding="utf-8", newline="") as handle:
         handle.write("pro_id,shift_id\n")
-        for p, s in zip(cand.pro[bad].tolist(), cand.shift[bad].tolist(), strict=True):
+        for p, s in zip(pro.tolist(), shift.tolist(), strict=True):
             handle.write(f"{inst.pros.ids[p]},{inst.shifts.ids[s]}\n")
     return folder
 
@@ -616,9 +658,9 @@ def proposals_write(*, part: Partition, assignment: Assignment, source: str, mat
                     wave: int = 1, now: datetime | None = None, check_shift_room: bool = True) -> WriteOutcome:
     """Write one pending proposal per assigned position, in bulk, inside the caller's transaction.
 
-    The same rules as ``proposal_create`` hold (they were applied when loading: profession, skills,
-    published and not started shift, blocks both ways); the expiry is ``PROPOSAL_TTL_HOURS`` from
-    now and never after the shift's start. The write phase of every run is serialised by an
+    The rules of ``missions.eligibility`` were applied when the pairs were chosen (the engine's
+    candidates minus ``platform_candidates``' pair rules, or ``ranked_candidates`` for a wave);
+    the expiry is ``PROPOSAL_TTL_HOURS`` from now and never after the shift's start. The write phase of every run is serialised by an
     advisory lock; under it, a professional or a shift that changed since the load (another region
     proposed the same border professional, an urgent wave, an acceptance) keeps only what is still
     safe: that professional's new proposals are dropped, the shift keeps as many as positions left.

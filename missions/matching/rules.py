@@ -141,20 +141,40 @@ class CalendarBook:
         if self.rules.rest_night_then_day and _breaks_night_then_day(mask, col):
             return False
         new = mask | 1 << col
-        day = col >> 1
-        if self.rules.rest_after_24h and (_breaks_24h(new, day - 1) or _breaks_24h(new, day)):
+        if self.rules.rest_after_24h and _breaks_24h_around(new, col):
             return False
-        if self.max_slots is not None:
-            for first in range(max(day - 6, 0), day + 1):
-                if ((new >> (2 * first)) & _WINDOW_MASK).bit_count() > self.max_slots:
-                    return False
-        return True
+        return self.max_slots is None or not _breaks_window(new, col, self.max_slots)
 
     def add(self, pro: int, col: int) -> None:
         self.masks[pro] |= 1 << col
 
     def remove(self, pro: int, col: int) -> None:
         self.masks[pro] &= ~(1 << col)
+
+
+def slot_breaks(mask: int, col: int, rules: Rules) -> tuple[bool, bool, bool]:
+    """Which switched-on rule adding slot ``col`` to the calendar ``mask`` breaks, one by one:
+    (rest after a night, rest after a 24 h guard, more than ``max_slots_per_7_days`` in 7 days).
+    Whether ``col`` itself is taken is the caller's question. ``CalendarBook.can_add`` asks the
+    same three rules (short-circuited); the platform's eligibility names each one."""
+    new = mask | 1 << col
+    return (
+        rules.rest_night_then_day and _breaks_night_then_day(mask, col),
+        rules.rest_after_24h and _breaks_24h_around(new, col),
+        rules.max_slots_per_7_days is not None and _breaks_window(new, col, rules.max_slots_per_7_days),
+    )
+
+
+def _breaks_24h_around(new: int, col: int) -> bool:
+    day = col >> 1
+    return _breaks_24h(new, day - 1) or _breaks_24h(new, day)
+
+
+def _breaks_window(new: int, col: int, max_slots: int) -> bool:
+    day = col >> 1
+    return any(
+        ((new >> (2 * first)) & _WINDOW_MASK).bit_count() > max_slots for first in range(max(day - 6, 0), day + 1)
+    )
 
 
 def _breaks_night_then_day(mask: int, col: int) -> bool:

@@ -26,16 +26,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from establishments.models import Shift, ShiftState
+from missions.eligibility import excluded_mask, platform_candidates, ranked_candidates
 from missions.matching import check_assignment, solve
 from missions.matching.instance import Assignment
-from missions.matching.rules import CalendarBook, column
 from missions.matching_io import (
     FORBIDDEN_ROUTE,
     Partition,
     advisory_xact_lock,
-    excluded_mask,
     partition_load,
-    platform_candidates,
     proposals_write,
     slot_of,
 )
@@ -201,19 +199,8 @@ def proposals_notify(*, proposal_ids: list[int]) -> int:
 
 
 def _ranked_candidates(part: Partition, shift_index: int) -> list[tuple[int, float]]:
-    """Eligible professionals for one shift, nearest first (then fewer missions already booked)."""
-    cand, _excluded = platform_candidates(part)
-    inst = part.instance
-    mine = cand.shift == shift_index
-    book = CalendarBook(inst)
-    col = int(column(int(inst.shifts.day[shift_index]), int(inst.shifts.slot[shift_index])))
-    left = inst.pros.remaining_missions
-    rows = []
-    for p, km in zip(cand.pro[mine].tolist(), cand.km[mine].tolist(), strict=True):
-        if left[p] > 0 and book.can_add(p, col):
-            rows.append((p, km))
-    rows.sort(key=lambda r: (round(r[1], 3), int(inst.pros.used_missions[r[0]]), int(inst.pros.ids[r[0]])))
-    return rows
+    """Eligible professionals for one shift, best first: ``missions.eligibility.ranked_candidates``."""
+    return ranked_candidates(part, shift_index)
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ import numpy as np
 from django.core.management import call_command
 from django.db import transaction
 
+from missions.eligibility import platform_candidates
 from missions.matching import read_assignment, read_instance, solve
 from missions.matching.cli import main as engine_main
-from missions.matching_io import partition_load, platform_candidates, proposals_write
+from missions.matching_io import partition_load, proposals_write
 from missions.models import MatchingRun, MatchingRunState, Mission, Proposal, ProposalState
 from missions.services.matching import matching_run_region
 from missions.services.proposals import proposal_accept

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from missions.eligibility import excluded_pairs
 from missions.matching_io import partition_export, partition_load
 from territories.models import Region
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         if not Region.objects.filter(code=options["region"]).exists():
             raise CommandError(f"unknown region {options['region']!r}")
         part = partition_load(region_code=options["region"], start=options["start"], horizon_days=options["horizon"])
-        folder = partition_export(part, options["out"])
+        folder = partition_export(part, options["out"], excluded=excluded_pairs(part))
         inst = part.instance
         self.stdout.write(
             f"{folder}: {len(inst.pros)} professionals, {len(inst.availability)} available slots, "
