@@ -108,9 +108,11 @@ def test_processes_started_by_the_tests_follow_the_moved_clock(tmp_path):
     offset = parse_instant("2028-02-29T23:30").timestamp() - parse_instant("2026-01-01").timestamp()
     script = tmp_path / "show_date.py"
     script.write_text("import time\nprint(time.time())\n")
-    before = time.time()
+    # This run's own clock may be moved too (--today): compare with the real time.
+    own_offset = float(os.environ.get(OFFSET_ENV) or 0)
+    before = time.time() - own_offset
     result = _run(["-m", "tests.clock", "show_date"], cwd=ROOT,
                   env={OFFSET_ENV: str(offset), "PYTHONPATH": f"{ROOT}:{tmp_path}"})
     assert result.returncode == 0, result.stderr
     seen = float(result.stdout.strip())
-    assert before + offset <= seen < time.time() + offset + 1
+    assert before + offset <= seen < time.time() - own_offset + offset + 1
