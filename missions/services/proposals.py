@@ -12,32 +12,23 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from establishments.models import Shift, ShiftState
+from establishments.models import Shift
 from missions.contracts.tasks import contract_draft_task
+from missions.eligibility import Stage, exclusions_for, stage_rules
 from missions.models import (
-    EstablishmentBlock,
     Mission,
     MissionState,
     Proposal,
     ProposalSource,
     ProposalState,
 )
-from missions.selectors import insured_on, missions_in_month_count, working_time_violations
 from missions.services.missions import aggregates_refresh_queue
 from missions.services.notices import WITHDRAWN_SHIFT_FULL, mission_booked_notify, proposals_withdrawn_notify
 from professionals.models import Professional
 from ville_hopital.audit import audit_record
-
-
-def _blocked(*, shift: Shift, professional: Professional) -> bool:
-    """Either side refused the other: the professional excluded the establishment, or the reverse."""
-    return (
-        professional.blocked_establishments.filter(pk=shift.establishment_id).exists()
-        or EstablishmentBlock.objects.filter(establishment_id=shift.establishment_id, professional=professional).exists()
-    )
 
 
 @transaction.atomic
@@ -54,9 +45,12 @@ def proposal_create(
     """Offer ``shift`` to ``professional`` (the matching engine, HR's manual offers, tests, the demo).
 
     Idempotent: a pending proposal for the same pair is returned as it is (a re-run of the nightly
-    matching never stacks offers). Refused: another profession, a missing required skill, a shift
-    not published or already started, an expiry in the past, a blocked pair, a professional
-    already booked on this shift.
+    matching never stacks offers). Refused: an expiry in the past, and what the rules of
+    ``missions.eligibility`` refuse for every offer (``Stage.CREATE``: a shift closed or on a
+    forbidden contract route, another profession, a missing required skill, a blocked pair, a
+    professional already booked on this shift), each message under the field it is about. The
+    other rules (notice, availability, working time…) are the matching's and HR's question
+    (``exclusions_for``), asked before they offer.
     """
     existing = Proposal.objects.filter(shift=shift, professional=professional, state=ProposalState.PENDING).first()
     if existing is not None:
@@ -64,25 +58,14 @@ def proposal_create(
     now = timezone.now()
     if source not in ProposalSource.values:
         raise ValidationError({"source": _("Origine de proposition inconnue : %(s)s.") % {"s": source}})
-    if shift.profession_id != professional.profession_id:
-        raise ValidationError({"professional": _("La vacation est réservée à une autre profession.")})
-    missing = set(shift.required_skills.values_list("code", flat=True)) - set(
-        professional.skills.values_list("code", flat=True)
-    )
-    if missing:
-        raise ValidationError(
-            {"professional": _("Compétences requises manquantes : %(codes)s.") % {"codes": ", ".join(sorted(missing))}}
-        )
-    if shift.state != ShiftState.PUBLISHED:
-        raise ValidationError({"shift": _("Cette vacation n'est pas publiée.")})
-    if shift.starts_at <= now:
-        raise ValidationError({"shift": _("Cette vacation a déjà commencé.")})
+    errors: dict[str, list[str]] = {}
     if expires_at <= now:
-        raise ValidationError({"expires_at": _("L'expiration doit être dans le futur.")})
-    if _blocked(shift=shift, professional=professional):
-        raise ValidationError({"professional": _("Ce professionnel et cet établissement ne travaillent pas ensemble.")})
-    if Mission.objects.filter(shift=shift, professional=professional).exclude(state=MissionState.CANCELLED).exists():
-        raise ValidationError({"professional": _("Ce professionnel est déjà inscrit sur cette vacation.")})
+        errors["expires_at"] = [_("L'expiration doit être dans le futur.")]
+    fields = {rule.code: rule.field for rule in stage_rules(Stage.CREATE)}
+    for exclusion in exclusions_for(professional=professional, shift=shift, now=now, stage=Stage.CREATE):
+        errors.setdefault(fields[exclusion.code], []).append(exclusion.for_hr)
+    if errors:
+        raise ValidationError(errors)
     proposal = Proposal(
         shift=shift,
         professional=professional,
@@ -129,12 +112,14 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
 
     Locks, always in this order (so two acceptances can never deadlock): the shift row, then the
     professional row, then the proposal. Under those locks every rule is checked again on fresh
-    data: the proposal is pending and unexpired; the shift is published and not started; a
-    position is free; the professional has no overlapping mission anywhere, stays under their
-    monthly cap (missions starting in the shift's calendar month) and within the rest and 48 h /
-    7 days rules; their RCP insurance is valid on the shift's day (``Professional.objects.eligible_on``,
-    the matching's rule: an insurance that lapsed since the offer refuses). The short notice of an
-    offer is not checked: ``min_notice_hours`` filters what is offered, accepting is their choice.
+    data: the proposal is pending and unexpired; the rules of ``missions.eligibility`` for an
+    acceptance (``Stage.ACCEPT``: the shift is published and not started; no block either way; RCP
+    insurance valid on the shift's day — one that lapsed since the offer refuses; no overlapping
+    mission anywhere; the 11 h rest, the rest after a 24 h guard and 48 h / 7 days, in hours; the
+    monthly cap, missions starting in the shift's calendar month), all of their messages at once;
+    then a position is free. Their other pending offers do not count as booked here, and the
+    short notice of an offer is not checked: ``min_notice_hours`` filters what is offered,
+    accepting is their choice.
     When the shift becomes full, its other pending proposals are withdrawn. The professional and the
     establishment's admin/HR members are told (``mission.booked``, after the commit).
     """
@@ -149,32 +134,12 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
         )
     if proposal.expires_at <= now:
         raise ValidationError(_("Cette proposition a expiré."))
-    if shift.state != ShiftState.PUBLISHED:
-        raise ValidationError(_("L'établissement a annulé cette vacation."))
-    if shift.starts_at <= now:
-        raise ValidationError(_("Cette vacation a déjà commencé."))
+    refused = exclusions_for(professional=professional, shift=shift, now=now, stage=Stage.ACCEPT)
+    if refused:
+        raise ValidationError([exclusion.for_professional for exclusion in refused])
     position = _first_free_position(shift)
     if position is None:
         raise ValidationError(_("Tous les postes de cette vacation sont déjà pourvus."))
-    if _blocked(shift=shift, professional=professional):
-        raise ValidationError(_("Vous ne pouvez pas travailler pour cet établissement."))
-    shift_day = timezone.localdate(shift.starts_at)
-    if not insured_on(professional=professional, day=shift_day):
-        raise ValidationError(
-            _(
-                "Votre assurance responsabilité civile professionnelle (RCP) n'est pas valable le %(day)s : "
-                "déposez une attestation à jour dans vos justificatifs pour accepter cette mission."
-            )
-            % {"day": formats.date_format(shift_day, "DATE_FORMAT")}
-        )
-    problems = working_time_violations(professional=professional, starts_at=shift.starts_at, ends_at=shift.ends_at)
-    if problems:
-        raise ValidationError(problems)
-    booked = missions_in_month_count(professional=professional, day=timezone.localdate(shift.starts_at))
-    if booked >= professional.max_missions_per_month:
-        raise ValidationError(
-            _("Vous avez atteint votre maximum de %(n)s missions pour ce mois.") % {"n": professional.max_missions_per_month}
-        )
     mission = Mission(
         shift=shift,
         position=position,
