@@ -134,7 +134,7 @@ def seed(ctx: DemoContext) -> None:
             skills=skills, index=index, profile=profile, pattern=pattern,
         )
     known = _known_login(ctx, professions["60"])
-    ctx.logins.append(("Professionnelle (infirmière, Mende, préavis 24 h)", KNOWN_LOGIN))
+    ctx.logins.append(("Infirmière (Mende, préavis 24 h)", KNOWN_LOGIN))
     _proposals_for(known)
     _standby_nurses(ctx, professions["60"])
     ctx.logins.append(("Infirmier de garde (Mende, préavis 2 h, SMS)", STANDBY_LOGIN))
