@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 from django.conf import settings
@@ -25,21 +25,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from establishments.models import Shift, ShiftState
-from missions.eligibility import excluded_mask, platform_candidates, ranked_candidates
+from establishments.models import Shift
+from missions.eligibility import (
+    excluded_mask,
+    exclusion_counts,
+    exclusions_for,
+    explanation_summary,
+    platform_candidates,
+    ranked_candidates,
+)
 from missions.matching import check_assignment, solve
 from missions.matching.instance import Assignment
 from missions.matching_io import (
-    FORBIDDEN_ROUTE,
     Partition,
     advisory_xact_lock,
     partition_load,
     proposals_write,
-    slot_of,
 )
 from missions.models import (
     ACTIVE_MISSION_STATES,
-    EstablishmentBlock,
     MatchingRun,
     MatchingRunKind,
     MatchingRunState,
@@ -48,10 +52,8 @@ from missions.models import (
     ProposalSource,
     ProposalState,
 )
-from missions.selectors import insured_on, missions_in_month_count, month_bounds, working_time_violations
 from missions.services.proposals import proposals_expire
-from professionals.models import Availability, Professional
-from territories.geo import haversine_km
+from professionals.models import Professional
 from territories.models import Region
 from ville_hopital.audit import audit_record
 
@@ -208,81 +210,25 @@ def _ranked_candidates(part: Partition, shift_index: int) -> list[tuple[int, flo
 # --------------------------------------------------------------------------------------------
 
 
+#: Rules that answer "why not me?" on their own: the shift is closed, or it was offered to them.
+ANSWERS_ON_ITS_OWN = ("shift_closed", "already_booked", "offered", "declined")
+
+
 def explain_for_professional(*, professional: Professional, shift: Shift, now: datetime | None = None) -> list[str]:
     """Why ``shift`` was not proposed to ``professional``, in words (French), most decisive first.
 
-    Every hard rule that fails is listed; when none does, the professional was eligible and the
-    optimisation chose others (closer, or freeing positions of higher urgency), or the shift has
-    not been matched yet.
+    The rules that exclude them (``missions.eligibility.exclusions_for``: the matching's own rules,
+    their pending offers counted as booked as the matching counts them) — only the first when the
+    shift is closed or was offered to them. When no rule does, they were eligible and the
+    optimisation chose others (closer, or freeing positions of higher urgency), or the shift has not
+    been matched yet.
     """
     now = now or timezone.now()
-    reasons: list[str] = []
-    mine = Proposal.objects.filter(shift=shift, professional=professional)
-    if Mission.objects.filter(shift=shift, professional=professional, state__in=ACTIVE_MISSION_STATES).exists():
-        return [_("Vous êtes déjà inscrit(e) sur cette vacation.")]
-    for state, text in (
-        (ProposalState.PENDING, _("Cette vacation vous a été proposée : la proposition est en attente de votre réponse.")),
-        (ProposalState.DECLINED, _("Cette vacation vous a été proposée et vous l'avez déclinée.")),
-        (ProposalState.EXPIRED, _("Cette vacation vous a été proposée mais la proposition a expiré sans réponse.")),
-    ):
-        if mine.filter(state=state).exists():
-            return [text]
-    if shift.state != ShiftState.PUBLISHED:
-        return [_("L'établissement a annulé cette vacation.")]
-    if shift.profession_id != professional.profession_id:
-        reasons.append(_("Cette vacation est réservée à une autre profession."))
-    missing = set(shift.required_skills.values_list("code", flat=True)) - set(
-        professional.skills.values_list("code", flat=True)
-    )
-    if missing:
-        reasons.append(_("Compétence requise manquante : %(codes)s.") % {"codes": ", ".join(sorted(missing))})
-    home, place = professional.home_commune, shift.location
-    km = haversine_km(home.latitude, home.longitude, place.latitude, place.longitude)
-    if km > professional.radius_km:
-        reasons.append(
-            _("Le lieu est à %(km)s km de chez vous, au-delà de votre rayon de %(radius)s km.")
-            % {"km": f"{km:.0f}", "radius": professional.radius_km}
-        )
-    day, slot = slot_of(shift.starts_at)
-    if not Availability.objects.filter(professional=professional, day=day, slot="N" if slot else "D").exists():
-        reasons.append(_("Vous n'avez pas déclaré de disponibilité sur ce créneau."))
-    if not insured_on(professional=professional, day=timezone.localtime(shift.starts_at).date()):
-        reasons.append(_("Votre attestation d'assurance (RCP) est absente ou expirée à cette date."))
-    if professional.blocked_establishments.filter(pk=shift.establishment_id).exists():
-        reasons.append(_("Vous avez exclu cet établissement."))
-    if EstablishmentBlock.objects.filter(establishment_id=shift.establishment_id, professional=professional).exists():
-        reasons.append(_("Cet établissement ne souhaite plus travailler avec vous."))
-    if shift.contract_route == FORBIDDEN_ROUTE:
-        reasons.append(_("Aucune voie contractuelle légale ne permet cette vacation pour votre profession."))
-    if shift.starts_at < now + timedelta(hours=professional.min_notice_hours):
-        reasons.append(
-            _("La vacation commence dans moins de %(h)s h, votre délai de prévenance.")
-            % {"h": professional.min_notice_hours}
-        )
-    shift_day = timezone.localtime(shift.starts_at).date()
-    used = missions_in_month_count(professional=professional, day=shift_day)
-    month_from, month_to = month_bounds(shift_day)
-    offered = Proposal.objects.filter(
-        professional=professional, state=ProposalState.PENDING, expires_at__gt=now,
-        shift__starts_at__gte=month_from, shift__starts_at__lt=month_to,
-    ).exclude(shift=shift).count()
-    if used >= professional.max_missions_per_month:
-        reasons.append(
-            _("Vous avez atteint votre maximum de %(n)s missions pour ce mois.") % {"n": professional.max_missions_per_month}
-        )
-    elif used + offered >= professional.max_missions_per_month:
-        reasons.append(
-            _("Avec les propositions en attente de votre réponse, vous atteignez votre maximum de %(n)s missions "
-              "pour ce mois.") % {"n": professional.max_missions_per_month}
-        )
-    reasons += working_time_violations(professional=professional, starts_at=shift.starts_at, ends_at=shift.ends_at)
-    same_slot = Proposal.objects.filter(
-        professional=professional, state=ProposalState.PENDING, expires_at__gt=now
-    ).exclude(shift=shift).select_related("shift")
-    if any(slot_of(p.shift.starts_at) == (day, slot) for p in same_slot):
-        reasons.append(_("Une autre vacation vous est déjà proposée sur ce créneau."))
-    if reasons:
-        return reasons
+    found = exclusions_for(professional=professional, shift=shift, now=now)
+    if found and found[0].code in ANSWERS_ON_ITS_OWN:
+        return [found[0].for_professional]
+    if found:
+        return [exclusion.for_professional for exclusion in found]
     taken = Mission.objects.filter(shift=shift, state__in=ACTIVE_MISSION_STATES).count() + Proposal.objects.filter(
         shift=shift, state=ProposalState.PENDING, expires_at__gt=now
     ).count()
@@ -294,12 +240,14 @@ def explain_for_professional(*, professional: Professional, shift: Shift, now: d
 
 
 def explain_unfilled(*, shift: Shift, now: datetime | None = None) -> dict:
-    """Why ``shift`` is not (yet) full, for HR: counts per state and the main reasons in words.
+    """Why ``shift`` is not (yet) full, for HR.
 
-    Keys: ``positions``, ``booked``, ``pending``, ``declined``, ``expired``, ``withdrawn``, ``open``,
-    ``within_reach`` (same profession and skills, home within their radius), ``available`` (of
-    those, declared the slot and insured that day), ``eligible`` (and also allowed: no block, notice
-    respected, slot free, caps and rest rules kept), ``reasons`` (list of sentences).
+    Keys: ``positions``, ``booked``, ``pending``, ``declined``, ``expired``, ``withdrawn``, ``open``;
+    ``counts``, the rows of ``missions.eligibility.exclusion_counts`` (``(code, n, sentence)``:
+    the professionals of the profession within reach, how many each rule excludes — each counted
+    under the first rule that does —, and the eligible); ``within_reach`` and ``eligible`` (their
+    numbers); ``summary`` (those rows in one line: « 12 professionnels (Infirmier) à portée ;
+    9 exigent un préavis plus long ; … »); ``reasons`` (what HR may do about it, in sentences).
     """
     now = now or timezone.now()
     counts = dict(
@@ -314,51 +262,24 @@ def explain_unfilled(*, shift: Shift, now: datetime | None = None) -> dict:
         "expired": counts.get(ProposalState.EXPIRED, 0),
         "withdrawn": counts.get(ProposalState.WITHDRAWN, 0),
         "open": max(shift.positions - booked, 0),
+        "counts": [],
         "within_reach": 0,
-        "available": 0,
         "eligible": 0,
+        "summary": "",
         "reasons": [],
     }
     reasons: list[str] = out["reasons"]
     if out["open"] == 0:
         reasons.append(_("Tous les postes sont pourvus."))
         return out
-    if shift.state != ShiftState.PUBLISHED:
-        reasons.append(_("La vacation est annulée."))
-        return out
-    if shift.starts_at <= now:
-        reasons.append(_("La vacation a commencé : elle n'est plus proposée."))
-        return out
-    if shift.contract_route == FORBIDDEN_ROUTE:
-        reasons.append(_("Aucune voie contractuelle légale pour cette profession dans ce type d'établissement."))
-        return out
-    day, slot = slot_of(shift.starts_at)
-    part = partition_load(region_code=None, start=day, horizon_days=1, now=now, shift_ids=[shift.pk],
-                          count_pending=False)
-    inst = part.instance
-    if len(inst.shifts):
-        # Within reach: the loader keeps professionals whose radius reaches the shift; skills checked here.
-        need = inst.shifts.required[0]
-        skilled = ~np.any(need & ~inst.pros.skills, axis=1)
-        place = inst.establishments
-        km = haversine_km(inst.pros.lat, inst.pros.lon, place.lat[0], place.lon[0])
-        reach = skilled & (np.asarray(km) <= inst.pros.radius_km) if len(inst.pros) else skilled
-        out["within_reach"] = int(reach.sum())
-        avail = inst.availability
-        declared = np.zeros(len(inst.pros), bool)
-        declared[avail.pro[(avail.day == 1) & (avail.slot == slot)]] = True
-        out["available"] = int((declared & reach).sum())
-        out["eligible"] = len(_ranked_candidates(part, 0))
+    rows = exclusion_counts(shift=shift, now=now)
+    by_code = {code: n for code, n, _sentence in rows}
+    out.update(counts=rows, within_reach=by_code["within_reach"], eligible=by_code["eligible"],
+               summary=explanation_summary(rows))
     asked = out["pending"] + out["declined"] + out["expired"]
     if out["within_reach"] == 0:
-        reasons.append(_("Aucun professionnel de cette profession (avec les compétences requises) n'habite dans "
-                         "son rayon de déplacement autour du lieu."))
-    elif out["available"] == 0:
-        reasons.append(_("Les professionnels à portée n'ont pas déclaré ce créneau disponible (ou leur assurance "
-                         "n'est pas valide à cette date)."))
-    elif out["eligible"] == 0 and asked == 0:
-        reasons.append(_("Tous les professionnels éligibles sont déjà pris ailleurs sur ce créneau, ont atteint "
-                         "leur plafond mensuel ou leurs règles de repos, ou sont exclus (blocage, délai de prévenance)."))
+        reasons.append(_("Aucun professionnel de cette profession n'habite dans son rayon de déplacement autour "
+                         "du lieu."))
     if out["pending"]:
         reasons.append(_("%(n)s proposition(s) en attente de réponse.") % {"n": out["pending"]})
     if out["declined"] or out["expired"]:

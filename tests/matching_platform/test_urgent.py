@@ -132,15 +132,17 @@ def test_explain_unfilled_not_available_then_taken_then_pending(world):
     shift = world.shift(est, day=3)
     pro = world.pro(MONTPELLIER, radius=30, days=(4,))
     info = explain_unfilled(shift=shift)
-    assert (info["within_reach"], info["available"]) == (1, 0)
-    assert any("disponible" in r for r in info["reasons"])
+    assert [(code, n) for code, n, _text in info["counts"]] == [("within_reach", 1), ("availability", 1),
+                                                                ("eligible", 0)]
+    assert "1 n'a pas déclaré ce créneau" in info["summary"]
     world.available(pro, 3)
     other = world.shift(world.estab("34057"), day=3, urgency=5)
     matching_run_region(region_code="76", start=world.start)
     assert Proposal.objects.get().shift == other
     info = explain_unfilled(shift=shift)
-    assert (info["available"], info["eligible"]) == (1, 0)
-    assert any("déjà pris" in r for r in info["reasons"])
+    assert [(code, n) for code, n, _text in info["counts"]] == [("within_reach", 1), ("slot_taken", 1),
+                                                                ("eligible", 0)]
+    assert "1 déjà pris sur ce créneau" in info["summary"]
     assert explain_unfilled(shift=other)["pending"] == 1
 
 

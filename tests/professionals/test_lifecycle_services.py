@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from establishments.models import MemberRole, ShiftState
+from missions.eligibility import Stage, exclusions_for
 from missions.models import (
     CancelledBy,
     EstablishmentBlock,
@@ -18,7 +19,6 @@ from missions.models import (
     ProposalSource,
     ProposalState,
 )
-from missions.selectors import working_time_violations
 from missions.services.missions import mission_cancel, mission_complete
 from missions.services.proposals import proposal_accept, proposal_create, proposal_decline, proposals_expire
 from tests.professionals.conftest import local
@@ -176,18 +176,26 @@ def test_eleven_hours_rest(make_shift, make_professional, make_proposal):
     assert proposal_accept(actor=pro.user, proposal=make_proposal(next_day, pro))
 
 
+def _refused_at_acceptance(pro, shift) -> list[str]:
+    """The working-time rules ``proposal_accept`` would refuse ``shift`` with (the legal hours)."""
+    working_time = ("slot_taken", "rest_11h", "guard_24h", "hours_48")
+    return [e.code for e in exclusions_for(professional=pro, shift=shift, stage=Stage.ACCEPT) if e.code in working_time]
+
+
 def test_split_day_within_thirteen_hours_is_allowed(make_professional, make_shift):
     pro = make_professional()
     make_mission(pro, make_shift(starts_at=in_days(5, 8), hours=4))
-    assert working_time_violations(professional=pro, starts_at=in_days(5, 14), ends_at=in_days(5, 18)) == []
-    assert working_time_violations(professional=pro, starts_at=in_days(5, 14), ends_at=in_days(5, 22))
+    assert _refused_at_acceptance(pro, make_shift(starts_at=in_days(5, 14), hours=4)) == []
+    assert _refused_at_acceptance(pro, make_shift(starts_at=in_days(5, 14), hours=8)) == ["rest_11h"]
 
 
 def test_after_24_hours_a_full_day_of_rest(make_professional, make_shift):
     pro = make_professional(profession="10")
     make_mission(pro, make_shift(starts_at=in_days(5, 8), hours=24, profession="10"))
-    assert working_time_violations(professional=pro, starts_at=in_days(6, 20), ends_at=in_days(7, 8))
-    assert working_time_violations(professional=pro, starts_at=in_days(7, 8), ends_at=in_days(7, 20)) == []
+    assert _refused_at_acceptance(pro, make_shift(starts_at=in_days(6, 20), hours=12, profession="10")) == [
+        "guard_24h"
+    ]
+    assert _refused_at_acceptance(pro, make_shift(starts_at=in_days(7, 8), hours=12, profession="10")) == []
 
 
 def test_48_hours_over_seven_rolling_days(make_shift, make_professional, make_proposal):
