@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from establishments.models import Shift, ShiftState
-from missions.models import Mission, MissionState, Proposal, ProposalState
+from missions.models import Mission, MissionState, Proposal, ProposalSource, ProposalState
 from missions.selectors_hr import BoardStatus, with_board_status
 from professionals.models import Professional
 from territories.geo import haversine_km
@@ -47,11 +47,12 @@ def slot_label(starts_at: datetime) -> str:
 
 
 def proposals_inbox(*, user) -> list[Proposal]:
-    """Pending, unexpired proposals of the user, soonest expiry first, with what the inbox shows
-    (``slot_label`` added to each)."""
+    """Pending, unexpired offers to the user (not their own candidacies), soonest expiry first, with
+    what the inbox shows (``slot_label`` added to each)."""
     rows = list(
         Proposal.objects.for_professional(user)
         .pending()
+        .exclude(source=ProposalSource.CANDIDACY)  # their own candidacies wait for HR, not for them
         .select_related("shift__establishment__commune", "shift__unit", "shift__profession")
         .order_by("expires_at", "pk")
     )
@@ -121,9 +122,9 @@ def open_shifts_for_professional(
     *, professional: Professional, departement_code: str | None = None, urgent_only: bool = False
 ) -> QuerySet[Shift]:
     """The visible shifts still worth looking at: published, not started, not every position taken;
-    soonest first. Each row carries ``my_pending_proposal`` and ``my_booking`` (this professional
-    holds a live offer / a booked mission on it), computed in SQL so a page costs the same number
-    of queries whatever its length."""
+    soonest first. Each row carries ``my_pending_proposal``, ``my_candidacy`` and ``my_booking`` (this
+    professional holds a live offer / offered themselves / holds a booked mission on it), computed in
+    SQL so a page costs the same number of queries whatever its length."""
     now = timezone.now()
     queryset = with_board_status(
         shifts_visible_to_professional(professional=professional).filter(
@@ -140,6 +141,12 @@ def open_shifts_for_professional(
             my_pending_proposal=Exists(
                 Proposal.objects.filter(
                     shift=OuterRef("pk"), professional=professional, state=ProposalState.PENDING, expires_at__gt=now
+                ).exclude(source=ProposalSource.CANDIDACY)
+            ),
+            my_candidacy=Exists(
+                Proposal.objects.filter(
+                    shift=OuterRef("pk"), professional=professional, state=ProposalState.PENDING, expires_at__gt=now,
+                    source=ProposalSource.CANDIDACY,
                 )
             ),
             my_booking=Exists(

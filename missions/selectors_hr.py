@@ -9,8 +9,10 @@ proposals, so it cannot drift, and the board can filter on it.
 * ``proposed`` — not filled, but offers are pending;
 * ``open`` — not filled, nothing pending.
 
-The number of queries does not grow with the number of shifts (two subqueries; prefetches of the
-skills, the missions, their current contracts and the proposals).
+Triage (issue 12): unfilled urgent shifts come first, then every shift by start; each row carries
+the live status of its escalation (offers sent, seen, declined, pending, candidacies, when the next
+wave is due). The number of queries does not grow with the number of shifts (subqueries; prefetches
+of the skills, the missions, their current contracts and the proposals).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -29,6 +32,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -36,9 +40,18 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from establishments.models import Establishment, Shift, ShiftState
+from establishments.models import URGENT_WITHIN, Establishment, Shift, ShiftState
 from missions.contracts.models import CURRENT_STATES, Contract
-from missions.models import Mission, MissionState, Proposal, ProposalState
+from missions.escalation import next_wave_at
+from missions.models import (
+    MatchingRun,
+    MatchingRunKind,
+    Mission,
+    MissionState,
+    Proposal,
+    ProposalSource,
+    ProposalState,
+)
 
 
 class BoardStatus:
@@ -84,6 +97,61 @@ def with_board_status(queryset: QuerySet[Shift], *, now: datetime | None = None)
     )
 
 
+#: Board statuses of a shift that still has a position to fill.
+UNFILLED = (BoardStatus.OPEN, BoardStatus.PROPOSED)
+
+
+def with_escalation_status(queryset: QuerySet[Shift], *, now: datetime) -> QuerySet[Shift]:
+    """Annotate the live status of each shift's offers, for HR (needs ``with_board_status`` first):
+
+    ``offers_sent`` (every offer but candidacies), ``offers_seen`` (opened by their professional),
+    ``offers_declined``, ``offers_withdrawn``, ``candidacies`` (pending), ``last_wave_at``,
+    ``left_to_ask`` (eligible professionals the last wave did not reach: 0 means all were asked),
+    ``urgent_now`` (``Shift.objects.urgent``, the one definition) and ``triage`` (0 for an urgent
+    shift still to fill, not started: the board lists those first).
+    """
+    offers = Proposal.objects.filter(shift=OuterRef("pk")).exclude(source=ProposalSource.CANDIDACY)
+    last_run = MatchingRun.objects.filter(shift=OuterRef("pk"), kind=MatchingRunKind.URGENT).order_by(
+        "-started_at", "-pk"
+    )
+    return queryset.annotate(
+        offers_sent=_count(offers),
+        offers_seen=_count(offers.filter(seen_at__isnull=False)),
+        offers_declined=_count(offers.filter(state=ProposalState.DECLINED)),
+        offers_withdrawn=_count(offers.filter(state=ProposalState.WITHDRAWN)),
+        candidacies=_count(
+            Proposal.objects.filter(shift=OuterRef("pk"), source=ProposalSource.CANDIDACY,
+                                    state=ProposalState.PENDING, expires_at__gt=now)
+        ),
+        last_wave_at=Subquery(
+            Proposal.objects.filter(shift=OuterRef("pk"), source=ProposalSource.URGENT)
+            .order_by("-created_at").values("created_at")[:1]
+        ),
+        left_to_ask=Subquery(
+            last_run.annotate(left=F("n_arcs") - F("proposals_written")).values("left")[:1],
+            output_field=IntegerField(),
+        ),
+        urgent_now=Exists(Shift.objects.urgent(now).filter(pk=OuterRef("pk"))),
+    ).annotate(
+        triage=Case(
+            When(urgent_now=True, state=ShiftState.PUBLISHED, starts_at__gt=now, board_status__in=UNFILLED,
+                 then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def set_next_wave(shifts: list[Shift], *, now: datetime) -> list[Shift]:
+    """Set ``next_wave`` on each row of a page: when its next wave is due (``None``: not an urgent
+    shift still to fill, or every eligible professional was already asked)."""
+    for shift in shifts:
+        shift.next_wave = None
+        if getattr(shift, "triage", 1) == 0 and shift.left_to_ask != 0:
+            shift.next_wave = max(next_wave_at(shift=shift, last_wave_at=shift.last_wave_at, now=now), now)
+    return shifts
+
+
 @dataclass(frozen=True)
 class BoardFilters:
     unit_id: int | None = None
@@ -92,9 +160,12 @@ class BoardFilters:
     date_to: date | None = None
 
 
-def shift_board(*, user, establishment: Establishment, filters: BoardFilters) -> QuerySet[Shift]:
-    """The establishment's shifts, and those its sister sites shared with the legal entity."""
+def shift_board(*, user, establishment: Establishment, filters: BoardFilters,
+                now: datetime | None = None) -> QuerySet[Shift]:
+    """The establishment's shifts, and those its sister sites shared with the legal entity: urgent
+    shifts still to fill first, then by start, each with its escalation status."""
     tz = timezone.get_current_timezone()
+    now = now or timezone.now()
     queryset = Shift.objects.for_user(user).filter(
         Q(establishment=establishment)
         | Q(shared_with_legal_entity=True, establishment__finess_legal=establishment.finess_legal)
@@ -106,9 +177,10 @@ def shift_board(*, user, establishment: Establishment, filters: BoardFilters) ->
     if filters.date_to:
         end = timezone.make_aware(datetime.combine(filters.date_to + timedelta(days=1), time()), tz)
         queryset = queryset.filter(starts_at__lt=end)
-    queryset = with_board_status(queryset)
+    queryset = with_board_status(queryset, now=now)
     if filters.status in BoardStatus.labels:
         queryset = queryset.filter(board_status=filters.status)
+    queryset = with_escalation_status(queryset, now=now)
     return (
         queryset.select_related("unit", "profession", "location", "establishment")
         .prefetch_related(
@@ -129,8 +201,32 @@ def shift_board(*, user, establishment: Establishment, filters: BoardFilters) ->
                 to_attr="board_proposals",
             ),
         )
-        .order_by("starts_at", "pk")
+        .order_by("triage", "starts_at", "pk")
     )
+
+
+def shift_for_hr(*, user, now: datetime | None = None) -> QuerySet[Shift]:
+    """The shifts a member sees (``Shift.objects.for_user``), each with its board and escalation
+    status: HR's page for one shift."""
+    now = now or timezone.now()
+    return with_escalation_status(
+        with_board_status(Shift.objects.for_user(user), now=now), now=now
+    ).select_related("establishment", "unit", "profession", "location")
+
+
+def urgent_unfilled_positions(*, user, establishment: Establishment, now: datetime | None = None) -> int:
+    """Positions still to fill on the establishment's published shifts starting within 48 h (urgent
+    by definition): the banner of the establishment's home and board."""
+    now = now or timezone.now()
+    shifts = with_board_status(
+        Shift.objects.for_user(user).filter(
+            establishment=establishment, state=ShiftState.PUBLISHED, starts_at__gt=now,
+            starts_at__lte=now + URGENT_WITHIN,
+        ),
+        now=now,
+    ).filter(board_status__in=UNFILLED)
+    total = shifts.aggregate(n=Sum(F("positions") - F("booked_count") - F("closed_count")))["n"]
+    return max(int(total or 0), 0)
 
 
 def mission_for_hr(*, user, pk: int) -> QuerySet[Mission]:

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("missions.urls_professional")),
     path("rh/", include("missions.urls_hr")),
     path("", include("missions.urls_matching")),
+    path("", include("missions.urls_urgent")),
     path("contrats/", include("missions.contracts.urls")),
 ]

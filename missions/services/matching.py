@@ -116,7 +116,7 @@ def matching_run_region(*, region_code: str, start: date, kind: str = MatchingRu
             audit_record(actor=None, action="matching.run", target=run, to_state=run.state,
                          data={"filled": run.filled, "written": outcome.written,
                                "dropped_conflicts": outcome.dropped_conflicts})
-            _notify_on_commit(outcome.proposal_ids)
+            proposals_notify_on_commit(outcome.proposal_ids)
     except Exception:
         run.state = MatchingRunState.FAILED
         run.error = traceback.format_exc()[-4000:]
@@ -162,7 +162,7 @@ def matching_run_night(*, start: date | None = None) -> list[str]:
 NOTIFY_CHUNK = 500
 
 
-def _notify_on_commit(proposal_ids: list[int]) -> None:
+def proposals_notify_on_commit(proposal_ids: list[int]) -> None:
     """Queue the "new proposal" notifications once the proposals are committed (chunks of 500)."""
     if not proposal_ids:
         return

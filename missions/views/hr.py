@@ -19,7 +19,14 @@ from establishments.models import Establishment, MemberRole, Shift, Unit
 from establishments.selectors import membership_for, my_establishments, set_current_establishment
 from missions.contracts.selectors import unsigned_contracts_for_establishment_member
 from missions.models import MissionState
-from missions.selectors_hr import BoardFilters, BoardStatus, mission_for_hr, shift_board
+from missions.selectors_hr import (
+    BoardFilters,
+    BoardStatus,
+    mission_for_hr,
+    set_next_wave,
+    shift_board,
+    urgent_unfilled_positions,
+)
 from missions.services.missions import mission_complete
 from missions.services.shifts import shift_cancel
 from ville_hopital.mixins import is_establishment_member, role_required
@@ -60,9 +67,11 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
         date_from=date_from,
         date_to=date_to,
     )
-    page = Paginator(shift_board(user=request.user, establishment=establishment, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    now = timezone.now()
+    page = Paginator(
+        shift_board(user=request.user, establishment=establishment, filters=filters, now=now), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    page.object_list = set_next_wave(list(page.object_list), now=now)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -78,7 +87,8 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             "filters": filters,
             "page": page,
             "query": query.urlencode(),
-            "now": timezone.now(),
+            "now": now,
+            "urgent_unfilled": urgent_unfilled_positions(user=request.user, establishment=establishment, now=now),
             "outcomes": [(MissionState.DONE, _("Service fait")), (MissionState.NO_SHOW, _("Absence"))],
             # missions within 24 h whose contract is not signed by both (issue: "flagged to HR's board")
             "unsigned_contracts": unsigned_contracts_for_establishment_member(request.user, establishment=establishment),

@@ -26,11 +26,13 @@ from missions.models import (
     Mission,
     MissionState,
     Proposal,
+    ProposalSource,
     ProposalState,
 )
 from missions.selectors import earnings_by_month, my_missions, proposals_inbox, proposals_recent
 from missions.services.missions import mission_cancel
 from missions.services.proposals import proposal_accept, proposal_decline
+from missions.services.urgent import proposals_mark_seen
 from ville_hopital.mixins import is_professional, role_required
 
 
@@ -50,17 +52,22 @@ def _error_text(error: ValidationError) -> str:
 
 @role_required(is_professional)
 def proposals(request: HttpRequest) -> HttpResponse:
+    inbox = proposals_inbox(user=request.user)
+    proposals_mark_seen(actor=request.user, proposals=inbox)  # HR's live status: "seen"
     return render(
         request,
         "missions/professional/proposals.html",
-        {"proposals": proposals_inbox(user=request.user), "recent": proposals_recent(user=request.user)},
+        {"proposals": inbox, "recent": proposals_recent(user=request.user)},
     )
 
 
 @require_POST
 @role_required(is_professional)
 def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_object_or_404(Proposal.objects.for_professional(request.user), pk=pk)
+    # Their own candidacy is confirmed by HR, not by them (missions.services.urgent.candidacy_confirm).
+    proposal = get_object_or_404(
+        Proposal.objects.for_professional(request.user).exclude(source=ProposalSource.CANDIDACY), pk=pk
+    )
     try:
         mission = proposal_accept(actor=request.user, proposal=proposal)
     except ValidationError as error:
