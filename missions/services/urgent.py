@@ -15,8 +15,9 @@ next wave goes out at once), ``shift_flag_urgent``, ``candidacy_confirm``.
 
 The professional's: ``shift_take`` an urgent position at once (``proposal_create`` then
 ``proposal_accept`` in one transaction, under the locks of ``proposal_accept``: one booking code),
-``shift_apply`` for a later one (a pending ``candidacy``: HR confirms it, or it expires before the
-next nightly matching, which then decides), ``proposals_mark_seen`` when their inbox shows offers.
+``shift_apply`` for a later one (a pending ``candidacy``: HR confirms it, or it expires like a
+nightly offer and the next nightly matching decides), ``proposals_mark_seen`` when their inbox
+shows offers.
 """
 
 from __future__ import annotations
@@ -321,6 +322,7 @@ def shift_take(*, actor, shift: Shift, now: datetime | None = None) -> Mission:
     professional = _professional_of(actor)
     now = now or timezone.now()
     shift = _locked_open_shift(shift=shift, now=now)
+    # proposal_accept's second lock, taken here already: its order (shift, professional) is kept.
     Professional.objects.select_for_update().filter(pk=professional.pk).first()
     if not shift.is_urgent(now):
         raise ValidationError({"shift": _("Cette vacation n'est pas urgente : proposez votre candidature, "
@@ -337,8 +339,9 @@ def shift_take(*, actor, shift: Shift, now: datetime | None = None) -> Mission:
 @transaction.atomic
 def shift_apply(*, actor, shift: Shift, now: datetime | None = None) -> Proposal:
     """The professional offers themselves for a later (not urgent) shift: a pending ``candidacy``
-    that HR confirms (``candidacy_confirm``). It expires before the next nightly matching, which then
-    decides; meanwhile it holds one position, like any pending offer."""
+    that HR confirms (``candidacy_confirm``). It lives as long as a nightly offer; unconfirmed by
+    then, it expires and the next nightly matching decides. Meanwhile it holds one position, like any
+    pending offer."""
     professional = _professional_of(actor)
     now = now or timezone.now()
     shift = _locked_open_shift(shift=shift, now=now)
