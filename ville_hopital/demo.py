@@ -10,6 +10,8 @@ from django.db import transaction
 
 from accounts.models import ArsStaff, User
 from territories.models import Region
+from ville_hopital.audit import audit_record
+from ville_hopital.models import AuditEvent
 
 DEMO_PASSWORD = "demo-ville-hopital"  # printed on the console by seed_demo; demo data only  # noqa: S105
 DEMO_REGION = "76"  # Occitanie: Lozère (rural, medical desert) beside Hérault (Montpellier CHU)
@@ -43,3 +45,24 @@ def seed(ctx: DemoContext) -> None:
     ars = demo_user("ars.occitanie@demo.ville-hopital.fr", "Inès", "Roussel")
     ArsStaff.objects.get_or_create(user=ars, defaults={"region": Region.objects.get(code=DEMO_REGION)})
     ctx.logins.append(("Agent ARS Occitanie", ars.email))
+
+
+def demo_seed_record(ctx: DemoContext) -> AuditEvent:
+    """Audit the seed, with the logins it made: ``run_embedded`` prints them again once the server
+    is up, last, where a new user looks (the seed's own output scrolls away above the server's)."""
+    region = Region.objects.get(code=DEMO_REGION)
+    return audit_record(actor=None, action="demo.seed", target=region, data={"size": ctx.size, "logins": ctx.logins})
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """The (role, email) logins of the last demo seed; none when the database was never seeded."""
+    event = AuditEvent.objects.filter(action="demo.seed").order_by("-created_at", "-pk").first()
+    return [(role, email) for role, email in event.data["logins"]] if event else []
+
+
+def demo_logins_text(logins: list[tuple[str, str]]) -> str:
+    """The block of logins as printed (bench/screenshots.py reads the ``  role   email`` lines)."""
+    lines = ["Comptes de démonstration (mot de passe commun) :"]
+    lines += [f"  {role:<45} {email}" for role, email in logins]
+    lines.append(f"  mot de passe : {DEMO_PASSWORD}")
+    return "\n".join(lines)

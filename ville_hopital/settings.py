@@ -101,9 +101,22 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {"default": envparse.parse_database_url(ENV, "DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-# The dashboards' covering indexes (INCLUDE) are a PostgreSQL feature; SQLite builds them without
-# the extra columns, which only costs speed on the embedded demo data.
-SILENCED_SYSTEM_CHECKS = ["models.W040"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else []
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The dashboards' covering indexes (INCLUDE) are a PostgreSQL feature; SQLite builds them without
+    # the extra columns, which only costs speed on the embedded demo data.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    # The embedded set-up serves requests in threads beside the in-process scheduler. SQLite ignores
+    # ``select_for_update``; with its default (deferred) transactions two writers both read, then the
+    # second to write fails at once with "database is locked" (a 500 on a double tap on « Accepter »).
+    # ``BEGIN IMMEDIATE`` takes the write lock when ``transaction.atomic`` opens, so writers queue
+    # (up to ``timeout`` seconds) and the second one re-reads what the first committed; WAL lets
+    # readers go on while one writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DATABASES["default"]["CONN_MAX_AGE"] = envparse.parse_int(ENV, "CONN_MAX_AGE", 60 if PRODUCTION else 0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

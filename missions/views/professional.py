@@ -72,8 +72,8 @@ def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
         mission = proposal_accept(actor=request.user, proposal=proposal)
     except ValidationError as error:
         booked = Mission.objects.filter(proposal=proposal).exclude(state=MissionState.CANCELLED).first()
-        if booked is not None:  # a double submit: the first one booked it
-            messages.info(request, _("Vous avez déjà accepté cette proposition."))
+        if booked is not None:  # a double tap: the first one booked it (it waited for that one's lock)
+            messages.info(request, _("Proposition déjà acceptée : votre mission est confirmée."))
             return redirect("missions:mission_detail", pk=booked.pk)
         messages.error(request, _("Impossible d'accepter : %(why)s") % {"why": _error_text(error)})
         return redirect("missions:proposals")

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import importlib
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.conf import settings
+from django.core import mail
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 from tqdm import tqdm
 
-from ville_hopital.demo import DEMO_PASSWORD, DemoContext
+from ville_hopital.demo import DemoContext, demo_logins_text, demo_seed_record
 
 DEMO_STEPS = [
     "ville_hopital.demo",
@@ -21,6 +26,23 @@ DEMO_STEPS = [
     "missions.contracts.demo",  # some proposals accepted: missions booked, contracts drafted, some signed
     "dashboards.demo",  # last: demo history and the aggregates of everything seeded before
 ]
+CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
+
+
+@contextmanager
+def console_emails_held() -> Iterator[list]:
+    """With the console backend (the embedded set-up), the seed's emails (offers, bookings, contracts
+    to sign…) would fill the terminal above the logins: keep them in memory and yield that list, to
+    be counted. Any other backend sends them as configured (the list stays empty)."""
+    if settings.EMAIL_BACKEND != CONSOLE_EMAIL:
+        yield []
+        return
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        mail.outbox = []
+        try:
+            yield mail.outbox
+        finally:
+            del mail.outbox
 
 
 class Command(BaseCommand):
@@ -35,9 +57,11 @@ class Command(BaseCommand):
             self.stderr.write("--size must be at least 1")
             raise SystemExit(2)
         ctx = DemoContext(rng=random.Random(options["seed"]), size=options["size"])
-        for step in tqdm(DEMO_STEPS, desc="Démo", unit="étape", disable=options["verbosity"] == 0):
-            importlib.import_module(step).seed(ctx)
-        self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes. Comptes (mot de passe commun) :"))
-        for role, email in ctx.logins:
-            self.stdout.write(f"  {role:<45} {email}")
-        self.stdout.write(f"  mot de passe : {DEMO_PASSWORD}")
+        with console_emails_held() as held:
+            for step in tqdm(DEMO_STEPS, desc="Démo", unit="étape", disable=options["verbosity"] == 0):
+                importlib.import_module(step).seed(ctx)
+        demo_seed_record(ctx)
+        if held:
+            self.stdout.write(f"{len(held)} courriels envoyés pendant la démo (backend console : non affichés).")
+        self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
+        self.stdout.write(demo_logins_text(ctx.logins))
