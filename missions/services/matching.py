@@ -32,7 +32,6 @@ from missions.eligibility import (
     exclusions_for,
     explanation_summary,
     platform_candidates,
-    ranked_candidates,
 )
 from missions.matching import check_assignment, solve
 from missions.matching.instance import Assignment
@@ -193,16 +192,6 @@ def proposals_notify(*, proposal_ids: list[int]) -> int:
                   urgent=shift.is_urgent(), dedupe_key=f"proposal:{proposal.pk}:new"):
             sent += 1
     return sent
-
-
-# --------------------------------------------------------------------------------------------
-# One shift's candidates, ranked (urgent waves in missions.services.urgent, HR's explanation)
-# --------------------------------------------------------------------------------------------
-
-
-def _ranked_candidates(part: Partition, shift_index: int) -> list[tuple[int, float]]:
-    """Eligible professionals for one shift, best first: ``missions.eligibility.ranked_candidates``."""
-    return ranked_candidates(part, shift_index)
 
 
 # --------------------------------------------------------------------------------------------
