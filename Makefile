@@ -11,9 +11,10 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # The hard dates of `make test-dates` (tests/clock.py: HARD_DATES): New Year's Eve and Day, the two
 # DST Sundays (the night of the change included), a 29 February.
 HARD_DATES := 2026-12-31T10:00 2027-01-01T09:00 2027-03-28T01:30 2027-10-31T02:30 2028-02-29T09:00
-# The modules that read the clock (directly or through the code they call): everything but the pure
-# engine and identifier tests; browser journeys and real-worker tests included.
-DATE_TESTS ?= tests --ignore=tests/matching --ignore=tests/test_identifiers.py -m "not slow_worker"
+# The test modules that read the clock themselves (now, today, localdate, localtime, or the factories'
+# in_days / from_now): found afresh at each run, so a new module is covered without a list to keep.
+CLOCK_PATTERN := timezone\.now\(|date\.today\(|localdate\(|localtime\(|datetime\.now\(|in_days\(|from_now\(
+DATE_TESTS ?= $(shell grep -rlE '$(CLOCK_PATTERN)' tests --include='test_*.py' | sort)
 
 .PHONY: install system-deps run test test-suite test-dates test-flaky lint migrate seed
 
