@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 
 from missions.contracts.models import Contract, ContractState
 from missions.contracts.services import contract_draft
-from tests.contracts.conftest import PASSWORD, build_world, file_bytes, pdf_text
+from tests.contracts.conftest import build_world, file_bytes, pdf_text
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

@@ -13,7 +13,7 @@ from django.urls import reverse
 from missions.contracts.services import contract_draft, contract_sign
 from missions.services.notices import shifts_unfilled_notify
 from notifications.models import Notification
-from tests.contracts.conftest import PASSWORD, make_mission, make_shift
+from tests.factories import PASSWORD, from_now, make_mission, make_shift
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_the_board_links_each_missions_contract_without_a_query_per_row(world, c
     client.force_login(world.bob)
     page, one_row = _board(client, world)
     for days in (4, 5, 6):
-        mission = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=days))
+        mission = make_mission(world.pro, world.site, by=world.bob, starts_at=from_now(timedelta(days=days)))
         contracts.append(contract_draft(mission=mission))
     page, four_rows = _board(client, world)
     assert four_rows == one_row
@@ -51,7 +51,7 @@ def test_the_board_links_each_missions_contract_without_a_query_per_row(world, c
 
 
 def test_unfilled_shift_notice_links_to_the_why_unfilled_page(world, client):
-    shift = make_shift(world.site, world.pro.profession, creator=world.bob, starts_in=timedelta(hours=10))
+    shift = make_shift(world.site, profession=world.pro.profession_id, by=world.bob, starts_at=from_now(timedelta(hours=10)))
     assert shifts_unfilled_notify() == 1  # Bob (HR); Vera is a viewer
     notification = Notification.objects.get(recipient=world.bob, event="shift.unfilled")
     assert notification.url == reverse("missions:matching_why_unfilled", args=[shift.pk])

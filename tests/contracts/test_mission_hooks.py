@@ -15,7 +15,7 @@ from missions.contracts.models import ContractState
 from missions.contracts.services import contract_draft, contract_sign, contracts_flag_unsigned
 from missions.models import CancelledBy, Mission, MissionState
 from missions.services.missions import mission_cancel, mission_complete
-from tests.contracts.conftest import PASSWORD
+from tests.factories import PASSWORD, move_shift
 from ville_hopital.models import AuditEvent
 
 
@@ -30,9 +30,7 @@ def _signed_by_both(world):
 
 def _ended(mission: Mission) -> Mission:
     """Move a mission into the past (as if its shift had been worked)."""
-    starts = timezone.now() - timedelta(hours=14)
-    Mission.objects.filter(pk=mission.pk).update(starts_at=starts, ends_at=starts + timedelta(hours=12))
-    type(mission.shift).objects.filter(pk=mission.shift_id).update(starts_at=starts, ends_at=starts + timedelta(hours=12))
+    move_shift(mission.shift, starts_at=timezone.now() - timedelta(hours=14))  # 12 h: ended 2 h ago
     mission.refresh_from_db()
     return mission
 

@@ -22,7 +22,8 @@ from missions.contracts.services import (
     contracts_flag_unsigned,
 )
 from missions.models import MissionState
-from tests.contracts.conftest import PASSWORD, file_bytes, make_mission, pdf_text
+from tests.contracts.conftest import file_bytes, pdf_text
+from tests.factories import PASSWORD, from_now, make_mission
 from ville_hopital.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -233,7 +234,7 @@ def test_mission_hooks_cancel_and_complete(world):
     assert Contract.objects.get(pk=contract.pk).state == ContractState.CANCELLED
     assert contracts_cancel_for_mission(actor=world.bob, mission=world.mission, reason="again") == 0
 
-    other = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=9))
+    other = make_mission(world.pro, world.site, by=world.bob, starts_at=from_now(timedelta(days=9)))
     signed = contract_draft(mission=other)
     contract_sign(actor=world.alice, contract=signed, password=PASSWORD, ip=None)
     contract_sign(actor=world.bob, contract=signed, password=PASSWORD, ip=None)
@@ -283,7 +284,8 @@ def test_unsigned_contracts_are_flagged_once_24h_before(world):
     soon = contract_draft(mission=world.mission)  # starts in 3 days
     assert contracts_flag_unsigned() == 0
     now = world.mission.starts_at - timedelta(hours=23)
-    signed_mission = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=3, hours=13))
+    # Booked a day later (1 h after the first one ends would break the 11 h rest), then moved.
+    signed_mission = make_mission(world.pro, world.site, by=world.bob, starts_at=from_now(timedelta(days=4)))
     signed_mission.starts_at = world.mission.starts_at + timedelta(hours=13)
     signed_mission.save()
     signed = contract_draft(mission=signed_mission)
@@ -344,7 +346,7 @@ def test_the_sweeper_drafts_what_the_booking_task_missed(world):
     forbidden = world.mission.shift
     forbidden.contract_route = "forbidden"
     forbidden.save()
-    other = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=6))
+    other = make_mission(world.pro, world.site, by=world.bob, starts_at=from_now(timedelta(days=6)))
     other.shift.contract_route = "forbidden"
     other.shift.save()
     assert contracts_draft_missing() == 0  # logged and skipped, never raised
@@ -356,7 +358,7 @@ def test_the_booking_task_drafts_once_and_never_raises_into_the_booking(world):
     first = contract_draft_task.delay(world.mission.pk).get()
     assert contract_draft_task.delay(world.mission.pk).get() == first  # idempotent
     assert Contract.objects.filter(mission=world.mission).count() == 1
-    other = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=8))
+    other = make_mission(world.pro, world.site, by=world.bob, starts_at=from_now(timedelta(days=8)))
     other.shift.contract_route = "forbidden"
     other.shift.save()
     assert contract_draft_task.delay(other.pk).get() is None

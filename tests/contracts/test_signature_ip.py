@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from missions.contracts.services import contract_draft
-from tests.contracts.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

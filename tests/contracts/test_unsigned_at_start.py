@@ -13,7 +13,7 @@ from missions.contracts.services import contract_draft, contract_sign, contracts
 from missions.models import MissionState
 from notifications.models import DigestState, Notification
 from notifications.services import Preference, preferences_update
-from tests.contracts.conftest import PASSWORD
+from tests.factories import PASSWORD
 from ville_hopital.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.db import connection
 from missions.contracts.models import Contract, ContractSignature
 from missions.contracts.services import contract_draft, contract_sign
 from missions.contracts.tasks import contract_draft_task
-from tests.contracts.conftest import PASSWORD, build_world
+from tests.contracts.conftest import build_world
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
@@ -55,6 +56,8 @@ def _race(target, n: int = 2) -> list:
 @pytest.mark.postgres
 def test_two_drafts_at_once_make_one_contract(live_db):
     world = build_world()
+    # The booking drafted the contract once committed (Celery is eager here): the race starts without one.
+    Contract.objects.filter(mission=world.mission).delete()
     results = _race(lambda: contract_draft(mission=world.mission).pk)
     assert Contract.objects.filter(mission=world.mission).count() == 1
     assert results == [results[0], results[0]]
@@ -71,25 +74,14 @@ def test_two_signatures_of_one_side_at_once_record_one(live_db):
 
 def test_accepting_a_proposal_drafts_the_contract_on_commit(world, django_capture_on_commit_callbacks):
     from datetime import timedelta
-    from decimal import Decimal
 
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from missions.models import Proposal, ProposalSource
     from missions.services.proposals import proposal_accept
-    from professionals.models import Credential, CredentialKind, Professional
-    from tests.contracts.conftest import make_shift
+    from professionals.models import Professional
+    from tests.factories import from_now, make_proposal, make_shift
 
     charlie = Professional.objects.get(user=world.charlie)
-    Credential.objects.create(
-        professional=charlie, kind=CredentialKind.INSURANCE, file=ContentFile(b"%PDF-1.4\n", name="rcp.pdf"),
-        original_name="rcp.pdf", content_type="application/pdf", size=9,
-        expires_on=timezone.localdate() + timedelta(days=365),
-    )
-    shift = make_shift(world.site, charlie.profession, creator=world.bob, starts_in=timedelta(days=5))
-    proposal = Proposal.objects.create(shift=shift, professional=charlie, source=ProposalSource.MANUAL,
-                                       distance_km=Decimal("3.0"), expires_at=timezone.now() + timedelta(days=2))
+    shift = make_shift(world.site, profession=charlie.profession_id, by=world.bob, starts_at=from_now(timedelta(days=5)))
+    proposal = make_proposal(shift, charlie, distance="3.0")  # charlie gets an RCP insurance: accepting needs one
     with django_capture_on_commit_callbacks(execute=True):
         mission = proposal_accept(actor=world.charlie, proposal=proposal)
     assert Contract.objects.get(mission=mission).state == "draft"

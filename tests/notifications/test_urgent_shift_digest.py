@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from missions.models import CancelledBy, Proposal, ProposalSource, ProposalState
+from missions.models import CancelledBy, Proposal, ProposalSource
 from missions.services.matching import proposals_notify
 from missions.services.missions import mission_cancel
 from missions.services.notices import proposals_expiring_notify
 from notifications.models import Delivery, DigestState, Notification
 from notifications.services import Preference, preferences_update
-from tests.contracts.conftest import build_world, make_mission, make_shift
+from tests.contracts.conftest import build_world
+from tests.factories import from_now, make_mission, make_proposal, make_shift, move_shift
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +33,10 @@ def _cancel(world, mission):
 def test_a_cancellation_10_days_ahead_waits_for_the_digest_one_20h_ahead_is_sent_at_once():
     world = build_world()
     _digest_for(world.alice, "mission.cancelled")
-    far = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=10))
-    near = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(hours=20))
+    far = make_mission(world.pro, world.site, starts_at=from_now(timedelta(days=10)))
+    near = make_mission(world.pro, world.site, starts_at=from_now(timedelta(days=5)))
+    move_shift(near.shift, starts_at=from_now(timedelta(hours=20)))  # posted days ago, it now starts in 20 h
+    near.refresh_from_db()
     assert not far.shift.urgent and not near.shift.urgent  # neither was flagged urgent when posted
 
     held = _cancel(world, far)
@@ -48,7 +51,7 @@ def test_a_cancellation_10_days_ahead_waits_for_the_digest_one_20h_ahead_is_sent
 def test_a_shift_ticked_urgent_by_hr_bypasses_the_digest_even_10_days_ahead():
     world = build_world()
     _digest_for(world.alice, "mission.cancelled")
-    mission = make_mission(world.pro, world.site, creator=world.bob, starts_in=timedelta(days=10))
+    mission = make_mission(world.pro, world.site, starts_at=from_now(timedelta(days=10)))
     type(mission.shift).objects.filter(pk=mission.shift_id).update(urgent=True)
     sent = _cancel(world, mission)
     assert (sent.urgent, sent.digest_state) == (True, DigestState.NONE)
@@ -57,7 +60,7 @@ def test_a_shift_ticked_urgent_by_hr_bypasses_the_digest_even_10_days_ahead():
 def test_the_rule_at_its_48h_boundary():
     world = build_world()
     now = timezone.now()
-    shift = make_shift(world.site, world.pro.profession, creator=world.bob, starts_in=timedelta(days=5))
+    shift = make_shift(world.site, profession=world.pro.profession_id, starts_at=from_now(timedelta(days=5)))
     urgent_in_sql = type(shift).objects.filter(pk=shift.pk).urgent
     for at, expected in (
         (shift.starts_at - timedelta(hours=48), True),
@@ -72,17 +75,15 @@ def test_the_rule_at_its_48h_boundary():
 
 
 def _proposal(world, shift, *, source: str, expires_in: timedelta) -> Proposal:
-    return Proposal.objects.create(
-        shift=shift, professional=world.pro, state=ProposalState.PENDING, source=source,
-        expires_at=timezone.now() + expires_in, distance_km=4,
-    )
+    return make_proposal(shift, world.pro, source=source, expires_in=expires_in, distance="4")
 
 
 def test_offers_follow_the_shift_not_the_wave_that_made_them():
     world = build_world()
     _digest_for(world.alice, "proposal.new", "proposal.expiring")
-    far = make_shift(world.site, world.pro.profession, creator=world.bob, starts_in=timedelta(days=10))
-    near = make_shift(world.site, world.pro.profession, creator=world.bob, starts_in=timedelta(hours=30))
+    far = make_shift(world.site, profession=world.pro.profession_id, starts_at=from_now(timedelta(days=10)))
+    near = make_shift(world.site, profession=world.pro.profession_id, starts_at=from_now(timedelta(days=5)))
+    move_shift(near, starts_at=from_now(timedelta(hours=30)))  # posted days ago (not flagged), now 30 h away
     # An "urgent wave" offer on a shift that is not urgent no longer skips the digest…
     p_far = _proposal(world, far, source=ProposalSource.URGENT, expires_in=timedelta(hours=5))
     # …and a nightly offer on a shift starting within 48 h does.
