@@ -8,14 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
 from dashboards.services import aggregates_rebuild, availability_refresh
 from missions.models import CancelledBy, MissionState
-from tests.dashboards.conftest import MENDE, MONTPELLIER, NIMES, PASSWORD, RODEZ, World
+from tests.dashboards.conftest import MENDE, MONTPELLIER, NIMES, RODEZ, World
+from tests.factories import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,8 +24,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 @pytest.fixture
 def agent(live_db) -> User:
-    hr = User.objects.create_user("rh@example.org", PASSWORD)
-    world = World(today=timezone.localdate(), hr=hr)
+    world = World(today=timezone.localdate(), hr=make_user("rh@example.org"))
     rng = random.Random(11)
     sites = [
         (world.establishment("CHU de Montpellier", MONTPELLIER, "CHU"), 0.9),
@@ -62,9 +61,7 @@ def agent(live_db) -> User:
             world.availability(pro, day)
     aggregates_rebuild()
     availability_refresh()
-    user = world.ars("76", "agent@ars.sante.fr")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
+    return world.ars("76", "agent@ars.sante.fr")  # invited: the address is verified
 
 
 def log_in(page, live_server, email: str) -> None:
