@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -15,11 +14,10 @@ from django.utils import timezone
 
 from establishments.models import Shift, ShiftState
 from establishments.services import shift_post
-from missions.models import CancelledBy, Mission, MissionState, Proposal, ProposalSource, ProposalState
+from missions.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
 from missions.selectors_hr import BoardFilters, shift_board
-from missions.services.proposals import proposal_create
 from missions.services.shifts import shift_cancel
-from tests.establishments.conftest import book, local, make_professional, move_to_past
+from tests.factories import book, in_days, make_professional, make_proposal, make_user, move_to_past
 from ville_hopital.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +28,7 @@ def post(alice, shift_kwargs, **change):
 
 
 def offer(shift, professional):
-    return proposal_create(
-        shift=shift, professional=professional, source=ProposalSource.MANUAL, distance_km=Decimal("5"),
-        expires_at=timezone.now() + timedelta(hours=12),
-    )
+    return make_proposal(shift, professional, distance="5", expires_in=timedelta(hours=12))
 
 
 def statuses(user, establishment, **filters):
@@ -41,7 +36,8 @@ def statuses(user, establishment, **filters):
 
 
 def test_status_is_derived_from_missions_and_proposals(alice, establishment_a, shift_kwargs, django_capture_on_commit_callbacks):
-    nurse1, nurse2 = make_professional("n1@pro.test"), make_professional("n2@pro.test")
+    # Every shift here is the same night: one nurse can be booked on one of them only.
+    nurse1, nurse2, nurse3 = make_professional(), make_professional(), make_professional()
     open_ = post(alice, shift_kwargs)
     proposed = post(alice, shift_kwargs)
     offer(proposed, nurse1)
@@ -51,7 +47,7 @@ def test_status_is_derived_from_missions_and_proposals(alice, establishment_a, s
     book(partly, nurse2)
     offer(partly, nurse1)
     done = post(alice, shift_kwargs, positions=1)
-    book(done, nurse1)
+    book(done, nurse3)
     move_to_past(done)
     mission = Mission.objects.get(shift=done)
     Mission.objects.filter(pk=mission.pk).update(state=MissionState.DONE)
@@ -70,7 +66,7 @@ def test_filters_by_unit_and_date(alice, establishment_a, shift_kwargs):
 
     other = unit_create(actor=alice, establishment=establishment_a, name="Gériatrie")
     first = post(alice, shift_kwargs)
-    second = post(alice, shift_kwargs, unit=other, starts_at=local(10, 8), ends_at=local(10, 20))
+    second = post(alice, shift_kwargs, unit=other, starts_at=in_days(10, 8), ends_at=in_days(10, 20))
     assert set(statuses(alice, establishment_a, unit_id=other.pk)) == {second.pk}
     day = timezone.localdate() + timedelta(days=10)
     assert set(statuses(alice, establishment_a, date_from=day, date_to=day)) == {second.pk}
@@ -78,14 +74,15 @@ def test_filters_by_unit_and_date(alice, establishment_a, shift_kwargs):
 
 
 def test_board_query_count_does_not_grow(client, alice, establishment_a, shift_kwargs):
-    nurses = [make_professional(f"q{i}@pro.test") for i in range(3)]
+    offered = make_professional()
 
     def add(n):
         for _ in range(n):
             shift = post(alice, shift_kwargs, positions=3)
-            book(shift, nurses[0], 1)
-            book(shift, nurses[1], 2)
-            offer(shift, nurses[2])
+            # Every shift is the same night: two new nurses each time (one is booked once at a time).
+            book(shift, make_professional())
+            book(shift, make_professional())
+            offer(shift, offered)
 
     client.force_login(alice)
     url = reverse("missions:hr_board", args=[establishment_a.pk])
@@ -102,7 +99,8 @@ def test_board_query_count_does_not_grow(client, alice, establishment_a, shift_k
 def test_cancel_cancels_missions_withdraws_proposals_and_tells_the_professional(
     alice, shift_kwargs, django_capture_on_commit_callbacks
 ):
-    booked_nurse, offered_nurse = make_professional("booked@pro.test"), make_professional("offered@pro.test")
+    booked_nurse = make_professional(make_user("booked@pro.test"))
+    offered_nurse = make_professional(make_user("offered@pro.test"))
     shift = post(alice, shift_kwargs)
     mission = book(shift, booked_nurse)
     proposal = offer(shift, offered_nurse)
@@ -153,7 +151,7 @@ def test_cancel_twice_is_refused(alice, shift_kwargs):
 @pytest.mark.parametrize("outcome", [MissionState.DONE, MissionState.NO_SHOW])
 def test_mark_done_or_no_show_from_the_board(client, alice, establishment_a, shift_kwargs, outcome):
     shift = post(alice, shift_kwargs)
-    mission = book(shift, make_professional("done@pro.test"))
+    mission = book(shift, make_professional(make_user("done@pro.test")))
     client.force_login(alice)
     url = reverse("missions:hr_mission_complete", args=[mission.pk])
     client.post(url, {"outcome": outcome})
@@ -170,8 +168,8 @@ def test_mark_done_or_no_show_from_the_board(client, alice, establishment_a, shi
 
 def test_pending_proposals_and_assigned_professionals_are_shown(client, alice, establishment_a, shift_kwargs):
     shift = post(alice, shift_kwargs)
-    book(shift, make_professional("assigned@pro.test"))
-    offer(shift, make_professional("waiting@pro.test"))
+    book(shift, make_professional(make_user("assigned@pro.test", first_name="Pro", last_name="Assigned")))
+    offer(shift, make_professional(make_user("waiting@pro.test", first_name="Pro", last_name="Waiting")))
     client.force_login(alice)
     page = client.get(reverse("missions:hr_board", args=[establishment_a.pk])).content.decode()
     assert "Pro Assigned" in page and "Pro Waiting" in page

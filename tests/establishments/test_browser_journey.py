@@ -19,12 +19,10 @@ from establishments.models import Establishment, EstablishmentStatus, Shift
 from establishments.services import establishment_verify, shift_post
 from missions.models import Mission, MissionState
 from reference.models import Profession
-from tests.establishments.conftest import book, finess, local, make_professional, move_to_past
+from tests.factories import PASSWORD, book, finess, in_days, make_professional, make_user, move_to_past
 from tests.professionals.test_browser_journey import confirmation_link
 
 pytestmark = [pytest.mark.browser]
-
-PASSWORD = "Une-phrase-de-passe-2026"
 
 
 def test_hr_journey(page, live_server, live_db, axe, settings):
@@ -66,7 +64,7 @@ def test_hr_journey(page, live_server, live_db, axe, settings):
     assert establishment.status == EstablishmentStatus.PENDING
 
     # Platform staff verify it (the admin action calls the same service).
-    staff = User.objects.create_user("staff@ville-hopital.example.org", "pw-staff-2026!", is_staff=True)
+    staff = make_user("staff@ville-hopital.example.org", is_staff=True)
     establishment_verify(actor=staff, establishment=establishment)
     establishment.refresh_from_db()
     page.reload()
@@ -109,15 +107,15 @@ def test_hr_journey(page, live_server, live_db, axe, settings):
     unit = establishment.units.get()
     nurse = Profession.objects.get(code="60")
     extra = shift_post(
-        actor=alice, unit=unit, profession=nurse, required_skills=[], starts_at=local(6, 8), ends_at=local(6, 20),
+        actor=alice, unit=unit, profession=nurse, required_skills=[], starts_at=in_days(6, 8), ends_at=in_days(6, 20),
         positions=1, urgency=3, urgent=False, pay=Decimal("500.00"),
     )
-    booked = book(extra, make_professional("infirmiere@pro.example.org"))
+    booked = book(extra, make_professional(make_user("infirmiere@pro.example.org")))
     past = shift_post(
-        actor=alice, unit=unit, profession=nurse, required_skills=[], starts_at=local(7, 8), ends_at=local(7, 20),
+        actor=alice, unit=unit, profession=nurse, required_skills=[], starts_at=in_days(7, 8), ends_at=in_days(7, 20),
         positions=1, urgency=3, urgent=False, pay=Decimal("500.00"),
     )
-    done = book(past, make_professional("kine@pro.example.org"))
+    done = book(past, make_professional(make_user("kine@pro.example.org")))
     move_to_past(past)
     page.reload()
 

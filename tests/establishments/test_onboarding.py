@@ -18,7 +18,7 @@ from establishments.services import (
     member_invitation_create,
     shift_post,
 )
-from tests.establishments.conftest import etype, finess
+from tests.factories import etype, finess, in_days, make_unit, make_user, profession
 from ville_hopital.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -86,15 +86,12 @@ def test_only_staff_verify_and_admins_are_emailed(alice, bob, staff, mende, djan
 
 
 def test_a_pending_establishment_cannot_post(alice, mende):
-    from establishments.services import unit_create
-    from tests.establishments.conftest import local, profession
-
     est = register(alice, mende)
-    unit = unit_create(actor=alice, establishment=est, name="Urgences")
+    unit = make_unit(est, by=alice)
     with pytest.raises(ValidationError) as error:
         shift_post(
-            actor=alice, unit=unit, profession=profession("IDE"), required_skills=[], starts_at=local(3, 8),
-            ends_at=local(3, 20), positions=1, urgency=3, urgent=False, pay=__import__("decimal").Decimal("300"),
+            actor=alice, unit=unit, profession=profession("IDE"), required_skills=[], starts_at=in_days(3, 8),
+            ends_at=in_days(3, 20), positions=1, urgency=3, urgent=False, pay=__import__("decimal").Decimal("300"),
         )
     assert "vérifié" in " ".join(error.value.messages)
 
@@ -121,9 +118,7 @@ def test_invitation_flow(establishment_a, alice, charlie, django_capture_on_comm
         )
     assert mail.outbox[-1].to == ["dana@ch-mende.test"]
     assert invitation.token in mail.outbox[-1].body
-    from accounts.models import User
-
-    dana = User.objects.create_user("dana@ch-mende.test", "pw-dana-123!")
+    dana = make_user("dana@ch-mende.test")
     with pytest.raises(PermissionDenied):
         member_invitation_accept(actor=charlie, token=invitation.token)
     membership = member_invitation_accept(actor=dana, token=invitation.token)
@@ -140,11 +135,9 @@ def test_only_admins_invite(establishment_a, bob, charlie):
 
 
 def test_expired_invitation_is_refused(establishment_a, alice):
-    from accounts.models import User
-
     invitation = member_invitation_create(actor=alice, establishment=establishment_a, email="e@x.test", role="viewer")
     MemberInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    user = User.objects.create_user("e@x.test", "pw-eeee-123!")
+    user = make_user("e@x.test")
     with pytest.raises(ValidationError):
         member_invitation_accept(actor=user, token=invitation.token)
     assert not Membership.objects.filter(user=user).exists()

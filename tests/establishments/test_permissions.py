@@ -11,7 +11,15 @@ from django.urls import reverse
 
 from establishments.models import Shift, Unit
 from establishments.services import shift_post
-from tests.establishments.conftest import book, make_professional, move_to_past
+from tests.factories import (
+    book,
+    finess,
+    make_establishment,
+    make_professional,
+    make_unit,
+    make_user,
+    move_to_past,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +28,7 @@ pytestmark = pytest.mark.django_db
 def world(alice, establishment_a, establishment_b, unit_a, shift_kwargs):
     shift = shift_post(actor=alice, **shift_kwargs)
     past = shift_post(actor=alice, **shift_kwargs)
-    mission = book(past, make_professional("p@pro.test"))
+    mission = book(past, make_professional(make_user("p@pro.test")))
     move_to_past(past)
     return {"a": establishment_a, "unit": unit_a, "shift": shift, "mission": mission}
 
@@ -149,12 +157,9 @@ def test_import_template_download(client, alice):
 
 
 def test_switcher_keeps_the_current_establishment_and_refuses_others(client, alice, charlie, world, staff, mende):
-    from establishments.services import establishment_register
-    from tests.establishments.conftest import etype, finess
-
-    second = establishment_register(
-        actor=alice, finess_geo=finess("48000444"), finess_legal=world["a"].finess_legal, name="Site de Marvejols",
-        type=etype("CH"), commune=mende, address="Rue du Pont",
+    second = make_establishment(
+        admin=alice, verified=False, finess_geo=finess("48000444"), finess_legal=world["a"].finess_legal,
+        name="Site de Marvejols", commune=mende.code_insee, address="Rue du Pont",
     )
     client.force_login(alice)
     switch = reverse("establishments:switch")
@@ -168,14 +173,10 @@ def test_switcher_keeps_the_current_establishment_and_refuses_others(client, ali
 
 
 def test_onboarding_page(client, charlie, mende):
-    from accounts.models import User
-
-    newcomer = User.objects.create_user("drh@ch-florac.test", "pw-florac-123!")
+    newcomer = make_user("drh@ch-florac.test")
     client.force_login(newcomer)
     url = reverse("establishments:onboarding")
     assert client.get(url).status_code == 200
-    from tests.establishments.conftest import finess
-
     data = {
         "finess_geo": finess("48000321"), "finess_legal": finess("48000322"), "name": "Hôpital de Florac",
         "type": "CH", "commune": "Mende (48000)", "address": "Rue de l'Hôpital",
@@ -219,14 +220,12 @@ def test_viewer_sees_the_board_without_any_action(client, bob, world):
 
 
 def test_a_sister_site_sees_a_shared_shift_but_cannot_act_on_it(client, alice, world, mende):
-    from accounts.models import User
-    from establishments.services import establishment_register, shift_share_with_legal_entity
-    from tests.establishments.conftest import etype, finess
+    from establishments.services import shift_share_with_legal_entity
 
-    dana = User.objects.create_user("dana@ch-langogne.test", "pw-dana-123!")
-    sister = establishment_register(
-        actor=dana, finess_geo=finess("48000777"), finess_legal=world["a"].finess_legal, name="Site de Langogne",
-        type=etype("CH"), commune=mende, address="Route de Mende",
+    dana = make_user("dana@ch-langogne.test")
+    sister = make_establishment(
+        admin=dana, verified=False, finess_geo=finess("48000777"), finess_legal=world["a"].finess_legal,
+        name="Site de Langogne", commune=mende.code_insee, address="Route de Mende",
     )
     shift_share_with_legal_entity(actor=alice, shift=world["shift"])
     client.force_login(dana)
@@ -241,13 +240,12 @@ def test_a_sister_site_sees_a_shared_shift_but_cannot_act_on_it(client, alice, w
 
 
 def test_invitation_accept_page(client, alice, charlie, world):
-    from accounts.models import User
     from establishments.services import member_invitation_create
 
     invitation = member_invitation_create(actor=alice, establishment=world["a"], email="eve@ch-mende.test", role="hr")
     url = reverse("establishments:invitation_accept", args=[invitation.token])
     assert client.get(url).status_code == 302  # log in first
-    eve = User.objects.create_user("eve@ch-mende.test", "pw-eve-12345!")
+    eve = make_user("eve@ch-mende.test")
     client.force_login(charlie)
     assert client.post(url).status_code == 403  # another address
     client.force_login(eve)
@@ -259,15 +257,13 @@ def test_invitation_accept_page(client, alice, charlie, world):
 
 
 def test_a_pending_establishment_cannot_import(client, alice, mende):
-    from establishments.services import establishment_register, unit_create
-    from tests.establishments.conftest import etype, finess
     from tests.establishments.test_series_and_import import csv_bytes, row
 
-    pending = establishment_register(
-        actor=alice, finess_geo=finess("48000999"), finess_legal=finess("48000998"), name="Pending",
-        type=etype("CH"), commune=mende, address="x",
+    pending = make_establishment(
+        admin=alice, verified=False, finess_geo=finess("48000999"), finess_legal=finess("48000998"), name="Pending",
+        commune=mende.code_insee, address="x",
     )
-    unit_create(actor=alice, establishment=pending, name="Urgences")
+    make_unit(pending, by=alice)
     client.force_login(alice)
     file = csv_bytes([row()])
     file.name = "v.csv"

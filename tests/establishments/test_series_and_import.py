@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from establishments.csv_import import COLUMNS, template_csv
 from establishments.models import Shift, ShiftSeries
-from establishments.services import shift_series_post, shifts_import_csv, unit_create
-from tests.establishments.conftest import profession
+from establishments.services import shift_series_post, shifts_import_csv
+from tests.factories import make_unit, profession
 from ville_hopital.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def csv_bytes(rows, *, delimiter=";", encoding="utf-8", bom=False, header=None) 
 
 @pytest.fixture
 def reanimation(alice, establishment_a):
-    return unit_create(actor=alice, establishment=establishment_a, name="Réanimation")
+    return make_unit(establishment_a, by=alice, name="Réanimation")
 
 
 def do_import(actor, establishment, file):

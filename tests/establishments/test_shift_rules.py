@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from establishments.models import Shift
-from establishments.services import establishment_register, establishment_verify, shift_post, unit_create
+from establishments.services import shift_post
 from reference import data
 from reference.models import Profession
 from territories.models import Commune
-from tests.establishments.conftest import etype, finess, local, skill
+from tests.factories import add_member, finess, in_days, make_establishment, make_unit, make_user, skill
 from ville_hopital.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def expected_cap(code: str, skill_code: str | None = None, *, overseas: bool = F
 def post(alice, unit, code, pay, *, skills=(), start=8, end=18, **extra):
     fields = {
         "actor": alice, "unit": unit, "profession": Profession.objects.get(code=code),
-        "required_skills": [skill(s) for s in skills], "starts_at": local(5, start), "ends_at": local(5, end),
+        "required_skills": [skill(s) for s in skills], "starts_at": in_days(5, start), "ends_at": in_days(5, end),
         "positions": 1, "urgency": 3, "urgent": False, "pay": pay,
     }
     return shift_post(**(fields | extra))
@@ -62,9 +62,9 @@ def test_cap_of_every_profession_at_the_boundary(alice, unit_a, code):
 
 
 def test_physician_cap_is_per_24_hours_pro_rata(alice, unit_a):
-    shift = post(alice, unit_a, "10", Decimal("2681.00"), start=8, end=8, ends_at=local(6, 8))
+    shift = post(alice, unit_a, "10", Decimal("2681.00"), start=8, end=8, ends_at=in_days(6, 8))
     assert shift.pay_cap == Decimal("2681.00")
-    night = post(alice, unit_a, "10", Decimal("1340.50"), start=20, ends_at=local(6, 8))
+    night = post(alice, unit_a, "10", Decimal("1340.50"), start=20, ends_at=in_days(6, 8))
     assert night.pay_cap == Decimal("1340.50")
 
 
@@ -79,13 +79,11 @@ def test_ibode_and_iade_use_their_higher_cap(alice, unit_a, skill_code):
 
 @pytest.fixture
 def overseas_ch(alice, staff):
-    est = establishment_register(
-        actor=alice, finess_geo=finess("97400001"), finess_legal=finess("97400002"), name="CHU de La Réunion",
-        type=etype("CHU"), commune=Commune.objects.get(code_insee="97411"), address="Allée des Topazes",
+    est = make_establishment(
+        admin=alice, verified_by=staff, finess_geo=finess("97400001"), finess_legal=finess("97400002"),
+        name="CHU de La Réunion", type_code="CHU", commune="97411", address="Allée des Topazes",
     )
-    establishment_verify(actor=staff, establishment=est)
-    est.refresh_from_db()
-    return unit_create(actor=alice, establishment=est, name="Urgences")
+    return make_unit(est, by=alice)
 
 
 @pytest.mark.parametrize("code", ["10", "21", "40"])
@@ -113,14 +111,12 @@ def test_private_establishments_are_not_capped(charlie, unit_b):
 
 
 @pytest.fixture
-def ehpad_unit(alice, staff, mende):
-    est = establishment_register(
-        actor=alice, finess_geo=finess("48000555"), finess_legal=finess("48000556"), name="EHPAD Les Terrasses",
-        type=etype("EHPAD"), commune=mende, address="1 rue des Écoles",
+def ehpad_unit(alice, staff):
+    est = make_establishment(
+        admin=alice, verified_by=staff, finess_geo=finess("48000555"), finess_legal=finess("48000556"),
+        name="EHPAD Les Terrasses", type_code="EHPAD", commune="48095", address="1 rue des Écoles",
     )
-    establishment_verify(actor=staff, establishment=est)
-    est.refresh_from_db()
-    return unit_create(actor=alice, establishment=est, name="Unité Alzheimer")
+    return make_unit(est, by=alice, name="Unité Alzheimer")
 
 
 def test_nursing_assistant_in_an_ehpad_is_forbidden_with_its_legal_basis(alice, ehpad_unit):
@@ -150,11 +146,11 @@ def test_nurse_in_an_ehpad_is_a_liberal_service(alice, ehpad_unit):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [
-        ({"ends_at": local(4, 19)}, "ends_at"),  # end before start
-        ({"ends_at": local(4, 20)}, "ends_at"),  # end equal to start
-        ({"ends_at": local(5, 21)}, "ends_at"),  # 25 h
-        ({"starts_at": local(-1, 20), "ends_at": local(0, 8) - timedelta(days=0)}, "starts_at"),  # past
+    [  # (days from today, hour): made a datetime in the test, not when the module is imported
+        ({"ends_at": (4, 19)}, "ends_at"),  # end before start
+        ({"ends_at": (4, 20)}, "ends_at"),  # end equal to start
+        ({"ends_at": (5, 21)}, "ends_at"),  # 25 h
+        ({"starts_at": (-1, 20), "ends_at": (0, 8)}, "starts_at"),  # past
         ({"positions": 0}, "positions"),
         ({"positions": 51}, "positions"),
         ({"urgency": 0}, "urgency"),
@@ -167,6 +163,7 @@ def test_nurse_in_an_ehpad_is_a_liberal_service(alice, ehpad_unit):
 def test_bad_input_names_the_field_and_writes_nothing(alice, shift_kwargs, change, field):
     if change.get("required_skills") == "SM59":
         change = {"required_skills": [skill("SM59")]}
+    change = {name: in_days(*value) if isinstance(value, tuple) else value for name, value in change.items()}
     before = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as error:
         shift_post(actor=alice, **(shift_kwargs | change))
@@ -201,12 +198,12 @@ def test_viewer_and_outsider_cannot_post(bob, charlie, shift_kwargs):
 
 
 def test_only_an_admin_shares_with_the_legal_entity(alice, shift_kwargs, establishment_a):
-    from establishments.models import MemberRole, Membership
+    from establishments.models import MemberRole
     from establishments.services import shift_share_with_legal_entity
 
     shift = shift_post(actor=alice, **shift_kwargs)
-    hr = __import__("accounts.models", fromlist=["User"]).User.objects.create_user("hr@ch-mende.test", "pw-hr-1234!")
-    Membership.objects.create(user=hr, establishment=establishment_a, role=MemberRole.HR)
+    hr = make_user("hr@ch-mende.test")
+    add_member(establishment_a, hr, MemberRole.HR)
     with pytest.raises(PermissionDenied):
         shift_share_with_legal_entity(actor=hr, shift=shift)
     shift_share_with_legal_entity(actor=alice, shift=shift)
@@ -215,13 +212,12 @@ def test_only_an_admin_shares_with_the_legal_entity(alice, shift_kwargs, establi
 
 
 def test_a_shared_shift_is_seen_by_the_other_sites_of_the_legal_entity(alice, staff, shift_kwargs, establishment_a):
-    from accounts.models import User
     from establishments.services import shift_share_with_legal_entity
 
-    dana = User.objects.create_user("dana@ch-langogne.test", "pw-dana-123!")
-    sister = establishment_register(
-        actor=dana, finess_geo=finess("48000777"), finess_legal=establishment_a.finess_legal, name="Site de Langogne",
-        type=etype("CH"), commune=Commune.objects.get(code_insee="48080"), address="Route de Mende",
+    dana = make_user("dana@ch-langogne.test")
+    sister = make_establishment(
+        admin=dana, verified=False, finess_geo=finess("48000777"), finess_legal=establishment_a.finess_legal,
+        name="Site de Langogne", commune="48080", address="Route de Mende",
     )
     shift = shift_post(actor=alice, **shift_kwargs)
     assert not Shift.objects.for_user(dana).exists()
@@ -234,14 +230,12 @@ def test_a_shared_shift_is_seen_by_the_other_sites_of_the_legal_entity(alice, st
 
 
 @pytest.fixture
-def mobile_unit(alice, staff, mende):
-    est = establishment_register(
-        actor=alice, finess_geo=finess("48000888"), finess_legal=finess("48000889"),
-        name="Médicobus de Lozère", type=etype("MOBILE"), commune=mende, address="Hôtel du Département",
+def mobile_unit(alice, staff):
+    est = make_establishment(
+        admin=alice, verified_by=staff, finess_geo=finess("48000888"), finess_legal=finess("48000889"),
+        name="Médicobus de Lozère", type_code="MOBILE", commune="48095", address="Hôtel du Département",
     )
-    establishment_verify(actor=staff, establishment=est)
-    est.refresh_from_db()
-    return unit_create(actor=alice, establishment=est, name="Consultations")
+    return make_unit(est, by=alice, name="Consultations")
 
 
 def test_a_mobile_unit_names_where_it_parks(alice, mobile_unit):
@@ -301,7 +295,7 @@ def test_cap_boundary_holds_for_any_duration(alice, unit_a, code, quarters, cent
     """For any duration (15 min steps up to 24 h): the cap itself passes, anything above it fails."""
     from establishments.services import shift_validate
 
-    starts_at = local(6, 6)
+    starts_at = in_days(6, 6)
     ends_at = starts_at + timedelta(minutes=15 * quarters)
     hours = Decimal(quarters) / 4
     cap = expected_cap(code, hours=hours)
