@@ -4,39 +4,21 @@ the « why unfilled » link on HR's board: who sees what, filters, constant quer
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import User
-from establishments.models import MemberRole, Membership, ShiftState
-from missions.models import Mission, Proposal, ProposalSource
+from establishments.models import MemberRole, ShiftState
 from territories.geo import haversine_km
 from territories.models import Commune
+from tests.factories import add_member, book, make_proposal, make_user
 
 from .test_views import _log_in
 
 MONTPELLIER, MENDE, MARSEILLE = "34172", "48095", "13055"
 URL = "/missions/vacations-ouvertes/"
-
-
-def _book(shift, pro):
-    """A booked mission on ``shift`` for ``pro`` (ORM row: the page only reads it)."""
-    return Mission.objects.create(
-        shift=shift, position=1, professional=pro, pay=shift.pay, starts_at=shift.starts_at, ends_at=shift.ends_at,
-        distance_km=Decimal("1.0"),
-    )
-
-
-def _offer(shift, pro):
-    return Proposal.objects.create(
-        shift=shift, professional=pro, source=ProposalSource.MANUAL, distance_km=Decimal("1.0"),
-        expires_at=timezone.now() + timedelta(hours=12),
-    )
 
 
 def _scene(world):
@@ -55,11 +37,11 @@ def _scene(world):
     shifts["cancelled"].state = ShiftState.CANCELLED
     shifts["cancelled"].save()
     alice = world.pro(MONTPELLIER, radius=30)
-    _book(shifts["full"], world.pro(MONTPELLIER))
-    _offer(shifts["offered"], alice)
+    book(shifts["full"], world.pro(MONTPELLIER), distance="1.0")
+    make_proposal(shifts["offered"], alice, distance="1.0", expires_in=timedelta(hours=12))
     charlie = world.pro(MONTPELLIER, profession="70")
-    bob = User.objects.create_user("bob-rh@example.org", "x")
-    Membership.objects.create(user=bob, establishment=chu, role=MemberRole.HR)
+    bob = make_user("bob-rh@example.org")
+    add_member(chu, bob, MemberRole.HR)
     return chu, shifts, alice, charlie, bob
 
 
@@ -143,7 +125,7 @@ def test_query_count_does_not_grow_with_the_shifts(world, client):
         for i in range(n):
             shift = world.shift(mende if i % 2 else chu, day=3 + i, urgent=i % 3 == 0)
             if i % 4 == 0:
-                _offer(shift, alice)
+                make_proposal(shift, alice, distance="1.0", expires_in=timedelta(hours=12))
 
     add(2)
     client.get(URL)  # warm the per-process caches (ContentType, site…)
@@ -171,8 +153,8 @@ def test_hr_board_links_why_unfilled_for_open_shifts_only(world, client):
 
 def test_hr_board_query_count_does_not_grow_with_the_cards(world, client):
     chu = world.estab(MONTPELLIER)
-    hr = User.objects.create_user("rh-count@example.org", "x")
-    Membership.objects.create(user=hr, establishment=chu, role=MemberRole.HR)
+    hr = make_user("rh-count@example.org")
+    add_member(chu, hr, MemberRole.HR)
     client.force_login(hr)
     url = f"/missions/rh/etablissement/{chu.pk}/vacations/"
     for day in (3, 4):

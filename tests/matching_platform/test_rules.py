@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from establishments.models import Shift
 from missions.matching_io import partition_load, slot_of
-from missions.models import EstablishmentBlock, MatchingRunState, Mission, Proposal
+from missions.models import EstablishmentBlock, MatchingRunState, Proposal
 from missions.services.matching import (
     explain_for_professional,
     explain_unfilled,
@@ -18,17 +18,14 @@ from missions.services.matching import (
 )
 from missions.services.proposals import proposal_decline, proposals_expire
 from notifications.models import Notification
+from professionals.models import Professional
+from tests.factories import book, make_proposal
 
 MONTPELLIER, CASTELNAU, BEZIERS = "34172", "34057", "34032"
 
 
 def _run(world):
     return matching_run_region(region_code="76", start=world.start)
-
-
-def _book(world, pro, shift):
-    return Mission.objects.create(shift=shift, position=1, professional=pro, pay=shift.pay, starts_at=shift.starts_at,
-                                  ends_at=shift.ends_at, distance_km=0)
 
 
 def test_slot_mapping_boundaries(world):
@@ -70,7 +67,7 @@ EXCLUSIONS = {
     "no_insurance": (lambda w, est, shift: w.pro(MONTPELLIER, days=(3,), insured_until=None), "assurance"),
     "pro_blocks": (lambda w, est, shift: _blocked_by_pro(w, est), "exclu cet établissement"),
     "establishment_blocks": (lambda w, est, shift: _blocked_by_est(w, est), "ne souhaite plus"),
-    "notice": (lambda w, est, shift: w.pro(MONTPELLIER, days=(3,), notice=24 * 10), "prévenance"),
+    "notice": (lambda w, est, shift: _long_notice(w), "prévenance"),
     "radius": (lambda w, est, shift: w.pro(BEZIERS, days=(3,), radius=20), "rayon"),
     "skill": (lambda w, est, shift: _skill_shift(w, shift), "Compétence requise"),
     "not_available": (lambda w, est, shift: w.pro(MONTPELLIER, days=(4,)), "disponibilité"),
@@ -88,7 +85,7 @@ def _after_24h_guard(w, shift):
     Shift.objects.filter(pk=shift.pk).update(starts_at=w.at(3, 20), ends_at=w.at(4, 8))
     shift.refresh_from_db()
     pro = w.pro(MONTPELLIER, days=(3,), slot="N")
-    _book(w, pro, w.shift(w.estab(MONTPELLIER), day=2, hours=24))
+    book(w.shift(w.estab(MONTPELLIER), day=2, hours=24), pro)
     return pro
 
 
@@ -99,7 +96,16 @@ def _busy_week(w, est):
         other = w.shift(w.estab(MONTPELLIER), day=3)
         Shift.objects.filter(pk=other.pk).update(starts_at=w.at(day, 8), ends_at=w.at(day, 20), state="cancelled")
         other.refresh_from_db()
-        _book(w, pro, other)
+        book(other, pro, as_row=True)  # a past, cancelled shift: no booking service takes it
+    return pro
+
+
+def _long_notice(w):
+    """A notice of 10 days. ORM: the profile offers at most 48 h, and every shift of the horizon is
+    further ahead than that; the rule itself has no upper bound."""
+    pro = w.pro(MONTPELLIER, days=(3,))
+    Professional.objects.filter(pk=pro.pk).update(min_notice_hours=24 * 10)
+    pro.refresh_from_db()
     return pro
 
 
@@ -129,7 +135,7 @@ def _capped(w, est):
     Shift.objects.filter(pk=other.pk).update(starts_at=w.at(other_day, 8), ends_at=w.at(other_day, 20),
                                              state="cancelled")
     other.refresh_from_db()
-    _book(w, pro, other)
+    book(other, pro, as_row=True)  # maybe past, and cancelled: no booking service takes it
     return pro
 
 
@@ -137,7 +143,7 @@ def _night_before(w, est):
     """A booked night the evening before: the day shift after it breaks the 11 h rest."""
     pro = w.pro(MONTPELLIER, days=(3,))
     night = w.shift(w.estab(MONTPELLIER), day=2, hour=20)
-    _book(w, pro, night)
+    book(night, pro)
     return pro
 
 
@@ -170,7 +176,7 @@ def test_booked_missions_count_for_caps_and_slots(world):
     est = world.estab(MONTPELLIER)
     d1, d2, d3 = same_month_days(world, 3)
     pro = world.pro(MONTPELLIER, days=(d1, d2, d3), max_missions=2)
-    _book(world, pro, world.shift(est, day=d2))
+    book(world.shift(est, day=d2), pro)
     a, b = world.shift(est, day=d1), world.shift(est, day=d3)
     part = partition_load(region_code="76", start=world.start)
     assert part.instance.pros.used_missions.tolist() == [1]
@@ -245,8 +251,7 @@ def test_a_far_away_pending_offer_does_not_block_tonights(world):
     write-time check believe the professional changed since the load."""
     est = world.estab(MONTPELLIER)
     later = world.shift(est, day=60)
-    Proposal.objects.create(shift=later, professional=(pro := world.pro(MONTPELLIER, days=(3,))), source="manual",
-                            distance_km=0, expires_at=timezone.now() + timedelta(days=2))
+    make_proposal(later, (pro := world.pro(MONTPELLIER, days=(3,))), distance="0")
     shift = world.shift(est, day=3)
     run = _run(world)
     assert run.proposals_written == 1

@@ -9,7 +9,6 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from establishments.models import MemberRole, Membership
 from establishments.services import shift_post
 from missions.escalation import wave_plan
 from missions.models import MatchingRun, Proposal, ProposalState
@@ -33,9 +32,9 @@ def _urgent(world, positions: int = 1):
 
 
 def _post_tonight(world, *, positions: int = 1):
-    """HR posts, through the posting service, a night shift starting tomorrow (urgent: within 48 h)."""
+    """HR (the admin who registered it) posts, through the posting service, a night shift starting
+    tomorrow (urgent: within 48 h)."""
     est = world.estab(MONTPELLIER)
-    Membership.objects.create(user=world.hr, establishment=est, role=MemberRole.HR)
     tomorrow = timezone.localdate() + timedelta(days=1)
     world.start = tomorrow
     for i in range(12):

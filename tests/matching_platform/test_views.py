@@ -6,13 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from allauth.account.models import EmailAddress
 from playwright.sync_api import expect
 
-from accounts.models import User
-from establishments.models import MemberRole, Membership
+from establishments.models import MemberRole
 from missions.models import Proposal
 from missions.services.matching import matching_run_region
+from tests.factories import PASSWORD, add_member, make_user
 
 MONTPELLIER, CASTELNAU, MENDE, AVIGNON = "34172", "34057", "48095", "84007"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -23,12 +22,12 @@ def _scene(world):
     shift = world.shift(est, day=3)
     near = world.pro(MONTPELLIER, days=(3,))
     far = world.pro(CASTELNAU, days=(3,))
-    hr = User.objects.create_user("alice-rh@example.org", "x")
-    Membership.objects.create(user=hr, establishment=est, role=MemberRole.HR)
-    viewer = User.objects.create_user("bob-viewer@example.org", "x")
-    Membership.objects.create(user=viewer, establishment=est, role=MemberRole.VIEWER)
-    outsider = User.objects.create_user("charlie@example.org", "x")
-    Membership.objects.create(user=outsider, establishment=world.estab(MENDE), role=MemberRole.HR)
+    hr = make_user("alice-rh@example.org")
+    add_member(est, hr, MemberRole.HR)
+    viewer = make_user("bob-viewer@example.org")
+    add_member(est, viewer, MemberRole.VIEWER)
+    outsider = make_user("charlie@example.org")
+    add_member(world.estab(MENDE), outsider, MemberRole.HR)
     return est, shift, near, far, hr, viewer, outsider
 
 
@@ -64,12 +63,10 @@ def test_hr_panel_scoped_to_their_shifts(world, client):
 
 
 def _log_in(page, live_server, user):
-    user.set_password("mot-de-passe-solide-42")
-    user.save()
-    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    """Through the login form (``tests.factories`` users have ``PASSWORD`` and a verified address)."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_login", user.email)
-    page.fill("#id_password", "mot-de-passe-solide-42")
+    page.fill("#id_password", PASSWORD)
     page.locator("#id_password").press("Enter")
     page.wait_for_load_state()
 
@@ -102,7 +99,7 @@ def test_pages_are_accessible(live_world, page, live_server, axe, width):
 def test_admin_lists_runs_read_only(world, client):
     _est, _shift, *_ = _scene(world)
     run = matching_run_region(region_code="76", start=world.start)
-    staff = User.objects.create_superuser("staff@example.org", "x")
+    staff = make_user("staff@example.org", is_staff=True, is_superuser=True)
     client.force_login(staff)
     page = client.get("/admin/missions/matchingrun/")
     assert page.status_code == 200
