@@ -6,19 +6,20 @@ import pytest
 from django.urls import reverse
 
 from missions.models import Mission, MissionState, Proposal
+from tests.factories import book, make_professional, make_proposal, make_shift, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client, make_user):
+def staff_client(client):
     staff = make_user(is_staff=True, is_superuser=True)
     client.force_login(staff)
     return client
 
 
 @pytest.fixture
-def booked(make_shift, make_professional, make_proposal, book):
+def booked():
     pros = [make_professional() for _ in range(3)]
     missions = [book(make_shift(), pro) for pro in pros]
     pending = make_proposal(make_shift(), pros[0])

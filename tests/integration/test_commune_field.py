@@ -11,7 +11,7 @@ from establishments.models import Establishment
 from professionals.forms import ProfileForm
 from professionals.models import Professional
 from territories.forms import CommuneField
-from ville_hopital.identifiers import luhn_check_digit
+from tests.factories import finess, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +30,6 @@ AMBIGUOUS = [
     "13001",  # Aix-en-Provence's INSEE code and Marseille 1er's postal code
     "Sainte-Colombe",
 ]
-
-
-def finess(payload8: str) -> str:
-    return payload8 + luhn_check_digit(payload8)
 
 
 def establishment_data(commune: str) -> dict:
@@ -113,7 +109,7 @@ def test_widget_and_display():
 # --- Through the pages: nothing is saved, the message sits on the field ----------------------------
 
 
-def test_registration_page_unknown_commune_saves_nothing(client, make_user):
+def test_registration_page_unknown_commune_saves_nothing(client):
     client.force_login(make_user())
     response = client.post(reverse("establishments:onboarding"), {**establishment_data("Nulle-Part"), "type": _type_pk()})
     assert response.status_code == 200
@@ -124,7 +120,7 @@ def test_registration_page_unknown_commune_saves_nothing(client, make_user):
     assert Establishment.objects.get().commune_id == "48095"
 
 
-def test_profile_page_unknown_commune_saves_nothing(client, make_user):
+def test_profile_page_unknown_commune_saves_nothing(client):
     user = make_user()
     client.force_login(user)
     response = client.post(reverse("professionals:profile_create"), profile_data("Nulle-Part"))

@@ -22,13 +22,22 @@ from missions.services.proposals import proposal_accept
 from missions.services.shifts import shift_cancel
 from notifications.models import Notification
 from professionals.services import credentials_expiring_notify
-from tests.integration.conftest import insure, local
+from tests.factories import (
+    book,
+    in_days,
+    insure,
+    make_establishment,
+    make_professional,
+    make_proposal,
+    make_shift,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def team(make_user, make_establishment):
+def team():
     """An establishment with one member of each role."""
     admin, hr, viewer = make_user(), make_user(), make_user()
     establishment = make_establishment(members={admin: MemberRole.ADMIN, hr: MemberRole.HR, viewer: MemberRole.VIEWER})
@@ -43,7 +52,7 @@ def received(user, event: str | None = None) -> list[Notification]:
 # --------------------------------------------------------------------------- mission.booked
 
 
-def test_acceptance_tells_the_professional_and_the_admin_and_hr_members(team, make_shift, make_professional, book):
+def test_acceptance_tells_the_professional_and_the_admin_and_hr_members(team):
     establishment, admin, hr, viewer = team
     pro = make_professional()
     mission = book(make_shift(establishment=establishment), pro)
@@ -61,15 +70,13 @@ def test_acceptance_tells_the_professional_and_the_admin_and_hr_members(team, ma
     assert Notification.objects.filter(event="mission.booked").count() == 3
 
 
-def test_a_refused_acceptance_tells_nobody(team, make_shift, make_professional, book):
+def test_a_refused_acceptance_tells_nobody(team):
     establishment, _admin, hr, _viewer = team
     shift = make_shift(establishment=establishment)
     book(shift, make_professional())  # the only position
     late = make_professional()
     with pytest.raises(ValidationError):
-        proposal_accept(actor=late.user, proposal=Proposal.objects.create(
-            shift=shift, professional=late, source="manual", distance_km=1, expires_at=timezone.now() + timedelta(days=1),
-        ))
+        proposal_accept(actor=late.user, proposal=make_proposal(shift, late, insured=False, distance="1", expires_in=timedelta(days=1)))
     assert received(late.user) == []
     assert len(received(hr, "mission.booked")) == 1
 
@@ -77,14 +84,12 @@ def test_a_refused_acceptance_tells_nobody(team, make_shift, make_professional, 
 # --------------------------------------------------------------------------- RCP insurance on the day
 
 
-def test_acceptance_refused_when_the_insurance_ends_before_the_shift_day(make_shift, make_professional):
+def test_acceptance_refused_when_the_insurance_ends_before_the_shift_day():
     pro = make_professional()
-    shift = make_shift(starts_at=local(timezone.localdate() + timedelta(days=10), 8))
+    shift = make_shift(starts_at=in_days(10, 8))
     day = timezone.localdate(shift.starts_at)
     insure(pro, day - timedelta(days=1))  # valid today, lapsed on the shift's day
-    proposal = Proposal.objects.create(
-        shift=shift, professional=pro, source="manual", distance_km=3, expires_at=timezone.now() + timedelta(days=1)
-    )
+    proposal = make_proposal(shift, pro, insured=False, distance="3", expires_in=timedelta(days=1))
     with pytest.raises(ValidationError) as error:
         proposal_accept(actor=pro.user, proposal=proposal)
     assert "RCP" in " ".join(error.value.messages)
@@ -97,18 +102,15 @@ def test_acceptance_refused_when_the_insurance_ends_before_the_shift_day(make_sh
     assert proposal_accept(actor=pro.user, proposal=proposal).state == MissionState.BOOKED
 
 
-def test_acceptance_refused_without_any_insurance(make_shift, make_professional):
+def test_acceptance_refused_without_any_insurance():
     pro = make_professional()
-    proposal = Proposal.objects.create(
-        shift=make_shift(), professional=pro, source="manual", distance_km=3,
-        expires_at=timezone.now() + timedelta(days=1),
-    )
+    proposal = make_proposal(make_shift(), pro, insured=False, distance="3", expires_in=timedelta(days=1))
     with pytest.raises(ValidationError, match="RCP"):
         proposal_accept(actor=pro.user, proposal=proposal)
 
 
-def test_short_notice_is_the_professionals_choice(make_shift, make_professional, book):
-    pro = make_professional(min_notice_hours=72)
+def test_short_notice_is_the_professionals_choice():
+    pro = make_professional(min_notice_hours=48)  # more than the 30 h before the shift
     soon = make_shift(starts_at=timezone.now() + timedelta(hours=30))
     assert book(soon, pro).state == MissionState.BOOKED
 
@@ -116,7 +118,7 @@ def test_short_notice_is_the_professionals_choice(make_shift, make_professional,
 # --------------------------------------------------------------------------- mission.cancelled
 
 
-def test_professional_cancels_the_admin_and_hr_members_are_told(team, make_shift, make_professional, book):
+def test_professional_cancels_the_admin_and_hr_members_are_told(team):
     establishment, admin, hr, viewer = team
     pro = make_professional()
     mission = book(make_shift(establishment=establishment), pro)
@@ -131,7 +133,7 @@ def test_professional_cancels_the_admin_and_hr_members_are_told(team, make_shift
     assert received(pro.user, "mission.cancelled") == []  # they did it themselves
 
 
-def test_establishment_cancels_the_professional_is_told(team, make_shift, make_professional, book):
+def test_establishment_cancels_the_professional_is_told(team):
     establishment, admin, hr, _viewer = team
     pro = make_professional()
     mission = book(make_shift(establishment=establishment), pro)
@@ -143,7 +145,7 @@ def test_establishment_cancels_the_professional_is_told(team, make_shift, make_p
     assert received(admin, "mission.cancelled") == received(hr, "mission.cancelled") == []
 
 
-def test_shift_cancellation_tells_each_professional_once(team, make_shift, make_professional, book):
+def test_shift_cancellation_tells_each_professional_once(team):
     establishment, _admin, hr, _viewer = team
     shift = make_shift(establishment=establishment, positions=2)
     pros = [make_professional(), make_professional()]
@@ -162,7 +164,7 @@ def test_shift_cancellation_tells_each_professional_once(team, make_shift, make_
 # --------------------------------------------------------------------------- proposal.expiring
 
 
-def test_expiring_proposals_scan(make_shift, make_professional, make_proposal):
+def test_expiring_proposals_scan():
     now = timezone.now()
     pro = make_professional()
     soon = make_proposal(make_shift(), pro, expires_in=timedelta(minutes=90))
@@ -189,14 +191,13 @@ def test_expiring_proposals_scan(make_shift, make_professional, make_proposal):
 # --------------------------------------------------------------------------- mission.reminder
 
 
-def test_reminder_for_tomorrows_missions(team, make_shift, make_professional, book):
+def test_reminder_for_tomorrows_missions(team):
     establishment, _admin, hr, _viewer = team
-    today = timezone.localdate()
-    now = local(today, 18)
+    now = in_days(0, 18)
     pro, other = make_professional(), make_professional()
-    tomorrow_night = book(make_shift(establishment=establishment, starts_at=local(today + timedelta(days=1), 20)), pro)
-    book(make_shift(establishment=establishment, starts_at=local(today + timedelta(days=2), 20)), pro)  # not tomorrow
-    cancelled = book(make_shift(establishment=establishment, starts_at=local(today + timedelta(days=1), 8)), other)
+    tomorrow_night = book(make_shift(establishment=establishment, starts_at=in_days(1, 20)), pro)
+    book(make_shift(establishment=establishment, starts_at=in_days(2, 20)), pro)  # not tomorrow
+    cancelled = book(make_shift(establishment=establishment, starts_at=in_days(1, 8)), other)
     mission_cancel(actor=hr, mission=cancelled, reason="Service fermé", by=CancelledBy.ESTABLISHMENT)
 
     assert missions_reminder_notify(now=now) == 1
@@ -207,12 +208,12 @@ def test_reminder_for_tomorrows_missions(team, make_shift, make_professional, bo
     assert received(other.user, "mission.reminder") == []
 
 
-def test_reminder_uses_the_paris_day(make_shift, make_professional, book):
+def test_reminder_uses_the_paris_day():
     """At 00:30 in Paris (still the day before in UTC), « tomorrow » is the Paris one."""
     today = timezone.localdate()
     now = timezone.make_aware(datetime.combine(today + timedelta(days=3), datetime.min.time())) + timedelta(minutes=30)
     pro = make_professional()
-    mission = book(make_shift(starts_at=local(today + timedelta(days=4), 1)), pro)  # 01:00 Paris, the next day
+    mission = book(make_shift(starts_at=in_days(4, 1)), pro)  # 01:00 Paris, the next day
     assert missions_reminder_notify(now=now) == 1
     assert received(pro.user, "mission.reminder")[0].dedupe_key == f"mission:{mission.pk}:reminder"
 
@@ -220,7 +221,7 @@ def test_reminder_uses_the_paris_day(make_shift, make_professional, book):
 # --------------------------------------------------------------------------- shift.unfilled
 
 
-def test_unfilled_shifts_scan(team, make_shift, make_professional, book):
+def test_unfilled_shifts_scan(team):
     establishment, admin, hr, viewer = team
     now = timezone.now()
     half = make_shift(establishment=establishment, starts_at=now + timedelta(hours=10), positions=2)
@@ -244,7 +245,7 @@ def test_unfilled_shifts_scan(team, make_shift, make_professional, book):
 # --------------------------------------------------------------------------- credential.expiring
 
 
-def test_expiring_insurance_scan(make_professional):
+def test_expiring_insurance_scan():
     today = timezone.localdate()
     in_30, in_31 = make_professional(), make_professional()
     renewed, lapsed, other_kind = make_professional(), make_professional(), make_professional()
@@ -275,7 +276,7 @@ def test_expiring_insurance_scan(make_professional):
 # --------------------------------------------------------------------------- tasks and schedule
 
 
-def test_scans_are_scheduled_tasks(make_professional):
+def test_scans_are_scheduled_tasks():
     from celery.schedules import crontab
 
     from missions import tasks as mission_tasks

@@ -15,18 +15,18 @@ from playwright.sync_api import expect
 
 from accounts.models import SignupIntent
 from missions.models import Mission, ProposalSource
-from missions.services.proposals import proposal_accept, proposal_create
+from missions.services.proposals import proposal_accept
 from professionals.calendar import month_days, shift_month
-from professionals.models import Availability, Credential, CredentialKind, Professional
+from professionals.models import Availability, Professional
+from tests.factories import insure, local, make_professional, make_proposal, make_shift
 from tests.foundation.test_browser_accounts import confirmation_link, sign_up_and_verify
-from tests.professionals.conftest import local
 
 pytestmark = [pytest.mark.browser]
 
 __all__ = ["confirmation_link"]  # other journeys import it from here
 
 
-def test_professional_journey(page, live_server, live_db, axe, settings, make_shift):
+def test_professional_journey(page, live_server, live_db, axe, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     email = "claire.infirmiere@example.org"
     base = live_server.url
@@ -68,16 +68,9 @@ def test_professional_journey(page, live_server, live_db, axe, settings, make_sh
 
     # A proposal arrives (through the service the matching engine uses) and is accepted: only an
     # insured professional may accept (RCP attestation valid on the shift's day).
-    Credential.objects.create(
-        professional=professional, kind=CredentialKind.INSURANCE, file="credentials/test-rcp.pdf",
-        original_name="rcp.pdf", content_type="application/pdf", size=8,
-        expires_on=saturdays[-1] + timedelta(days=365),
-    )
+    insure(professional, saturdays[-1] + timedelta(days=365))
     shift = make_shift(starts_at=local(saturdays[0], 8), pay=Decimal("648.00"))
-    proposal_create(
-        shift=shift, professional=professional, source=ProposalSource.URGENT, distance_km=Decimal("2.4"),
-        expires_at=timezone.now() + timedelta(hours=12),
-    )
+    make_proposal(shift, professional, source=ProposalSource.URGENT, distance="2.4", expires_in=timedelta(hours=12))
     page.goto(f"{base}/missions/propositions/")
     expect(page.get_by_role("heading", level=2, name=re.compile(shift.establishment.name))).to_be_visible()
     assert axe() == []
@@ -107,9 +100,7 @@ def test_professional_journey(page, live_server, live_db, axe, settings, make_sh
     assert [e.decoded("dtstart") for e in events] == [shift.starts_at]
 
 
-def test_calendar_and_profile_on_a_phone(
-    page, live_server, live_db, axe, make_professional, make_shift, make_proposal, client
-):
+def test_calendar_and_profile_on_a_phone(page, live_server, live_db, axe, client):
     professional = make_professional()
     make_proposal(make_shift(), professional)  # pages with content, not only their empty state
     mission = proposal_accept(
@@ -131,7 +122,7 @@ def test_calendar_and_profile_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
 
 
-def test_calendar_without_javascript(browser, live_server, live_db, axe, make_professional, client):
+def test_calendar_without_javascript(browser, live_server, live_db, axe, client):
     """The plain form: the shortcut button submits, adds the slots and saves the month."""
     professional = make_professional()
     client.force_login(professional.user)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from missions.models import Mission, MissionState, ProposalState
 from missions.services.proposals import proposal_accept
-from tests.professionals.conftest import local
+from tests.factories import local, make_professional, make_proposal, make_shift
 
 pytestmark = [pytest.mark.postgres]
 
@@ -46,7 +46,7 @@ def race(calls) -> tuple[list, list]:
     return wins, losses
 
 
-def test_many_professionals_one_position(live_db, make_shift, make_professional, make_proposal):
+def test_many_professionals_one_position(live_db):
     shift = make_shift(positions=1)
     pros = [make_professional() for _ in range(THREADS)]
     proposals = [make_proposal(shift, pro) for pro in pros]
@@ -59,7 +59,7 @@ def test_many_professionals_one_position(live_db, make_shift, make_professional,
     assert states.count(ProposalState.ACCEPTED) == 1
 
 
-def test_one_professional_two_overlapping_shifts(live_db, make_shift, make_professional, make_proposal):
+def test_one_professional_two_overlapping_shifts(live_db):
     pro = make_professional(max_missions_per_month=31)
     day = timezone.localdate() + timedelta(days=9)
     for attempt in range(3):

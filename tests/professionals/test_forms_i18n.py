@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from professionals.forms import ShortcutForm
+from tests.factories import make_professional
 from tests.professionals.test_pages import next_month
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def test_week_shortcuts_are_labelled_in_the_active_language():
     assert french["w3"] == "la semaine 3"
 
 
-def test_the_calendar_page_in_english_shows_week_n(client, make_professional):
+def test_the_calendar_page_in_english_shows_week_n(client):
     pro = make_professional()
     client.force_login(pro.user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -21,20 +21,25 @@ from missions.models import (
 )
 from missions.services.missions import mission_cancel, mission_complete
 from missions.services.proposals import proposal_accept, proposal_create, proposal_decline, proposals_expire
-from tests.professionals.conftest import local
+from tests.factories import (
+    book,
+    in_days,
+    local,
+    make_establishment,
+    make_professional,
+    make_proposal,
+    make_shift,
+    make_user,
+)
 from ville_hopital.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
-def in_days(n: int, hour: int = 8):
-    return local(timezone.localdate() + timedelta(days=n), hour)
-
-
 # --------------------------------------------------------------------------- proposal_create
 
 
-def test_create_writes_audit_and_is_idempotent(make_shift, make_professional, make_proposal):
+def test_create_writes_audit_and_is_idempotent():
     shift, pro = make_shift(), make_professional()
     first = make_proposal(shift, pro)
     again = make_proposal(shift, pro, distance="99")
@@ -43,7 +48,7 @@ def test_create_writes_audit_and_is_idempotent(make_shift, make_professional, ma
     assert AuditEvent.objects.filter(action="proposal.create", target_id=str(first.pk)).count() == 1
 
 
-def test_expiry_never_outlives_shift_start(make_shift, make_professional, make_proposal):
+def test_expiry_never_outlives_shift_start():
     shift = make_shift(starts_at=in_days(2))
     proposal = make_proposal(shift, make_professional(), expires_in=timedelta(days=30))
     assert proposal.expires_at == shift.starts_at
@@ -61,7 +66,7 @@ def test_expiry_never_outlives_shift_start(make_shift, make_professional, make_p
         ("blocked_by_establishment", "professional"),
     ],
 )
-def test_create_refusals(change, field, make_shift, make_professional, make_user):
+def test_create_refusals(change, field):
     shift = make_shift(skills=("SI06",) if change == "skill" else ())
     pro = make_professional(profession="70" if change == "profession" else "60")
     expires_at = timezone.now() + timedelta(days=1)
@@ -84,7 +89,7 @@ def test_create_refusals(change, field, make_shift, make_professional, make_user
     assert field in info.value.message_dict
 
 
-def test_required_skills_subset_is_enough(make_shift, make_professional, make_proposal):
+def test_required_skills_subset_is_enough():
     shift = make_shift(skills=("SI06",))
     proposal = make_proposal(shift, make_professional(skills=("SI06", "SI07")))
     assert proposal.pk
@@ -93,7 +98,7 @@ def test_required_skills_subset_is_enough(make_shift, make_professional, make_pr
 # --------------------------------------------------------------------------- proposal_accept
 
 
-def test_accept_books_lowest_free_position_and_copies_terms(make_shift, make_professional, make_proposal):
+def test_accept_books_lowest_free_position_and_copies_terms():
     shift = make_shift(positions=2, pay=Decimal("648.00"))
     pro = make_professional()
     proposal = make_proposal(shift, pro)
@@ -107,7 +112,7 @@ def test_accept_books_lowest_free_position_and_copies_terms(make_shift, make_pro
     assert proposal_accept(actor=second.user, proposal=make_proposal(shift, second)).position == 2
 
 
-def test_full_shift_withdraws_other_pending(make_shift, make_professional, make_proposal):
+def test_full_shift_withdraws_other_pending():
     shift = make_shift(positions=1)
     a, b = make_professional(), make_professional()
     pa, pb = make_proposal(shift, a), make_proposal(shift, b)
@@ -118,25 +123,24 @@ def test_full_shift_withdraws_other_pending(make_shift, make_professional, make_
         proposal_accept(actor=b.user, proposal=pb)
 
 
-def test_full_shift_refuses(make_shift, make_professional, make_proposal):
+def test_full_shift_refuses():
     shift = make_shift(positions=1)
     a, b = make_professional(), make_professional()
     pb = make_proposal(shift, b)
-    Mission.objects.create(
-        shift=shift, position=1, professional=a, pay=shift.pay, starts_at=shift.starts_at, ends_at=shift.ends_at,
-        distance_km=1,
-    )
+    # Written directly: an acceptance filling the shift would withdraw b's offer, and this test is
+    # about the position check itself.
+    book(shift, a, as_row=True)
     with pytest.raises(ValidationError, match="déjà pourvus"):
         proposal_accept(actor=b.user, proposal=pb)
 
 
-def test_accept_only_by_the_professional(make_shift, make_professional, make_proposal):
+def test_accept_only_by_the_professional():
     proposal = make_proposal(make_shift(), make_professional())
     with pytest.raises(PermissionDenied):
         proposal_accept(actor=make_professional().user, proposal=proposal)
 
 
-def test_accept_expired_or_cancelled_or_started(make_shift, make_professional, make_proposal):
+def test_accept_expired_or_cancelled_or_started():
     pro = make_professional()
     expired = make_proposal(make_shift(), pro)
     expired.expires_at = timezone.now() - timedelta(seconds=1)
@@ -158,7 +162,7 @@ def test_accept_expired_or_cancelled_or_started(make_shift, make_professional, m
         proposal_accept(actor=pro.user, proposal=proposal)
 
 
-def test_overlap_in_any_establishment_is_refused(make_shift, make_professional, make_proposal):
+def test_overlap_in_any_establishment_is_refused():
     pro = make_professional()
     proposal_accept(actor=pro.user, proposal=make_proposal(make_shift(starts_at=in_days(5, 8)), pro))
     other = make_shift(starts_at=in_days(5, 14), hours=6)  # another establishment
@@ -166,7 +170,7 @@ def test_overlap_in_any_establishment_is_refused(make_shift, make_professional, 
         proposal_accept(actor=pro.user, proposal=make_proposal(other, pro))
 
 
-def test_eleven_hours_rest(make_shift, make_professional, make_proposal):
+def test_eleven_hours_rest():
     pro = make_professional()
     proposal_accept(actor=pro.user, proposal=make_proposal(make_shift(starts_at=in_days(5, 8)), pro))  # day
     night = make_shift(starts_at=in_days(5, 20))
@@ -182,23 +186,23 @@ def _refused_at_acceptance(pro, shift) -> list[str]:
     return [e.code for e in exclusions_for(professional=pro, shift=shift, stage=Stage.ACCEPT) if e.code in working_time]
 
 
-def test_split_day_within_thirteen_hours_is_allowed(make_professional, make_shift):
+def test_split_day_within_thirteen_hours_is_allowed():
     pro = make_professional()
-    make_mission(pro, make_shift(starts_at=in_days(5, 8), hours=4))
+    book(make_shift(starts_at=in_days(5, 8), hours=4), pro)
     assert _refused_at_acceptance(pro, make_shift(starts_at=in_days(5, 14), hours=4)) == []
     assert _refused_at_acceptance(pro, make_shift(starts_at=in_days(5, 14), hours=8)) == ["rest_11h"]
 
 
-def test_after_24_hours_a_full_day_of_rest(make_professional, make_shift):
+def test_after_24_hours_a_full_day_of_rest():
     pro = make_professional(profession="10")
-    make_mission(pro, make_shift(starts_at=in_days(5, 8), hours=24, profession="10"))
+    book(make_shift(starts_at=in_days(5, 8), hours=24, profession="10"), pro)
     assert _refused_at_acceptance(pro, make_shift(starts_at=in_days(6, 20), hours=12, profession="10")) == [
         "guard_24h"
     ]
     assert _refused_at_acceptance(pro, make_shift(starts_at=in_days(7, 8), hours=12, profession="10")) == []
 
 
-def test_48_hours_over_seven_rolling_days(make_shift, make_professional, make_proposal):
+def test_48_hours_over_seven_rolling_days():
     pro = make_professional(max_missions_per_month=31)
     base = 3
     for d in range(4):  # 4 × 12 h = 48 h: allowed
@@ -210,7 +214,7 @@ def test_48_hours_over_seven_rolling_days(make_shift, make_professional, make_pr
     assert proposal_accept(actor=pro.user, proposal=make_proposal(later, pro))
 
 
-def test_monthly_cap_counts_the_shift_month(make_shift, make_professional, make_proposal):
+def test_monthly_cap_counts_the_shift_month():
     pro = make_professional(max_missions_per_month=1)
     first_of_next = (timezone.localdate().replace(day=1) + timedelta(days=40)).replace(day=1)
     proposal_accept(actor=pro.user, proposal=make_proposal(make_shift(starts_at=local(first_of_next)), pro))
@@ -224,7 +228,7 @@ def test_monthly_cap_counts_the_shift_month(make_shift, make_professional, make_
 # --------------------------------------------------------------------------- decline / expire
 
 
-def test_decline_with_reason(make_shift, make_professional, make_proposal):
+def test_decline_with_reason():
     pro = make_professional()
     proposal = make_proposal(make_shift(), pro)
     with pytest.raises(PermissionDenied):
@@ -236,7 +240,7 @@ def test_decline_with_reason(make_shift, make_professional, make_proposal):
         proposal_decline(actor=pro.user, proposal=proposal)
 
 
-def test_expire_is_idempotent(make_shift, make_professional, make_proposal):
+def test_expire_is_idempotent():
     live = make_proposal(make_shift(), make_professional())
     old = make_proposal(make_shift(), make_professional())
     assert proposals_expire(now=timezone.now() + timedelta(days=3)) == 2
@@ -246,7 +250,7 @@ def test_expire_is_idempotent(make_shift, make_professional, make_proposal):
     assert live.state == old.state == ProposalState.EXPIRED
 
 
-def test_expire_leaves_live_ones(make_shift, make_professional, make_proposal):
+def test_expire_leaves_live_ones():
     live = make_proposal(make_shift(), make_professional())
     assert proposals_expire() == 0
     live.refresh_from_db()
@@ -256,14 +260,7 @@ def test_expire_leaves_live_ones(make_shift, make_professional, make_proposal):
 # --------------------------------------------------------------------------- mission_cancel / mission_complete
 
 
-def make_mission(pro, shift) -> Mission:
-    return Mission.objects.create(
-        shift=shift, position=1, professional=pro, pay=shift.pay, starts_at=shift.starts_at, ends_at=shift.ends_at,
-        distance_km=1,
-    )
-
-
-def test_professional_cancels_early_and_position_frees(make_shift, make_professional, make_proposal):
+def test_professional_cancels_early_and_position_frees():
     shift = make_shift(positions=1, starts_at=in_days(5))
     pro = make_professional()
     mission = proposal_accept(actor=pro.user, proposal=make_proposal(shift, pro))
@@ -278,9 +275,9 @@ def test_professional_cancels_early_and_position_frees(make_shift, make_professi
     assert proposal_accept(actor=other.user, proposal=make_proposal(shift, other)).position == 1
 
 
-def test_professional_may_not_cancel_within_48_hours(make_shift, make_professional, hr_user, writer_establishment):
+def test_professional_may_not_cancel_within_48_hours(hr_user, writer_establishment):
     pro = make_professional()
-    mission = make_mission(pro, make_shift(establishment=writer_establishment, starts_at=timezone.now() + timedelta(hours=47)))
+    mission = book(make_shift(establishment=writer_establishment, starts_at=timezone.now() + timedelta(hours=47)), pro)
     with pytest.raises(ValidationError, match="48 h"):
         mission_cancel(actor=pro.user, mission=mission, reason="Empêchement", by=CancelledBy.PROFESSIONAL)
     with pytest.raises(PermissionDenied):
@@ -291,10 +288,10 @@ def test_professional_may_not_cancel_within_48_hours(make_shift, make_profession
     assert mission.state == MissionState.CANCELLED
 
 
-def test_establishment_cancel_needs_a_writer_and_a_future_start(make_shift, make_professional, make_user, make_establishment):
+def test_establishment_cancel_needs_a_writer_and_a_future_start():
     hr, viewer = make_user(), make_user()
     establishment = make_establishment(members={hr: MemberRole.ADMIN, viewer: MemberRole.VIEWER})
-    mission = make_mission(make_professional(), make_shift(establishment=establishment))
+    mission = book(make_shift(establishment=establishment), make_professional())
     with pytest.raises(PermissionDenied):
         mission_cancel(actor=viewer, mission=mission, reason="x", by=CancelledBy.ESTABLISHMENT)
     Mission.objects.filter(pk=mission.pk).update(starts_at=timezone.now() - timedelta(minutes=1))
@@ -302,10 +299,10 @@ def test_establishment_cancel_needs_a_writer_and_a_future_start(make_shift, make
         mission_cancel(actor=hr, mission=mission, reason="x", by=CancelledBy.ESTABLISHMENT)
 
 
-def test_complete_after_end_by_writer(make_shift, make_professional, make_user, make_establishment):
+def test_complete_after_end_by_writer():
     hr, viewer = make_user(), make_user()
     establishment = make_establishment(members={hr: MemberRole.HR, viewer: MemberRole.VIEWER})
-    mission = make_mission(make_professional(), make_shift(establishment=establishment))
+    mission = book(make_shift(establishment=establishment), make_professional())
     with pytest.raises(ValidationError, match="pas terminée"):
         mission_complete(actor=hr, mission=mission, outcome="done")
     Mission.objects.filter(pk=mission.pk).update(
@@ -322,7 +319,7 @@ def test_complete_after_end_by_writer(make_shift, make_professional, make_user, 
         mission_complete(actor=hr, mission=mission, outcome="done")
 
 
-def test_no_new_offer_once_booked_on_the_shift(make_shift, make_professional, make_proposal):
+def test_no_new_offer_once_booked_on_the_shift():
     shift, pro = make_shift(positions=2), make_professional()
     proposal_accept(actor=pro.user, proposal=make_proposal(shift, pro))
     with pytest.raises(ValidationError) as info:

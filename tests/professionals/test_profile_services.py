@@ -23,7 +23,7 @@ from professionals.services import (
 )
 from reference.models import Profession, Skill
 from territories.models import Commune
-from tests.professionals.conftest import local, valid_rpps
+from tests.factories import local, make_professional, make_proposal, make_shift, make_user, valid_rpps
 from ville_hopital.models import AuditEvent
 
 # --------------------------------------------------------------------------- pure calendar helpers
@@ -68,7 +68,7 @@ def test_parse_slot():
 
 
 @pytest.mark.django_db
-def test_create_normalises_and_audits(make_user):
+def test_create_normalises_and_audits():
     user = make_user()
     pro = professional_create(
         actor=user, profession=Profession.objects.get(code="60"), home_commune=Commune.objects.get(code_insee="48095"),
@@ -83,7 +83,7 @@ def test_create_normalises_and_audits(make_user):
 
 
 @pytest.mark.django_db
-def test_update_refuses_dropping_a_required_skill_or_lowering_the_cap(make_professional, make_shift, make_proposal):
+def test_update_refuses_dropping_a_required_skill_or_lowering_the_cap():
     pro = make_professional(skills=("SI06",), max_missions_per_month=5)
     month = (timezone.localdate().replace(day=1) + timedelta(days=45)).replace(day=1)
     for d in (1, 3):  # two missions in one calendar month
@@ -107,7 +107,7 @@ def test_update_refuses_dropping_a_required_skill_or_lowering_the_cap(make_profe
 
 
 @pytest.mark.django_db
-def test_calendar_token_regenerate(make_professional):
+def test_calendar_token_regenerate():
     pro = make_professional()
     old = pro.calendar_token
     assert calendar_token_regenerate(actor=pro.user, professional=pro) != old
@@ -119,7 +119,7 @@ def test_calendar_token_regenerate(make_professional):
 
 
 @pytest.mark.django_db
-def test_credential_rules(make_professional, settings, tmp_path):
+def test_credential_rules(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     pro = make_professional()
     jpeg = SimpleUploadedFile("diplome.pdf", b"\xff\xd8\xff\xe0" + b"0" * 100, "application/pdf")
@@ -149,7 +149,7 @@ def test_credential_rules(make_professional, settings, tmp_path):
 
 
 @pytest.mark.django_db
-def test_availability_save_is_a_replace_and_audited(make_professional):
+def test_availability_save_is_a_replace_and_audited():
     pro = make_professional()
     today = timezone.localdate()
     year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
