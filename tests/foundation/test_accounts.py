@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import ArsInvitation, ArsStaff, SignupIntent, User
 from accounts.services import ars_invitation_accept, ars_invitation_create
 from territories.models import Region
-from tests.foundation.conftest import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 

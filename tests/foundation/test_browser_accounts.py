@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.models import SignupIntent
 from accounts.services import ars_invitation_create
 from territories.models import Region
-from tests.foundation.conftest import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -16,18 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import ArsStaff, User
-from establishments.models import Establishment, EstablishmentStatus, MemberRole, Membership, Unit
-from professionals.models import Professional
-from ville_hopital.identifiers import luhn_check_digit
+from accounts.models import User
+from tests.factories import make_ars_agent, make_establishment, make_professional, make_unit, make_user
 
 BASE_DIR = Path(settings.BASE_DIR)
-PASSWORD = "a-long-test-password-42"
 
 
 def catalogues() -> list[Path]:
@@ -273,26 +269,13 @@ def test_login_page_navigation_in_english(client):
 
 
 def _user(email: str) -> User:
-    user = User.objects.create_user(email, PASSWORD, first_name="Ada", last_name="Lovelace")
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
-
-
-def _number(prefix: str, n: int) -> str:
-    payload = f"{prefix}{n:06d}"
-    return payload + luhn_check_digit(payload)
+    return make_user(email, first_name="Ada", last_name="Lovelace")
 
 
 @pytest.mark.django_db
 def test_professional_home_in_english(client):
-    from reference.models import Profession
-    from territories.models import Commune
-
     user = _user("pro-en@example.org")
-    Professional.objects.create(
-        user=user, rpps=_number("1009", 4242), profession=Profession.objects.get(code="60"),
-        home_commune=Commune.objects.get(code_insee="48095"),
-    )
+    make_professional(user)
     client.force_login(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("professionals:home")).content.decode()
@@ -303,17 +286,9 @@ def test_professional_home_in_english(client):
 
 @pytest.mark.django_db
 def test_shift_board_in_english(client):
-    from reference.models import EstablishmentType
-    from territories.models import Commune
-
     user = _user("rh-en@example.org")
-    establishment = Establishment.objects.create(
-        finess_geo=_number("48", 777), finess_legal=_number("48", 778), name="CH Test",
-        type=EstablishmentType.objects.get(code="CH"), commune=Commune.objects.get(code_insee="48095"),
-        address="1 rue de l'Hôpital", status=EstablishmentStatus.VERIFIED,
-    )
-    Unit.objects.create(establishment=establishment, name="Urgences")
-    Membership.objects.create(user=user, establishment=establishment, role=MemberRole.ADMIN)
+    establishment = make_establishment(admin=user, name="CH Test")
+    make_unit(establishment)
     client.force_login(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("missions:hr_board", args=[establishment.pk])).content.decode()
@@ -324,8 +299,7 @@ def test_shift_board_in_english(client):
 
 @pytest.mark.django_db
 def test_ars_dashboard_in_english(client):
-    user = _user("ars-en@example.org")
-    ArsStaff.objects.create(user=user, region_id="76")
+    user = make_ars_agent("76", "ars-en@example.org", first_name="Ada", last_name="Lovelace")
     client.force_login(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("dashboards:overview", args=["76"])).content.decode()

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from tests.foundation.conftest import make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,6 @@ def test_a_token_is_obtained_with_email_and_password(client):
     make_user("api@example.org")
     bad = client.post(reverse("api:token"), {"username": "api@example.org", "password": "wrong"})
     assert bad.status_code == 400
-    response = client.post(reverse("api:token"), {"username": "api@example.org", "password": "correct-horse-battery-staple"})
+    response = client.post(reverse("api:token"), {"username": "api@example.org", "password": PASSWORD})
     assert response.status_code == 200
     assert Token.objects.get(user__email="api@example.org").key == response.json()["token"]

@@ -18,14 +18,10 @@ from notifications.services import (
     phone_verification_start,
     sms_settings_update,
 )
+from tests.factories import make_user
 from tests.notifications.servers import FakeBrevo, SmtpServer
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def make_user(email: str, *, phone: str = "", first_name: str = "") -> User:
-    return User.objects.create_user(email, "a-long-password-1", first_name=first_name or email.split("@")[0].title(),
-                                    phone=phone)
 
 
 def with_mobile(user: User, phone: str, *, verified: bool = True) -> User:
@@ -131,4 +127,4 @@ def brevo(settings):
     fake.stop()
 
 
-__all__ = ["Channel", "deliveries", "make_user", "paris", "sample_context", "sms_opt_in", "with_mobile"]
+__all__ = ["Channel", "deliveries", "paris", "sample_context", "sms_opt_in", "with_mobile"]

@@ -4,21 +4,19 @@ badge in the header, mark read, save preferences; axe-core finds no serious or c
 from __future__ import annotations
 
 import pytest
-from allauth.account.models import EmailAddress
 from playwright.sync_api import expect
 
 from notifications.models import EventPreference
 from notifications.services import notify
-from tests.notifications.conftest import make_user, sample_context
+from tests.factories import PASSWORD, make_user
+from tests.notifications.conftest import sample_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-password-1"
 
 
 @pytest.fixture
 def lea(live_db):
     user = make_user("lea@example.org", phone="0612345678", first_name="Léa")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     for n, event in enumerate(("proposal.new", "mission.booked", "contract.to_sign")):
         notify(recipient=user, event=event, context=sample_context(event), dedupe_key=f"{event}:{n}",
                urgent=event == "proposal.new")

@@ -9,7 +9,8 @@ from notifications.events import EVENTS
 from notifications.models import Channel, DeliveryState, DigestState, EventPreference, Notification
 from notifications.services import Preference, notify, preferences_update, render_event
 from notifications.services import language_for as user_language
-from tests.notifications.conftest import deliveries, make_user, sample_context
+from tests.factories import make_user
+from tests.notifications.conftest import deliveries, sample_context
 
 pytestmark = pytest.mark.django_db
 

@@ -93,7 +93,7 @@ def test_an_unreachable_provider_is_transient(alice, settings, django_capture_on
 def test_a_number_never_verified_gets_no_sms(brevo, django_capture_on_commit_callbacks):
     """A number on the account that no code confirmed (typed in the admin, or from before
     verification existed) is never texted: no delivery is even created."""
-    from tests.notifications.conftest import make_user
+    from tests.factories import make_user
 
     bob = make_user("bob@example.org", phone="12")
     _sms_only(bob)

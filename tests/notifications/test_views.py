@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from notifications.models import EventPreference, Notification, NotificationSettings
 from notifications.services import notify
-from tests.notifications.conftest import make_user, sample_context
+from tests.factories import make_user
+from tests.notifications.conftest import sample_context
 
 pytestmark = pytest.mark.django_db
 CENTRE = reverse("notifications:centre")

@@ -10,7 +10,8 @@ import pytest
 
 from notifications.models import DeliveryState, Notification
 from notifications.services import Preference, notify, preferences_update
-from tests.notifications.conftest import deliveries, make_user, sample_context
+from tests.factories import make_user
+from tests.notifications.conftest import deliveries, sample_context
 
 
 @pytest.fixture
