@@ -208,7 +208,10 @@ def _slot_verdicts(mask: int, cols: Sequence[int], rules: Rules) -> tuple[bool, 
     taken = bool(mask & own)
     rest = guard = hours = False
     for c in cols:
-        r, g, h = slot_breaks(mask | (own & ~(1 << c)), c, rules)
+        # The shift's own slots are one mission, not two to rest between (01:00-13:00 covers a
+        # night and the next day): the rest rule looks at the booked calendar only.
+        r = slot_breaks(mask, c, rules)[0]
+        _r, g, h = slot_breaks(mask | (own & ~(1 << c)), c, rules)
         other_half = c ^ 1  # D(d) <-> N(d)
         rest |= r or bool(mask >> other_half & 1 and not own >> other_half & 1)
         guard |= g

@@ -98,3 +98,17 @@ def test_creation_does_not_ask_what_the_matching_asks(world):
     assert _codes(pro, shift, Stage.CREATE) == []
     assert proposal_create(shift=shift, professional=pro, source="manual", distance_km=Decimal("1"),
                            expires_at=timezone.now() + timedelta(days=1)).pk
+
+
+def test_a_shift_across_the_night_and_the_morning_is_one_mission_not_two(world):
+    """01:00–13:00 covers the night slot and the next day slot: nobody is "at rest" against it by
+    itself; a day worked just before it still is (5 h of rest)."""
+    est = world.estab(MONTPELLIER)
+    shift = world.shift(est, day=3, hour=1, hours=12)
+    fresh = world.pro(MONTPELLIER, days=(2, 3), slot="N")
+    world.available(fresh, 3, "D")
+    assert "rest_11h" not in _codes(fresh, shift)
+    tired = world.pro(MONTPELLIER, days=(2, 3), slot="N")
+    world.available(tired, 2, "D")
+    book(tired, world.shift(est, day=2, hour=8))
+    assert "rest_11h" in _codes(tired, shift)
