@@ -160,7 +160,7 @@ class NotificationSettings(models.Model):
     )
     night_sms = models.BooleanField(
         _("SMS la nuit pour une vacation imminente"), default=False,
-        help_text=_("entre 21 h et 8 h, un SMS part seulement si la vacation commence dans les 6 heures et que ceci est coché"),
+        help_text=_("entre 21 h et 7 h, un SMS part seulement si la vacation commence dans les 6 heures et que ceci est coché"),
     )
     phone_verified = models.CharField(_("numéro vérifié"), max_length=20, blank=True)
     phone_verified_at = models.DateTimeField(_("vérifié le"), null=True, blank=True)

@@ -115,8 +115,9 @@ def preferences_update(*, actor: User, language: str, choices: Mapping[str, Pref
 # --- SMS: who may get one, and when -------------------------------------------------------------
 
 PARIS = ZoneInfo("Europe/Paris")
-#: No SMS from 21:00 to 08:00, Paris time (the platform's clock, also for overseas numbers)...
-QUIET_START, QUIET_END = time(21, 0), time(8, 0)
+#: No SMS from 21:00 to 07:00, Paris time (07:00: when hospitals staff up for the day, and when HR
+#: posts tonight's shift) (the platform's clock, also for overseas numbers)...
+QUIET_START, QUIET_END = time(21, 0), time(7, 0)
 #: ...except about a shift starting within this delay, for someone who allowed night SMS.
 NIGHT_SMS_WITHIN = timedelta(hours=6)
 

@@ -58,11 +58,11 @@ class ProfileForm(forms.Form):
     )
     urgent_sms = forms.BooleanField(
         label=_("Recevoir les offres urgentes par SMS"), required=False,
-        help_text=_("Seulement les vacations urgentes (moins de 48 h ou signalées urgentes). Jamais entre 21 h et 8 h, sauf ci-dessous."),
+        help_text=_("Seulement les vacations urgentes (moins de 48 h ou signalées urgentes). Jamais entre 21 h et 7 h, sauf ci-dessous."),
     )
     night_sms = forms.BooleanField(
         label=_("La nuit aussi, pour une vacation qui commence dans les 6 heures"), required=False,
-        help_text=_("Entre 21 h et 8 h, un SMS ne part que si vous cochez ceci et que la vacation est imminente."),
+        help_text=_("Entre 21 h et 7 h, un SMS ne part que si vous cochez ceci et que la vacation est imminente."),
     )
     expected_hourly_rate = forms.DecimalField(
         label=_("Tarif horaire souhaité (€ HT)"), min_value=0, max_digits=7, decimal_places=2, required=False,

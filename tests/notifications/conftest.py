@@ -46,7 +46,7 @@ def paris(day: date, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def daytime():
-    """The clock at 11:00 (Paris) today, ticking: outside the SMS quiet hours (21:00–08:00), so a
+    """The clock at 11:00 (Paris) today, ticking: outside the SMS quiet hours (21:00–07:00), so a
     test that expects an SMS holds whatever the hour it runs at. Yields that instant."""
     moment = paris(timezone.localdate(), 11)
     with time_machine.travel(moment, tick=True):

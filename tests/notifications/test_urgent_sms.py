@@ -1,5 +1,5 @@
 """Urgent offers by SMS: only to a verified number whose owner chose it, and never during the quiet
-hours (21:00–08:00, Paris) unless the shift starts within 6 h and the person allowed night SMS.
+hours (21:00–07:00, Paris) unless the shift starts within 6 h and the person allowed night SMS.
 
 Times are built from today's date (and this year's DST Sundays), so the tests hold on any day."""
 
@@ -33,7 +33,7 @@ def hard_days() -> list[date]:
 
 
 @pytest.mark.parametrize(("hour", "minute", "quiet"), [
-    (20, 59, False), (21, 0, True), (23, 30, True), (0, 0, True), (3, 0, True), (7, 59, True), (8, 0, False),
+    (20, 59, False), (21, 0, True), (23, 30, True), (0, 0, True), (3, 0, True), (6, 59, True), (7, 0, False), (8, 0, False),
     (12, 0, False),
 ])
 def test_quiet_hours_on_both_sides_of_21_and_8_on_any_day(hour, minute, quiet):
@@ -45,7 +45,7 @@ def test_quiet_hours_on_both_sides_of_21_and_8_on_any_day(hour, minute, quiet):
 
 def test_at_night_only_an_imminent_shift_and_only_with_the_night_choice():
     for day in hard_days():
-        for night in (paris(day, 21, 0), paris(day, 23, 30), paris(day, 7, 59)):
+        for night in (paris(day, 21, 0), paris(day, 23, 30), paris(day, 6, 59)):
             soon, later = night + NIGHT_SMS_WITHIN - timedelta(minutes=1), night + NIGHT_SMS_WITHIN + timedelta(minutes=1)
             assert sms_allowed_at(now=night, starts_at=soon, night_sms=True), night
             assert not sms_allowed_at(now=night, starts_at=soon, night_sms=False), night

@@ -41,6 +41,7 @@ def test_professional_journey(page, live_server, live_db, axe, settings):
     page.fill("#id_rpps", "1000 5173 140")  # typed with spaces, as on a CPS card
     page.fill("#id_home_commune", "Mende (48000)")
     page.fill("#id_radius_km", "60")
+    page.check("input[name=min_notice_hours][value='12']")  # nothing pre-ticked: a choice to make
     page.get_by_role("button", name="Enregistrer").click()
     expect(page).to_have_url(re.compile(r"/pro/disponibilites/\d{4}/\d{1,2}/$"))
     professional = Professional.objects.get(user__email=email)
