@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from typing import Any
 
@@ -76,7 +76,9 @@ class EmbeddedBeat:
         runs = []
         for name, entry in self.entries.items():
             due, seconds = entry.is_due()  # seconds from its own reading of the clock, a hair later
-            at = now if due else now + timedelta(seconds=seconds)
+            # Celery's seconds are elapsed time: added in UTC, since adding to a Paris time is
+            # wall-clock arithmetic and would put the next 02:00 at 03:00 across the autumn DST change.
+            at = now if due else (now.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(now.tzinfo)
             runs.append((name, (at + timedelta(microseconds=500_000)).replace(microsecond=0)))
         return sorted(runs, key=lambda run: (run[1], run[0]))
 
