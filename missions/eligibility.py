@@ -38,6 +38,7 @@ then refuses it.
 from __future__ import annotations
 
 import enum
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -408,7 +409,7 @@ def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndar
 # --------------------------------------------------------------------------------------------
 
 
-class Rule:
+class Rule(ABC):
     """One eligibility rule (see the module's docstring). Subclasses set the class attributes and
     the two checks; ``row`` returns ``None`` when the pair passes, else ``(variant, figures)``."""
 
@@ -418,11 +419,13 @@ class Rule:
     #: The field a ``ValidationError`` names when this rule refuses an offer.
     field: ClassVar[str] = "professional"
 
+    @abstractmethod
     def row(self, pair: Pair) -> Failure | None:
-        raise NotImplementedError
+        """The ORM check of one professional × one shift."""
 
+    @abstractmethod
     def vector(self, pairs: Pairs) -> np.ndarray:
-        raise NotImplementedError
+        """The same check over the loader's arrays: True where the pair fails."""
 
     def exclusion(self, failure: Failure) -> Exclusion:
         variant, figures = failure
