@@ -86,6 +86,24 @@ def _setup() -> None:
         geography_load()
 
 
+def declare_availability(rng: np.random.Generator, pro_ids: np.ndarray, first_day: date, *, days: int = 30,
+                         mean_slots: float = 4.0) -> int:
+    """Each professional declares about ``mean_slots`` half-day slots (Poisson) among the ``days`` days
+    from ``first_day``; return how many were written (a slot declared already is kept)."""
+    from professionals.models import Availability
+
+    half_days = 2 * days
+    avail = []
+    n_slots = rng.poisson(mean_slots, size=len(pro_ids))
+    for i in range(len(pro_ids)):
+        picks = rng.choice(half_days, size=min(int(n_slots[i]), half_days), replace=False)
+        for k in picks.tolist():
+            avail.append(Availability(professional_id=int(pro_ids[i]), day=first_day + timedelta(days=k // 2),
+                                      slot="N" if k % 2 else "D"))
+    Availability.objects.bulk_create(avail, batch_size=BATCH, ignore_conflicts=True)
+    return len(avail)
+
+
 def generate(n_pros: int, start: date) -> dict:
     """Insert the bench data (bulk); return the counts."""
     from django.contrib.auth.hashers import make_password
@@ -95,7 +113,7 @@ def generate(n_pros: int, start: date) -> dict:
     from accounts.models import User
     from establishments.models import Establishment, EstablishmentStatus, Shift, Unit
     from missions.models import EstablishmentBlock, Mission
-    from professionals.models import Availability, Credential, CredentialKind, Professional
+    from professionals.models import Credential, CredentialKind, Professional
     from reference.models import ContractRoute
     from territories.models import Commune
 
@@ -146,14 +164,7 @@ def generate(n_pros: int, start: date) -> dict:
              for i in range(n_pros) if insured[i]],
             batch_size=BATCH,
         )
-        avail = []
-        n_slots = rng.poisson(4.0, size=n_pros)
-        for i in range(n_pros):
-            picks = rng.choice(60, size=min(int(n_slots[i]), 60), replace=False)
-            for k in picks.tolist():
-                avail.append(Availability(professional_id=int(pro_ids[i]), day=start + timedelta(days=k // 2),
-                                          slot="N" if k % 2 else "D"))
-        Availability.objects.bulk_create(avail, batch_size=BATCH)
+        n_avail = declare_availability(rng, pro_ids, start)
         # --- establishments and shifts ---------------------------------------------------------
         ests, est_kind = [], []
         n = 0
@@ -213,8 +224,28 @@ def generate(n_pros: int, start: date) -> dict:
                                 professional_id=int(rng.choice(pro_ids)), created_by=hr) for _ in range(300)],
             ignore_conflicts=True,
         )
-    return {"pros": n_pros, "availability": len(avail), "establishments": len(ests), "shifts": len(shifts),
+    return {"pros": n_pros, "availability": n_avail, "establishments": len(ests), "shifts": len(shifts),
             "positions": positions, "missions": len(missions)}
+
+
+def ensure_data(n_pros: int, start: date, *, regenerate: bool = False) -> None:
+    """Generate the bench data unless it is there already (``regenerate``: flush it and start again)."""
+    from accounts.models import User
+
+    if not regenerate and User.objects.filter(email="bench-rh@example.org").exists():
+        return
+    from django.apps import apps
+    from django.core.management import call_command
+
+    from reference.loading import load_reference_data
+    from territories.services import geography_load
+
+    call_command("flush", interactive=False, verbosity=0)
+    load_reference_data(apps)
+    geography_load()
+    t0 = time.perf_counter()
+    counts = generate(n_pros, start)
+    print(f"generated in {time.perf_counter() - t0:.1f} s: {counts}", flush=True)
 
 
 def run_once(start: date):
@@ -249,7 +280,6 @@ def main(argv=None) -> int:
     _setup()
     from django.utils import timezone
 
-    from accounts.models import User
     from ville_hopital.celery import app as celery_app
 
     # Production queues the follow-up tasks (notifications) on the broker after the commit; without a
@@ -257,20 +287,7 @@ def main(argv=None) -> int:
     celery_app.conf.task_always_eager = False
 
     start = timezone.localdate() + timedelta(days=1)
-    if args.regenerate or not User.objects.filter(email="bench-rh@example.org").exists():
-        from django.core.management import call_command
-
-        call_command("flush", interactive=False, verbosity=0)
-        from django.apps import apps
-
-        from reference.loading import load_reference_data
-        from territories.services import geography_load
-
-        load_reference_data(apps)
-        geography_load()
-        t0 = time.perf_counter()
-        counts = generate(args.pros, start)
-        print(f"generated in {time.perf_counter() - t0:.1f} s: {counts}", flush=True)
+    ensure_data(args.pros, start, regenerate=args.regenerate)
     results = []
     for i in range(args.repeat):
         run, total = run_once(start)

@@ -6,12 +6,13 @@ import math
 from html import escape
 from pathlib import Path
 
-COLORS = {"engine": "#1f6f8b", "first_come": "#e07a3f"}
-LABELS = {"engine": "optimiser (flow + repair)", "first_come": "first-come baseline"}
+#: Each series of bars: (colour, label in the legend).
+SERIES = {"engine": ("#1f6f8b", "optimiser (flow + repair)"), "first_come": ("#e07a3f", "first-come baseline")}
 
 
 def _panel(rows: list[dict], x0: float, y0: float, w: float, h: float, title: str, value, log: bool,
-           fmt, top: float | None = None) -> list[str]:
+           fmt, top: float | None = None, series: dict[str, tuple[str, str]] = SERIES) -> list[str]:
+    """Grouped bars: one group per ``row["config"]``, one bar per ``row["method_name"]`` of ``series``."""
     configs = list(dict.fromkeys(r["config"] for r in rows))
     by = {(r["config"], r["method_name"]): r for r in rows}
     values = [value(r) for r in rows if value(r) is not None and value(r) > 0]
@@ -38,7 +39,7 @@ def _panel(rows: list[dict], x0: float, y0: float, w: float, h: float, title: st
     bar = group * 0.32
     for i, c in enumerate(configs):
         gx = x0 + i * group + group * 0.15
-        for k, m in enumerate(("engine", "first_come")):
+        for k, m in enumerate(series):
             r = by.get((c, m))
             if r is None or value(r) is None:
                 continue
@@ -46,7 +47,7 @@ def _panel(rows: list[dict], x0: float, y0: float, w: float, h: float, title: st
             bh = scale(v)
             x = gx + k * bar
             out.append(f'<rect x="{x:.1f}" y="{y0 + h - bh:.1f}" width="{bar - 2:.1f}" height="{bh:.1f}" '
-                       f'fill="{COLORS[m]}"><title>{escape(c)} / {m}: {fmt(v)}</title></rect>')
+                       f'fill="{series[m][0]}"><title>{escape(c)} / {m}: {fmt(v)}</title></rect>')
             out.append(f'<text x="{x + bar / 2 - 1:.1f}" y="{y0 + h - bh - 3:.1f}" font-size="9" '
                        f'text-anchor="middle">{fmt(v)}</text>')
         out.append(f'<text x="{gx + bar:.1f}" y="{y0 + h + 14}" font-size="10" text-anchor="middle">'
@@ -64,9 +65,29 @@ def write_chart(rows: list[dict], path: Path) -> None:
     parts += _panel(rows, 70, 360, 880, 220, "Urgent positions filled (urgency ≥ 4, % of urgent positions)",
                     lambda r: 100 * r["urgent_filled"] / max(r["urgent_positions"], 1), False,
                     lambda v: f"{v:.1f}", top=100.0)
-    for k, m in enumerate(("engine", "first_come")):
-        x = 80 + k * 260
-        parts.append(f'<rect x="{x}" y="{height - 24}" width="12" height="12" fill="{COLORS[m]}"/>')
-        parts.append(f'<text x="{x + 18}" y="{height - 14}" font-size="12">{LABELS[m]}</text>')
+    parts += _legend(SERIES, height)
+    parts.append("</svg>")
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def _legend(series: dict[str, tuple[str, str]], height: float) -> list[str]:
+    out = []
+    for k, (color, label) in enumerate(series.values()):
+        x = 80 + k * 300
+        out.append(f'<rect x="{x}" y="{height - 24}" width="12" height="12" fill="{color}"/>')
+        out.append(f'<text x="{x + 18}" y="{height - 14}" font-size="12">{escape(label)}</text>')
+    return out
+
+
+def write_bars(rows: list[dict], path: Path, *, title: str, series: dict[str, tuple[str, str]], fmt,
+               top: float | None = None) -> None:
+    """One panel of grouped bars; ``rows`` hold ``group``, ``series`` (a key of ``series``) and ``value``."""
+    width, height = 980, 360
+    cells = [{"config": r["group"], "method_name": r["series"], "value": r["value"]} for r in rows]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'font-family="DejaVu Sans, Arial, sans-serif">',
+             f'<rect width="{width}" height="{height}" fill="white"/>']
+    parts += _panel(cells, 70, 50, 880, 240, title, lambda r: r["value"], False, fmt, top=top, series=series)
+    parts += _legend(series, height)
     parts.append("</svg>")
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
