@@ -10,6 +10,7 @@ import os
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 from django.utils import translation
 
@@ -31,8 +32,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from territories.services import geography_load
 
     with django_db_blocker.unblock():
+        _commits_without_waiting_for_the_disk()
         load_reference_data(django_apps)
         geography_load()
+
+
+def _commits_without_waiting_for_the_disk() -> None:
+    """Transactional tests commit (and flush every table) hundreds of times a run; a test database
+    need not survive a crash, so its commits do not wait for the disk. Set on the database, it also
+    holds for the live server's threads and the Celery workers the tests start (tests only)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER DATABASE {connection.ops.quote_name(connection.settings_dict['NAME'])} SET synchronous_commit = off")
+        cursor.execute("SET synchronous_commit = off")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -149,9 +149,10 @@ def test_celery_beat_sends_a_due_wave_to_the_worker(celery_worker_process, tmp_p
     shift, nurses = _urgent_shift_due()
     now = timezone.now()
     mark = now.replace(second=0, microsecond=0) + timedelta(minutes=5 - now.minute % 5)
-    # Beat reads its schedule when it has started (Django set up: many seconds on a busy machine),
-    # then waits for the mark: its clock starts early enough for the mark to come after that.
-    beat_starts_at = mark - timedelta(seconds=75)
+    # Beat reads its schedule when it has started (Django set up: a few seconds, more on a busy
+    # machine), then waits for the mark. Its clock starts 12 s before the mark; a start-up slower
+    # than that only costs one more period (5 minutes), which the wait below allows for.
+    beat_starts_at = mark - timedelta(seconds=12)
     offset = float(os.environ.get(OFFSET_ENV, "0")) + (beat_starts_at - now).total_seconds()
     db = connection.settings_dict
     env = {
@@ -167,7 +168,7 @@ def test_celery_beat_sends_a_due_wave_to_the_worker(celery_worker_process, tmp_p
         env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=str(settings.BASE_DIR),
     )
     try:
-        wait_for(lambda: bool(_offered(shift)), timeout=180)
+        wait_for(lambda: bool(_offered(shift)), timeout=12 + 5 * 60 + 30)
     finally:
         beat.terminate()
         beat.wait(timeout=10)

@@ -32,7 +32,8 @@ def _next_template_start():
 
 def _scheduled(shift_id: int) -> list[dict]:
     """The worker's countdown tasks (held until their ETA) that are waves of ``shift_id``."""
-    answers = celery_app.control.inspect(timeout=5).scheduled() or {}
+    # One worker answers (limit=1): the call returns on its reply rather than waiting out the timeout.
+    answers = celery_app.control.inspect(timeout=5, limit=1).scheduled() or {}
     return [
         entry for entries in answers.values() for entry in entries
         if entry["request"]["name"] == "missions.tasks.match_urgent_shift" and entry["request"]["args"][0] == shift_id
