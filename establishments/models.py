@@ -164,9 +164,13 @@ class ShiftQuerySet(models.QuerySet):
         return self.filter(models.Q(urgent=True) | models.Q(starts_at__lte=now + URGENT_WITHIN))
 
     def for_user(self, user) -> ShiftQuerySet:
-        """Shifts of the user's establishments, and shifts shared with their legal entity."""
+        """Shifts of the user's establishments, and shifts shared with their legal entity.
+
+        Only a *verified* site belongs to a legal entity: the legal FINESS is what a registration
+        declares, checked by staff at verification, so a pending site naming a hospital group's
+        (public) legal FINESS must not see the group's shared shifts, its bookings and offers."""
         mine = Establishment.objects.for_user(user)
-        legal = mine.values("finess_legal")
+        legal = mine.filter(status=EstablishmentStatus.VERIFIED).values("finess_legal")
         return self.filter(
             models.Q(establishment__in=mine)
             | models.Q(shared_with_legal_entity=True, establishment__finess_legal__in=legal)

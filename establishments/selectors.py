@@ -10,7 +10,14 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from establishments.models import Establishment, MemberInvitation, Membership, Shift, Unit
+from establishments.models import (
+    Establishment,
+    EstablishmentStatus,
+    MemberInvitation,
+    Membership,
+    Shift,
+    Unit,
+)
 
 CURRENT_KEY = "current_establishment_id"
 
@@ -61,6 +68,10 @@ def upcoming_shift_count(*, user, establishment: Establishment) -> int:
 
 def sibling_sites(*, user, establishment: Establishment) -> QuerySet[Establishment]:
     """Other sites of the same legal entity (FINESS juridique): where a shared shift is offered."""
-    if not Establishment.objects.for_user(user).filter(pk=establishment.pk).exists():
+    # Verified sites only, on both sides: a declared legal FINESS means nothing until staff checked it
+    # (see ``ShiftQuerySet.for_user``).
+    if not Establishment.objects.for_user(user).filter(pk=establishment.pk, status=EstablishmentStatus.VERIFIED).exists():
         return Establishment.objects.none()
-    return Establishment.objects.filter(finess_legal=establishment.finess_legal).exclude(pk=establishment.pk)
+    return Establishment.objects.filter(
+        finess_legal=establishment.finess_legal, status=EstablishmentStatus.VERIFIED
+    ).exclude(pk=establishment.pk)

@@ -224,7 +224,7 @@ def test_a_sister_site_sees_a_shared_shift_but_cannot_act_on_it(client, alice, w
 
     dana = make_user("dana@ch-langogne.test")
     sister = make_establishment(
-        admin=dana, verified=False, finess_geo=finess("48000777"), finess_legal=world["a"].finess_legal,
+        admin=dana, verified=True, finess_geo=finess("48000777"), finess_legal=world["a"].finess_legal,
         name="Site de Langogne", commune=mende.code_insee, address="Route de Mende",
     )
     shift_share_with_legal_entity(actor=alice, shift=world["shift"])
@@ -237,6 +237,23 @@ def test_a_sister_site_sees_a_shared_shift_but_cannot_act_on_it(client, alice, w
     assert client.post(reverse("missions:hr_mission_complete", args=[world["mission"].pk]), {"outcome": "done"}).status_code == 404
     world["shift"].refresh_from_db()
     assert world["shift"].state == "published"
+
+
+def test_a_pending_site_declaring_the_groups_legal_finess_sees_none_of_its_shared_shifts(client, alice, world, mende):
+    """The legal FINESS of a hospital group is public: declaring it at registration must not open the
+    group's shared shifts (booked names, pending offers) before staff have verified the site."""
+    from establishments.services import shift_share_with_legal_entity
+
+    mallory = make_user("mallory@clinique.test")
+    impostor = make_establishment(
+        admin=mallory, verified=False, finess_geo=finess("48000888"), finess_legal=world["a"].finess_legal,
+        name="Clinique inconnue", commune=mende.code_insee, address="Rue Basse",
+    )
+    shift_share_with_legal_entity(actor=alice, shift=world["shift"])
+    client.force_login(mallory)
+    page = client.get(reverse("missions:hr_board", args=[impostor.pk])).content.decode()
+    assert f'id="shift-{world["shift"].pk}"' not in page and "CH de Mende" not in page
+    assert client.get(reverse("missions:matching_why_unfilled", args=[world["shift"].pk])).status_code == 404
 
 
 def test_invitation_accept_page(client, alice, charlie, world):

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from establishments.models import Shift
-from establishments.services import shift_post
+from establishments.services import establishment_verify, shift_post
 from reference import data
 from reference.models import Profession
 from territories.models import Commune
@@ -222,6 +222,8 @@ def test_a_shared_shift_is_seen_by_the_other_sites_of_the_legal_entity(alice, st
     shift = shift_post(actor=alice, **shift_kwargs)
     assert not Shift.objects.for_user(dana).exists()
     shift_share_with_legal_entity(actor=alice, shift=shift)
+    assert not Shift.objects.for_user(dana).exists()  # a declared legal FINESS opens nothing before verification
+    establishment_verify(actor=staff, establishment=sister)
     assert list(Shift.objects.for_user(dana)) == [shift]
     assert sister.finess_legal == establishment_a.finess_legal
 
