@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from establishments import selectors, services
@@ -32,6 +33,7 @@ from establishments.forms import (
 )
 from establishments.models import Establishment, MemberRole, Shift, Unit
 from establishments.services import shift_times
+from ville_hopital.input_hygiene import query_int
 from ville_hopital.mixins import is_establishment_member, role_required
 
 
@@ -92,7 +94,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
 @require_POST
 def switch(request: HttpRequest) -> HttpResponse:
     wanted = request.POST.get("establishment", "")
-    establishment = _establishment(request, int(wanted) if wanted.isdigit() else 0)
+    establishment = _establishment(request, query_int(wanted, default=0))
     return redirect("establishments:detail", pk=establishment.pk)
 
 
@@ -240,6 +242,19 @@ def shift_series_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "establishments/shift_series_form.html", _context(request, establishment, form=form))
 
 
+def _import_message(report) -> str:
+    """What an import did, the lines of a file imported before included (they create nothing)."""
+    parts = []
+    if report.created:
+        parts.append(ngettext("%(count)s vacation importée.", "%(count)s vacations importées.", report.created)
+                     % {"count": report.created})
+    if report.already_imported:
+        parts.append(ngettext("%(count)s ligne déjà importée auparavant : rien de nouveau pour elle.",
+                              "%(count)s lignes déjà importées auparavant : rien de nouveau pour elles.",
+                              report.already_imported) % {"count": report.already_imported})
+    return " ".join(parts)
+
+
 @role_required(is_establishment_member)
 def shift_import(request: HttpRequest, pk: int) -> HttpResponse:
     establishment = _writable(request, pk)
@@ -250,7 +265,7 @@ def shift_import(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, establishment=establishment, file=form.cleaned_data["file"]
         )
         if report.ok:
-            messages.success(request, _("%(count)s vacations importées.") % {"count": report.created})
+            messages.success(request, _import_message(report))
             return redirect("missions:hr_board", pk=establishment.pk)
     return render(
         request, "establishments/shift_import.html",

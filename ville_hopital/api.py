@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ville_hopital.input_hygiene import LARGEST_INT, query_int
 from ville_hopital.roles import home_url_for
 
 
@@ -45,3 +49,30 @@ class MeView(APIView):
             "home": home_url_for(user),
         }
         return Response(MeSerializer(data).data)
+
+
+class BoundedPagination(LimitOffsetPagination):
+    """Every list of the API is paginated: ``limit`` at most 200 (a larger one is lowered, as DRF
+    documents), ``offset`` read through ``query_int`` — a number past PostgreSQL's range once reached
+    the ``OFFSET`` clause and answered 500; now it is refused with a message naming the field."""
+
+    max_limit = 200
+
+    def get_offset(self, request: Request) -> int:
+        raw = request.query_params.get(self.offset_query_param)
+        if raw is None:
+            return 0
+        offset = query_int(raw)
+        if offset is None:
+            raise ValidationError({self.offset_query_param: [_("Un entier positif ou nul, au plus %(max)s.")
+                                                             % {"max": LARGEST_INT}]})
+        return offset
+
+    def get_limit(self, request: Request) -> int:
+        raw = request.query_params.get(self.limit_query_param)
+        if raw is None:
+            return self.default_limit
+        limit = query_int(raw, default=self.max_limit if raw.isascii() and raw.isdigit() else None)
+        if not limit:
+            raise ValidationError({self.limit_query_param: [_("Un entier entre 1 et %(max)s.") % {"max": self.max_limit}]})
+        return min(limit, self.max_limit)

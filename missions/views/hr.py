@@ -3,7 +3,7 @@ that follow a shift to its end (cancel it; after it, mark each mission done or n
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,17 +29,11 @@ from missions.selectors_hr import (
 )
 from missions.services.missions import mission_complete
 from missions.services.shifts import shift_cancel
+from ville_hopital.input_hygiene import query_date, query_int
 from ville_hopital.mixins import is_establishment_member, role_required
 
 PAGE_SIZE = 50
 DEFAULT_PAST_DAYS = 7
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _back(request: HttpRequest, establishment_id: int) -> HttpResponse:
@@ -57,12 +51,12 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     units = Unit.objects.for_user(request.user).filter(establishment=establishment)
     unit_id = request.GET.get("unite", "")
     status = request.GET.get("statut", "")
-    date_from = _date(request.GET.get("du")) if "du" in request.GET else timezone.localdate() - timedelta(
+    date_from = query_date(request.GET.get("du")) if "du" in request.GET else timezone.localdate() - timedelta(
         days=DEFAULT_PAST_DAYS
     )
-    date_to = _date(request.GET.get("au"))
+    date_to = query_date(request.GET.get("au"))
     filters = BoardFilters(
-        unit_id=int(unit_id) if unit_id.isdigit() else None,
+        unit_id=query_int(unit_id),
         status=status if status in BoardStatus.labels else None,
         date_from=date_from,
         date_to=date_to,

@@ -31,6 +31,7 @@ from missions.services.urgent import (
     shift_take,
 )
 from professionals.models import Professional
+from ville_hopital.input_hygiene import query_int
 from ville_hopital.mixins import is_establishment_member, is_professional, role_required
 
 
@@ -83,7 +84,7 @@ def shift_offer_view(request: HttpRequest, pk: int) -> HttpResponse:
     shift = _hr_shift(request, pk)
     wanted = request.POST.get("professional", "")
     professional = get_object_or_404(
-        Professional.objects.select_related("home_commune", "user"), pk=int(wanted) if wanted.isdigit() else 0
+        Professional.objects.select_related("home_commune", "user"), pk=query_int(wanted, default=0)
     )
     name = professional.user.get_full_name() or professional.user.email
     return _act(request, shift, lambda: shift_offer_to(actor=request.user, shift=shift, professional=professional),
