@@ -67,8 +67,10 @@ def thousand_line_csv() -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
     for i in range(1000):
+        # 1,000 different shifts (an import creates a shift once per natural key: unit, profession, start, end).
         day = timezone.localdate() + timedelta(days=3 + i % 28)
-        start, end = ("08:00", "20:00") if i % 2 else ("20:00", "08:00")
+        minute = i // 28
+        start, end = (f"08:{minute:02d}", f"20:{minute:02d}") if i % 2 else (f"20:{minute:02d}", f"08:{minute:02d}")
         writer.writerow(["Urgences", "IDE", "", f"{day:%d/%m/%Y}", start, end, "1", "3", "non", "600,00", ""])
     return out.getvalue().encode()
 

@@ -8,6 +8,11 @@ an import can never publish what the form would refuse.
   Windows-1252 (what Excel writes in France).
 * Separator: ``;`` (French spreadsheets) or ``,`` — read from the header line.
 * Line numbers are those a spreadsheet shows: the header is line 1.
+* Empty columns at the end of the lines (Excel's trailing ``;;``) are ignored.
+* Importing the same file (or line) twice creates each shift once: a line whose shift already exists
+  — same establishment, unit, profession, start and end, not cancelled — is counted as already
+  imported, not written again. That is the natural key of a posting: two different needs for the
+  same slot are one shift with more positions (``postes``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -26,7 +32,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from establishments.models import Establishment, Shift, Unit
+from establishments.models import Establishment, Shift, ShiftState, Unit
 from establishments.services import (
     ReferenceCache,
     ShiftDraft,
@@ -38,6 +44,7 @@ from establishments.services import (
 from reference.models import Profession, Skill
 from territories.models import Commune
 from ville_hopital.audit import audit_record
+from ville_hopital.input_hygiene import has_forbidden_character
 
 MAX_LINES = 5000
 MAX_BYTES = 2 * 1024 * 1024
@@ -91,6 +98,8 @@ class LineError:
 class ImportReport:
     lines: int = 0
     created: int = 0
+    #: Lines whose shift already existed (a file imported twice), or repeated a line above.
+    already_imported: int = 0
     errors: list[LineError] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
@@ -111,12 +120,34 @@ def template_csv() -> str:
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
+    # A BOM promises UTF-8, but a spreadsheet may have saved Windows-1252 after one: the body decides.
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    body = raw[3:] if bom else raw
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return body.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "cp1252"
+        return body.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _without_trailing_empties(values: list[str], keep: int) -> list[str]:
+    """The values, less the empty cells at the end beyond the first ``keep`` (Excel's ``;;``)."""
+    end = len(values)
+    while end > keep and not values[end - 1].strip():
+        end -= 1
+    return values[:end]
+
+
+def _rows(reader) -> Iterator[list[str] | LineError]:
+    """The reader's rows; a row the csv module cannot read (a cell over its size limit, a stray quote)
+    becomes an error of its line instead of ending the import with a server error."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield LineError(reader.line_num, "", _("ligne illisible (%(reason)s)") % {"reason": error})
+            return
 
 
 def _delimiter(text: str) -> str:
@@ -274,7 +305,12 @@ def import_shifts(*, actor, establishment: Establishment, file) -> ImportReport:
         return report
     report.delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=report.delimiter)
-    header = [_normalise_header(h) for h in next(reader)]
+    rows = _rows(reader)
+    first = next(rows)
+    if isinstance(first, LineError):
+        report.errors.append(first)
+        return report
+    header = [_normalise_header(h) for h in _without_trailing_empties(first, keep=0)]
     unknown = [h for h in header if h and h not in COLUMNS]
     missing = [c for c in REQUIRED if c not in header]
     for name in unknown:
@@ -296,11 +332,15 @@ def import_shifts(*, actor, establishment: Establishment, file) -> ImportReport:
     now = timezone.now()
     lookups = _Lookups(establishment)
     cache = ReferenceCache()
-    drafts: list[ShiftDraft] = []
-    for values in reader:
+    drafts: list[tuple[int, ShiftDraft]] = []
+    for values in rows:
+        if isinstance(values, LineError):
+            report.errors.append(values)
+            break
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
+        values = _without_trailing_empties(values, keep=len(header))
         report.lines += 1
         if report.lines > MAX_LINES:
             report.errors.append(LineError(line, "", _("Au plus %(max)s lignes par fichier.") % {"max": MAX_LINES}))
@@ -315,21 +355,55 @@ def import_shifts(*, actor, establishment: Establishment, file) -> ImportReport:
             )
             continue
         row = dict(zip(header, values, strict=True))
+        bad = [column for column, value in row.items() if has_forbidden_character(value)]
+        if bad:
+            report.errors.extend(
+                LineError(line, column, _("caractère invisible non autorisé (caractère de contrôle)")) for column in bad
+            )
+            continue
         draft, problems = _line_draft(actor=actor, row=row, lookups=lookups, cache=cache, now=now)
         if problems:
             report.errors.extend(LineError(line, column, message) for column, message in problems)
         else:
-            drafts.append(draft)
+            drafts.append((line, draft))
     if report.lines == 0 and not report.errors:
         report.errors.append(LineError(2, "", _("Aucune vacation dans le fichier.")))
     if report.errors:
         return report
     with transaction.atomic():
-        shifts: list[Shift] = save_drafts(drafts)
+        # Under the establishment's row lock: two imports of one file at once still create each shift once.
+        Establishment.objects.select_for_update().get(pk=establishment.pk)
+        new = _not_yet_imported(establishment, drafts)
+        report.already_imported = len(drafts) - len(new)
+        shifts: list[Shift] = save_drafts(new)
         report.created = len(shifts)
         report.shift_ids = [s.pk for s in shifts]
         audit_record(
             actor=actor, action="shift.import_csv", target=establishment,
-            data={"shifts": report.shift_ids, "encoding": report.encoding, "delimiter": report.delimiter},
+            data={"shifts": report.shift_ids, "already_imported": report.already_imported,
+                  "encoding": report.encoding, "delimiter": report.delimiter},
         )
     return report
+
+
+def _natural_key(shift: Shift) -> tuple[int, int, datetime, datetime]:
+    return shift.unit_id, shift.profession_id, shift.starts_at, shift.ends_at
+
+
+def _not_yet_imported(establishment: Establishment, drafts: list[tuple[int, ShiftDraft]]) -> list[ShiftDraft]:
+    """The drafts whose natural key (unit, profession, start, end) no live shift of the establishment
+    has, nor a line above them in the file."""
+    if not drafts:
+        return []
+    starts = [draft.shift.starts_at for _line, draft in drafts]
+    existing = Shift.objects.filter(
+        establishment=establishment, starts_at__gte=min(starts), starts_at__lte=max(starts)
+    ).exclude(state=ShiftState.CANCELLED).only("unit_id", "profession_id", "starts_at", "ends_at")
+    seen = {_natural_key(shift) for shift in existing}
+    new = []
+    for _line, draft in drafts:
+        key = _natural_key(draft.shift)
+        if key not in seen:
+            seen.add(key)
+            new.append(draft)
+    return new

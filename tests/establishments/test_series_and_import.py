@@ -173,8 +173,11 @@ def test_partial_errors_are_all_reported_with_line_and_column(alice, establishme
 def _thousand_rows(bad_line: int | None = None) -> list[list[str]]:
     rows = []
     for i in range(1000):
+        # 1,000 different shifts: 28 days × 36 start minutes (a repeated line would be imported once).
         day_offset = 2 + i % 28
-        values = {"debut": "08:00", "fin": "20:00"} if i % 2 else {}
+        minute = i // 28
+        values = {"debut": f"08:{minute:02d}", "fin": f"20:{minute:02d}"} if i % 2 else {
+            "debut": f"20:{minute:02d}", "fin": f"08:{minute:02d}"}
         if bad_line is not None and i + 2 == bad_line:  # data starts on line 2
             values["date"] = "31/02/2027"
         rows.append(row(day_offset, **values))
