@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dashboards.figures import Figures
 from dashboards.selectors import EstablishmentRow, Overview, ShortageRow
+from ville_hopital.spreadsheet_cells import csv_text_cell
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,8 @@ EXPORTABLE = (*OVERVIEW_TABLES, "etablissements", "penuries")
 def _csv_value(value, kind: str) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):  # names typed by people (establishments, units): never a formula
+        return csv_text_cell(value)
     if kind == "pct":
         return f"{value * 100:.1f}".replace(".", ",")
     if kind in ("dec1", "dec2"):
@@ -183,7 +186,7 @@ def to_csv(table: Table) -> bytes:
     Rates are written in percent (the header says so)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow([f"{c.label} (%)" if c.kind == "pct" else str(c.label) for c in table.columns])
+    writer.writerow([csv_text_cell(f"{c.label} (%)" if c.kind == "pct" else str(c.label)) for c in table.columns])
     for row in table.rows:
         writer.writerow([_csv_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

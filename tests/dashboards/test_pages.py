@@ -177,3 +177,20 @@ def test_xlsx_keeps_types_and_formats(client, data):
     assert weeks[0][0].value.weekday() == 0  # a Monday, as a date
     empty = [row for row in sheet.iter_rows(min_row=2) if not row[1].value]
     assert all(row[3].value is None for row in empty)  # no rate without posted positions
+
+
+def test_a_formula_like_name_is_exported_as_text(client, data):
+    """OWASP's CSV injection: an establishment named like a formula stays text in both exports."""
+    from establishments.models import Establishment
+
+    formula = '=HYPERLINK("https://evil.test","Cliquez")'
+    target = Establishment.objects.filter(commune__departement__region_id="76").first()
+    Establishment.objects.filter(pk=target.pk).update(name=formula)  # as a registration could name it
+    client.force_login(data.ars("76"))
+    url = reverse("dashboards:export", args=["76", "etablissements", "csv"])
+    rows = list(csv.reader(io.StringIO(client.get(url).content.decode("utf-8-sig")), delimiter=";"))
+    cells = [cell for row in rows for cell in row if "HYPERLINK" in cell]
+    assert cells == ["'" + formula]
+    book = load_workbook(io.BytesIO(client.get(reverse("dashboards:export", args=["76", "etablissements", "xlsx"])).content))
+    found = [c for row in book.worksheets[0].iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value)]
+    assert [(c.value, c.data_type) for c in found] == [(formula, "s")]  # a string cell, not a formula ("f")
