@@ -36,6 +36,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production (comma-separated host names).")
 CSRF_TRUSTED_ORIGINS = envparse.parse_list(ENV, "CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = ENV.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+#: The name emails and pages give the platform (the Site row is set from it and SITE_URL at migrate).
+SITE_NAME = "Ville-Hôpital"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -121,6 +123,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 DATABASES["default"]["CONN_MAX_AGE"] = envparse.parse_int(ENV, "CONN_MAX_AGE", 60 if PRODUCTION else 0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A persistent connection the database dropped (restart, failover) is checked before reuse, not
+# discovered by the next request as a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 

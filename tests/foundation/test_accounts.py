@@ -143,6 +143,9 @@ def test_password_reset_by_email(client):
     make_user("forgetful@example.org")
     client.post(reverse("account_reset_password"), {"email": "forgetful@example.org"})
     assert len(mail.outbox) == 1
+    # The Site row follows SITE_NAME and SITE_URL (it said « c'est example.com ! »).
+    email = mail.outbox[0]
+    assert "example.com" not in email.subject + email.body and "Ville-Hôpital" in email.body
     link = re.search(r"https?://[^/]+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)
     new_password = "another-long-passphrase-42"
@@ -153,3 +156,16 @@ def test_password_reset_by_email(client):
 def test_password_reset_for_an_unknown_email_writes_nothing(client):
     client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
     assert not User.objects.filter(email="nobody@example.org").exists()
+
+
+def test_the_site_row_follows_the_settings_after_migrate(settings):
+    from urllib.parse import urlsplit
+
+    from django.contrib.sites.models import Site
+
+    from ville_hopital.sites import site_sync_from_settings
+
+    current = Site.objects.get_current()
+    assert (current.name, current.domain) == ("Ville-Hôpital", urlsplit(settings.SITE_URL).netloc)
+    settings.SITE_URL = "https://renfort.example.fr"
+    assert site_sync_from_settings().domain == "renfort.example.fr"
