@@ -140,11 +140,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Redis down must not hold a request (a booking once waited ~76 s on publish retries, then answered
+# 500 with the mission booked): one connection attempt of at most a second, one quick publish retry;
+# a task lost that way is caught by its periodic safety net (see ville_hopital.task_queue).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # the worker, not a request, waits for Redis at start
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Nothing reads a task's return value in production; subscribing to it is what blocked longest (the
+# result store's reconnect retries, ~20 s). Tests that wait for a worker's answer ask for it.
+CELERY_TASK_IGNORE_RESULT = True
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1}
     CELERY_TASK_ALWAYS_EAGER = False
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A cache that answers "nothing cached" while Redis is away (ville_hopital.cache): pages, sign-in
+    # and dashboards keep working, slower; rate limits are not counted meanwhile.
+    CACHES = {"default": {"BACKEND": "ville_hopital.cache.TolerantRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1}}}
 else:
     # Embedded default: no broker, tasks run in the caller's process at on_commit time.
     CELERY_BROKER_URL = "memory://"

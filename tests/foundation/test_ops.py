@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_health_reports_database_and_broker(client):
     response = client.get(reverse("health"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": True, "broker": True}}
+    assert response.json() == {"status": "ok", "checks": {"database": True, "broker": True, "cache": True}}
 
 
 def test_the_openapi_schema_and_its_docs_page(client):
@@ -58,6 +58,40 @@ def test_redis_cache_round_trip():
     cache.set("ping", "pong", 10)
     assert cache.get("ping") == "pong"
     cache.delete("ping")
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_production_cache_answers_as_an_empty_cache_while_redis_is_away(caplog):
+    from ville_hopital.cache import TolerantRedisCache
+
+    away = TolerantRedisCache(f"redis://127.0.0.1:{_closed_port()}/0", {"OPTIONS": {"socket_connect_timeout": 0.5}})
+    assert away.get("k", "default") == "default" and away.get_many(["a", "b"]) == {}
+    away.set("k", "v", 10)
+    assert away.add("k", "v") is True  # a lock is granted (allauth's rate limits): sign-in fails open
+    assert away.has_key("k") is False and away.delete("k") is False
+    with pytest.raises(ValueError):
+        away.incr("k")  # as for a missing key
+    assert away.reachable() is False
+    assert "cache unreachable" in caplog.text
+
+
+@pytest.mark.celery_worker  # needs Redis, as the round trip above
+def test_the_production_cache_is_a_cache_when_redis_is_there():
+    from django.conf import settings
+
+    from ville_hopital.cache import TolerantRedisCache
+
+    there = TolerantRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "vh-test-tolerant"})
+    there.set("ping", "pong", 10)
+    assert there.get("ping") == "pong" and there.reachable()
+    there.delete("ping")
 
 
 def test_a_token_is_obtained_with_email_and_password(client):

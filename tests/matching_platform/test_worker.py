@@ -18,7 +18,7 @@ def test_nightly_task_fans_out_and_writes_proposals(live_world, celery_worker_pr
     est = world.estab(MONTPELLIER)
     shifts = [world.shift(est, day=d, positions=2) for d in (2, 3)]
     pros = [world.pro(c, days=(2, 3)) for c in (MONTPELLIER, CASTELNAU)]
-    result = match_night.delay(world.start.isoformat())
+    result = match_night.apply_async((world.start.isoformat(),), ignore_result=False)  # results are off by default
 
     def occitanie_done() -> bool:
         return MatchingRun.objects.filter(region_id="76", state__in=[MatchingRunState.SUCCEEDED,

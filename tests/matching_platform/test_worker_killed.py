@@ -195,7 +195,7 @@ def test_worker_killed_mid_run_then_redelivered(live_world, tmp_path, kill_point
 
         first = _Worker("first", queue, tmp_path / "first.log", keys)  # the project's visibility timeout (1 h)
         workers.append(first)
-        result = match_region.apply_async((OCCITANIE, world.start.isoformat()), queue=queue)
+        result = match_region.apply_async((OCCITANIE, world.start.isoformat()), queue=queue, ignore_result=False)
         first.wait_for(lambda: MatchingRun.objects.filter(task_id=result.id, state=MatchingRunState.RUNNING).exists()
                        and _waiting_backend(fragment), what=f"the run to block at {kill_point}")
         first.kill()
