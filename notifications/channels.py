@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import smtplib
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 
 from notifications.errors import PermanentSendError, TransientSendError, outcome_unknown
 from notifications.models import Channel, Delivery
@@ -76,19 +77,33 @@ def _smtp_error(error: Exception) -> Exception:
     return TransientSendError(f"SMTP unreachable: {error!r}")
 
 
-def send_email(*, to: str, subject: str, body: str, idempotency_key: str) -> str:
+@dataclass(frozen=True)
+class EmailParts:
+    """What a notification email carries beside its text: the HTML part and the one-click
+    unsubscribe link (``List-Unsubscribe`` and ``List-Unsubscribe-Post``, RFC 2369 and 8058)."""
+
+    html: str
+    unsubscribe_url: str
+
+
+def send_email(*, to: str, subject: str, body: str, idempotency_key: str, parts: EmailParts | None = None) -> str:
     """Send one email; return its Message-ID. Errors before the message is handed over are sorted
     into transient / permanent; a timeout or a dropped connection after it (SMTP: once the server
     answered 354 to DATA) fails the delivery as "outcome unknown" instead of sending it again."""
     connection = get_connection(fail_silently=False)
-    message = EmailMessage(
+    headers = {"Message-ID": message_id_for(idempotency_key)}
+    if parts is not None:
+        headers |= {"List-Unsubscribe": f"<{parts.unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    message = EmailMultiAlternatives(
         subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
-        headers={"Message-ID": message_id_for(idempotency_key)},
+        headers=headers,
         connection=connection,
     )
+    if parts is not None:
+        message.attach_alternative(parts.html, "text/html")
     handover = None  # stays None until connected: nothing can have been handed over before
     try:
         connection.open()  # connect, greeting, TLS, login
@@ -108,14 +123,14 @@ def send_email(*, to: str, subject: str, body: str, idempotency_key: str) -> str
     return message_id_for(idempotency_key)
 
 
-def send(delivery: Delivery) -> str:
+def send(delivery: Delivery, *, email: EmailParts | None = None) -> str:
     """Send one delivery; return the provider's reference. Raises a ``SendError`` subclass."""
     if not delivery.address:
         raise PermanentSendError("no address to send to")
     if delivery.channel == Channel.EMAIL:
         return send_email(
             to=delivery.address, subject=delivery.subject, body=delivery.body,
-            idempotency_key=delivery.idempotency_key,
+            idempotency_key=delivery.idempotency_key, parts=email,
         )
     if delivery.channel == Channel.SMS:
         tag = delivery.notification.event if delivery.notification_id else "digest"

@@ -20,9 +20,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -314,7 +316,7 @@ def delivery_attempt(*, delivery_id: int) -> AttemptResult:
 
     reference, outcome, error = "", "sent", ""
     try:
-        reference = channels.send(delivery)
+        reference = channels.send(delivery, email=_email_parts(delivery) if delivery.channel == Channel.EMAIL else None)
     except TransientSendError as exc:
         outcome, error = ("retry" if delivery.attempts < MAX_ATTEMPTS else "failed"), str(exc)
     except PermanentSendError as exc:
@@ -633,3 +635,73 @@ def phone_verification_confirm(*, actor: User, code: str, now: datetime | None =
     message = _phone_code_check(actor=actor, code=cleaned, now=now or timezone.now())
     if message:
         raise ValidationError({"code": message})
+
+
+# --- Unsubscribe in one click (RFC 8058) ---------------------------------------------------------
+
+
+def _email_parts(delivery: Delivery) -> channels.EmailParts:
+    """The HTML part (one template for every email, around the text body) and the unsubscribe link
+    of a notification or summary email, in the recipient's language."""
+    notification = delivery.notification
+    scope = notification.event if notification else DIGEST_SCOPE
+    language = notification.language if notification else language_for(delivery.recipient)
+    link = unsubscribe_url(user=delivery.recipient, scope=scope)
+    with translation.override(language):
+        html = render_to_string("notifications/email.html", {
+            "subject": delivery.subject, "body": delivery.body, "unsubscribe_url": link,
+            "scope_label": Unsubscription(user=delivery.recipient, scope=scope).label,
+            "site_url": settings.SITE_URL, "language": language,
+        })
+    return channels.EmailParts(html=html, unsubscribe_url=link)
+
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+#: The scope of the daily summary's emails; the other scopes are event codes.
+DIGEST_SCOPE = "digest"
+
+
+@dataclass(frozen=True)
+class Unsubscription:
+    user: User
+    scope: str  # an event code, or DIGEST_SCOPE
+
+    @property
+    def label(self) -> str:
+        return str(EVENTS[self.scope].label) if self.scope in EVENTS else str(_("le résumé quotidien"))
+
+
+def unsubscribe_url(*, user: User, scope: str) -> str:
+    """The link of an email's ``List-Unsubscribe`` header and footer: signed, so it works without
+    signing in (and from a mail provider's one-click POST), for this person and these emails only."""
+    token = signing.dumps({"u": user.pk, "s": scope}, salt=UNSUBSCRIBE_SALT, compress=True)
+    return settings.SITE_URL + reverse("notifications:unsubscribe", args=[token])
+
+
+def unsubscription_read(token: str) -> Unsubscription | None:
+    """The unsubscription a link stands for; ``None`` for a forged or damaged link, or a closed account."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    scope = data.get("s") if isinstance(data, dict) else None
+    if scope != DIGEST_SCOPE and scope not in EVENTS:
+        return None
+    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    return Unsubscription(user=user, scope=scope) if user else None
+
+
+@transaction.atomic
+def email_unsubscribe(*, unsubscription: Unsubscription) -> int:
+    """Stop these emails: the event's (its email channel off), or the daily summary's (every event
+    held for the summary stops going by email). In-app notifications stay. Idempotent; audited."""
+    user, scope = unsubscription.user, unsubscription.scope
+    current = preferences_for(user)
+    events = [code for code, pref in current.items() if pref.digest] if scope == DIGEST_SCOPE else [scope]
+    for code in events:
+        pref = current[code]
+        EventPreference.objects.update_or_create(
+            user=user, event=code, defaults={"email": False, "sms": pref.sms, "digest": pref.digest}
+        )
+    audit_record(actor=user, action="notifications.unsubscribe", target=user, data={"scope": scope, "events": events})
+    return len(events)

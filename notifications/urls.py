@@ -9,4 +9,5 @@ urlpatterns = [
     path("tout-lu/", views.mark_all_read, name="mark_all_read"),
     path("preferences/", views.preferences, name="preferences"),
     path("mobile/", views.phone, name="phone"),
+    path("desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

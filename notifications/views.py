@@ -12,7 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications.forms import PhoneCodeForm, PhoneForm, PreferencesForm
 from notifications.models import Notification
@@ -20,6 +21,7 @@ from notifications.phones import mobile_display
 from notifications.rendering import localise
 from notifications.selectors import events_for, notifications_for, phone_status, sms_choice_for, unread_count
 from notifications.services import (
+    email_unsubscribe,
     language_for,
     notification_mark_read,
     notifications_mark_all_read,
@@ -27,6 +29,7 @@ from notifications.services import (
     phone_verification_send,
     preferences_for,
     preferences_update,
+    unsubscription_read,
 )
 
 PAGE_SIZE = 25
@@ -115,3 +118,17 @@ def phone(request: HttpRequest) -> HttpResponse:
         {"status": phone_status(user), "phone_form": phone_form, "code_form": code_form, "next": target},
         status=400 if form is not None and form.errors else 200,
     )
+
+
+@csrf_exempt  # the signed link is the credential: a mail provider's one-click POST has no cookie (RFC 8058)
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks (a link opened by a person); POST unsubscribes (the button, or a mail provider's
+    one-click ``List-Unsubscribe=One-Click``). A forged or damaged link is a 404."""
+    unsubscription = unsubscription_read(token)
+    if unsubscription is None:
+        raise Http404
+    if request.method == "POST":
+        email_unsubscribe(unsubscription=unsubscription)
+    return render(request, "notifications/unsubscribe.html",
+                  {"unsubscription": unsubscription, "done": request.method == "POST"})

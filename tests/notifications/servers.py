@@ -26,7 +26,8 @@ class ReceivedMail:
 
     @property
     def text(self) -> str:
-        part = self.message
+        # The text/plain part (the message itself, or the first part of a multipart/alternative).
+        part = next(p for p in self.message.walk() if p.get_content_type() == "text/plain")
         payload = part.get_payload(decode=True)
         return payload.decode(part.get_content_charset() or "utf-8")
 
