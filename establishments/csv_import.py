@@ -22,7 +22,7 @@ import io
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -42,9 +42,11 @@ from establishments.services import (
     shift_validate,
 )
 from reference.models import Profession, Skill
+from reference.selectors import contract_route_for, pay_cap_for_shift
 from territories.models import Commune
 from ville_hopital.audit import audit_record
 from ville_hopital.input_hygiene import has_forbidden_character
+from ville_hopital.spreadsheet_cells import csv_text_cell
 
 MAX_LINES = 5000
 MAX_BYTES = 2 * 1024 * 1024
@@ -110,13 +112,43 @@ class ImportReport:
         return not self.errors
 
 
-def template_csv() -> str:
-    """The downloadable template (UTF-8 with BOM so Excel shows the accents; ``;`` separated)."""
+def template_csv(establishment: Establishment | None = None) -> str:
+    """The downloadable template (UTF-8 with BOM so Excel shows the accents; ``;`` separated).
+
+    For an establishment: one example line per unit (up to ``TEMPLATE_UNITS``), with the professions
+    it posts, a day shift a week from now and the legal cap as pay — a file that imports as it is
+    (the generic example named units the establishment may not have)."""
+    rows = _template_rows(establishment) if establishment is not None else []
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(TEMPLATE_EXAMPLE)
+    writer.writerows([[csv_text_cell(cell) for cell in row] for row in rows] or TEMPLATE_EXAMPLE)
     return "\ufeff" + out.getvalue()
+
+
+TEMPLATE_UNITS = 10
+TEMPLATE_PAY_WITHOUT_CAP = Decimal("600.00")
+
+
+def _template_rows(establishment: Establishment) -> list[list[str]]:
+    etype = establishment.type
+    posted = (Profession.objects.filter(shift__establishment=establishment).distinct().order_by("code")
+              or Profession.objects.filter(code="60"))
+    professions = [p for p in posted if contract_route_for(profession=p, establishment_type=etype).is_allowed]
+    units = list(establishment.units.order_by("name")[:TEMPLATE_UNITS])
+    if not professions or not units:
+        return []
+    day = timezone.localdate() + timedelta(days=7)
+    commune = establishment.commune
+    rows = []
+    for i, unit in enumerate(units):
+        profession = professions[i % len(professions)]
+        cap = pay_cap_for_shift(profession=profession, skill_codes=[], establishment_type=etype, on=day,
+                                hours=Decimal(12), overseas=commune.region.is_overseas)
+        pay = min(cap.amount, TEMPLATE_PAY_WITHOUT_CAP) if cap else TEMPLATE_PAY_WITHOUT_CAP
+        rows.append([unit.name, profession.short, "", f"{day:%d/%m/%Y}", "08:00", "20:00", "1", "3", "non",
+                     f"{pay:.2f}".replace(".", ","), commune.code_insee if etype.is_mobile else ""])
+    return rows
 
 
 def decode(raw: bytes) -> tuple[str, str]:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("choisir/", views.switch, name="switch"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("vacations/modele.csv", views.shift_import_template, name="shift_import_template"),
+    path("<int:pk>/vacations/modele.csv", views.shift_import_template, name="shift_import_template_for"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/membres/", views.members, name="members"),
     path("<int:pk>/unites/nouvelle/", views.unit_create, name="unit_create"),

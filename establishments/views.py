@@ -274,8 +274,10 @@ def shift_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def shift_import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(template_csv().encode("utf-8"), content_type="text/csv; charset=utf-8")
+def shift_import_template(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The generic template, or (``pk``) one pre-filled with that establishment's units and professions."""
+    establishment = get_object_or_404(Establishment.objects.for_user(request.user), pk=pk) if pk else None
+    response = HttpResponse(template_csv(establishment).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="modele-vacations.csv"'
     return response
 

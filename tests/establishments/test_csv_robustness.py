@@ -72,3 +72,20 @@ def test_the_import_page_says_how_many_lines_were_already_imported(client, alice
         response = client.post(url, {"file": upload}, follow=True)
     page = response.content.decode()
     assert "2 lignes déjà importées auparavant" in page and "vacations importées" not in page
+
+
+def test_the_establishments_template_names_its_own_units_and_imports_as_it_is(client, alice, establishment_a, unit_a):
+    make_unit(establishment_a, by=alice, name="Réanimation")
+    client.force_login(alice)
+    response = client.get(reverse("establishments:shift_import_template_for", args=[establishment_a.pk]))
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    assert [line.split(";")[0] for line in text.splitlines()[1:]] == ["Réanimation", "Urgences"]
+    report = do_import(alice, establishment_a, io.BytesIO(response.content))
+    assert report.ok, report.errors
+    assert report.created == 2
+
+
+def test_the_template_of_someone_elses_establishment_is_a_404(client, charlie, establishment_a, unit_a):
+    client.force_login(charlie)
+    assert client.get(reverse("establishments:shift_import_template_for", args=[establishment_a.pk])).status_code == 404

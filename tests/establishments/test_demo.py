@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from establishments import demo
+from establishments.csv_import import template_csv
 from establishments.models import (
     Establishment,
     EstablishmentStatus,
@@ -17,6 +19,8 @@ from establishments.models import (
     Shift,
     ShiftSeries,
 )
+from establishments.services import shifts_import_csv
+from tests.factories import writer_of
 from ville_hopital import demo as platform_demo
 from ville_hopital.demo import DemoContext
 from ville_hopital.identifiers import is_valid_finess
@@ -51,3 +55,14 @@ def test_demo_is_valid_and_idempotent():
     before = (Establishment.objects.count(), Shift.objects.count(), Membership.objects.count())
     demo.seed(DemoContext(rng=random.Random(2026), size=1))
     assert (Establishment.objects.count(), Shift.objects.count(), Membership.objects.count()) == before
+
+
+def test_every_demo_establishments_template_imports_as_it_is():
+    """The downloadable template once named units the demo establishments do not have."""
+    ctx = DemoContext(rng=random.Random(2026), size=1)
+    platform_demo.seed(ctx)
+    demo.seed(ctx)
+    for establishment in Establishment.objects.select_related("type", "commune__region"):
+        report = shifts_import_csv(actor=writer_of(establishment), establishment=establishment,
+                                   file=io.BytesIO(template_csv(establishment).encode("utf-8")))
+        assert report.ok and report.created + report.already_imported >= 1, (establishment.name, report.errors[:3])
