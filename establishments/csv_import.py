@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
+import openpyxl
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -49,6 +50,8 @@ from ville_hopital.input_hygiene import has_forbidden_character
 from ville_hopital.spreadsheet_cells import csv_text_cell
 
 MAX_LINES = 5000
+#: An .xlsx workbook is a zip archive.
+XLSX_MAGIC = b"PK\x03\x04"
 MAX_BYTES = 2 * 1024 * 1024
 
 #: column → (required, description) — the order of the downloadable template. The descriptions are
@@ -169,17 +172,55 @@ def _without_trailing_empties(values: list[str], keep: int) -> list[str]:
     return values[:end]
 
 
-def _rows(reader) -> Iterator[list[str] | LineError]:
-    """The reader's rows; a row the csv module cannot read (a cell over its size limit, a stray quote)
+Row = tuple[int, list[str]]  # (the line number a spreadsheet shows, the cells as text)
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[Row | LineError]:
+    """The file's rows; a row the csv module cannot read (a cell over its size limit, a stray quote)
     becomes an error of its line instead of ending the import with a server error."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     while True:
         try:
-            yield next(reader)
+            values = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
             yield LineError(reader.line_num, "", _("ligne illisible (%(reason)s)") % {"reason": error})
             return
+        yield reader.line_num, values
+
+
+def is_xlsx(raw: bytes) -> bool:
+    return raw.startswith(XLSX_MAGIC)
+
+
+def _xlsx_cell(value: object) -> str:
+    """A cell as the CSV columns write it: Excel stores dates, times and numbers as such."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%d/%m/%Y}" if value.time() == time(0) else f"{value:%H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, time):
+        return f"{value:%H:%M}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(raw: bytes) -> Iterator[Row | LineError]:
+    """The first sheet's rows of a workbook saved by Excel or LibreOffice (values, not formulas)."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a damaged or foreign zip: all mean "unreadable"
+        yield LineError(0, "", _("classeur .xlsx illisible (%(reason)s)") % {"reason": type(error).__name__})
+        return
+    try:
+        for number, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            yield number, [_xlsx_cell(value) for value in row]
+    finally:
+        book.close()
 
 
 def _delimiter(text: str) -> str:
@@ -331,18 +372,21 @@ def import_shifts(*, actor, establishment: Establishment, file) -> ImportReport:
     if len(raw) > MAX_BYTES:
         report.errors.append(LineError(0, "", _("Le fichier dépasse 2 Mo : découpez-le.")))
         return report
-    text, report.encoding = decode(raw)
-    if not text.strip():
+    if is_xlsx(raw):
+        report.encoding = "xlsx"
+        rows = _xlsx_rows(raw)
+    else:
+        text, report.encoding = decode(raw)
+        report.delimiter = _delimiter(text)
+        rows = _csv_rows(text, report.delimiter)
+    first = next(rows, None)
+    if first is None or (not isinstance(first, LineError) and not any(v.strip() for v in first[1])):
         report.errors.append(LineError(1, "", _("Le fichier est vide.")))
         return report
-    report.delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=report.delimiter)
-    rows = _rows(reader)
-    first = next(rows)
     if isinstance(first, LineError):
         report.errors.append(first)
         return report
-    header = [_normalise_header(h) for h in _without_trailing_empties(first, keep=0)]
+    header = [_normalise_header(h) for h in _without_trailing_empties(first[1], keep=0)]
     unknown = [h for h in header if h and h not in COLUMNS]
     missing = [c for c in REQUIRED if c not in header]
     for name in unknown:
@@ -365,11 +409,11 @@ def import_shifts(*, actor, establishment: Establishment, file) -> ImportReport:
     lookups = _Lookups(establishment)
     cache = ReferenceCache()
     drafts: list[tuple[int, ShiftDraft]] = []
-    for values in rows:
-        if isinstance(values, LineError):
-            report.errors.append(values)
+    for row in rows:
+        if isinstance(row, LineError):
+            report.errors.append(row)
             break
-        line = reader.line_num
+        line, values = row
         if not any(v.strip() for v in values):
             continue
         values = _without_trailing_empties(values, keep=len(header))

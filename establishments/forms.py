@@ -158,7 +158,10 @@ class ShiftSeriesForm(_ShiftFieldsForm):
 
 
 class ShiftImportForm(forms.Form):
-    file = forms.FileField(label=_("Fichier CSV"), help_text=_("UTF-8 ou Windows-1252, séparateur « ; » ou « , »"))
+    file = forms.FileField(
+        label=_("Fichier CSV ou Excel (.xlsx)"),
+        help_text=_("CSV : UTF-8 ou Windows-1252, séparateur « ; » ou « , » ; Excel : la première feuille du classeur"),
+    )
 
 
 class InvitationForm(forms.Form):

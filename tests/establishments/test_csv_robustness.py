@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime, time, timedelta
+from decimal import Decimal
 
+import openpyxl
 from django.urls import reverse
+from django.utils import timezone
 
 from establishments.models import Shift
 from missions.services.shifts import shift_cancel
 from tests.factories import make_unit
 from ville_hopital.models import AuditEvent
 
-from .test_series_and_import import csv_bytes, do_import, row
+from .test_series_and_import import HEADER, csv_bytes, do_import, row
 
 
 def test_a_cell_over_the_csv_modules_limit_is_a_line_error(alice, establishment_a, unit_a):
@@ -89,3 +93,44 @@ def test_the_establishments_template_names_its_own_units_and_imports_as_it_is(cl
 def test_the_template_of_someone_elses_establishment_is_a_404(client, charlie, establishment_a, unit_a):
     client.force_login(charlie)
     assert client.get(reverse("establishments:shift_import_template_for", args=[establishment_a.pk])).status_code == 404
+
+
+def _xlsx(rows: list[list]) -> io.BytesIO:
+    """A workbook as Excel saves it: dates, times and numbers as typed cells, not text."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for cells in rows:
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def test_an_excel_workbook_imports_like_the_csv(alice, establishment_a, unit_a):
+    day = timezone.localdate() + timedelta(days=3)
+    rows = [
+        ["Urgences", "IDE", None, datetime.combine(day, time(0)), time(8, 0), time(20, 0), 2, 3, "non", 600.0, None],
+        ["Urgences", "IDE", None, datetime.combine(day, time(0)), time(20, 0), time(8, 0), 1, None, None, 648.0, None, None],
+    ]
+    report = do_import(alice, establishment_a, _xlsx(rows))
+    assert report.ok, report.errors
+    assert (report.created, report.encoding) == (2, "xlsx")
+    day_shift = next(s for s in Shift.objects.all() if timezone.localtime(s.starts_at).hour == 8)
+    assert day_shift.positions == 2 and day_shift.pay == Decimal("600.00")
+
+
+def test_a_damaged_workbook_is_a_clear_error(alice, establishment_a, unit_a):
+    report = do_import(alice, establishment_a, io.BytesIO(b"PK\x03\x04 not really a workbook"))
+    assert not report.ok and "xlsx illisible" in report.errors[0].message
+    assert not Shift.objects.exists()
+
+
+def test_the_import_page_takes_an_xlsx_upload(client, alice, establishment_a, unit_a):
+    client.force_login(alice)
+    day = timezone.localdate() + timedelta(days=3)
+    upload = _xlsx([["Urgences", "IDE", None, datetime.combine(day, time(0)), time(8, 0), time(20, 0), 1, 3, "non", 600, None]])
+    upload.name = "vacations.xlsx"
+    response = client.post(reverse("establishments:shift_import", args=[establishment_a.pk]), {"file": upload})
+    assert response.status_code == 302 and Shift.objects.count() == 1
