@@ -73,13 +73,15 @@ class _Gunicorn:
              f"127.0.0.1:{self.port}", "--workers", "1", "--timeout", "30"],
             env=env, cwd=str(settings.BASE_DIR), stdout=self.log.open("w"), stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        # The first request sets Django up in the worker: many seconds on a machine busy with the
+        # other tests (this wait is start-up, not what is measured below).
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{self.url}/health/", timeout=5) as answer:
+                with urllib.request.urlopen(f"{self.url}/health/", timeout=30) as answer:
                     self.health = answer.read().decode()
                     return
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, OSError):
                 if self.process.poll() is not None:
                     raise AssertionError(self.log.read_text()) from None
                 time.sleep(0.2)
@@ -147,14 +149,16 @@ def test_pages_and_actions_answer_quickly_and_nothing_is_lost(gunicorn_without_r
     ars = make_ars_agent(hr_establishment.commune.region_id)
     # The tests hash with MD5 (fast); gunicorn runs the real settings: PBKDF2.
     pbkdf2 = PBKDF2PasswordHasher()
+    started = time.monotonic()
     User.objects.filter(pk=ars.pk).update(password=pbkdf2.encode(PASSWORD, pbkdf2.salt()))
+    hashing = time.monotonic() - started  # sign-in checks the password: its deliberate cost, on top
 
     # Sign-in (allauth's rate limits read the cache).
     person = _Browser(server.url)
     status, _page, _took = person.open(reverse("account_login"))
     assert status == 200
     status, page, took = person.open(reverse("account_login"), {"login": ars.email, "password": PASSWORD})
-    assert status == 200 and took < WITHIN, (status, took, server.log.read_text()[-3000:])
+    assert status == 200 and took < WITHIN + hashing, (status, took, hashing, server.log.read_text()[-3000:])
     assert "Se déconnecter" in page, page[page.find("<main"):][:1500]  # signed in, followed to the dashboard
 
     # The ARS dashboard (its figures are cached in Redis).
