@@ -1,6 +1,11 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 
 from ville_hopital.models import AuditEvent
+
+# One sign-in for everyone: the admin's own login page (no attempt limit: it took 30 wrong passwords,
+# then the right one) sends to the site's, which counts failures (allauth's rate limits).
+admin.site.login = secure_admin_login(admin.site.login)
 
 
 @admin.register(AuditEvent)

@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from ville_hopital import api, views
 
 api_v1 = [
     path("me/", api.MeView.as_view(), name="me"),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", api.TokenObtainView.as_view(), name="token"),
     path("territories/", include("territories.api")),
     path("notifications/", include("notifications.api")),
 ]

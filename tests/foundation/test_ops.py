@@ -101,3 +101,23 @@ def test_a_token_is_obtained_with_email_and_password(client):
     response = client.post(reverse("api:token"), {"username": "api@example.org", "password": PASSWORD})
     assert response.status_code == 200
     assert Token.objects.get(user__email="api@example.org").key == response.json()["token"]
+
+
+def test_a_token_needs_a_verified_email(client):
+    make_user("unverified@example.org", verified=False)
+    response = client.post(reverse("api:token"), {"username": "unverified@example.org", "password": PASSWORD})
+    assert response.status_code == 400 and "username" in response.json()
+    assert not Token.objects.exists()
+
+
+def test_wrong_passwords_lock_the_token_endpoint_even_for_the_right_one(client):
+    make_user("api@example.org")
+    for _ in range(5):
+        assert client.post(reverse("api:token"), {"username": "api@example.org", "password": "wrong"}).status_code == 400
+    locked = client.post(reverse("api:token"), {"username": "api@example.org", "password": PASSWORD})
+    assert locked.status_code == 429 and not Token.objects.exists()
+
+
+def test_the_admin_signs_in_through_the_sites_login(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
