@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from accounts.models import ArsInvitation, ArsStaff, User
 from territories.models import Region
@@ -61,3 +64,20 @@ def ars_invitation_accept(*, token: str, first_name: str, last_name: str, passwo
     invitation.save(update_fields=["accepted_at"])
     audit_record(actor=user, action="ars_invitation.accept", target=invitation)
     return user
+
+
+def api_token_issue(*, request: HttpRequest, email: str, password: str) -> Token:
+    """The API token of the account ``email`` / ``password`` opens, for a verified email only.
+
+    Authentication goes through allauth's adapter, as the sign-in page does: the same failed-login
+    rate limit (``ACCOUNT_RATE_LIMITS["login_failed"]``) counts API and web attempts together, and
+    once it is reached even the right password is refused (``ValidationError`` code
+    ``too_many_login_attempts``). Audited when a token is handed out."""
+    user = get_account_adapter(request).authenticate(request, email=email, password=password)
+    if user is None:
+        raise ValidationError(_("Adresse e-mail ou mot de passe incorrect."), code="invalid_login")
+    if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
+        raise ValidationError(_("Confirmez d'abord votre adresse e-mail (lien reçu par e-mail)."), code="unverified")
+    token, created = Token.objects.get_or_create(user=user)
+    audit_record(actor=user, action="api_token.issue", target=user, data={"created": created})
+    return token

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
-from allauth.account.models import EmailAddress
-from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
@@ -17,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.services import api_token_issue
 from ville_hopital.input_hygiene import LARGEST_INT, query_int
-from ville_hopital.proxies import client_ip
 from ville_hopital.roles import home_url_for
 
 
@@ -85,38 +80,27 @@ class BoundedPagination(LimitOffsetPagination):
         return min(limit, self.max_limit)
 
 
-#: Wrong passwords allowed per address and per client within ``TOKEN_LOCK_WINDOW`` seconds; after
-#: that the endpoint refuses even the right password until the window has passed (guessing by script).
-TOKEN_FAILURES_ALLOWED = 5
-TOKEN_LOCK_WINDOW = 15 * 60
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.EmailField(help_text="the account's email")
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
 
 
-class TokenObtainView(ObtainAuthToken):
-    """``POST username`` (the email) and ``password`` → an API token, for a verified email only.
+class TokenObtainView(APIView):
+    """``POST username`` (the email) and ``password`` → ``{"token": …}``, for a verified email only.
 
-    Failures are counted per address and per client address; past ``TOKEN_FAILURES_ALLOWED`` in the
-    window the answer is 429, whatever the password (it once took 30 wrong passwords, then the right
-    one). Counting lives in the cache: with Redis away nothing is counted (the cache fails open)."""
+    Wrong passwords count against the sign-in page's own limit (``api_token_issue``); past it, 429."""
 
-    def post(self, request: Request, *args, **kwargs) -> Response:
-        keys = [f"token-failures:ip:{client_ip(request)}",
-                f"token-failures:email:{str(request.data.get('username', '')).strip().lower()}"]
-        if any((cache.get(key) or 0) >= TOKEN_FAILURES_ALLOWED for key in keys):
-            return Response({"detail": _("Trop d'essais : réessayez dans 15 minutes.")}, status=429)
-        serializer = self.get_serializer(data=request.data)
-        if not serializer.is_valid():
-            for key in keys:
-                _count_failure(key)
-            return Response(serializer.errors, status=400)
-        user = serializer.validated_data["user"]
-        if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
-            return Response({"username": [_("Confirmez d'abord votre adresse e-mail (lien reçu par e-mail).")]},
-                            status=400)
-        token, _created = Token.objects.get_or_create(user=user)
+    authentication_classes: list = []
+    permission_classes: list = []
+    serializer_class = TokenRequestSerializer
+
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            token = api_token_issue(request=request._request, email=serializer.validated_data["username"],
+                                    password=serializer.validated_data["password"])
+        except DjangoValidationError as error:
+            status = 429 if error.code == "too_many_login_attempts" else 400
+            return Response({"username": error.messages}, status=status)
         return Response({"token": token.key})
-
-
-def _count_failure(key: str) -> None:
-    cache.add(key, 0, TOKEN_LOCK_WINDOW)  # the window starts at the first failure
-    with contextlib.suppress(ValueError):  # the count expired just now, or the cache is away
-        cache.incr(key)
