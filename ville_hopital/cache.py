@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -23,6 +24,28 @@ logger = logging.getLogger(__name__)
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 LOG_EVERY_SECONDS = 60.0
+
+
+def _answering_when_away(fallback: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap a ``RedisCache`` method: when Redis cannot be reached, log and return ``fallback(...)``
+    called with the method's own arguments (what an empty cache would have answered)."""
+
+    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(method)
+        def tolerant(self: TolerantRedisCache, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except UNREACHABLE:
+                self._unreachable(method.__name__)
+                return fallback(*args, **kwargs)
+
+        return tolerant
+
+    return wrap
+
+
+def _missing_key(key: Any, *_args: Any, **_kwargs: Any) -> int:
+    raise ValueError(f"Key {key!r} not found (cache unreachable)")
 
 
 class TolerantRedisCache(RedisCache):
@@ -41,78 +64,16 @@ class TolerantRedisCache(RedisCache):
         except UNREACHABLE:
             return False
 
-    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
-        try:
-            return super().get(key, default, version)
-        except UNREACHABLE:
-            self._unreachable("get")
-            return default
-
-    def get_many(self, keys: Any, version: int | None = None) -> dict:
-        try:
-            return super().get_many(keys, version)
-        except UNREACHABLE:
-            self._unreachable("get_many")
-            return {}
-
-    def has_key(self, key: Any, version: int | None = None) -> bool:
-        try:
-            return super().has_key(key, version)
-        except UNREACHABLE:
-            self._unreachable("has_key")
-            return False
-
-    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        try:
-            return super().add(key, value, timeout, version)
-        except UNREACHABLE:
-            # As if the key were new: ``add`` is how locks are taken (allauth's rate limits), and a
-            # lock that can never be taken would turn every sign-in away.
-            self._unreachable("add")
-            return True
-
-    def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
-        try:
-            super().set(key, value, timeout, version)
-        except UNREACHABLE:
-            self._unreachable("set")
-
-    def set_many(self, data: dict, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> list:
-        try:
-            return super().set_many(data, timeout, version)
-        except UNREACHABLE:
-            self._unreachable("set_many")
-            return list(data)
-
-    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        try:
-            return super().touch(key, timeout, version)
-        except UNREACHABLE:
-            self._unreachable("touch")
-            return False
-
-    def delete(self, key: Any, version: int | None = None) -> bool:
-        try:
-            return super().delete(key, version)
-        except UNREACHABLE:
-            self._unreachable("delete")
-            return False
-
-    def delete_many(self, keys: Any, version: int | None = None) -> None:
-        try:
-            super().delete_many(keys, version)
-        except UNREACHABLE:
-            self._unreachable("delete_many")
-
-    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
-        try:
-            return super().incr(key, delta, version)
-        except UNREACHABLE:
-            self._unreachable("incr")
-            raise ValueError(f"Key {key!r} not found (cache unreachable)") from None
-
-    def clear(self) -> None:
-        try:
-            super().clear()
-        except UNREACHABLE:
-            self._unreachable("clear")
+    # What an empty cache answers. ``add`` is granted, as if the key were new: it is how locks are
+    # taken (allauth's rate limits), and a lock that can never be taken would turn every sign-in away.
+    get = _answering_when_away(lambda key, default=None, *_a, **_k: default)(RedisCache.get)
+    get_many = _answering_when_away(lambda *_a, **_k: {})(RedisCache.get_many)
+    has_key = _answering_when_away(lambda *_a, **_k: False)(RedisCache.has_key)
+    add = _answering_when_away(lambda *_a, **_k: True)(RedisCache.add)
+    set = _answering_when_away(lambda *_a, **_k: None)(RedisCache.set)
+    set_many = _answering_when_away(lambda data, *_a, **_k: list(data))(RedisCache.set_many)
+    touch = _answering_when_away(lambda *_a, **_k: False)(RedisCache.touch)
+    delete = _answering_when_away(lambda *_a, **_k: False)(RedisCache.delete)
+    delete_many = _answering_when_away(lambda *_a, **_k: None)(RedisCache.delete_many)
+    incr = _answering_when_away(_missing_key)(RedisCache.incr)  # as for a missing key
+    clear = _answering_when_away(lambda *_a, **_k: None)(RedisCache.clear)
