@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import api_token_issue
+from ville_hopital.identifiers import is_ascii_digits
 from ville_hopital.input_hygiene import LARGEST_INT, query_int
 from ville_hopital.roles import home_url_for
 
@@ -74,7 +75,8 @@ class BoundedPagination(LimitOffsetPagination):
         raw = request.query_params.get(self.limit_query_param)
         if raw is None:
             return self.default_limit
-        limit = query_int(raw, default=self.max_limit if raw.isascii() and raw.isdigit() else None)
+        # A number past any range asks for "as many as allowed": lowered to the maximum, as DRF does.
+        limit = query_int(raw, default=self.max_limit if is_ascii_digits(raw) else None)
         if not limit:
             raise ValidationError({self.limit_query_param: [_("Un entier entre 1 et %(max)s.") % {"max": self.max_limit}]})
         return min(limit, self.max_limit)

@@ -97,7 +97,8 @@ def normalize(value: object) -> str:
     return _SEPARATORS.sub("", str(value)).upper()
 
 
-def _is_digits(value: str) -> bool:
+def is_ascii_digits(value: str) -> bool:
+    """Only the digits 0-9 (what identifiers and query parameters mean by a number)."""
     # str.isdigit() alone accepts "²", "٣" and other non-ASCII digits.
     return value.isascii() and value.isdigit()
 
@@ -117,21 +118,21 @@ def _luhn_sum(digits: str, *, double_rightmost: bool) -> int:
 
 def luhn_is_valid(digits: str) -> bool:
     """True iff ``digits`` is a non-empty string of ASCII digits whose Luhn sum is 0 mod 10."""
-    if not _is_digits(digits):
+    if not is_ascii_digits(digits):
         return False
     return _luhn_sum(digits, double_rightmost=False) % 10 == 0
 
 
 def luhn_check_digit(payload: str) -> str:
     """The Luhn key to append to ``payload`` (a non-empty string of ASCII digits)."""
-    if not _is_digits(payload):
+    if not is_ascii_digits(payload):
         raise ValueError("luhn_check_digit expects a non-empty string of digits")
     return str(-_luhn_sum(payload, double_rightmost=True) % 10)
 
 
 def _digits_of_length(value: object, kind: str, length: int) -> str:
     number = normalize(value)
-    if number and not _is_digits(number):
+    if number and not is_ascii_digits(number):
         raise InvalidIdentifier(kind, "invalid_characters")
     if len(number) != length:
         raise InvalidIdentifier(kind, "invalid_length")
@@ -230,10 +231,10 @@ def clean_finess(value: object) -> str:
         raise InvalidIdentifier("FINESS", "invalid_length")
     prefix, rest = number[:2], number[2:]
     if prefix in _FINESS_CORSICA:
-        if not _is_digits(rest):
+        if not is_ascii_digits(rest):
             raise InvalidIdentifier("FINESS", "invalid_characters")
         return number  # key deliberately not checked, see docstring
-    if not _is_digits(number):
+    if not is_ascii_digits(number):
         raise InvalidIdentifier("FINESS", "invalid_characters")
     if prefix == "97":
         if number[2] not in _FINESS_OVERSEAS_THIRD:

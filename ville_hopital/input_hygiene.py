@@ -21,6 +21,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from ville_hopital.identifiers import is_ascii_digits
+
 #: C0 controls but tab, line feed and carriage return; DEL; C1 controls.
 FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -94,7 +96,7 @@ def query_date(value: str | None) -> date | None:
 
 def query_int(value: str | None, *, default: int | None = None) -> int | None:
     """A non-negative integer from a query parameter, or ``default`` when absent, malformed or too large."""
-    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
+    if not value or not is_ascii_digits(value) or len(value) > 10:
         return default
     number = int(value)
     return number if number <= LARGEST_INT else default
