@@ -220,15 +220,21 @@ def test_viewer_sees_the_board_without_any_action(client, bob, world):
     assert "Annuler la vacation" not in page and "Service fait" not in page and "Publier une vacation" not in page
 
 
-def test_a_sister_site_sees_a_shared_shift_but_cannot_act_on_it(client, alice, world, mende):
+def _site_of_the_same_legal_entity_with_a_shared_shift(world, alice, mende, *, verified: bool):
+    """A second site declaring establishment a's legal FINESS, and a's shift shared with the entity."""
     from establishments.services import shift_share_with_legal_entity
 
     dana = make_user("dana@ch-langogne.test")
-    sister = make_establishment(
-        admin=dana, verified=True, finess_geo=finess("48000777"), finess_legal=world["a"].finess_legal,
+    site = make_establishment(
+        admin=dana, verified=verified, finess_geo=finess("48000777"), finess_legal=world["a"].finess_legal,
         name="Site de Langogne", commune=mende.code_insee, address="Route de Mende",
     )
     shift_share_with_legal_entity(actor=alice, shift=world["shift"])
+    return dana, site
+
+
+def test_a_sister_site_sees_a_shared_shift_but_cannot_act_on_it(client, alice, world, mende):
+    dana, sister = _site_of_the_same_legal_entity_with_a_shared_shift(world, alice, mende, verified=True)
     client.force_login(dana)
     page = client.get(reverse("missions:hr_board", args=[sister.pk])).content.decode()
     assert f'id="shift-{world["shift"].pk}"' in page and "CH de Mende" in page
@@ -243,14 +249,7 @@ def test_a_sister_site_sees_a_shared_shift_but_cannot_act_on_it(client, alice, w
 def test_a_pending_site_declaring_the_groups_legal_finess_sees_none_of_its_shared_shifts(client, alice, world, mende):
     """The legal FINESS of a hospital group is public: declaring it at registration must not open the
     group's shared shifts (booked names, pending offers) before staff have verified the site."""
-    from establishments.services import shift_share_with_legal_entity
-
-    mallory = make_user("mallory@clinique.test")
-    impostor = make_establishment(
-        admin=mallory, verified=False, finess_geo=finess("48000888"), finess_legal=world["a"].finess_legal,
-        name="Clinique inconnue", commune=mende.code_insee, address="Rue Basse",
-    )
-    shift_share_with_legal_entity(actor=alice, shift=world["shift"])
+    mallory, impostor = _site_of_the_same_legal_entity_with_a_shared_shift(world, alice, mende, verified=False)
     client.force_login(mallory)
     page = client.get(reverse("missions:hr_board", args=[impostor.pk])).content.decode()
     assert f'id="shift-{world["shift"].pk}"' not in page and "CH de Mende" not in page
