@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from notifications.models import Channel, EventPreference
-from notifications.services import Preference, notify, preferences_update, unsubscribe_url
+from notifications.services import DIGEST_SCOPE, Preference, notify, preferences_update, unsubscribe_url
 from tests.notifications.conftest import deliveries, sample_context
 from ville_hopital.models import AuditEvent
 
@@ -84,3 +84,14 @@ def test_a_forged_or_damaged_link_is_a_404(alice, client):
     good = unsubscribe_url(user=alice, scope=EVENT).removeprefix(settings.SITE_URL)
     assert client.post(good[:-3] + "xyz/").status_code == 404
     assert EventPreference.objects.filter(user=alice, email=False).count() == 0
+
+
+def test_unsubscribing_from_the_daily_summary_stops_the_emails_held_for_it(alice):
+    preferences_update(actor=alice, language="fr", choices={
+        EVENT: Preference(True, False, True),  # held for the summary
+        "proposal.new": Preference(True, False, False),  # sent at once: not the summary's
+    })
+    path = unsubscribe_url(user=alice, scope=DIGEST_SCOPE).removeprefix(settings.SITE_URL)
+    assert Client().post(path).status_code == 200
+    assert EventPreference.objects.get(user=alice, event=EVENT).email is False
+    assert EventPreference.objects.get(user=alice, event="proposal.new").email is True
