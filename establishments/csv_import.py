@@ -43,7 +43,6 @@ from establishments.services import (
     shift_validate,
 )
 from reference.models import Profession, Skill
-from reference.selectors import contract_route_for, pay_cap_for_shift
 from territories.models import Commune
 from ville_hopital.audit import audit_record
 from ville_hopital.input_hygiene import has_forbidden_character
@@ -134,10 +133,11 @@ TEMPLATE_PAY_WITHOUT_CAP = Decimal("600.00")
 
 
 def _template_rows(establishment: Establishment) -> list[list[str]]:
-    etype = establishment.type
+    # The same legal tables the import then checks against (routes and caps), through its memo.
+    legal, etype = ReferenceCache(), establishment.type
     posted = (Profession.objects.filter(shift__establishment=establishment).distinct().order_by("code")
               or Profession.objects.filter(code="60"))
-    professions = [p for p in posted if contract_route_for(profession=p, establishment_type=etype).is_allowed]
+    professions = [p for p in posted if legal.route(profession=p, establishment_type=etype).is_allowed]
     units = list(establishment.units.order_by("name")[:TEMPLATE_UNITS])
     if not professions or not units:
         return []
@@ -146,8 +146,8 @@ def _template_rows(establishment: Establishment) -> list[list[str]]:
     rows = []
     for i, unit in enumerate(units):
         profession = professions[i % len(professions)]
-        cap = pay_cap_for_shift(profession=profession, skill_codes=[], establishment_type=etype, on=day,
-                                hours=Decimal(12), overseas=commune.region.is_overseas)
+        cap = legal.cap(profession=profession, skill_codes=[], establishment_type=etype, on=day,
+                        hours=Decimal(12), overseas=commune.region.is_overseas)
         pay = min(cap.amount, TEMPLATE_PAY_WITHOUT_CAP) if cap else TEMPLATE_PAY_WITHOUT_CAP
         rows.append([unit.name, profession.short, "", f"{day:%d/%m/%Y}", "08:00", "20:00", "1", "3", "non",
                      f"{pay:.2f}".replace(".", ","), commune.code_insee if etype.is_mobile else ""])
