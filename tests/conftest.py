@@ -144,7 +144,15 @@ def live_db(transactional_db):
 
 
 @pytest.fixture
-def axe(page):
+def csp_blocked(page) -> list[str]:
+    """What Chromium reported its Content-Security-Policy blocked on the pages this test opened."""
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
+    return blocked
+
+
+@pytest.fixture
+def axe(page, csp_blocked):
     """Run axe-core on the current page; return the serious and critical violations.
 
     The pages send a Content-Security-Policy without inline scripts, so axe-core is evaluated through
@@ -154,11 +162,9 @@ def axe(page):
 
     with open(os.path.join(os.path.dirname(axe_playwright_python.__file__), "axe.min.js"), encoding="utf-8") as handle:
         source = handle.read()
-    blocked: list[str] = []
-    page.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
 
     def run() -> list[dict]:
-        assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
+        assert not csp_blocked, f"the Content-Security-Policy blocked: {csp_blocked}"
         page.evaluate(f"() => {{ {source}\n}}")
         result = page.evaluate("async () => await axe.run()")
         return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
