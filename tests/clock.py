@@ -29,7 +29,7 @@ PARIS = ZoneInfo("Europe/Paris")
 # Seconds between the moved clock and the real one, passed to the processes the tests start.
 OFFSET_ENV = "VH_TEST_CLOCK_OFFSET"
 # The hard dates of `make test-dates` (kept here so the Makefile and the docs name one list).
-HARD_DATES = ("2026-12-31T10:00", "2027-01-01T09:00", "2027-03-28T09:00", "2027-10-31T09:00", "2028-02-29T09:00")
+HARD_DATES = ("2026-12-31T10:00", "2027-01-01T09:00", "2027-03-28T01:30", "2027-10-31T02:30", "2028-02-29T09:00")
 
 _traveller = None
 
