@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 HOST ?= 127.0.0.1:8000
-SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core libreoffice-calc-nogui
 # uv itself is pinned by the lock file (dev extra); this is only the bootstrap copy that reads it.
 UV_BOOTSTRAP := uv==0.13.9
 # Parallel test processes (pytest-xdist): one per core; each gets its own database and Redis database.
@@ -33,7 +33,8 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
-# Browser tests need Debian's Chromium, PDF tests need poppler and Pango: install what is missing.
+# Browser tests need Debian's Chromium, PDF tests need poppler and Pango, the CSV export test
+# LibreOffice Calc (headless): install what is missing.
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
