@@ -7,12 +7,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from territories.models import Commune, Departement, Region
+from territories.models import Commune, CommunePostalCode, Departement, Region
+from territories.search_keys import search_key
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BATCH_SIZE = 2000
+# What an upsert rewrites on a commune already loaded (everything but its INSEE code).
+_FIELDS = ["name", "search_name", "departement", "region", "population", "postal_codes", "latitude", "longitude", "coord_source"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ def _commune(row: dict[str, str]) -> Commune:
     return Commune(
         code_insee=row["code_insee"],
         name=row["nom"],
+        search_name=search_key(row["nom"]),
         departement_id=row["departement"],
         region_id=row["region"],
         population=int(row["population"] or 0),
@@ -63,21 +67,31 @@ def geography_load(
         departements, update_conflicts=True, unique_fields=["code"], update_fields=["name", "region"]
     )
     batch: list[Commune] = []
-    fields = ["name", "departement", "region", "population", "postal_codes", "latitude", "longitude", "coord_source"]
     for row in _rows(data_dir / "communes.csv"):
         if only_departements is not None and row["departement"] not in only_departements:
             continue
         batch.append(_commune(row))
         if len(batch) == BATCH_SIZE:
-            Commune.objects.bulk_create(batch, update_conflicts=True, unique_fields=["code_insee"], update_fields=fields)
-            if progress:
-                progress(len(batch))
+            _write_communes(batch, progress)
             batch = []
     if batch:
-        Commune.objects.bulk_create(batch, update_conflicts=True, unique_fields=["code_insee"], update_fields=fields)
-        if progress:
-            progress(len(batch))
+        _write_communes(batch, progress)
+    if connection.vendor == "postgresql":
+        # Fresh statistics after a bulk load, or the planner scans communes for a postal-code search.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Commune._meta.db_table}, {CommunePostalCode._meta.db_table}")
     return GeographyCounts(Region.objects.count(), Departement.objects.count(), Commune.objects.count())
+
+
+def _write_communes(batch: list[Commune], progress: Callable[[int], None] | None) -> None:
+    """Upsert a batch of communes and replace their postal-code rows (a code may have moved)."""
+    Commune.objects.bulk_create(batch, update_conflicts=True, unique_fields=["code_insee"], update_fields=_FIELDS)
+    CommunePostalCode.objects.filter(commune__in=batch).delete()
+    CommunePostalCode.objects.bulk_create(
+        CommunePostalCode(commune_id=commune.pk, code=code) for commune in batch for code in set(commune.postal_codes.split())
+    )
+    if progress:
+        progress(len(batch))
 
 
 def commune_count_in_file(data_dir: Path = DATA_DIR) -> int:
