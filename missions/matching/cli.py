@@ -10,12 +10,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
 from .baseline import first_come
 from .checker import check_assignment
-from .instance import InstanceError, read_instance, write_assignment
+from .instance import Instance, InstanceError, Rules, read_instance, write_assignment
 from .solver import Result, solve
 
 
@@ -47,18 +48,20 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return 1
     if args.out is not None:
         write_assignment(instance, result.assignment, args.out)
-    _print_summary(result, args.json, out)
+    _print_summary(instance, result, args.json, out)
     return 0
 
 
-def _print_summary(result: Result, as_json: bool, out: TextIO) -> None:
-    summary = result.summary()
+def _print_summary(instance: Instance, result: Result, as_json: bool, out: TextIO) -> None:
+    # The rules applied are printed with the result: a run read with a rule off must say so.
+    summary = {**result.summary(), "rules": asdict(instance.rules)}
     if as_json:
         print(json.dumps(summary, indent=1), file=out)
         return
     bound = "n/a" if summary["upper_bound"] is None else f"{summary['upper_bound']:.3f}"
     gap = "n/a" if summary["gap"] is None else f"{100 * summary['gap']:.4f} %"
     print(f"method       {summary['method']}", file=out)
+    print(f"rules        {_rules_line(instance.rules)}", file=out)
     print(f"filled       {summary['filled']} / {summary['positions_total']} positions", file=out)
     print(f"urgency      {summary['urgency_filled']} / {summary['urgency_total']}", file=out)
     print(f"km           {summary['km']:.3f}", file=out)
@@ -66,3 +69,9 @@ def _print_summary(result: Result, as_json: bool, out: TextIO) -> None:
     print(f"bound        {bound}", file=out)
     print(f"gap          {gap}", file=out)
     print(f"time         {summary['timings'].get('total', 0.0):.3f} s", file=out)
+
+
+def _rules_line(rules: Rules) -> str:
+    hours = "no limit" if rules.max_hours_per_7_days is None else f"{rules.max_hours_per_7_days:g} h"
+    return (f"rest_night_then_day {'on' if rules.rest_night_then_day else 'off'}, "
+            f"rest_after_24h {'on' if rules.rest_after_24h else 'off'}, max_hours_per_7_days {hours}")

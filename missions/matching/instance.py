@@ -411,10 +411,13 @@ def _read_rules(raw: object, is_number: Callable[[object], bool]) -> Rules:
     if hours is not None and not (is_number(hours) and hours >= 0):
         raise InstanceError(META_FILE, f"null or a non-negative number expected, got {hours!r}", None,
                             "rules.max_hours_per_7_days")
+    # A rule left out keeps the legal default of ``Rules`` (the 11 h rest on): switching a rule off
+    # must be said, not implied by a missing key.
+    legal = Rules()
     return Rules(
-        rest_night_then_day=bool(raw.get("rest_night_then_day", False)),
-        rest_after_24h=bool(raw.get("rest_after_24h", False)),
-        max_hours_per_7_days=None if hours is None else float(hours),
+        rest_night_then_day=raw.get("rest_night_then_day", legal.rest_night_then_day),
+        rest_after_24h=raw.get("rest_after_24h", legal.rest_after_24h),
+        max_hours_per_7_days=legal.max_hours_per_7_days if hours is None else float(hours),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -233,3 +234,32 @@ def test_matching_solve_on_a_bad_excluded_file_exits_2_and_writes_nothing(folder
     assert info.value.returncode == 2
     assert "excluded.csv, line 3, column 'pro_id'" in str(info.value)
     assert not target.exists()
+
+
+def _without_rules(folder: Path, keep: str | None) -> None:
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["rules"] = {} if keep is None else {keep: meta["rules"][keep]}
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("keep", [None, "rest_after_24h"])
+def test_a_rule_left_out_of_meta_keeps_the_legal_default(folder, keep):
+    # A generated instance without the key once switched the 11 h rest off without a word.
+    _without_rules(folder, keep)
+    rules = read_instance(folder).rules
+    assert (rules.rest_night_then_day, rules.rest_after_24h, rules.max_hours_per_7_days) == (True, False, None)
+
+
+def test_the_cli_prints_the_rules_it_applied(folder):
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["rules"] = {"rest_night_then_day": False, "max_hours_per_7_days": 48}
+    (folder / "meta.json").write_text(json.dumps(meta))
+    out = io.StringIO()
+    assert main(["solve", str(folder)], stdout=out) == 0
+    assert "rules        rest_night_then_day off, rest_after_24h off, max_hours_per_7_days 48 h" in out.getvalue()
+    _without_rules(folder, None)
+    out = io.StringIO()
+    assert main(["solve", str(folder), "--json"], stdout=out) == 0
+    assert json.loads(out.getvalue())["rules"] == {
+        "rest_night_then_day": True, "rest_after_24h": False, "max_hours_per_7_days": None,
+    }
