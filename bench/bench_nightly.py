@@ -254,10 +254,9 @@ def run_once(start: date):
     from missions.models import MatchingRun, MatchingRunKind, Proposal
     from missions.services.matching import matching_run_region
     from notifications.models import Notification
-    from ville_hopital.models import AuditEvent
 
     Proposal.objects.filter(matching_run_id__isnull=False).delete()
-    AuditEvent.objects.filter(action="proposal.create").delete()
+    # The audit rows of earlier rounds stay: the trail is append-only (a database trigger).
     Notification.objects.all().delete()
     with connection.cursor() as cur:
         cur.execute("ANALYZE")

@@ -20,3 +20,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    # Append-only, for superusers too; the database refuses it anyway (migration 0002's trigger).
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
