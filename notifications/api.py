@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -32,6 +33,9 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "event", "subject", "body", "url", "urgent", "created_at", "read", "read_at"]
 
 
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter("unread", OpenApiTypes.BOOL, description="only the unread ones (`1` or `true`)"),
+]))
 class NotificationListView(generics.ListAPIView):
     """My notifications, newest first; ``?unread=1`` for the unread ones only."""
 

@@ -1,4 +1,5 @@
 from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
@@ -11,6 +12,9 @@ class CommuneSerializer(serializers.ModelSerializer):
         fields = ["code_insee", "name", "departement", "region", "postal_codes", "population", "latitude", "longitude"]
 
 
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter("q", str, description="the start of a name, a postal code or an INSEE code"),
+]))
 class CommuneSearchView(generics.ListAPIView):
     """Communes by name prefix or postal code (``?q=``): public reference data."""
 

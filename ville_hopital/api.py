@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import api_token_issue
-from ville_hopital.identifiers import is_ascii_digits
-from ville_hopital.input_hygiene import LARGEST_INT, query_int
+from ville_hopital.api_schema import ERROR_BODY
 from ville_hopital.roles import home_url_for
 
 
@@ -54,37 +51,13 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
-class BoundedPagination(LimitOffsetPagination):
-    """Every list of the API is paginated: ``limit`` at most 200 (a larger one is lowered, as DRF
-    documents), ``offset`` read through ``query_int`` — a number past PostgreSQL's range once reached
-    the ``OFFSET`` clause and answered 500; now it is refused with a message naming the field."""
-
-    max_limit = 200
-
-    def get_offset(self, request: Request) -> int:
-        raw = request.query_params.get(self.offset_query_param)
-        if raw is None:
-            return 0
-        offset = query_int(raw)
-        if offset is None:
-            raise ValidationError({self.offset_query_param: [_("Un entier positif ou nul, au plus %(max)s.")
-                                                             % {"max": LARGEST_INT}]})
-        return offset
-
-    def get_limit(self, request: Request) -> int:
-        raw = request.query_params.get(self.limit_query_param)
-        if raw is None:
-            return self.default_limit
-        # A number past any range asks for "as many as allowed": lowered to the maximum, as DRF does.
-        limit = query_int(raw, default=self.max_limit if is_ascii_digits(raw) else None)
-        if not limit:
-            raise ValidationError({self.limit_query_param: [_("Un entier entre 1 et %(max)s.") % {"max": self.max_limit}]})
-        return min(limit, self.max_limit)
-
-
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.EmailField(help_text="the account's email")
     password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="send it as `Authorization: Token <token>`")
 
 
 class TokenObtainView(APIView):
@@ -96,6 +69,10 @@ class TokenObtainView(APIView):
     permission_classes: list = []
     serializer_class = TokenRequestSerializer
 
+    @extend_schema(request=TokenRequestSerializer, responses={
+        200: TokenSerializer,
+        429: OpenApiResponse(ERROR_BODY, description="Too many wrong passwords: wait, then try again."),
+    })
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

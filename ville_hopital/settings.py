@@ -259,8 +259,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "ville_hopital.api.BoundedPagination",
+    "DEFAULT_SCHEMA_CLASS": "ville_hopital.api_schema.ApiSchema",
+    "DEFAULT_PAGINATION_CLASS": "ville_hopital.pagination.BoundedPagination",
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

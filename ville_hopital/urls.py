@@ -11,6 +11,8 @@ api_v1 = [
     path("notifications/", include("notifications.api")),
 ]
 
+handler404 = views.page_not_found
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),

@@ -7,7 +7,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
+from rest_framework.exceptions import NotFound
 
 from ville_hopital.celery import app as celery_app
 from ville_hopital.roles import home_url_for
@@ -19,6 +21,14 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(home_url_for(request.user))
     return render(request, "landing.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``. An address under /api/ that no route matches (``/api/v1/notifications/abc/read/``)
+    answers in the API's own shape, ``{"detail": …}`` as JSON, like a 404 raised by an API view."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def _database_ok() -> bool:

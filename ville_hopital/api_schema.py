@@ -1,0 +1,40 @@
+"""The OpenAPI document (``/api/schema/``) states the errors a client meets, not only the success.
+
+drf-spectacular documents each operation's 200; the answers every client also gets are added here,
+from what the operation is: 400 when it reads parameters or a body (a validation error, a malformed
+body, a control character refused by ``input_hygiene``), 403 when it needs a signed-in person (DRF
+answers 403, not 401: the session comes first among the authentication classes), 404 when its path
+names an object. Each is JSON: ``{"detail": "…"}`` or, for a validation error, ``{"field": ["…"]}``.
+Checked against the running API by ``tests/integration/test_api_schemathesis.py``.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.permissions import AllowAny
+
+#: DRF's error bodies: ``{"detail": "message"}``, or a list of messages per field.
+ERROR_BODY = {
+    "type": "object",
+    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+}
+
+
+def error_response(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ERROR_BODY}}}
+
+
+class ApiSchema(AutoSchema):
+    def get_operation(self, *args, **kwargs) -> dict | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        parameters = operation.get("parameters", [])
+        responses = operation["responses"]
+        if parameters or "requestBody" in operation:
+            responses.setdefault("400", error_response("Invalid parameters or body; the message names the field."))
+        if not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
+            responses.setdefault("403", error_response("Not signed in (no or an invalid token), or not allowed."))
+        if any(parameter["in"] == "path" for parameter in parameters):
+            responses.setdefault("404", error_response("Not found (or not yours: the same answer)."))
+        return operation
