@@ -50,6 +50,7 @@ from notifications.rendering import SUBJECT_MAX, jsonable, localise, one_line, r
 from notifications.selectors import sms_choice_for
 from notifications.sms import get_sms_backend
 from ville_hopital.audit import audit_record
+from ville_hopital.emails import email_context
 
 logger = logging.getLogger(__name__)
 
@@ -641,18 +642,18 @@ def phone_verification_confirm(*, actor: User, code: str, now: datetime | None =
 
 
 def _email_parts(delivery: Delivery) -> channels.EmailParts:
-    """The HTML part (one template for every email, around the text body) and the unsubscribe link
+    """The HTML part (one template for every notification, around the text body, in the emails'
+    layout ``email/base.html``) and the unsubscribe link
     of a notification or summary email, in the recipient's language."""
     notification = delivery.notification
     scope = notification.event if notification else DIGEST_SCOPE
     language = notification.language if notification else language_for(delivery.recipient)
     link = unsubscribe_url(user=delivery.recipient, scope=scope)
     with translation.override(language):
-        html = render_to_string("notifications/email.html", {
-            "subject": delivery.subject, "body": delivery.body, "unsubscribe_url": link,
-            "scope_label": Unsubscription(user=delivery.recipient, scope=scope).label,
-            "site_url": settings.SITE_URL, "language": language,
-        })
+        html = render_to_string("notifications/email.html", email_context(
+            subject=delivery.subject, body=delivery.body, unsubscribe_url=link,
+            scope_label=Unsubscription(user=delivery.recipient, scope=scope).label,
+        ))
     return channels.EmailParts(html=html, unsubscribe_url=link)
 
 
