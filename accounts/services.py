@@ -8,7 +8,6 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -19,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import ArsInvitation, ArsStaff, User
 from territories.models import Region
 from ville_hopital.audit import audit_record
+from ville_hopital.emails import email_send_on_commit
 
 INVITATION_VALIDITY = timedelta(days=14)
 
@@ -37,14 +37,9 @@ def ars_invitation_create(*, actor: User, email: str, region: Region) -> ArsInvi
     invitation.save()
     audit_record(actor=actor, action="ars_invitation.create", target=invitation, data={"region": region.code})
     link = settings.SITE_URL + reverse("accounts:ars_invitation", args=[invitation.token])
-    transaction.on_commit(
-        lambda: send_mail(
-            _("Invitation : tableau de bord ARS %(region)s") % {"region": region.name},
-            _("Vous êtes invité(e) à consulter les tableaux de bord de la région %(region)s : %(link)s")
-            % {"region": region.name, "link": link},
-            None,
-            [email],
-        )
+    email_send_on_commit(
+        "accounts/email/ars_invitation", to=[email],
+        context={"region": region.name, "link": link, "expires_at": invitation.expires_at},
     )
     return invitation
 

@@ -24,7 +24,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +44,7 @@ from reference.models import EstablishmentType, Profession, Skill
 from reference.selectors import contract_route_for, pay_cap_for_shift
 from territories.models import Commune
 from ville_hopital.audit import audit_record
+from ville_hopital.emails import email_send_on_commit
 from ville_hopital.identifiers import clean_finess, validate_finess
 from ville_hopital.task_queue import task_queue_on_commit
 
@@ -183,13 +183,11 @@ def establishment_verify(*, actor, establishment: Establishment) -> Establishmen
     )
     recipients = _admin_emails(establishment)
     link = settings.SITE_URL + reverse("establishments:detail", args=[establishment.pk])
-    subject = _("Votre établissement %(name)s est vérifié") % {"name": establishment.name}
-    body = _(
-        "Bonne nouvelle : l'équipe Ville-Hôpital a vérifié %(name)s (FINESS %(finess)s). "
-        "Vous pouvez désormais publier des vacations : %(link)s"
-    ) % {"name": establishment.name, "finess": establishment.finess_geo, "link": link}
     if recipients:
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+        email_send_on_commit(
+            "establishments/email/verified", to=recipients,
+            context={"name": establishment.name, "finess": establishment.finess_geo, "link": link},
+        )
     return establishment
 
 
@@ -217,12 +215,13 @@ def member_invitation_create(
     invitation.save()
     audit_record(actor=actor, action="member_invitation.create", target=invitation, data={"role": role})
     link = settings.SITE_URL + reverse("establishments:invitation_accept", args=[invitation.token])
-    subject = _("Invitation à rejoindre %(name)s sur Ville-Hôpital") % {"name": establishment.name}
-    body = _(
-        "%(who)s vous invite à rejoindre %(name)s (rôle : %(role)s). Créez votre compte ou connectez-vous "
-        "avec cette adresse, puis suivez ce lien : %(link)s"
-    ) % {"who": actor, "name": establishment.name, "role": invitation.get_role_display(), "link": link}
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    email_send_on_commit(
+        "establishments/email/member_invitation", to=[email],
+        context={
+            "who": str(actor), "name": establishment.name, "role": invitation.get_role_display(),
+            "link": link, "expires_at": invitation.expires_at,
+        },
+    )
     return invitation
 
 
