@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.events import Event
 from notifications.services import Preference
+from ville_hopital.forms import NextForm
 
 CHANNEL_FIELDS = ("email", "sms", "digest")
 
@@ -55,4 +56,14 @@ class PhoneCodeForm(forms.Form):
         help_text=_("6 chiffres, valable 10 minutes."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}),
         error_messages={"required": _("Code : tapez les 6 chiffres reçus par SMS.")},
+    )
+
+
+class PhoneStepForm(NextForm):
+    """Which form of the phone page was sent (to send a code, to confirm it), and where it leads back to."""
+
+    action = forms.ChoiceField(
+        label=_("Étape"), choices=[("send", "send"), ("confirm", "confirm")],
+        error_messages={"required": _("envoyez le formulaire depuis la page du numéro de mobile."),
+                        "invalid_choice": _("envoyez le formulaire depuis la page du numéro de mobile.")},
     )

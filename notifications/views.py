@@ -10,12 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications.forms import PhoneCodeForm, PhoneForm, PreferencesForm
+from notifications.forms import PhoneCodeForm, PhoneForm, PhoneStepForm, PreferencesForm
 from notifications.models import Notification
 from notifications.phones import mobile_display
 from notifications.rendering import localise
@@ -31,6 +30,7 @@ from notifications.services import (
     preferences_update,
     unsubscription_read,
 )
+from ville_hopital.forms import NextForm, form_error_text
 
 PAGE_SIZE = 25
 
@@ -42,25 +42,18 @@ def centre(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/centre.html", {"page": page, "unread": unread_count(request.user)})
 
 
-def _safe_next(request: HttpRequest, target: str) -> str:
-    """``target`` when it is a URL of this site, else ""."""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return ""
-
-
-def _back(request: HttpRequest) -> HttpResponse:
-    return redirect(_safe_next(request, request.POST.get("next", "")) or "notifications:centre")
-
-
 @require_POST
 @login_required
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+    form = NextForm(request.POST, request=request)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return redirect("notifications:centre")
     try:
         notification_mark_read(actor=request.user, notification_id=pk)
     except Notification.DoesNotExist:
         raise Http404 from None
-    return _back(request)
+    return redirect(form.cleaned_data["next"] or "notifications:centre")
 
 
 @require_POST
@@ -93,8 +86,14 @@ def phone(request: HttpRequest) -> HttpResponse:
     """The mobile number: enter it, receive a code by SMS, type the code. ``next`` (a page of this
     site) is where a verified number leads back to."""
     user = request.user
-    target = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
-    action = request.POST.get("action") if request.method == "POST" else None
+    posted = request.method == "POST"
+    # a link's off-site ``next`` is only dropped; a sent form with one (or no step) does nothing and says why
+    step = PhoneStepForm(request.POST, request=request) if posted else NextForm(request.GET, request=request)
+    refused = not step.is_valid() and posted
+    if refused:
+        messages.error(request, form_error_text(step))
+    action = step.cleaned_data.get("action") if step.is_valid() else None
+    target = step.cleaned_data.get("next", "")
     phone_form = PhoneForm(request.POST if action == "send" else None,
                            initial={"phone": mobile_display(user.phone)})
     code_form = PhoneCodeForm(request.POST if action == "confirm" else None)
@@ -116,7 +115,7 @@ def phone(request: HttpRequest) -> HttpResponse:
     return render(
         request, "notifications/phone.html",
         {"status": phone_status(user), "phone_form": phone_form, "code_form": code_form, "next": target},
-        status=400 if form is not None and form.errors else 200,
+        status=400 if refused or (form is not None and form.errors) else 200,
     )
 
 

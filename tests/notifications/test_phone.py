@@ -242,8 +242,27 @@ def test_next_must_be_a_page_of_this_site(client, brevo):
     user = make_user()
     client.force_login(user)
     client.post(PAGE, {"action": "send", "phone": "06 12 34 56 78"})
-    done = client.post(PAGE, {"action": "confirm", "code": sent_code(brevo), "next": "https://evil.example/"})
+    code = sent_code(brevo)
+    forged = client.post(PAGE, {"action": "confirm", "code": code, "next": "https://evil.example/"})
+    html = forged.content.decode()
+    assert forged.status_code == 400 and "Page de retour : l&#x27;adresse doit être une page de ce site." in html
+    assert "evil.example" not in html
+    assert not NotificationSettings.objects.filter(user=user).exclude(phone_verified="").exists()  # nothing done
+    done = client.post(PAGE, {"action": "confirm", "code": code})
     assert done["Location"] == PAGE
+    link = client.get(PAGE, {"next": "https://evil.example/"})  # a link's off-site next is only dropped
+    assert link.status_code == 200 and 'value="https://evil.example/"' not in link.content.decode()
+
+
+@pytest.mark.parametrize("step", [None, "", "delete", "send "])
+def test_a_form_without_a_known_step_does_nothing_and_says_so(client, brevo, step):
+    user = make_user()
+    client.force_login(user)
+    data = {"phone": "06 12 34 56 78"} | ({} if step is None else {"action": step})
+    response = client.post(PAGE, data)
+    assert response.status_code == 400
+    assert "Étape : envoyez le formulaire depuis la page du numéro de mobile." in response.content.decode()
+    assert brevo.requests == [] and not PhoneVerification.objects.exists()
 
 
 def test_the_page_needs_a_login(client):

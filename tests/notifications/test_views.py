@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from notifications.models import EventPreference, Notification, NotificationSettings
@@ -50,6 +51,13 @@ def test_mark_read_is_scoped_to_the_recipient(client, alice, charlie):
 
     response = client.post(reverse("notifications:mark_read", args=[mine.pk]), {"next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == CENTRE  # no open redirect
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert said == ["Page de retour : l'adresse doit être une page de ce site."]
+    mine.refresh_from_db()
+    assert mine.read_at is None  # a refused form does nothing
+
+    response = client.post(reverse("notifications:mark_read", args=[mine.pk]), {"next": f"{CENTRE}?page=2"})
+    assert response.status_code == 302 and response["Location"] == f"{CENTRE}?page=2"
     mine.refresh_from_db()
     assert mine.read_at is not None
     html = client.get(CENTRE).content.decode()
