@@ -14,6 +14,7 @@ from establishments.models import MemberRole, Unit
 from establishments.services import SHIFT_TEMPLATES
 from reference.models import EstablishmentType, Profession, Skill
 from territories.forms import CommuneField  # the platform's one commune field
+from ville_hopital.input_hygiene import LARGEST_INT
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
@@ -170,4 +171,17 @@ class InvitationForm(forms.Form):
 
 
 class SwitchForm(forms.Form):
-    establishment = forms.IntegerField(widget=forms.HiddenInput)
+    establishment = forms.IntegerField(
+        label=_("Établissement"), min_value=1, max_value=LARGEST_INT, widget=forms.HiddenInput,
+        error_messages={"required": _("choisissez un établissement dans la liste."),
+                        "invalid": _("choisissez un établissement dans la liste.")},
+    )
+
+
+class ShiftShareForm(forms.Form):
+    shared = forms.TypedChoiceField(
+        label=_("Partage avec l'entité juridique"), choices=[("1", "1"), ("0", "0")],
+        coerce=lambda value: value == "1", widget=forms.HiddenInput,
+        error_messages={"required": _("indiquez 1 (partager) ou 0 (réserver au site)."),
+                        "invalid_choice": _("indiquez 1 (partager) ou 0 (réserver au site).")},
+    )

@@ -28,12 +28,14 @@ from establishments.forms import (
     ShiftForm,
     ShiftImportForm,
     ShiftSeriesForm,
+    ShiftShareForm,
+    SwitchForm,
     UnitForm,
     apply_service_errors,
 )
 from establishments.models import Establishment, MemberRole, Shift, Unit
 from establishments.services import shift_times
-from ville_hopital.input_hygiene import query_int
+from ville_hopital.forms import form_error_text, invalid_form_response
 from ville_hopital.mixins import is_establishment_member, role_required
 
 
@@ -93,8 +95,10 @@ def onboarding(request: HttpRequest) -> HttpResponse:
 @role_required(is_establishment_member)
 @require_POST
 def switch(request: HttpRequest) -> HttpResponse:
-    wanted = request.POST.get("establishment", "")
-    establishment = _establishment(request, query_int(wanted, default=0))
+    form = SwitchForm(request.POST)
+    if not form.is_valid():
+        return invalid_form_response(request, form)
+    establishment = _establishment(request, form.cleaned_data["establishment"])
     return redirect("establishments:detail", pk=establishment.pk)
 
 
@@ -288,7 +292,11 @@ def shift_share(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift.objects.for_user(request.user).select_related("establishment"), pk=pk)
     if not _is_admin(request, shift.establishment):
         raise PermissionDenied
-    shared = request.POST.get("shared", "1") == "1"
+    form = ShiftShareForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return redirect("missions:hr_board", pk=shift.establishment_id)
+    shared = form.cleaned_data["shared"]
     try:
         services.shift_share_with_legal_entity(actor=request.user, shift=shift, shared=shared)
     except ValidationError as error:

@@ -10,15 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from establishments.models import Establishment, MemberRole, Shift, Unit
 from establishments.selectors import membership_for, my_establishments, set_current_establishment
 from missions.contracts.selectors import unsigned_contracts_for_establishment_member
-from missions.models import MissionState
+from missions.forms import MissionCompleteForm, ShiftCancelForm
 from missions.selectors_hr import (
     BoardFilters,
     BoardStatus,
@@ -29,6 +29,7 @@ from missions.selectors_hr import (
 )
 from missions.services.missions import mission_complete
 from missions.services.shifts import shift_cancel
+from ville_hopital.forms import NextForm, form_error_text
 from ville_hopital.input_hygiene import query_date, query_int
 from ville_hopital.mixins import is_establishment_member, role_required
 
@@ -36,11 +37,10 @@ PAGE_SIZE = 50
 DEFAULT_PAST_DAYS = 7
 
 
-def _back(request: HttpRequest, establishment_id: int) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("missions:hr_board", pk=establishment_id)
+def _back(form: NextForm, establishment_id: int) -> HttpResponse:
+    """To the page the action was sent from (a valid ``next``), else the board."""
+    target = form.cleaned_data.get("next")  # absent when it was refused
+    return redirect(target or reverse("missions:hr_board", kwargs={"pk": establishment_id}))
 
 
 @role_required(is_establishment_member)
@@ -83,7 +83,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             "query": query.urlencode(),
             "now": now,
             "urgent_unfilled": urgent_unfilled_positions(user=request.user, establishment=establishment, now=now),
-            "outcomes": [(MissionState.DONE, _("Service fait")), (MissionState.NO_SHOW, _("Absence"))],
+            "outcomes": MissionCompleteForm.base_fields["outcome"].choices,
             # missions within 24 h whose contract is not signed by both (issue: "flagged to HR's board")
             "unsigned_contracts": unsigned_contracts_for_establishment_member(request.user, establishment=establishment),
         },
@@ -96,13 +96,17 @@ def shift_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift.objects.for_user(request.user).select_related("establishment"), pk=pk)
     if shift.establishment not in my_establishments(user=request.user):
         raise PermissionDenied  # a sister site's shared shift: visible, not ours to cancel
+    form = ShiftCancelForm(request.POST, request=request)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return _back(form, shift.establishment_id)
     try:
-        shift_cancel(actor=request.user, shift=shift, reason=request.POST.get("reason", ""))
+        shift_cancel(actor=request.user, shift=shift, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Vacation annulée ; les professionnels réservés sont prévenus."))
-    return _back(request, shift.establishment_id)
+    return _back(form, shift.establishment_id)
 
 
 @role_required(is_establishment_member)
@@ -115,10 +119,14 @@ def mission_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied  # shared from a sister site: not ours to close
     if not membership.can_write:
         raise PermissionDenied
+    form = MissionCompleteForm(request.POST, request=request)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return _back(form, establishment.pk)
     try:
-        mission = mission_complete(actor=request.user, mission=mission, outcome=request.POST.get("outcome", ""))
+        mission = mission_complete(actor=request.user, mission=mission, outcome=form.cleaned_data["outcome"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Mission close : %(state)s.") % {"state": mission.get_state_display()})
-    return _back(request, establishment.pk)
+    return _back(form, establishment.pk)

@@ -8,6 +8,7 @@ writes nothing and says why (the rule's message, or the legal calculation of the
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from establishments.models import Shift, ShiftState
 from establishments.selectors import membership_for
+from missions.forms import ShiftOfferForm, ShiftPayRaiseForm
 from missions.models import Proposal, ProposalSource
 from missions.selectors import shifts_visible_to_professional
 from missions.selectors_hr import UNFILLED, BoardStatus, set_next_wave, shift_for_hr
@@ -31,7 +33,7 @@ from missions.services.urgent import (
     shift_take,
 )
 from professionals.models import Professional
-from ville_hopital.input_hygiene import query_int
+from ville_hopital.forms import form_error_text
 from ville_hopital.mixins import is_establishment_member, is_professional, role_required
 
 
@@ -78,13 +80,20 @@ def _act(request: HttpRequest, shift: Shift, action, success: str) -> HttpRespon
     return redirect("missions:hr_shift_act", pk=shift.pk)
 
 
+def _refused(request: HttpRequest, shift: Shift, form: forms.Form) -> HttpResponse:
+    messages.error(request, form_error_text(form))
+    return redirect("missions:hr_shift_act", pk=shift.pk)
+
+
 @role_required(is_establishment_member)
 @require_POST
 def shift_offer_view(request: HttpRequest, pk: int) -> HttpResponse:
     shift = _hr_shift(request, pk)
-    wanted = request.POST.get("professional", "")
+    form = ShiftOfferForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, shift, form)
     professional = get_object_or_404(
-        Professional.objects.select_related("home_commune", "user"), pk=query_int(wanted, default=0)
+        Professional.objects.select_related("home_commune", "user"), pk=form.cleaned_data["professional"]
     )
     name = professional.user.get_full_name() or professional.user.email
     return _act(request, shift, lambda: shift_offer_to(actor=request.user, shift=shift, professional=professional),
@@ -95,7 +104,11 @@ def shift_offer_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def shift_raise_view(request: HttpRequest, pk: int) -> HttpResponse:
     shift = _hr_shift(request, pk)
-    return _act(request, shift, lambda: shift_pay_raise(actor=request.user, shift=shift, pay=request.POST.get("pay", "")),
+    form = ShiftPayRaiseForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, shift, form)
+    pay = form.cleaned_data["pay"]
+    return _act(request, shift, lambda: shift_pay_raise(actor=request.user, shift=shift, pay=pay),
                 _("Rémunération relevée : les propositions en cours portent le nouveau montant."))
 
 

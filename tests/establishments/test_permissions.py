@@ -169,7 +169,7 @@ def test_switcher_keeps_the_current_establishment_and_refuses_others(client, ali
     assert "Site de Marvejols" in page and "CH de Mende" in page  # the switcher lists both
     client.force_login(charlie)
     assert client.post(switch, {"establishment": second.pk}).status_code == 404
-    assert client.post(switch, {"establishment": "nope"}).status_code == 404
+    assert client.post(switch, {"establishment": "nope"}).status_code == 400  # malformed: refused, naming the field
 
 
 def test_onboarding_page(client, charlie, mende):
