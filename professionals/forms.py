@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from establishments.models import Establishment, EstablishmentStatus
+from professionals.calendar import SlotKey, parse_slot
 from professionals.models import RADIUS_KM_MAX, RADIUS_KM_MIN, CredentialKind, Notice
 from reference.models import Profession, Skill
 from territories.forms import CommuneField
@@ -117,6 +118,52 @@ SHORTCUT_DAYS = [
 SHORTCUT_SLOTS = [("D", _("le jour (08:00–20:00)")), ("N", _("la nuit (20:00–08:00)")), ("DN", _("jour et nuit"))]
 
 
+SHORTCUT_UNKNOWN = _("Raccourci inconnu : choisissez dans la liste.")
+
+
 class ShortcutForm(forms.Form):
-    shortcut_days = forms.ChoiceField(label=_("Ajouter"), choices=SHORTCUT_DAYS, required=False)
-    shortcut_slots = forms.ChoiceField(label=_("Créneau"), choices=SHORTCUT_SLOTS, required=False)
+    shortcut_days = forms.ChoiceField(
+        label=_("Ajouter"), choices=SHORTCUT_DAYS, required=False, error_messages={"invalid_choice": SHORTCUT_UNKNOWN}
+    )
+    shortcut_slots = forms.ChoiceField(
+        label=_("Créneau"), choices=SHORTCUT_SLOTS, required=False, error_messages={"invalid_choice": SHORTCUT_UNKNOWN}
+    )
+
+
+class SlotsField(forms.Field):
+    """The ticked boxes of the month, « 2026-12-05:D » each, as a set of ``(day, "D" | "N")``.
+    Whether they lie in the month and may still change is the service's to say."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": _("Créneau illisible : « %(v)s ».")}
+
+    def to_python(self, value) -> set[SlotKey]:
+        slots: set[SlotKey] = set()
+        for raw in [value] if isinstance(value, str) else value or []:
+            try:
+                slots.add(parse_slot(raw))
+            except ValueError:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"v": raw[:40]}) from None
+        return slots
+
+
+CALENDAR_ACTIONS = [
+    ("save", _("Enregistrer le mois")),
+    ("shortcut", _("Ajouter et enregistrer")),
+    ("copy", _("Copier le mois précédent et enregistrer")),
+    ("clear", _("Tout effacer et enregistrer")),
+]
+
+
+class CalendarForm(ShortcutForm):
+    """The month's grid as sent: the ticked slots, the button pressed (a form sent without one saves)
+    and the shortcut's choices."""
+
+    slots = SlotsField(label=_("Créneaux"), required=False)
+    action = forms.ChoiceField(
+        label=_("Action"), choices=CALENDAR_ACTIONS, required=False,
+        error_messages={"invalid_choice": _("bouton inconnu : enregistrez depuis la page du calendrier.")},
+    )
+
+    def clean_action(self) -> str:
+        return self.cleaned_data["action"] or "save"

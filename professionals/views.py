@@ -25,7 +25,7 @@ from establishments.forms import apply_service_errors
 from notifications.phones import mobile_display
 from notifications.selectors import sms_choice_for
 from professionals import calendar as cal
-from professionals.forms import CredentialForm, ProfileForm, ShortcutForm
+from professionals.forms import CalendarForm, CredentialForm, ProfileForm, ShortcutForm
 from professionals.models import Credential, Professional, slot_bounds
 from professionals.selectors import (
     calendar_month,
@@ -187,11 +187,20 @@ def calendar_current(request: HttpRequest) -> HttpResponse:
     return redirect("professionals:calendar", year=today.year, month=today.month)
 
 
-def _parse_slots(values: list[str]) -> set[cal.SlotKey]:
-    try:
-        return {cal.parse_slot(v) for v in values}
-    except ValueError as error:
-        raise ValidationError({"slots": _("Créneau illisible : « %(v)s ».") % {"v": str(error)[:40]}}) from None
+def _month_slots(professional: Professional, year: int, month: int, data: dict) -> set[cal.SlotKey]:
+    """The slots the month is to hold: those ticked, plus what the pressed button adds (none, or all
+    cleared); shortcuts and copies skip the past."""
+    action = data["action"]
+    if action == "clear":
+        return set()
+    added: set[cal.SlotKey] = set()
+    if action == "shortcut":
+        added = cal.shortcut_slots(year, month, data["shortcut_days"] or "all", data["shortcut_slots"] or "DN")
+    elif action == "copy":
+        previous = cal.month_days(*cal.shift_month(year, month, -1))
+        added = cal.copy_previous_month(declared_slots(professional, previous[0], previous[-1]), year, month)
+    now = timezone.now()
+    return data["slots"] | {k for k in added if slot_bounds(*k)[0] > now}
 
 
 @role_required(is_professional)
@@ -206,38 +215,15 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
     months_ahead = (year - today.year) * 12 + month - today.month
     if months_ahead > CALENDAR_MONTHS_AHEAD or year < 2000:
         raise Http404
-    shortcut_form = ShortcutForm(request.POST or None)
-    errors: list[tuple[str, str]] = []
-    if request.method == "POST":
-        action = request.POST.get("action", "save")
+    form = CalendarForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         try:
-            slots = _parse_slots(request.POST.getlist("slots"))
-            added_by_action: set[cal.SlotKey] = set()
-            if action == "shortcut" and not shortcut_form.is_valid():
-                raise ValidationError({"shortcut_days": _("Raccourci inconnu : choisissez dans la liste.")})
-            if action == "shortcut":
-                added_by_action = cal.shortcut_slots(
-                    year, month, shortcut_form.cleaned_data["shortcut_days"] or "all",
-                    shortcut_form.cleaned_data["shortcut_slots"] or "DN",
-                )
-            elif action == "copy":
-                previous = cal.month_days(*cal.shift_month(year, month, -1))
-                added_by_action = cal.copy_previous_month(
-                    declared_slots(professional, previous[0], previous[-1]), year, month
-                )
-            elif action == "clear":
-                slots = set()
-            now = timezone.now()
-            slots |= {k for k in added_by_action if slot_bounds(*k)[0] > now}  # shortcuts skip the past
             added, removed = availability_month_save(
-                actor=request.user, professional=professional, year=year, month=month, slots=slots
+                actor=request.user, professional=professional, year=year, month=month,
+                slots=_month_slots(professional, year, month, form.cleaned_data),
             )
         except ValidationError as error:
-            errors = [
-                (ERROR_LABELS.get(field, ""), message)
-                for field, messages_ in error.message_dict.items()
-                for message in messages_
-            ]
+            apply_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -248,6 +234,11 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
                 },
             )
             return redirect("professionals:calendar", year=year, month=month)
+    errors = [
+        (ERROR_LABELS.get(field, form.fields[field].label if field in form.fields else ""), message)
+        for field, messages_ in form.errors.items()
+        for message in messages_
+    ]
     month_view = calendar_month(professional, year, month)
     previous_ok = (month_view.previous[0], month_view.previous[1]) >= (2000, 1)
     next_ok = months_ahead < CALENDAR_MONTHS_AHEAD
@@ -257,7 +248,7 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
         {
             "cal": month_view,
             "errors": errors,
-            "shortcut_form": shortcut_form if not errors else ShortcutForm(),
+            "shortcut_form": form if not errors else ShortcutForm(),
             "previous_ok": previous_ok,
             "next_ok": next_ok,
             "copy_values": " ".join(sorted(cal.slot_value(d, s) for d, s in month_view.copy_candidates)),
