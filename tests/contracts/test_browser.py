@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from missions.contracts.models import Contract, ContractState
 from missions.contracts.services import contract_draft
+from tests.browser import log_in
 from tests.contracts.conftest import build_world, file_bytes, pdf_text
 from tests.factories import PASSWORD
 
@@ -23,14 +24,6 @@ def signed_world(live_db):
     return world, contract_draft(mission=world.mission)
 
 
-def log_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_load_state("networkidle")
-
-
 def log_out(page) -> None:
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state("networkidle")
@@ -41,7 +34,7 @@ def test_both_parties_sign_in_the_browser(page, live_server, signed_world, axe, 
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # The professional: "Mes contrats", the contract page, the PDF, a wrong password, then signs.
-    log_in(page, live_server, world.alice.email)
+    log_in(page, live_server.url, world.alice.email)
     page.goto(f"{live_server.url}/missions/contrats/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes contrats")
     assert axe() == []
@@ -70,7 +63,7 @@ def test_both_parties_sign_in_the_browser(page, live_server, signed_world, axe, 
     log_out(page)
 
     # The establishment's HR member signs second; the final PDF carries both signatures.
-    log_in(page, live_server, world.bob.email)
+    log_in(page, live_server.url, world.bob.email)
     page.goto(f"{live_server.url}/missions/contrats/")
     expect(page.get_by_role("heading", level=2, name=world.site.name)).to_be_visible()
     assert axe() == []
@@ -98,7 +91,7 @@ def test_both_parties_sign_in_the_browser(page, live_server, signed_world, axe, 
 def test_viewer_sees_no_sign_form_and_phone_width_fits(page, live_server, signed_world, axe):
     world, contract = signed_world
     page.set_viewport_size({"width": 375, "height": 812})
-    log_in(page, live_server, world.vera.email)
+    log_in(page, live_server.url, world.vera.email)
     page.goto(f"{live_server.url}/missions/contrats/{contract.pk}/")
     expect(page.get_by_text("Votre rôle (lecteur) permet de consulter ce contrat")).to_be_visible()
     expect(page.get_by_role("button", name="Signer le contrat")).to_have_count(0)
@@ -106,7 +99,7 @@ def test_viewer_sees_no_sign_form_and_phone_width_fits(page, live_server, signed
     assert width <= 375, f"the page scrolls sideways ({width}px)"
     assert axe() == []
     log_out(page)
-    log_in(page, live_server, world.bob.email)  # the signer's form at phone width
+    log_in(page, live_server.url, world.bob.email)  # the signer's form at phone width
     page.goto(f"{live_server.url}/missions/contrats/{contract.pk}/")
     expect(page.get_by_role("button", name="Signer le contrat")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
@@ -114,6 +107,6 @@ def test_viewer_sees_no_sign_form_and_phone_width_fits(page, live_server, signed
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "contract-to-sign-phone.png"), full_page=True)
     log_out(page)
-    log_in(page, live_server, world.charlie.email)
+    log_in(page, live_server.url, world.charlie.email)
     response = page.goto(f"{live_server.url}/missions/contrats/{contract.pk}/")
     assert response.status == 404

@@ -14,8 +14,9 @@ from playwright.sync_api import expect
 from accounts.models import User
 from dashboards.services import aggregates_rebuild, availability_refresh
 from missions.models import CancelledBy, MissionState
+from tests.browser import log_in
 from tests.dashboards.conftest import MENDE, MONTPELLIER, NIMES, RODEZ, World
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,17 +65,10 @@ def agent(live_db) -> User:
     return world.ars("76", "agent@ars.sante.fr")  # invited: the address is verified
 
 
-def log_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#id_password").press("Enter")
-
-
 def test_ars_agent_reads_the_dashboard(page, live_server, agent, axe):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 900})
-    log_in(page, live_server, agent.email)
+    log_in(page, live_server.url, agent.email)
     expect(page).to_have_url(re.compile(r"/ars/76/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Occitanie")
     expect(page.get_by_role("img", name="Postes publiés et pourvus par semaine")).to_be_visible()
@@ -105,7 +99,7 @@ def test_ars_agent_reads_the_dashboard(page, live_server, agent, axe):
 
 def test_dashboard_at_phone_width(page, live_server, agent, axe):
     page.set_viewport_size({"width": 375, "height": 812})
-    log_in(page, live_server, agent.email)
+    log_in(page, live_server.url, agent.email)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Occitanie")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways ({width}px)"

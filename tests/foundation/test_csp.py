@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.factories import PASSWORD, make_professional, make_user
+from tests.browser import log_in
+from tests.factories import make_professional, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +36,7 @@ def test_the_api_documentation_keeps_its_own_page_outside_the_policy(client):
 def test_no_page_of_the_journeys_breaks_its_policy(live_db, live_server, page, csp_blocked):
     """The pages with the project's scripts (the calendar, commune suggestions) work under the policy."""
     nurse = make_professional(make_user("csp@example.org"))
-    page.goto(live_server.url + reverse("account_login"))
-    page.fill("#id_login", nurse.user.email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_load_state()
+    log_in(page, live_server.url, nurse.user.email)
     page.goto(live_server.url + reverse("professionals:calendar_current"))
     page.goto(live_server.url + reverse("professionals:profile_edit"))
     assert page.url == live_server.url + reverse("professionals:profile_edit"), page.url

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from establishments.models import MemberRole
 from missions.models import Proposal
 from missions.services.matching import matching_run_region
-from tests.factories import PASSWORD, add_member, make_user
+from tests.browser import log_in
+from tests.factories import add_member, make_user
 
 MONTPELLIER, CASTELNAU, MENDE, AVIGNON = "34172", "34057", "48095", "84007"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -62,22 +63,13 @@ def test_hr_panel_scoped_to_their_shifts(world, client):
     assert client.get(f"/missions/rh/shifts/{shift.pk}/pourquoi/").status_code == 302  # to the login page
 
 
-def _log_in(page, live_server, user):
-    """Through the login form (``tests.factories`` users have ``PASSWORD`` and a verified address)."""
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_load_state()
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [375, 1280])
 def test_pages_are_accessible(live_world, page, live_server, axe, width):
     _est, shift, _near, far, hr, *_ = _scene(live_world)
     matching_run_region(region_code="76", start=live_world.start)
     page.set_viewport_size({"width": width, "height": 900})
-    _log_in(page, live_server, far.user)
+    log_in(page, live_server.url, far.user.email)
     page.goto(f"{live_server.url}/missions/pourquoi/{shift.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Pourquoi")
     expect(page.get_by_text("plus proches", exact=False)).to_be_visible()
@@ -86,7 +78,7 @@ def test_pages_are_accessible(live_world, page, live_server, axe, width):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"matching-why-not-proposed-{width}.png"), full_page=True)
     page.context.clear_cookies()
-    _log_in(page, live_server, hr)
+    log_in(page, live_server.url, hr.email)
     page.goto(f"{live_server.url}/missions/rh/shifts/{shift.pk}/pourquoi/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("pourvue")
     expect(page.locator('[data-code="within_reach"]')).to_have_text(re.compile("^2 professionnels .* à portée"))

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from notifications.models import EventPreference
 from notifications.services import notify
-from tests.factories import PASSWORD, make_user
+from tests.browser import log_in
+from tests.factories import make_user
 from tests.notifications.conftest import sample_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,18 +24,10 @@ def lea(live_db):
     return user
 
 
-def log_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_load_state("networkidle")
-
-
 @pytest.mark.parametrize("width", [1280, 375])
 def test_notification_centre_and_preferences(page, live_server, lea, axe, width, tmp_path):
     page.set_viewport_size({"width": width, "height": 900})
-    log_in(page, live_server, lea.email)
+    log_in(page, live_server.url, lea.email)
 
     badge = page.locator("a.nav-notifications")
     expect(badge).to_contain_text("3")

@@ -20,8 +20,9 @@ from playwright.sync_api import expect
 from establishments.models import Shift
 from missions.models import Mission, Proposal, ProposalState
 from notifications.services import sms_allowed_at
+from tests.browser import log_in
 from tests.clock import PARIS
-from tests.factories import PASSWORD, local
+from tests.factories import local
 from tests.notifications.conftest import sms_opt_in, with_mobile
 
 from .conftest import CASTELNAU, LATTES, MONTPELLIER, Scene, nurse
@@ -31,15 +32,6 @@ pytestmark = [pytest.mark.browser]
 #: A Wednesday in winter (no clock change that night), 07:00 in Paris.
 SEVEN_AM = datetime.combine(date(2027, 1, 13), time(7, 0), tzinfo=PARIS)
 PHONE = {"width": 375, "height": 812}
-
-
-def _log_in(page, base: str, user) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_login", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_load_state()
 
 
 def _fits_the_phone(page) -> bool:
@@ -61,7 +53,7 @@ def test_a_nurse_for_tonight_found_at_seven(page, live_server, live_db, axe, bre
         nurse(shift=tonight, notice=24, first="Prudente")  # wants a day's notice: not asked
 
         # HR posts tonight's night shift from the phone.
-        _log_in(page, base, scene.alice)
+        log_in(page, base, scene.alice.email)
         page.goto(f"{base}/etablissement/{scene.chu.pk}/")
         page.get_by_role("link", name="Publier une vacation").first.click()
         page.select_option("#id_unit", label="Urgences")
@@ -91,7 +83,7 @@ def test_a_nurse_for_tonight_found_at_seven(page, live_server, live_db, axe, bre
         assert len(texts) == 1 and "mission proposée" in texts[0].body["content"]
 
         # Camille sees it in the app, opens it and accepts.
-        _log_in(page, base, camille.user)
+        log_in(page, base, camille.user.email)
         page.goto(f"{base}/notifications/")
         offer_link = page.get_by_role("link", name=re.compile("Nouvelle proposition"))
         expect(offer_link).to_be_visible()
@@ -106,7 +98,7 @@ def test_a_nurse_for_tonight_found_at_seven(page, live_server, live_db, axe, bre
         assert mission.professional == camille
 
         # HR's board: filled, the two other offers withdrawn (and their holders told).
-        _log_in(page, base, scene.alice)
+        log_in(page, base, scene.alice.email)
         page.goto(f"{base}/missions/rh/etablissement/{scene.chu.pk}/vacations/")
         card = page.locator(f"#shift-{shift.pk}")
         expect(card).to_contain_text("Pourvue")
