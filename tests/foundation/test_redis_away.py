@@ -10,21 +10,15 @@ as when Redis is back: nothing is lost.
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -49,47 +43,11 @@ from tests.factories import (
     writer_of,
 )
 from tests.foundation.embedded_server import free_port
+from tests.foundation.gunicorn_server import Gunicorn
 
 WITHIN = 2.0  # seconds: what a person waits before tapping again
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker]
-
-
-class _Gunicorn:
-    def __init__(self, logs: Path) -> None:
-        db = connection.settings_dict
-        self.port, self.url = free_port(), ""
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-                            f"{db['PORT'] or 5432}/{db['NAME']}",
-            "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
-            "DJANGO_SETTINGS_MODULE": "ville_hopital.settings",
-        }
-        self.log = logs / "gunicorn.log"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.clock", "gunicorn", "ville_hopital.wsgi", "--bind",
-             f"127.0.0.1:{self.port}", "--workers", "1", "--timeout", "30"],
-            env=env, cwd=str(settings.BASE_DIR), stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-        )
-        # The first request sets Django up in the worker: many seconds on a machine busy with the
-        # other tests (this wait is start-up, not what is measured below).
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/health/", timeout=30) as answer:
-                    self.health = answer.read().decode()
-                    return
-            except (urllib.error.URLError, OSError):
-                if self.process.poll() is not None:
-                    raise AssertionError(self.log.read_text()) from None
-                time.sleep(0.2)
-        raise AssertionError(f"gunicorn did not answer:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=15)
 
 
 class _Browser:
@@ -125,7 +83,7 @@ class _Browser:
 
 @pytest.fixture
 def gunicorn_without_redis(live_db, tmp_path):
-    server = _Gunicorn(tmp_path)
+    server = Gunicorn(tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
     try:
         yield server
     finally:
