@@ -83,6 +83,7 @@ def _full_context(context: Mapping[str, Any], *, recipient: User, urgent: bool) 
         **context,
         "recipient": recipient,
         "urgent": urgent,
+        "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
         "link": settings.SITE_URL + url if url else "",
     }

@@ -413,7 +413,8 @@ def digest_send(*, user: User, day: date) -> Digest | None:
     # Each subject in the digest's language, even for those stored before a change of language.
     held = localise(held, reader=user, language=language)
     with translation.override(language):
-        context = {"recipient": user, "notifications": held, "day": day, "site_url": settings.SITE_URL}
+        context = {"recipient": user, "notifications": held, "day": day,
+                   "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
         subject = one_line(render_to_string("notifications/digest/subject.txt", context))[:SUBJECT_MAX]
         body = render_to_string("notifications/digest/body.txt", context).strip() + "\n"
     Notification.objects.filter(pk__in=[n.pk for n in held]).update(digest=digest, digest_state=DigestState.SENT)

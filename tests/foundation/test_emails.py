@@ -175,7 +175,8 @@ def test_a_notification_email_uses_the_same_layout(django_capture_on_commit_call
     html = html_of(message)
     assert f'<html lang="{language}">' in html
     assert f'<a href="{SITE_URL}" style="color:#ffffff;text-decoration:none">{SITE_NAME}</a>' in html
-    assert SITE_URL in message.body and "example.com" not in (message.subject + message.body + html).lower()
+    assert SITE_NAME in message.body and SITE_URL in message.body
+    assert "example.com" not in (message.subject + message.body + html).lower()
     assert PROPOSAL[language] in message.subject
 
 
