@@ -1,0 +1,260 @@
+"""The world both security modules walk: every URL of the project's own apps, taken from the URL
+resolver (not a hand-kept list), and one fixture holding the roles and the objects their path
+parameters are filled with.
+
+The owner's objects belong to professional A, establishment 1 (and its legal entity) and region 1.
+A URL keyword the table below cannot fill fails the run (``fill_kwargs``): a new URL is covered by
+the matrix and the fuzz from the day it is added, or the run says what to add here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from datetime import timedelta
+from fnmatch import fnmatch
+
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import ars_invitation_create
+from establishments.models import MemberRole
+from establishments.services import member_invitation_create
+from missions.contracts.services import contract_draft
+from missions.models import ProposalSource
+from notifications.services import DIGEST_SCOPE, unsubscribe_url
+from professionals.services import credential_upload
+from territories.models import Region
+from tests.factories import (
+    book,
+    in_days,
+    make_ars_agent,
+    make_establishment,
+    make_professional,
+    make_proposal,
+    make_shift,
+    make_user,
+    platform_staff,
+)
+
+#: What is left out of the walk, and why (matched against ``namespace:name`` and the view's module).
+SKIPPED = {
+    "admin:*": "Django's admin: staff only, Django's own permission checks (tests/integration/test_admin.py)",
+    "account_*": "allauth's own sign-in, sign-up, reset and e-mail confirmation pages: nobody's data is "
+                 "behind them (their key links are allauth's signed secrets); the account's own pages "
+                 "are kept (OWN_ALLAUTH_PAGES)",
+    "set_language": "Django's i18n view: sets a cookie, reads no data",
+    "schema": "the OpenAPI schema: public description of the API (tests/foundation covers the docs)",
+    "api-docs": "the API docs (Swagger UI): public, no data",
+    "api-redoc": "the API docs (ReDoc): public, no data",
+}
+#: allauth pages about the signed-in person's own account: kept in the walk.
+OWN_ALLAUTH_PAGES = ("account_email", "account_change_password")
+
+#: The owner's secrets: texts only the listed roles may ever see (checked in every response).
+PRO_A_LAST_NAME = "Owner-Zephyrine"
+HR_1_LAST_NAME = "Gestionnaire-Quintilien"
+REGION_1, REGION_2 = "76", "11"  # Occitanie (Mende, 48095) and Île-de-France (Paris, 75056)
+
+ROLES = ("anonymous", "pro_a", "pro_b", "hr_1", "viewer_1", "hr_2", "viewer_2", "ars_1", "ars_2", "staff")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL pattern of the project: its full name, the keyword names of its path and its view."""
+
+    name: str
+    route: str
+    kwargs: tuple[str, ...]
+    view: object
+
+    @property
+    def methods(self) -> frozenset[str]:
+        """The HTTP methods the view answers (``require_http_methods`` and its kin, DRF's handlers);
+        a view without such a restriction answers POST when its code reads one."""
+        cls = getattr(self.view, "cls", None) or getattr(self.view, "view_class", None)
+        if cls is not None:
+            return frozenset(m.upper() for m in cls.http_method_names if hasattr(cls, m) and m != "options")
+        function = self.view
+        while function is not None:
+            code = getattr(function, "__code__", None)
+            if code is not None and "request_method_list" in code.co_freevars:
+                cell = function.__closure__[code.co_freevars.index("request_method_list")]
+                return frozenset(cell.cell_contents) - {"HEAD"}
+            function = getattr(function, "__wrapped__", None)
+        source = inspect.getsource(inspect.unwrap(self.view))
+        return frozenset({"GET", "POST"} if "POST" in source else {"GET"})
+
+    @property
+    def handles_post(self) -> bool:
+        return "POST" in self.methods
+
+    @property
+    def post_only(self) -> bool:
+        return "GET" not in self.methods
+
+
+def skip_reason(name: str) -> str | None:
+    if name in OWN_ALLAUTH_PAGES:
+        return None
+    return next((reason for pattern, reason in SKIPPED.items() if fnmatch(name, pattern)), None)
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespace: tuple[str, ...] = ()):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = (*namespace, pattern.namespace) if pattern.namespace else namespace
+            yield from _walk(pattern, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = ":".join((*namespace, pattern.name or ""))
+            yield Route(name, prefix + str(pattern.pattern), tuple(pattern.pattern.regex.groupindex), pattern.callback)
+
+
+def project_routes() -> list[Route]:
+    """Every named URL of the project's own apps, in resolver order, the skipped ones left out."""
+    seen: dict[str, Route] = {}
+    for route in _walk(get_resolver()):
+        if skip_reason(route.name) is None and route.name not in seen:
+            seen[route.name] = route
+    return list(seen.values())
+
+
+# --------------------------------------------------------------------------- the world
+
+
+@dataclass
+class World:
+    users: dict[str, User | None]
+    objects: dict[str, object] = field(default_factory=dict)
+
+
+def build_world() -> World:
+    """Professional A (nurse, Mende) booked at establishment 1 (region 1), with an RCP attestation,
+    a contract, notifications, a pending offer and a candidacy; professional B (nurse, Paris) owns
+    nothing of theirs. Establishment 2 is in Paris too (region 2)."""
+    staff = platform_staff()
+    pro_a = make_professional(make_user(first_name="Alix", last_name=PRO_A_LAST_NAME), commune="48095")
+    pro_b = make_professional(make_user(first_name="Basile", last_name="Autre"), commune="75056")
+    hr_1 = make_user(first_name="Hélène", last_name=HR_1_LAST_NAME)
+    viewer_1, hr_2, viewer_2 = make_user(), make_user(), make_user()
+    admin_1 = make_user()  # invites; not one of the roles (the matrix is about HR and viewers)
+    site_1 = make_establishment(admin=admin_1, members={hr_1: MemberRole.HR, viewer_1: MemberRole.VIEWER},
+                                commune="48095")
+    make_establishment(members={hr_2: MemberRole.HR, viewer_2: MemberRole.VIEWER}, commune="75056")
+    open_shift = make_shift(site_1, starts_at=in_days(12))
+    offer = make_proposal(open_shift, pro_a)
+    later = make_shift(site_1, starts_at=in_days(20))
+    candidacy = make_proposal(later, pro_a, source=ProposalSource.CANDIDACY)
+    mission = book(make_shift(site_1, starts_at=in_days(5)), pro_a)
+    contract = contract_draft(mission=mission)  # what the booking queues after its commit
+    credential = credential_upload(
+        actor=pro_a.user, professional=pro_a, kind="insurance", expires_on=timezone.localdate() + timedelta(days=365),
+        file=SimpleUploadedFile("rcp.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf"),
+    )
+    ars_token = ars_invitation_create(actor=staff, email="future-agent@ars.sante.fr",
+                                      region=Region.objects.get(code=REGION_1)).token
+    member_token = member_invitation_create(actor=admin_1, establishment=site_1,
+                                            email="future-hr@example.org", role=MemberRole.VIEWER).token
+    notification = pro_a.user.notifications.order_by("pk").first()
+    assert notification is not None, "booking a mission notifies the professional"
+    today = timezone.localdate()
+    users = {
+        "anonymous": None, "pro_a": pro_a.user, "pro_b": pro_b.user, "hr_1": hr_1, "viewer_1": viewer_1,
+        "hr_2": hr_2, "viewer_2": viewer_2, "ars_1": make_ars_agent(REGION_1), "ars_2": make_ars_agent(REGION_2),
+        "staff": staff, "admin_1": admin_1,  # admin_1: only the fuzz posts as them (an admin's forms)
+    }
+    objects = {
+        "establishment": site_1, "unit": open_shift.unit, "shift": open_shift, "offer": offer, "candidacy": candidacy,
+        "mission": mission, "contract": contract, "credential": credential, "notification": notification,
+        "region": REGION_1, "year": today.year, "month": today.month, "table": "etablissements", "fmt": "csv",
+        "calendar_token": pro_a.calendar_token, "ars_token": ars_token, "member_token": member_token,
+        "unsubscribe_token": unsubscribe_url(user=pro_a.user, scope=DIGEST_SCOPE).rstrip("/").rsplit("/", 1)[-1],
+    }
+    return World(users, objects)
+
+
+#: Which object a path keyword stands for. A keyword means the same object in every URL…
+KWARG_OBJECTS = {
+    "establishment_id": "establishment", "shift_id": "shift", "mission_id": "mission", "proposal_id": "offer",
+    "contract_id": "contract", "region": "region", "scope": "region", "year": "year", "month": "month",
+    "table": "table", "fmt": "fmt",
+}
+#: …except ``pk`` and ``token``, whose object depends on the URL (first matching name pattern wins).
+BY_URL_NAME = {
+    "pk": (
+        ("professionals:credential_*", "credential"), ("establishments:unit_update", "unit"),
+        ("establishments:shift_share", "shift"), ("establishments:*", "establishment"),
+        ("missions:proposal_*", "offer"), ("missions:mission_detail", "mission"), ("missions:hr_mission_*", "mission"),
+        ("missions:hr_board", "establishment"), ("missions:hr_shift_*", "shift"),
+        ("missions:hr_candidacy_*", "candidacy"), ("missions:contract_*", "contract"),
+        ("notifications:mark_read", "notification"), ("api:notification-*", "notification"),
+    ),
+    "token": (
+        ("professionals:calendar_feed", "calendar_token"), ("accounts:ars_invitation", "ars_token"),
+        ("establishments:invitation_accept", "member_token"), ("notifications:unsubscribe", "unsubscribe_token"),
+    ),
+}
+
+
+def object_key(route: Route, kwarg: str) -> str | None:
+    if kwarg in KWARG_OBJECTS:
+        return KWARG_OBJECTS[kwarg]
+    return next((key for pattern, key in BY_URL_NAME.get(kwarg, ()) if fnmatch(route.name, pattern)), None)
+
+
+def fill_kwargs(route: Route, world: World) -> dict[str, object]:
+    filled = {}
+    for kwarg in route.kwargs:
+        key = object_key(route, kwarg)
+        if key is None:
+            raise LookupError(
+                f"{route.name} ({route.route}): no object for the path keyword {kwarg!r}; "
+                "add it to KWARG_OBJECTS or BY_URL_NAME in tests/security/world.py"
+            )
+        value = world.objects[key]
+        filled[kwarg] = getattr(value, "pk", value)
+    return filled
+
+
+def url_of(route: Route, world: World) -> str:
+    return reverse(route.name, kwargs=fill_kwargs(route, world))
+
+
+def _project_tables() -> list[str]:
+    local = {"accounts", "territories", "reference", "notifications", "establishments", "professionals",
+             "missions", "dashboards", "ville_hopital", "contracts"}
+    return sorted(m._meta.db_table for m in apps.get_models() if m._meta.app_label in local and m._meta.managed)
+
+
+def row_counts() -> dict[str, int]:
+    """The number of rows of every table of the project's models, in one query."""
+    tables = _project_tables()
+    # The models' own table names, quoted: nothing from a request reaches this SQL.
+    counts = ", ".join(f"(SELECT COUNT(*) FROM {connection.ops.quote_name(t)})" for t in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counts}")
+        return dict(zip(tables, cursor.fetchone(), strict=True))
+
+
+def client_for(world: World, role: str) -> Client:
+    """A test client signed in as ``role`` (anonymous: not signed in)."""
+    client = Client()
+    if world.users.get(role) is not None:
+        client.force_login(world.users[role])
+    return client
+
+
+def rolled_back(client: Client, method: str, url: str, data: dict | None = None, *, count_rows: bool = False):
+    """One request whose writes are undone, so every request meets the same world; with
+    ``count_rows``, the row counts before and after it too."""
+    with transaction.atomic():
+        before = row_counts() if count_rows else None
+        response = client.get(url) if method == "GET" else client.post(url, data or {})
+        after = row_counts() if count_rows else None
+        transaction.set_rollback(True)
+    return response, before, after
