@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -27,3 +28,8 @@ def audit_record(
         to_state=to_state,
         data=data or {},
     )
+
+
+def audit_count(*, actor: Any, action: str, since: datetime) -> int:
+    """How many ``action`` rows ``actor`` left since ``since`` (attempt limits count from the trail)."""
+    return AuditEvent.objects.filter(actor=actor, action=action, created_at__gte=since).count()

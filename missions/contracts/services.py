@@ -22,7 +22,7 @@ decided by ``Shift.is_urgent`` (only urgent shifts may).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -59,7 +59,7 @@ from missions.contracts.selectors import (
 from missions.models import Mission, MissionState
 from notifications.services import notify
 from reference.models import RouteKind
-from ville_hopital.audit import audit_record
+from ville_hopital.audit import audit_count, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -248,8 +248,7 @@ def contract_sign(*, actor, contract: Contract, password: str, ip: str | None) -
     contract = Contract.objects.select_related(*(f"mission__{r}" for r in _MISSION_RELATED)).get(pk=contract.pk)
     side = _signing_side(actor, contract)
     _refuse_if_not_signable(contract, side)
-    if not password or not actor.check_password(password):
-        raise ValidationError({"password": _("Mot de passe incorrect : le contrat n'a pas été signé.")})
+    _check_signing_password(actor=actor, contract=contract, password=password)
     stored = _stored_hash(contract)
     if stored != contract.sha256:
         with transaction.atomic():
@@ -260,6 +259,26 @@ def contract_sign(*, actor, contract: Contract, password: str, ip: str | None) -
             "L'équipe de la plateforme a été alertée."
         )})
     return _sign(actor=actor, contract=contract, side=side, ip=ip, signed_hash=stored)
+
+
+# Wrong passwords allowed on the signing form before it waits (the right one is then refused too).
+# Only the signed-in account itself can try, so the limit is per account: a stranger cannot lock
+# anyone out, and a stolen session cannot guess the password behind it.
+SIGN_PASSWORD_ATTEMPTS = 5
+SIGN_PASSWORD_WINDOW = timedelta(minutes=15)
+SIGN_ATTEMPT_FAILED = "contract.sign_failed"
+
+
+def _check_signing_password(*, actor, contract: Contract, password: str) -> None:
+    since = timezone.now() - SIGN_PASSWORD_WINDOW
+    if audit_count(actor=actor, action=SIGN_ATTEMPT_FAILED, since=since) >= SIGN_PASSWORD_ATTEMPTS:
+        raise ValidationError({"password": ValidationError(_(
+            "Trop de mots de passe erronés : la signature est suspendue %(minutes)d minutes."
+        ) % {"minutes": SIGN_PASSWORD_WINDOW.seconds // 60}, code="too_many_attempts")})
+    if not password or not actor.check_password(password):
+        with transaction.atomic():  # counted and kept whatever the caller does with the refusal
+            audit_record(actor=actor, action=SIGN_ATTEMPT_FAILED, target=actor, data={"contract": contract.pk})
+        raise ValidationError({"password": _("Mot de passe incorrect : le contrat n'a pas été signé.")})
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -12,6 +13,9 @@ from missions.contracts.models import CONTRACT_TRANSITIONS, Contract, ContractSi
 from missions.contracts.pdf import sha256_hex
 from missions.contracts.selectors import contract_file_intact, unsigned_contracts_for_establishment_member
 from missions.contracts.services import (
+    SIGN_ATTEMPT_FAILED,
+    SIGN_PASSWORD_ATTEMPTS,
+    SIGN_PASSWORD_WINDOW,
     contract_cancel,
     contract_complete,
     contract_draft,
@@ -388,3 +392,22 @@ def test_board_block_per_establishment_and_current_contract(world):
     contracts_flag_unsigned(now=world.mission.starts_at - timedelta(hours=1))
     assert list(unsigned_contracts_for_establishment_member(world.bob, establishment=world.site)) == [contract]
     assert list(unsigned_contracts_for_establishment_member(world.bob, establishment=world.other_site)) == []
+
+
+def test_five_wrong_passwords_suspend_signing_for_a_quarter_of_an_hour_then_it_works(world):
+    contract = contract_draft(mission=world.mission)
+    before = _snapshot(contract)
+    for _attempt in range(SIGN_PASSWORD_ATTEMPTS):
+        with pytest.raises(ValidationError, match="Mot de passe incorrect"):
+            contract_sign(actor=world.alice, contract=contract, password="not-my-password", ip=None)
+    with pytest.raises(ValidationError, match="Trop de mots de passe erronés") as refused:
+        contract_sign(actor=world.alice, contract=contract, password=PASSWORD, ip=None)  # even the right one
+    assert refused.value.error_dict["password"][0].code == "too_many_attempts"
+    assert _snapshot(contract) == before
+    failures = AuditEvent.objects.filter(action=SIGN_ATTEMPT_FAILED, actor=world.alice)
+    assert failures.count() == SIGN_PASSWORD_ATTEMPTS and failures.first().data == {"contract": contract.pk}
+    # Someone else's attempts are theirs: the establishment's signer is not held back.
+    contract = contract_sign(actor=world.bob, contract=contract, password=PASSWORD, ip=None)
+    with time_machine.travel(timezone.now() + SIGN_PASSWORD_WINDOW + timedelta(seconds=1), tick=True):
+        contract = contract_sign(actor=world.alice, contract=contract, password=PASSWORD, ip=None)
+    assert contract.state == ContractState.SIGNED
