@@ -153,7 +153,7 @@ def check(route: Route, world: World, role: str, method: str, client: Client) ->
     """What is wrong with ``role``'s ``method`` on ``route``, or None."""
     url = url_of(route, world)
     try:
-        response, _, _ = rolled_back(client, method, url)
+        response, _ = rolled_back(client, method, url)
     except Exception as error:  # the test client re-raises what would be a 500
         return f"{role} {method} {url}: 500, {type(error).__name__}: {str(error)[:300]}"
     want = expected(route, role, method)

@@ -10,7 +10,8 @@ a valid option and the others get a malformed value.
 
 Whatever is sent: never a 500; a NUL byte is refused by the input-hygiene middleware with a 400
 naming the field; a request that is not a redirect (the view refused it: 200/400/403/404 with the
-form again) wrote no row in any table of the project's models. Each request runs in a savepoint
+form again) wrote no row in any table of the project's models, but the audit rows that record a
+refusal on purpose (``REFUSALS_RECORDED``). Each request runs in a savepoint
 rolled back after it, so each one meets the same world.
 """
 
@@ -24,8 +25,10 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from missions.contracts.services import SIGN_ATTEMPT_FAILED
 from tests.security.test_authorization_matrix import ROUTES, policy_for
-from tests.security.world import Route, client_for, rolled_back, url_of
+from tests.security.world import Route, Writes, client_for, rolled_back, url_of
+from ville_hopital.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +44,10 @@ MALFORMED: dict[str, str | list[str]] = {
     "unknown_choice": "__no_such_choice__",
 }
 SEEDED_MIXES = 2
+#: Refusals that are audited on purpose (the only rows a refused request may write).
+REFUSALS_RECORDED = {
+    SIGN_ATTEMPT_FAILED: "a wrong signing password is kept: the attempts limit counts them",
+}
 #: Views whose success is a page (200), not a redirect: a 200 there may have written.
 SUCCESS_IS_A_PAGE = {
     "notifications:unsubscribe": "the signed link is the credential; the one-click POST (RFC 8058) answers "
@@ -117,7 +124,7 @@ def forms_by_action(world) -> dict[str, Form]:
     found: dict[str, Form] = {}
     for route in GET_ROUTES:
         url = url_of(route, world)
-        response, _, _ = rolled_back(client_for(world, fuzzer_for(route)), "GET", url)
+        response, _ = rolled_back(client_for(world, fuzzer_for(route)), "GET", url)
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         parser = _FormParser(url)
@@ -153,7 +160,7 @@ def bodies(form: Form, seed: str) -> list[tuple[str, dict]]:
     return out
 
 
-def problem(route: Route, label: str, body: dict, response, before: dict, after: dict) -> str | None:
+def problem(route: Route, label: str, body: dict, response, writes: Writes) -> str | None:
     status = response.status_code
     if label == "nul" and body:
         first = next(iter(body))
@@ -164,9 +171,11 @@ def problem(route: Route, label: str, body: dict, response, before: dict, after:
         return f"{label}: {status}"
     success_is_a_page = any(fnmatch(route.name, pattern) for pattern in SUCCESS_IS_A_PAGE) and status == 200
     if status not in (301, 302, 303) and not success_is_a_page:
-        changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
+        audit_table = AuditEvent._meta.db_table
+        recorded_refusals = set(writes.audited) <= set(REFUSALS_RECORDED)
+        changed = {t: n for t, n in writes.rows.items() if not (t == audit_table and recorded_refusals)}
         if changed:
-            return f"{label}: refused ({status}) yet rows changed: {changed}"
+            return f"{label}: refused ({status}) yet rows changed: {changed} (audited: {writes.audited})"
     return None
 
 
@@ -183,11 +192,11 @@ def test_malformed_posts(route, world, forms_by_action):
     failures = []
     for label, body in bodies(form, seed=route.name):
         try:
-            response, before, after = rolled_back(client, "POST", url, body, count_rows=True)
+            response, writes = rolled_back(client, "POST", url, body, count_rows=True)
         except Exception as error:  # the test client re-raises what a 500 would hide
             failures.append(f"{label}: raised {type(error).__name__}: {str(error)[:300]}")
             continue
-        if (wrong := problem(route, label, body, response, before, after)) is not None:
+        if (wrong := problem(route, label, body, response, writes)) is not None:
             failures.append(wrong)
     assert not failures, f"{role} POST {url} with fields {sorted(form.fields)}:\n" + "\n".join(failures)
 

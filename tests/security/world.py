@@ -41,6 +41,7 @@ from tests.factories import (
     make_user,
     platform_staff,
 )
+from ville_hopital.models import AuditEvent
 
 #: What is left out of the walk, and why (matched against ``namespace:name`` and the view's module).
 SKIPPED = {
@@ -249,12 +250,27 @@ def client_for(world: World, role: str) -> Client:
     return client
 
 
+@dataclass
+class Writes:
+    """What a request wrote: the tables whose row count changed, and the actions it audited."""
+
+    rows: dict[str, tuple[int, int]]
+    audited: list[str]
+
+
 def rolled_back(client: Client, method: str, url: str, data: dict | None = None, *, count_rows: bool = False):
     """One request whose writes are undone, so every request meets the same world; with
-    ``count_rows``, the row counts before and after it too."""
+    ``count_rows``, what it wrote too (else None)."""
     with transaction.atomic():
         before = row_counts() if count_rows else None
+        last_audit = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         response = client.get(url) if method == "GET" else client.post(url, data or {})
-        after = row_counts() if count_rows else None
+        writes = None
+        if count_rows:
+            after = row_counts()
+            writes = Writes(
+                {t: (before[t], after[t]) for t in before if before[t] != after[t]},
+                list(AuditEvent.objects.filter(pk__gt=last_audit).values_list("action", flat=True)),
+            )
         transaction.set_rollback(True)
-    return response, before, after
+    return response, writes
