@@ -82,6 +82,9 @@ class Professional(models.Model):
     )
     calendar_token = models.CharField(max_length=64, unique=True, default=_feed_token, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when the person erased their account (ville_hopital.privacy.account_erase): the row stays
+    # because missions and contracts kept for their legal retention point to it, without RPPS/ADELI.
+    erased_at = models.DateTimeField(_("compte effacé le"), null=True, blank=True)
 
     objects = ProfessionalQuerySet.as_manager()
 
@@ -89,7 +92,8 @@ class Professional(models.Model):
         verbose_name = _("professionnel")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(rpps__isnull=False) | models.Q(adeli__isnull=False), name="professional_has_rpps_or_adeli"
+                condition=models.Q(rpps__isnull=False) | models.Q(adeli__isnull=False) | models.Q(erased_at__isnull=False),
+                name="professional_has_rpps_or_adeli",
             )
         ]
 
