@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .instance import Instance, Slots
+# The one haversine (a plain NumPy module: the engine stays free of Django).
+from territories.geo import EARTH_RADIUS_KM, haversine_km
 
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius, as FORMAT.md
+from .instance import Instance, Slots
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,6 @@ class Candidates:
 def slot_index(day: np.ndarray, slot: np.ndarray) -> np.ndarray:
     """Half-day index: D(1)=0, N(1)=1, D(2)=2 … so N(d) and D(d+1) are consecutive."""
     return (2 * (day.astype(np.int32) - 1) + slot).astype(np.int32)
-
-
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km (haversine, R = 6371.0088 km)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    half_dphi = (p2 - p1) / 2
-    half_dlam = np.radians(np.asarray(lon2) - np.asarray(lon1)) / 2
-    a = np.sin(half_dphi) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(half_dlam) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .candidates import haversine_km
+from territories.geo import haversine_km
+
 from .instance import Assignment, Instance, decode_skills
 from .rules import (
     Calendars,

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from territories.geo import haversine_km
+
 SLOT_CODES = ("D", "N")
 HOURS_PER_SLOT = 12
 BOOKED_MARGIN_DAYS = 7
@@ -620,8 +622,6 @@ def write_assignment(instance: Instance, assignment: Assignment, path: str | Pat
 
 def read_assignment(instance: Instance, path: str | Path) -> Assignment:
     """Read an assignment file written for ``instance``; ``km`` is recomputed, never trusted."""
-    from .candidates import haversine_km  # local: candidates imports this module
-
     path = Path(path)
     t = _read_table(path.parent, path.name, ASSIGNMENT_COLUMNS)
     shift = _lookup(t, "shift_id", instance.shifts.ids, "shift_id")
