@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -33,9 +32,13 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "event", "subject", "body", "url", "urgent", "created_at", "read", "read_at"]
 
 
-@extend_schema_view(get=extend_schema(parameters=[
-    OpenApiParameter("unread", OpenApiTypes.BOOL, description="only the unread ones (`1` or `true`)"),
-]))
+class NotificationFilter(serializers.Serializer):
+    """The list's query parameters, read (and refused with a 400 naming the field) as the schema states them."""
+
+    unread = serializers.BooleanField(required=False, help_text="only the unread ones (`1` or `true`)")
+
+
+@extend_schema_view(get=extend_schema(parameters=[NotificationFilter]))
 class NotificationListView(generics.ListAPIView):
     """My notifications, newest first; ``?unread=1`` for the unread ones only."""
 
@@ -44,7 +47,9 @@ class NotificationListView(generics.ListAPIView):
 
     def get_queryset(self):
         queryset = notifications_for(self.request.user)
-        if self.request.query_params.get("unread") in ("1", "true"):
+        params = NotificationFilter(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        if params.validated_data.get("unread"):
             queryset = queryset.filter(read_at__isnull=True)
         return queryset
 

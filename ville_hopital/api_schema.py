@@ -4,8 +4,10 @@ drf-spectacular documents each operation's 200; the answers every client also ge
 from what the operation is: 400 when it reads parameters or a body (a validation error, a malformed
 body, a control character refused by ``input_hygiene``), 403 when it needs a signed-in person (DRF
 answers 403, not 401: the session comes first among the authentication classes), 404 when its path
-names an object. Each is JSON: ``{"detail": "…"}`` or, for a validation error, ``{"field": ["…"]}``.
-Checked against the running API by ``tests/integration/test_api_schemathesis.py``.
+names an object, 415 when it reads a body (one of another type). Each is JSON: ``{"detail": "…"}``
+or, for a validation error, ``{"field": ["…"]}``. A text query parameter states, as a pattern, the
+characters ``input_hygiene`` refuses. Checked against the running API by
+``tests/integration/test_api_schemathesis.py``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ from __future__ import annotations
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.permissions import AllowAny
 
+from ville_hopital.input_hygiene import FORBIDDEN_CHARACTERS
+
 #: DRF's error bodies: ``{"detail": "message"}``, or a list of messages per field.
 ERROR_BODY = {
     "type": "object",
     "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
 }
+
+#: A text query parameter holds no control character but tab, LF and CR (``input_hygiene``, 400 otherwise).
+CLEAN_TEXT = f"^[^{FORBIDDEN_CHARACTERS.pattern[1:-1]}]*$"
 
 
 def error_response(description: str) -> dict:
@@ -30,6 +37,10 @@ class ApiSchema(AutoSchema):
         if operation is None:
             return None
         parameters = operation.get("parameters", [])
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema):
+                schema["pattern"] = CLEAN_TEXT
         responses = operation["responses"]
         if parameters or "requestBody" in operation:
             responses.setdefault("400", error_response("Invalid parameters or body; the message names the field."))
@@ -37,4 +48,6 @@ class ApiSchema(AutoSchema):
             responses.setdefault("403", error_response("Not signed in (no or an invalid token), or not allowed."))
         if any(parameter["in"] == "path" for parameter in parameters):
             responses.setdefault("404", error_response("Not found (or not yours: the same answer)."))
+        if "requestBody" in operation:
+            responses.setdefault("415", error_response("A body of another type than those listed, or unreadable."))
         return operation
