@@ -33,6 +33,9 @@ class NextForm(forms.Form):
 
     def clean_next(self) -> str:
         target = self.cleaned_data["next"]
+        # A path of this site: redirect() would read anything else (« abc ») as the name of a route.
+        if target and not target.startswith("/"):
+            raise forms.ValidationError(_("l'adresse doit être une page de ce site."), code="off_site")
         if target and not url_has_allowed_host_and_scheme(
             target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
         ):

@@ -96,6 +96,9 @@ def shift_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift.objects.for_user(request.user).select_related("establishment"), pk=pk)
     if shift.establishment not in my_establishments(user=request.user):
         raise PermissionDenied  # a sister site's shared shift: visible, not ours to cancel
+    membership = membership_for(user=request.user, establishment=shift.establishment)
+    if not membership.can_write:
+        raise PermissionDenied  # a viewer: refused before the form is read, whatever its body
     form = ShiftCancelForm(request.POST, request=request)
     if not form.is_valid():
         messages.error(request, form_error_text(form))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -48,6 +48,16 @@ def _messages_of(error: ValidationError) -> str:
 
 def _hr_shift(request: HttpRequest, pk: int) -> Shift:
     return get_object_or_404(shift_for_hr(user=request.user, now=timezone.now()), pk=pk)
+
+
+def _shift_to_change(request: HttpRequest, pk: int) -> Shift:
+    """A shift the user's role may change: a viewer's write is a 403 whatever its body, so the role
+    is checked before the form is read (the services check it again)."""
+    shift = _hr_shift(request, pk)
+    membership = membership_for(user=request.user, establishment=shift.establishment)
+    if not (membership and membership.can_write):
+        raise PermissionDenied
+    return shift
 
 
 @role_required(is_establishment_member)
@@ -88,7 +98,7 @@ def _refused(request: HttpRequest, shift: Shift, form: forms.Form) -> HttpRespon
 @role_required(is_establishment_member)
 @require_POST
 def shift_offer_view(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = _hr_shift(request, pk)
+    shift = _shift_to_change(request, pk)
     form = ShiftOfferForm(request.POST)
     if not form.is_valid():
         return _refused(request, shift, form)
@@ -103,7 +113,7 @@ def shift_offer_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(is_establishment_member)
 @require_POST
 def shift_raise_view(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = _hr_shift(request, pk)
+    shift = _shift_to_change(request, pk)
     form = ShiftPayRaiseForm(request.POST)
     if not form.is_valid():
         return _refused(request, shift, form)

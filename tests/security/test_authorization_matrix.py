@@ -99,6 +99,9 @@ POLICY: tuple[tuple[tuple[str, ...], Policy], ...] = (
     (("dashboards:home",), Policy(frozenset({"ars_1", "ars_2", "staff"}))),
     (("dashboards:*",), Policy(frozenset({"ars_1", "staff"}), why="region 1's agents and platform staff")),
     (("notifications:mark_read", "api:notification-read"), Policy(frozenset({"pro_a"}))),
+    (("audit:establishment*",),
+     Policy(frozenset({"staff"}), why="the establishment's admins (1 has none: its HR and viewer get 404) and staff")),
+    (("audit:*",), Policy(LOGGED_IN, why="one's own trail (staff: all of it)")),
     (("notifications:*", "api:*", "account_*"), Policy(LOGGED_IN, why="one's own notifications and account")),
 )
 #: When no rule matches: nobody (the failure asks for a rule).
@@ -109,13 +112,7 @@ SECRETS = {PRO_A_LAST_NAME: PRO_A_AND_SITE_1 | {"staff"}, HR_1_LAST_NAME: PRO_A_
 
 #: Defects found and not yet fixed, by (URL name, role, method): the reason. The test still makes the
 #: request and fails when it no longer misbehaves (remove the entry then), like a strict xfail.
-_VIEWER_WRITE = ("a viewer's empty POST is answered by the form (a redirect with the form's error) before the "
-                 "role check: a viewer's write must be a 403 whatever its body (missions/views/urgent.py, hr.py)")
-KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {
-    ("missions:hr_shift_cancel", "viewer_1", "POST"): _VIEWER_WRITE,
-    ("missions:hr_shift_raise", "viewer_1", "POST"): _VIEWER_WRITE,
-    ("missions:hr_shift_offer", "viewer_1", "POST"): _VIEWER_WRITE,
-}
+KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {}
 
 ROUTES = project_routes()
 
