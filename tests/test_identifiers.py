@@ -206,6 +206,7 @@ def test_rpps_national_id() -> None:
 
 @given(st.text(alphabet="0123456789", min_size=10, max_size=10))
 def test_any_rpps_payload_with_key_is_valid(payload: str) -> None:
+    assume(len(set(with_key(payload))) > 1)  # one digit repeated: refused (test_repeated_digit_is_refused)
     assert is_valid_rpps(with_key(payload))
 
 
@@ -326,6 +327,7 @@ finess_numeric_prefixes = st.sampled_from(
 def test_any_numeric_finess_with_key_is_valid(prefix: str, data: st.DataObject) -> None:
     middle = data.draw(st.text(alphabet="0123456789", min_size=8 - len(prefix), max_size=8 - len(prefix)))
     number = with_key(prefix + middle)
+    assume(len(set(number)) > 1)
     assert is_valid_finess(number)
     position = data.draw(st.integers(len(prefix), 8))
     other = data.draw(st.sampled_from("0123456789").filter(lambda d: d != number[position]))
@@ -398,7 +400,7 @@ def test_la_poste_examples_are_what_they_claim() -> None:
 
 @given(st.text(alphabet="0123456789", min_size=13, max_size=13))
 def test_any_siret_payload_with_key_is_valid(payload: str) -> None:
-    assume(not payload.startswith("356000000"))
+    assume(not payload.startswith("356000000") and len(set(with_key(payload))) > 1)
     assert is_valid_siret(with_key(payload))
 
 
@@ -407,6 +409,29 @@ def test_la_poste_siret_follows_the_digit_sum_rule(nic: str) -> None:
     number = "356000000" + nic
     expected = number == "35600000000048" or sum(map(int, number)) % 5 == 0
     assert is_valid_siret(number) is expected
+
+
+# --------------------------------------------------------------------------- #
+# One digit repeated
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize(
+    ("clean", "kind", "value"),
+    [
+        (clean_rpps, "RPPS", "00000000000"),  # Luhn-valid: only this rule refuses it
+        (clean_rpps, "RPPS", "111 1111 1111"),
+        (clean_adeli, "ADELI", "111111111"),
+        (clean_finess, "FINESS", "111111111"),
+        (clean_finess, "FINESS", "000000000"),
+        (clean_siren, "SIREN", "000000000"),
+        (clean_siret, "SIRET", "00000000000000"),
+    ],
+)
+def test_repeated_digit_is_refused(clean, kind: str, value: str) -> None:
+    with pytest.raises(InvalidIdentifier) as excinfo:
+        clean(value)
+    assert (excinfo.value.kind, excinfo.value.code) == (kind, "repeated_digit")
 
 
 # --------------------------------------------------------------------------- #
@@ -430,6 +455,8 @@ def test_la_poste_siret_follows_the_digit_sum_rule(nic: str) -> None:
         (validate_siren, "732829321", "La clé de contrôle du numéro SIREN est invalide."),
         (validate_siret, "7328293200007", "Le numéro SIRET doit comporter 14 chiffres."),
         (validate_siret, "73282932000079", "La clé de contrôle du numéro SIRET est invalide."),
+        (validate_rpps, "00000000000", "Le numéro RPPS ne peut pas être un seul chiffre répété"),
+        (validate_finess, "111111111", "Le numéro FINESS ne peut pas être un seul chiffre répété"),
     ],
 )
 def test_validator_messages(validator, value: str, message: str) -> None:

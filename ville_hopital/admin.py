@@ -8,12 +8,8 @@ from ville_hopital.models import AuditEvent
 admin.site.login = secure_admin_login(admin.site.login)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "target_type", "target_id", "from_state", "to_state"]
-    list_filter = ["action", "target_type"]
-    search_fields = ["target_id", "actor__email"]
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Rows nobody edits in the admin: written by the code (the audit trail) or by an import."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -21,6 +17,15 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    # Append-only, for superusers too; the database refuses it anyway (migration 0002's trigger).
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyModelAdmin):
+    """Append-only, for superusers too; the database refuses a change anyway (migration 0002's trigger)."""
+
+    list_display = ["created_at", "actor", "action", "target_type", "target_id", "from_state", "to_state"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["target_id", "actor__email"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]

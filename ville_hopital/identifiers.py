@@ -16,7 +16,11 @@ letters upper-cased), so a form should store ``normalize(value)`` (or the
 result of ``clean_x``), not the raw input.
 
 Error codes are shared by every identifier: ``invalid_characters``,
-``invalid_length``, ``invalid_departement`` and ``invalid_key``.
+``invalid_length``, ``invalid_departement``, ``invalid_key`` and ``repeated_digit``.
+
+``repeated_digit``: a number made of one digit repeated (00000000000, 11111111111) is refused
+before any other check. Such numbers are what people type to get past a required field; some are
+even Luhn-valid (all zeros), and no directory assigns them.
 """
 
 from __future__ import annotations
@@ -78,7 +82,8 @@ _SEPARATORS: Final[re.Pattern[str]] = re.compile(r"[\s.\-\u2010\u2011\u2012\u201
 
 class InvalidIdentifier(ValueError):
     """An identifier failed validation. ``kind`` is e.g. ``"RPPS"``, ``code`` one of
-    ``invalid_characters``, ``invalid_length``, ``invalid_departement``, ``invalid_key``."""
+    ``invalid_characters``, ``invalid_length``, ``invalid_departement``, ``invalid_key``,
+    ``repeated_digit``."""
 
     def __init__(self, kind: str, code: str) -> None:
         super().__init__(f"{kind}: {code}")
@@ -136,7 +141,13 @@ def _digits_of_length(value: object, kind: str, length: int) -> str:
         raise InvalidIdentifier(kind, "invalid_characters")
     if len(number) != length:
         raise InvalidIdentifier(kind, "invalid_length")
+    _refuse_repeated_digit(number, kind)
     return number
+
+
+def _refuse_repeated_digit(number: str, kind: str) -> None:
+    if len(set(number)) == 1:
+        raise InvalidIdentifier(kind, "repeated_digit")
 
 
 # --------------------------------------------------------------------------- #
@@ -229,6 +240,7 @@ def clean_finess(value: object) -> str:
     number = normalize(value)
     if len(number) != FINESS_LENGTH:
         raise InvalidIdentifier("FINESS", "invalid_length")
+    _refuse_repeated_digit(number, "FINESS")
     prefix, rest = number[:2], number[2:]
     if prefix in _FINESS_CORSICA:
         if not is_ascii_digits(rest):
@@ -316,10 +328,16 @@ _MESSAGES: Final = {
     ("RPPS", "invalid_characters"): _("Le numéro RPPS ne doit contenir que des chiffres."),
     ("RPPS", "invalid_length"): _("Le numéro RPPS doit comporter 11 chiffres."),
     ("RPPS", "invalid_key"): _("La clé de contrôle du numéro RPPS est invalide."),
+    ("RPPS", "repeated_digit"): _(
+        "Le numéro RPPS ne peut pas être un seul chiffre répété (00000000000, 11111111111…) : indiquez votre vrai numéro."
+    ),
     ("ADELI", "invalid_characters"): _("Le numéro ADELI ne doit contenir que des chiffres."),
     ("ADELI", "invalid_length"): _("Le numéro ADELI doit comporter 9 chiffres."),
     ("ADELI", "invalid_departement"): _(
         "Le numéro ADELI doit commencer par un code de département valide (01 à 95, ou 97 pour l’outre-mer)."
+    ),
+    ("ADELI", "repeated_digit"): _(
+        "Le numéro ADELI ne peut pas être un seul chiffre répété (000000000, 111111111…) : indiquez votre vrai numéro."
     ),
     ("FINESS", "invalid_characters"): _(
         "Le numéro FINESS ne doit contenir que des chiffres (hormis 2A ou 2B en tête pour la Corse)."
@@ -329,12 +347,21 @@ _MESSAGES: Final = {
         "Le numéro FINESS doit commencer par un code de département valide (01 à 95, 2A, 2B ou 971 à 976)."
     ),
     ("FINESS", "invalid_key"): _("La clé de contrôle du numéro FINESS est invalide."),
+    ("FINESS", "repeated_digit"): _(
+        "Le numéro FINESS ne peut pas être un seul chiffre répété (000000000, 111111111…) : indiquez le vrai numéro."
+    ),
     ("SIREN", "invalid_characters"): _("Le numéro SIREN ne doit contenir que des chiffres."),
     ("SIREN", "invalid_length"): _("Le numéro SIREN doit comporter 9 chiffres."),
     ("SIREN", "invalid_key"): _("La clé de contrôle du numéro SIREN est invalide."),
+    ("SIREN", "repeated_digit"): _(
+        "Le numéro SIREN ne peut pas être un seul chiffre répété (000000000, 111111111…) : indiquez le vrai numéro."
+    ),
     ("SIRET", "invalid_characters"): _("Le numéro SIRET ne doit contenir que des chiffres."),
     ("SIRET", "invalid_length"): _("Le numéro SIRET doit comporter 14 chiffres."),
     ("SIRET", "invalid_key"): _("La clé de contrôle du numéro SIRET est invalide."),
+    ("SIRET", "repeated_digit"): _(
+        "Le numéro SIRET ne peut pas être un seul chiffre répété (00000000000000…) : indiquez le vrai numéro."
+    ),
 }
 
 

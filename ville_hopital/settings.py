@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "territories",
     "reference",
     "notifications",  # one notification service for every part of the platform
+    "directories",  # the RPPS and FINESS public extractions, as data (docs/directories.md)
     # Domain apps.
     "establishments",
     "professionals",
