@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 HOST ?= 127.0.0.1:8000
-SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core libreoffice-calc-nogui
+SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core libreoffice-calc-nogui nginx-light
 # uv itself is pinned by the lock file (dev extra); this is only the bootstrap copy that reads it.
 UV_BOOTSTRAP := uv==0.13.9
 # Parallel test processes (pytest-xdist): one per core; each gets its own database and Redis database.

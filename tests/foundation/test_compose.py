@@ -19,6 +19,7 @@ import yaml
 from django.conf import settings
 
 from professionals.services import MAX_CREDENTIAL_BYTES
+from tests.system_tools import required_tool
 
 BASE_DIR = Path(settings.BASE_DIR)
 COMPOSE_TEXT = (BASE_DIR / "docker-compose.yml").read_text()
@@ -124,9 +125,9 @@ def test_the_proxy_accepts_the_largest_upload_and_no_more():
     assert not _directives("root") and not _directives("alias")
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (apt-get install nginx-light)")
 def test_nginx_accepts_the_configuration(tmp_path):
     """``nginx -t`` on the file, with a throw-away certificate in place of the mounted one."""
+    nginx = required_tool("nginx", "nginx-light")
     openssl = shutil.which("openssl")
     if openssl is None:
         pytest.skip("openssl is needed for a throw-away certificate")
@@ -138,7 +139,7 @@ def test_nginx_accepts_the_configuration(tmp_path):
     conf = tmp_path / "nginx.conf"
     conf.write_text(NGINX_CONF.replace("/etc/nginx/certs/", f"{tmp_path}/"))
     result = subprocess.run(
-        ["nginx", "-t", "-c", str(conf), "-p", f"{tmp_path}/"], capture_output=True, text=True, timeout=30
+        [nginx, "-t", "-c", str(conf), "-p", f"{tmp_path}/"], capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr

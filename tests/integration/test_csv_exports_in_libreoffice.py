@@ -15,8 +15,6 @@ module fails in CI (``CI`` set) and is skipped elsewhere, with the reason.
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from openpyxl import load_workbook
 
 from dashboards.services import aggregates_rebuild
 from tests.factories import make_ars_agent, make_establishment, make_shift, make_unit, writer_of
+from tests.system_tools import required_tool
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +35,7 @@ UTF_8, DOUBLE_QUOTE = 76, ord('"')
 
 @pytest.fixture(scope="module")
 def soffice() -> str:
-    found = shutil.which("soffice")
-    if found is None:
-        reason = "soffice (LibreOffice Calc) is missing: apt-get install libreoffice-calc-nogui (make system-deps)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return found
+    return required_tool("soffice", "libreoffice-calc-nogui")
 
 
 def as_libreoffice_reads_it(soffice: str, csv_bytes: bytes, tmp_path: Path) -> list[list]:
