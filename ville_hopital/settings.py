@@ -193,7 +193,16 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_PREVENT_ENUMERATION = False  # a duplicate email at sign-up is told plainly (issue: name the field)
+# Nobody learns from our pages whether an address has an account. Sign-up with a taken address
+# answers exactly like a new one (the "check your email" page) and creates nothing; the address's
+# owner is emailed "an account already exists: sign in or reset your password"
+# (templates/account/email/account_already_exists_*). A password reset for an unknown address
+# answers like a known one, and the address is emailed "no account with this address"
+# (unknown_account_*): only the owner of the mailbox learns it, it helps whoever forgot which
+# address they signed up with, and both paths then take the same time (each sends one email).
+# allauth's reset rate limit (per IP and per address) bounds how often that can be sent.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "

@@ -34,12 +34,15 @@ def test_signup_sends_a_verification_email_and_does_not_log_in_before_it(client)
     assert "_auth_user_id" not in client.session
 
 
-def test_a_duplicate_email_is_refused_naming_the_field_and_nothing_is_written(client):
+def test_a_duplicate_email_answers_like_a_new_sign_up_and_nothing_is_written(client):
+    # ACCOUNT_PREVENT_ENUMERATION: no "email taken" error (tests/foundation/test_enumeration.py).
     make_user("taken@example.org")
     response = signup(client, email="TAKEN@example.org")
-    assert response.status_code == 200
-    assert "email" in response.context["form"].errors
+    assert response.status_code == 302 and response["Location"] == reverse("account_email_verification_sent")
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and page.context.get("form") is None  # no form shown again, no error
     assert User.objects.filter(email__iexact="taken@example.org").count() == 1
+    assert len(mail.outbox) == 1 and "confirm-email" not in mail.outbox[0].body  # told to sign in instead
 
 
 def test_a_weak_password_is_refused_naming_the_field(client):
@@ -153,9 +156,12 @@ def test_password_reset_by_email(client):
     assert User.objects.get(email="forgetful@example.org").check_password(new_password)
 
 
-def test_password_reset_for_an_unknown_email_writes_nothing(client):
-    client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+def test_password_reset_for_an_unknown_email_writes_nothing_and_answers_like_a_known_one(client):
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+    assert response.status_code == 302 and response["Location"] == reverse("account_reset_password_done")
     assert not User.objects.filter(email="nobody@example.org").exists()
+    # The address is told it has no account (ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS), with no reset link.
+    assert len(mail.outbox) == 1 and "/password/reset/key/" not in mail.outbox[0].body
 
 
 def test_the_site_row_follows_the_settings_after_migrate(settings):

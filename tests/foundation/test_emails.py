@@ -1,9 +1,10 @@
 """Every email the platform sends has a text and an HTML part, in French and in English, and names
 the site from the settings (``SITE_NAME``, ``SITE_URL``) — never example.com.
 
-Each kind is triggered through its real flow (sign-up, a login before verification, a password
-reset request, the invitations, the verification of an establishment, a notification) and read
-from Django's locmem outbox. The site's name and URL are changed for these tests, so a name written
+Each kind is triggered through its real flow (sign-up, a sign-up with a taken address, a login
+before verification, a password reset request for a known and for an unknown address, the
+invitations, the verification of an establishment, a notification) and read from Django's locmem
+outbox. The site's name and URL are changed for these tests, so a name written
 into a template instead of read from the settings shows up.
 """
 
@@ -83,14 +84,18 @@ CONFIRM_AGAIN = {"fr": "Confirmez votre adresse e-mail", "en": "Confirm your ema
 RESET = {"fr": "Réinitialisation de votre mot de passe", "en": "Reset your password"}
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_sign_up_sends_the_confirmation_email(client, language):
+def sign_up(client, email: str, language: str) -> None:
     client.post(
         reverse("account_signup"),
-        {"email": "lea@hopital.test", "password1": PASSWORD, "password2": PASSWORD, "first_name": "Léa",
+        {"email": email, "password1": PASSWORD, "password2": PASSWORD, "first_name": "Léa",
          "last_name": "Martin", "signup_intent": SignupIntent.PROFESSIONAL},
         HTTP_ACCEPT_LANGUAGE=language,
     )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sign_up_sends_the_confirmation_email(client, language):
+    sign_up(client, "lea@hopital.test", language)
     message = only_email("lea@hopital.test")
     check_email(message, language=language, expected=CONFIRM,
                 link=link_in(message, "/accounts/confirm-email/[^/\\s]+/"))
@@ -115,6 +120,27 @@ def test_a_password_reset_request_sends_the_reset_link(client, language):
     message = only_email("forgetful@hopital.test")
     check_email(message, language=language, expected=RESET,
                 link=link_in(message, "/accounts/password/reset/key/\\S+/"))
+
+
+ALREADY = {"fr": "Vous avez déjà un compte avec cette adresse", "en": "You already have an account with this address"}
+UNKNOWN = {"fr": "Aucun compte n'utilise cette adresse", "en": "No account uses this address"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_signing_up_with_a_taken_address_tells_its_owner(client, language):
+    make_user("taken@hopital.test")
+    sign_up(client, "taken@hopital.test", language)
+    message = only_email("taken@hopital.test")
+    check_email(message, language=language, expected=ALREADY, link=link_in(message, "/accounts/password/reset/"))
+    assert link_in(message, "/accounts/login/") in message.body and "taken@hopital.test" in message.body
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_password_reset_for_an_unknown_address_tells_that_address(client, language):
+    client.post(reverse("account_reset_password"), {"email": "nobody@hopital.test"}, HTTP_ACCEPT_LANGUAGE=language)
+    message = only_email("nobody@hopital.test")
+    check_email(message, language=language, expected=UNKNOWN, link=link_in(message, "/accounts/signup/"))
+    assert "nobody@hopital.test" in message.body
 
 
 # --- the platform's own: invitations, verification ----------------------------------------------
