@@ -39,6 +39,7 @@ from tests.factories import (
     make_proposal,
     make_shift,
     make_user,
+    move_to_past,
     platform_staff,
 )
 from ville_hopital.models import AuditEvent
@@ -153,6 +154,8 @@ def build_world() -> World:
     candidacy = make_proposal(later, pro_a, source=ProposalSource.CANDIDACY)
     mission = book(make_shift(site_1, starts_at=in_days(5)), pro_a)
     contract = contract_draft(mission=mission)  # what the booking queues after its commit
+    worked = book(make_shift(site_1, starts_at=in_days(6)), pro_a)
+    move_to_past(worked.shift)  # over: HR closes it (service fait / absence)
     credential = credential_upload(
         actor=pro_a.user, professional=pro_a, kind="insurance", expires_on=timezone.localdate() + timedelta(days=365),
         file=SimpleUploadedFile("rcp.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf"),
@@ -171,7 +174,7 @@ def build_world() -> World:
     }
     objects = {
         "establishment": site_1, "unit": open_shift.unit, "shift": open_shift, "offer": offer, "candidacy": candidacy,
-        "mission": mission, "contract": contract, "credential": credential, "notification": notification,
+        "mission": mission, "worked_mission": worked, "contract": contract, "credential": credential, "notification": notification,
         "region": REGION_1, "year": today.year, "month": today.month, "table": "etablissements", "fmt": "csv",
         "calendar_token": pro_a.calendar_token, "ars_token": ars_token, "member_token": member_token,
         "unsubscribe_token": unsubscribe_url(user=pro_a.user, scope=DIGEST_SCOPE).rstrip("/").rsplit("/", 1)[-1],
@@ -190,7 +193,7 @@ BY_URL_NAME = {
     "pk": (
         ("professionals:credential_*", "credential"), ("establishments:unit_update", "unit"),
         ("establishments:shift_share", "shift"), ("establishments:*", "establishment"),
-        ("missions:proposal_*", "offer"), ("missions:mission_detail", "mission"), ("missions:hr_mission_*", "mission"),
+        ("missions:proposal_*", "offer"), ("missions:mission_detail", "mission"), ("missions:hr_mission_*", "worked_mission"),
         ("missions:hr_board", "establishment"), ("missions:hr_shift_*", "shift"),
         ("missions:hr_candidacy_*", "candidacy"), ("missions:contract_*", "contract"),
         ("notifications:mark_read", "notification"), ("api:notification-*", "notification"),
