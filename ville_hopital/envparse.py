@@ -91,3 +91,26 @@ def parse_secret_key(env: Mapping[str, str], name: str, production: bool, dev_de
             raise ImproperlyConfigured(f"{name} is too weak for production: use at least 50 varied characters.")
         return value
     return value or dev_default
+
+
+def parse_openid_client(env: Mapping[str, str], prefix: str, *, production: bool) -> dict[str, str]:
+    """An OpenID Connect client: ``{prefix}ISSUER`` (the issuer URL, its discovery document under
+    ``/.well-known/openid-configuration``), ``{prefix}CLIENT_ID`` and ``{prefix}CLIENT_SECRET``. All three
+    or none (then every value is empty: the sign-in is off); the issuer in https in production."""
+    names = [f"{prefix}{part}" for part in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET")]
+    values = [env.get(name, "").strip() for name in names]
+    if not any(values):
+        return dict.fromkeys(("issuer", "client_id", "client_secret"), "")
+    missing = [name for name, value in zip(names, values, strict=True) if not value]
+    if missing:
+        raise ImproperlyConfigured(f"{', '.join(missing)} must be set with the other {prefix}* settings.")
+    issuer = values[0].rstrip("/")
+    parsed = urlparse(issuer)
+    if parsed.scheme not in ({"https"} if production else {"http", "https"}) or not parsed.hostname:
+        raise ImproperlyConfigured(f"{names[0]}={values[0]!r} is not an {'https' if production else 'http(s)'} URL.")
+    return {"issuer": issuer, "client_id": values[1], "client_secret": values[2]}
+
+
+def origin_of(url: str) -> str:
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.netloc}"

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     # Domain apps.
     "establishments",
     "professionals",
+    "professionals.pro_sante_connect",  # sign-in with the e-CPS; the RPPS it vouches for
     "missions",
     "dashboards",  # ARS read side: sits on top of missions
     "ville_hopital",
@@ -210,6 +212,16 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 LOGIN_REDIRECT_URL = "home"
 LOGIN_URL = "account_login"
 
+# --- Pro Santé Connect (OpenID Connect; docs/pro-sante-connect.md) ---------------------------
+# The e-CPS sign-in: off (no button, no route answering) until the three PSC_* values are set.
+_psc = envparse.parse_openid_client(ENV, "PSC_", production=PRODUCTION)
+PSC_ISSUER, PSC_CLIENT_ID, PSC_CLIENT_SECRET = _psc["issuer"], _psc["client_id"], _psc["client_secret"]
+PSC_SCOPES = ENV.get("PSC_SCOPES", "openid scope_all").split()
+PSC_ACR_VALUES = ENV.get("PSC_ACR_VALUES", "eidas1").strip()  # also the acr the ID token must carry
+SOCIALACCOUNT_ADAPTER = "professionals.pro_sante_connect.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_REQUIRED = True  # PSC gives no address: asked, then verified like any other
+SOCIALACCOUNT_STORE_TOKENS = False  # nothing calls PSC on the person's behalf later
+
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_URL = ENV.get("EMAIL_URL", "")
 if EMAIL_URL:
@@ -313,7 +325,9 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [CSP_SELF],
         "object-src": [CSP_NONE],
         "base-uri": [CSP_SELF],
-        "form-action": [CSP_SELF],
+        # The PSC button posts to our page, which redirects to PSC's: browsers hold that redirect
+        # to form-action too.
+        "form-action": [CSP_SELF, *([envparse.origin_of(PSC_ISSUER)] if PSC_ISSUER else [])],
         "frame-ancestors": [CSP_NONE],
     },
 }
