@@ -47,3 +47,7 @@ app.conf.beat_schedule["professionals.notify_expiring_credentials"] = {
     # before the 07:00 digest, which is where these go by default
     "task": "professionals.tasks.notify_expiring_credentials", "schedule": crontab(hour=6, minute=30),
 }
+app.conf.beat_schedule["ville_hopital.privacy_retention_purge"] = {
+    # docs/privacy.md: read notifications, closed offers' reasons, unconfirmed sign-ups past their period
+    "task": "ville_hopital.tasks.privacy_retention_purge", "schedule": crontab(hour=4, minute=15),
+}

@@ -346,3 +346,8 @@ LOGGING = {
 # --- Domain settings ------------------------------------------------------------------------
 MATCHING_HORIZON_DAYS = envparse.parse_int(ENV, "MATCHING_HORIZON_DAYS", 30, minimum=1)
 PROPOSAL_TTL_HOURS = envparse.parse_int(ENV, "PROPOSAL_TTL_HOURS", 24, minimum=1)
+
+# --- Personal data retention (ville_hopital.privacy.retention_purge, daily; docs/privacy.md) ----
+PRIVACY_READ_NOTIFICATION_MONTHS = envparse.parse_int(ENV, "PRIVACY_READ_NOTIFICATION_MONTHS", 6, minimum=1)
+PRIVACY_CLOSED_PROPOSAL_MONTHS = envparse.parse_int(ENV, "PRIVACY_CLOSED_PROPOSAL_MONTHS", 12, minimum=1)
+PRIVACY_UNVERIFIED_SIGNUP_DAYS = envparse.parse_int(ENV, "PRIVACY_UNVERIFIED_SIGNUP_DAYS", 30, minimum=1)

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from ville_hopital.models import AuditEvent
+from ville_hopital.privacy.retention import retention_purge
 
 
 @shared_task
@@ -8,3 +9,9 @@ def system_ping(note: str) -> int:
     """Writes one audit row: proves end to end that a worker reaches the broker and the database."""
     event = AuditEvent.objects.create(action="system.ping", target_type="system", target_id="celery", data={"note": note})
     return event.pk
+
+
+@shared_task
+def privacy_retention_purge() -> dict[str, int]:
+    """Daily: what the retention periods no longer allow to keep (ville_hopital.privacy.retention)."""
+    return retention_purge()

@@ -29,6 +29,7 @@ urlpatterns = [
     path("missions/", include("missions.urls")),
     path("ars/", include("dashboards.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("ville_hopital.privacy.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -102,6 +102,8 @@ POLICY: tuple[tuple[tuple[str, ...], Policy], ...] = (
     (("audit:establishment*",),
      Policy(frozenset({"staff"}), why="the establishment's admins (1 has none: its HR and viewer get 404) and staff")),
     (("audit:*",), Policy(LOGGED_IN, why="one's own trail (staff: all of it)")),
+    (("privacy:notice",), Policy(EVERYONE, why="public: what is kept, why, how long")),
+    (("privacy:*",), Policy(LOGGED_IN, why="one's own data: the archive, the account's erasure (an empty POST: form error)")),
     (("notifications:*", "api:*", "account_*"), Policy(LOGGED_IN, why="one's own notifications and account")),
 )
 #: When no rule matches: nobody (the failure asks for a rule).
