@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from missions.contracts.services import contract_draft, contract_sign
 from missions.models import Contract, Mission, MissionState
 from missions.services.notices import mission_booked_notify
 from professionals.models import Credential, Professional
+from professionals.pro_sante_connect.models import PscIdentity
 from professionals.services import credential_upload
 from tests.factories import (
     PASSWORD,
@@ -79,6 +81,10 @@ def build_world() -> World:
         actor=alice, professional=pro, kind="insurance", file=SimpleUploadedFile("rcp alice.pdf", PDF, "application/pdf"),
         expires_on=timezone.localdate() + timedelta(days=300),
     )
+    # ORM: what a Pro Santé Connect sign-in writes (allauth's linked account, the RPPS it vouched for).
+    SocialAccount.objects.create(user=alice, provider="pro_sante_connect", uid="psc-alice-0001",
+                                 extra_data={"family_name": "Vauquelin-Ortiz", "email": alice.email})
+    PscIdentity.objects.create(user=alice, subject="psc-alice-0001", rpps=pro.rpps)
     contract.refresh_from_db()
     return World(alice, bob, charlie, pro, site, mission, contract, credential)
 

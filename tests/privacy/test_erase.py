@@ -46,7 +46,7 @@ def file_bytes(field) -> bytes:
 
 def test_after_erasure_no_personal_data_is_left_and_contracts_are_intact(world, django_capture_on_commit_callbacks):
     alice, pro, contract = world.alice, world.pro, world.contract
-    needles = [alice.email, "Alyzée", "Vauquelin-Ortiz", ALICE_PHONE, pro.rpps]
+    needles = [alice.email, "Alyzée", "Vauquelin-Ortiz", ALICE_PHONE, pro.rpps, "psc-alice-0001"]
     assert where_found(needles), "the search finds the person before erasure (it is not vacuous)"
     pdf, final_pdf = file_bytes(contract.pdf), file_bytes(contract.final_pdf) if contract.final_pdf else b""
     sha256, credential_name = contract.sha256, world.credential.file.name

@@ -4,30 +4,18 @@ person's rows and files, and nobody else's."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import User
 from professionals.models import Professional
 from tests.privacy.conftest import PDF, unzip
 from ville_hopital.models import AuditEvent
-from ville_hopital.privacy.declarations import PERSONAL_DATA
+from ville_hopital.privacy.declarations import PERSONAL_DATA, project_models
 from ville_hopital.privacy.export import personal_data_export
 
 pytestmark = pytest.mark.django_db
-
-
-def project_models() -> list:
-    base = Path(settings.BASE_DIR)
-    return [
-        model for config in apps.get_app_configs()
-        if Path(config.path).is_relative_to(base) and ".venv" not in Path(config.path).parts
-        for model in config.get_models()
-    ]
 
 
 def relates_to_a_person(model) -> bool:

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
+from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -28,6 +32,7 @@ from notifications.models import (
     PhoneVerification,
 )
 from professionals.models import Availability, Credential, Professional
+from professionals.pro_sante_connect.models import PscIdentity
 from ville_hopital.models import AuditEvent
 
 ACCESS_MATERIAL = "a secret (a hash, token or key): giving it out would let someone act as the person"
@@ -36,6 +41,16 @@ FILE_IN_ARCHIVE = "the file itself is in the archive (files/…), named in 'arch
 OTHERS = "another person's data (who invited, who blocked): not the requester's to receive"
 AUTHOR_ONLY = "the establishment's record; the person is only its author (exported: id, establishment, date)"
 DERIVED = "statistics rebuilt from missions (exported in missions.json)"
+
+
+def project_models() -> list[type[models.Model]]:
+    """The models of the project's own apps (those in the repository, not in a virtualenv)."""
+    base = Path(settings.BASE_DIR)
+    return [
+        model for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(base) and ".venv" not in Path(config.path).parts
+        for model in config.get_models()
+    ]
 
 
 def _because(reason: str, names: str) -> dict[str, str]:
@@ -71,6 +86,10 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
         ("id", "user", "email", "verified", "primary"),
     ),
     PersonalData(
+        SocialAccount, "account.json", lambda user: SocialAccount.objects.filter(user=user),
+        ("id", "user", "provider", "uid", "last_login", "date_joined", "extra_data"),
+    ),
+    PersonalData(
         ArsStaff, "ars_role.json", lambda user: ArsStaff.objects.filter(user=user),
         ("id", "user", "region", "created_at"),
     ),
@@ -85,6 +104,10 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
          "min_notice_hours", "expected_hourly_rate", "created_at", "erased_at"),
         {"calendar_token": ACCESS_MATERIAL},
         many=("skills", "blocked_establishments"),
+    ),
+    PersonalData(
+        PscIdentity, "professional_profile.json", lambda user: PscIdentity.objects.filter(user=user),
+        ("id", "user", "subject", "rpps", "acr", "verified_at"),
     ),
     PersonalData(
         Availability, "availability.json", _professional_rows(Availability),

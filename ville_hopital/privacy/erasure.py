@@ -13,7 +13,7 @@ import secrets
 from functools import reduce
 from operator import or_
 
-from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -21,7 +21,6 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from accounts.models import ArsInvitation, ArsStaff, User
 from establishments.models import MemberInvitation, Membership
@@ -35,7 +34,9 @@ from notifications.models import (
     PhoneVerification,
 )
 from professionals.models import Credential, Professional
+from professionals.pro_sante_connect.models import PscIdentity
 from ville_hopital.audit import audit_record
+from ville_hopital.privacy.declarations import project_models
 
 #: Fields that may still hold the erased person's name after erasure, and why (the erasure test
 #: searches every other text field of every model for the person's email, names, phone and RPPS).
@@ -97,6 +98,20 @@ def _erase_professional(professional: Professional) -> None:
     professional.save()
 
 
+def _delete_sign_in_rows(user: User) -> None:
+    """The rows other packages keep about the person's sign-in (allauth's addresses, linked
+    accounts and second factors, the API token…): whatever installed model outside the project
+    points to the user, so that a package added later is covered too. The admin's log is the
+    staff's history, scrubbed instead (``_scrub_admin_log``)."""
+    ours = set(project_models())
+    for model in apps.get_models():
+        if model in ours or model is LogEntry:
+            continue
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model is User:
+                model._base_manager.filter(**{field.name: user}).delete()
+
+
 def _scrub_admin_log(user: User, professional: Professional | None) -> None:
     for obj in (user, professional):
         if obj is not None and obj.pk is not None:
@@ -138,8 +153,8 @@ def account_erase(*, actor: User) -> User:
     Membership.objects.filter(user=user).delete()
     ArsInvitation.objects.filter(email__iexact=user.email).delete()
     MemberInvitation.objects.filter(email__iexact=user.email).delete()
-    EmailAddress.objects.filter(user=user).delete()
-    Token.objects.filter(user=user).delete()
+    PscIdentity.objects.filter(user=user).delete()
+    _delete_sign_in_rows(user)
     user.email = erased_email(user.pk)
     user.first_name = user.last_name = user.phone = ""
     user.last_login = None
