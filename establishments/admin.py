@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from establishments.models import Establishment, MemberInvitation, Membership, Shift, Unit
+from establishments.selectors import establishment_finess_check
 from establishments.services import establishment_verify
 
 
@@ -18,7 +19,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Establishment)
 class EstablishmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "finess_geo", "finess_legal", "type", "commune", "status", "created_at"]
+    list_display = ["name", "finess_geo", "finess_legal", "finess_in_directory", "type", "commune", "status", "created_at"]
     list_filter = ["status", "type"]
     search_fields = ["name", "finess_geo", "finess_legal", "commune__name"]
     readonly_fields = ["status", "verified_at", "created_at"]
@@ -26,6 +27,11 @@ class EstablishmentAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     actions = ["verify"]
     ordering = ["status", "created_at"]
+
+    @admin.display(description=_("fichier FINESS"))
+    def finess_in_directory(self, establishment: Establishment) -> str:
+        # What staff read before verifying: the pair of numbers as the national file has it.
+        return establishment_finess_check(establishment).label
 
     @admin.action(description=_("Vérifier les établissements sélectionnés (prévient leurs administrateurs)"))
     def verify(self, request, queryset) -> None:

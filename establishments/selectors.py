@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from directories.selectors import DirectoryCheck, finess_check
 from establishments.models import (
     Establishment,
     EstablishmentStatus,
@@ -75,3 +76,8 @@ def sibling_sites(*, user, establishment: Establishment) -> QuerySet[Establishme
     return Establishment.objects.filter(
         finess_legal=establishment.finess_legal, status=EstablishmentStatus.VERIFIED
     ).exclude(pk=establishment.pk)
+
+
+def establishment_finess_check(establishment: Establishment) -> DirectoryCheck:
+    """Its FINESS ET in the national file with the FINESS EJ it declared (staff read it before verifying)."""
+    return finess_check(finess_et=establishment.finess_geo, finess_ej=establishment.finess_legal)

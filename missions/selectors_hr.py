@@ -52,6 +52,7 @@ from missions.models import (
     ProposalSource,
     ProposalState,
 )
+from professionals.selectors import set_directory_checks
 
 
 class BoardStatus:
@@ -203,6 +204,16 @@ def shift_board(*, user, establishment: Establishment, filters: BoardFilters,
         )
         .order_by("triage", "starts_at", "pk")
     )
+
+
+def set_board_directory_checks(shifts: list[Shift]) -> list[Shift]:
+    """Each booked and proposed professional of the page's shifts gets ``directory_check`` (their
+    RPPS in the national directory), in one query: the board shows whether they are verified."""
+    set_directory_checks(
+        [m.professional for shift in shifts for m in shift.board_missions]
+        + [p.professional for shift in shifts for p in shift.board_proposals]
+    )
+    return shifts
 
 
 def shift_for_hr(*, user, now: datetime | None = None) -> QuerySet[Shift]:

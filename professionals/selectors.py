@@ -10,12 +10,14 @@ table, not a use of its code. Keep them in this module only.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from directories.selectors import RppsDeclaration, rpps_checks
 from professionals.calendar import (
     SLOT_CODES,
     SlotKey,
@@ -189,3 +191,17 @@ def calendar_month(professional: Professional, year: int, month: int, *, now: da
         year=year, month=month, weeks=weeks, declared=len(declared), booked=len(booked), previous=previous,
         following=shift_month(year, month, 1), copy_candidates=copy,
     )
+
+
+def set_directory_checks(professionals: Iterable[Professional]) -> None:
+    """Attach ``directory_check`` (``directories.selectors.DirectoryCheck``) to each professional:
+    their RPPS in the national directory with their profession and family name. One query for them
+    all; the pages that list professionals for establishments show it as a badge. Needs ``user``."""
+    professionals = list(professionals)
+    declarations = {
+        p.pk: RppsDeclaration(rpps=p.rpps, profession_code=p.profession_id, family_name=p.user.last_name)
+        for p in professionals
+    }
+    checks = rpps_checks(declarations.values())
+    for professional in professionals:
+        professional.directory_check = checks[declarations[professional.pk]]

@@ -23,6 +23,7 @@ from missions.selectors_hr import (
     BoardFilters,
     BoardStatus,
     mission_for_hr,
+    set_board_directory_checks,
     set_next_wave,
     shift_board,
     urgent_unfilled_positions,
@@ -65,7 +66,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(
         shift_board(user=request.user, establishment=establishment, filters=filters, now=now), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    page.object_list = set_next_wave(list(page.object_list), now=now)
+    page.object_list = set_board_directory_checks(set_next_wave(list(page.object_list), now=now))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

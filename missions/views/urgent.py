@@ -33,6 +33,7 @@ from missions.services.urgent import (
     shift_take,
 )
 from professionals.models import Professional
+from professionals.selectors import set_directory_checks
 from ville_hopital.forms import form_error_text
 from ville_hopital.mixins import is_establishment_member, is_professional, role_required
 
@@ -68,6 +69,9 @@ def shift_act(request: HttpRequest, pk: int) -> HttpResponse:
     set_next_wave([shift], now=now)
     membership = membership_for(user=request.user, establishment=shift.establishment)
     query = request.GET.get("q", "").strip()[:100]
+    candidates = offer_candidates(shift=shift, query=query, now=now) if query else None
+    candidacies = list(pending_candidacies(shift=shift, now=now))
+    set_directory_checks([c.professional for c in candidates or []] + [p.professional for p in candidacies])
     return render(request, "missions/hr/shift_act.html", {
         "shift": shift,
         "now": now,
@@ -75,8 +79,8 @@ def shift_act(request: HttpRequest, pk: int) -> HttpResponse:
         "open": shift.board_status in UNFILLED and shift.state == ShiftState.PUBLISHED and shift.starts_at > now,
         "can_write": bool(membership and membership.can_write),
         "query": query,
-        "candidates": offer_candidates(shift=shift, query=query, now=now) if query else None,
-        "candidacies": pending_candidacies(shift=shift, now=now),
+        "candidates": candidates,
+        "candidacies": candidacies,
     })
 
 

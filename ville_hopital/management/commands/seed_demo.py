@@ -20,6 +20,7 @@ from ville_hopital.demo import DemoContext, demo_logins_text, demo_seed_record
 
 DEMO_STEPS = [
     "ville_hopital.demo",
+    "directories.demo",  # the sample RPPS and FINESS extractions the demo's people and sites are checked against
     "establishments.demo",
     "professionals.demo",  # after establishments.demo: the demo proposals need its shifts
     "missions.demo",  # insurance certificates, then one nightly matching of the demo region
