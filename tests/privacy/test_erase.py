@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts.models import User
 from missions.models import ContractSignature, Mission, MissionState
 from professionals.models import Credential, Professional
-from tests.factories import PASSWORD, from_now, make_mission, make_professional, make_user
+from tests.factories import PASSWORD, from_now, make_ars_agent, make_mission, make_professional, make_user
 from tests.privacy.conftest import ALICE_PHONE
 from ville_hopital.models import AuditEvent
 from ville_hopital.privacy.erasure import RETAINED, account_erase
@@ -112,3 +112,13 @@ def test_the_page_asks_for_the_address_then_erases_and_logs_out(client, world):
     assert "_auth_user_id" not in client.session
     assert not User.objects.get(pk=world.alice.pk).is_active
     assert not client.login(email="alice.martin@example.org", password=PASSWORD)
+
+
+def test_an_hr_member_and_an_ars_agent_are_erased_what_they_posted_stays(world):
+    shifts = set(world.site.shifts.values_list("pk", flat=True))
+    ars = make_ars_agent("76", "agent.zephyrin@ars.sante.fr", first_name="Zéphyrin", last_name="Zylberquintz")
+    account_erase(actor=world.bob)
+    account_erase(actor=ars)
+    assert set(world.site.shifts.values_list("pk", flat=True)) == shifts  # their author is anonymised, not deleted
+    assert not world.site.memberships.filter(user=world.bob).exists()
+    assert where_found(["bob.durand@example.org", "Bob Durand", "agent.zephyrin@ars.sante.fr", "Zylberquintz"]) == []
