@@ -13,7 +13,7 @@ from __future__ import annotations
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
-from allauth.socialaccount.providers.base import AuthProcess
+from allauth.socialaccount.providers.base import AuthError, AuthProcess
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -91,8 +91,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return user
 
     def on_authentication_error(self, request: HttpRequest, provider, error=None, exception=None, extra_context=None) -> None:
-        if getattr(provider, "id", None) != PROVIDER_ID:
-            return
+        if getattr(provider, "id", None) != PROVIDER_ID or error == AuthError.CANCELLED:
+            return  # a person who cancels at PSC gets allauth's "sign-in cancelled" page, nothing to audit
         refusal = exception if isinstance(exception, PscRefusal) else PscRefusal(
             "unknown", f"{error}: {exception!r}" if exception else str(error)
         )

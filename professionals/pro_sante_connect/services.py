@@ -7,6 +7,7 @@ written once the account exists (sign-up) or the link is saved (``psc_identity_r
 
 from __future__ import annotations
 
+from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -48,9 +49,11 @@ REFUSALS = {
 
 @transaction.atomic
 def psc_refusal_record(*, actor: User | None, refusal: PscRefusal) -> str:
-    """Audit a refused PSC answer; returns the reason known to ``REFUSALS``."""
+    """Audit a refused PSC answer; returns the reason known to ``REFUSALS``. The row is about the
+    account that tried to link, or the platform (the Site) for a sign-in: no account is known then."""
     reason = refusal.reason if refusal.reason in REFUSALS else "unknown"
-    audit_record(actor=actor, action="psc.refused", target=None, data={"reason": reason, "detail": refusal.detail[:500]})
+    target = actor if actor is not None else Site.objects.get_current()
+    audit_record(actor=actor, action="psc.refused", target=target, data={"reason": reason, "detail": refusal.detail[:500]})
     return reason
 
 

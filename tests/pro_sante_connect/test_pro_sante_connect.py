@@ -209,3 +209,19 @@ def test_the_settings_take_all_three_psc_values_or_none():
         envparse.parse_openid_client({**full, "PSC_CLIENT_SECRET": ""}, "PSC_", production=True)
     with pytest.raises(ImproperlyConfigured, match="https"):
         envparse.parse_openid_client({**full, "PSC_ISSUER": "http://psc.example"}, "PSC_", production=True)
+
+
+def test_a_callback_without_our_state_is_refused_and_audited(client, psc):
+    # A forged or replayed return from PSC: no sign-in request of this browser is waiting for it.
+    response = client.get(reverse("pro_sante_connect_callback"), {"code": "stolen", "state": "forged"})
+    assert response.status_code == 403 and "n'a pas abouti" in text(response)
+    assert refusals() == ["unknown"]
+
+
+def test_cancelling_at_psc_is_not_a_refusal(client, psc):
+    client.post(reverse("pro_sante_connect_login"))
+    state = client.session["socialaccount_states"]
+    state_id = next(iter(state))
+    response = client.get(reverse("pro_sante_connect_callback"), {"error": "access_denied", "state": state_id})
+    assert response.status_code == 302 and response["Location"] == reverse("socialaccount_login_cancelled")
+    assert refusals() == []
