@@ -62,6 +62,10 @@ class ProSanteConnectOAuth2Adapter(OpenIDConnectOAuth2Adapter):
 
     def verified_id_token(self, app: SocialApp, raw: str) -> dict:
         settings = app.settings
+        # OpenID Connect Discovery 4.3: the document must name the issuer we were configured with,
+        # or its keys and endpoints would be trusted for another one.
+        if self.openid_config.get("issuer", "").rstrip("/") != settings["server_url"].rstrip("/"):
+            raise PscRefusal("issuer", f"discovery names issuer {self.openid_config.get('issuer')!r}")
         try:
             claims = jwt.decode(
                 raw, key=self._signing_key(raw), algorithms=ID_TOKEN_ALGORITHMS, audience=app.client_id,

@@ -9,7 +9,8 @@ the app only by the redirect URI registered for its client.
 
 A test sets ``provider.tamper`` to make it misbehave the way a broken or hostile provider would:
 ``"signature"`` (the ID token signed by a key not in the JWKS, under the published key id),
-``"audience"`` (a token for another client), ``"nonce"`` (not the request's nonce), ``"acr"``.
+``"audience"`` (a token for another client), ``"nonce"`` (not the request's nonce), ``"acr"`` (a
+lower level), ``"issuer"`` (a discovery document naming another issuer).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class OidcProvider:
 
     def discovery(self) -> dict:
         return {
-            "issuer": self.issuer,
+            "issuer": "https://psc.example/realms/other" if self.tamper == "issuer" else self.issuer,
             "authorization_endpoint": f"{self.issuer}/auth",
             "token_endpoint": f"{self.issuer}/token",
             "userinfo_endpoint": f"{self.issuer}/userinfo",

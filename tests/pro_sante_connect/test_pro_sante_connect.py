@@ -93,6 +93,9 @@ def refusals() -> list[str]:
 
 def test_the_button_appears_only_when_configured(client, psc):
     assert "Pro Santé Connect" in text(client.get(reverse("account_login")))
+    # The button's link: allauth's page confirming the sign-in with a POST (no redirect on a GET).
+    confirm = client.get(reverse("pro_sante_connect_login"))
+    assert confirm.status_code == 200 and 'method="post"' in text(confirm)
     with override_settings(PSC_ISSUER="", PSC_CLIENT_ID="", PSC_CLIENT_SECRET=""):
         assert "Pro Santé Connect" not in text(client.get(reverse("account_login")))
         assert client.post(reverse("pro_sante_connect_login")).status_code == 404
@@ -173,6 +176,7 @@ BAD_ANSWERS = {
     "audience": ("audience", "n'était pas destiné à Ville-Hôpital", "was not meant for Ville-Hôpital"),
     "nonce": ("nonce", "ne correspond pas à votre demande", "does not match your sign-in request"),
     "acr": ("acr", "niveau d'authentification exigé", "authentication level required"),
+    "issuer": ("issuer", "ne vient pas du serveur Pro Santé Connect attendu", "expected Pro Santé Connect server"),
     "no_rpps": ("rpps_missing", "n'a pas transmis de numéro RPPS", "sent no RPPS number"),
     "adeli_only": ("rpps_missing", "n'a pas transmis de numéro RPPS", "sent no RPPS number"),
 }
