@@ -15,6 +15,7 @@ from directories.selectors import FinessState, RppsState
 from establishments.models import Establishment, MemberRole
 from establishments.selectors import establishment_finess_check
 from establishments.services import establishment_register
+from missions.contracts.services import contract_draft
 from professionals.models import Professional
 from professionals.selectors import set_directory_checks
 from professionals.services import professional_create
@@ -27,6 +28,7 @@ from tests.factories import (
     finess,
     in_days,
     make_establishment,
+    make_mission,
     make_professional,
     make_proposal,
     make_shift,
@@ -158,3 +160,18 @@ def test_fake_finess_is_refused_at_registration_naming_the_field(client):
     assert response.status_code == 200
     assert "Le numéro FINESS ne peut pas être un seul chiffre répété" in response.content.decode()
     assert not Establishment.objects.exists()
+
+
+@pytest.mark.usefixtures("directory")
+def test_the_mission_contract_page_shows_the_professionals_check(client):
+    hr = make_user()
+    establishment = make_establishment(members={hr: MemberRole.HR})
+    verified = make_mission(nurse("Séguret", valid_rpps(1)), establishment, starts_at=in_days(4, 20))
+    unknown = make_mission(nurse("Roux", valid_rpps(6)), establishment, starts_at=in_days(6, 20))
+    client.force_login(hr)
+    pages = [
+        client.get(reverse("missions:contract_detail", args=[contract_draft(mission=mission).pk])).content.decode()
+        for mission in (verified, unknown)
+    ]
+    assert "✓ RPPS vérifié" in pages[0] and "Non vérifié" not in pages[0]
+    assert "⚠ Non vérifié — RPPS absent de l&#x27;annuaire santé" in pages[1] and "✓ RPPS vérifié" not in pages[1]
