@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import requests
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
@@ -53,12 +54,12 @@ def person_of(sociallogin: SocialLogin) -> PscPerson:
 
 
 def refusal_response(request: HttpRequest, refusal: PscRefusal) -> HttpResponse:
-    """The audited refusal page, in the visitor's language, status 403."""
+    """The audited refusal page, in the visitor's language: 403, or 503 when PSC did not answer."""
     actor = request.user if request.user.is_authenticated else None
     reason = psc_refusal_record(actor=actor, refusal=refusal)
     return render(
         request, "professionals/pro_sante_connect_refused.html",
-        {"reason": reason, "explanation": REFUSALS[reason]}, status=403,
+        {"reason": reason, "explanation": REFUSALS[reason]}, status=503 if reason == "unavailable" else 403,
     )
 
 
@@ -93,7 +94,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def on_authentication_error(self, request: HttpRequest, provider, error=None, exception=None, extra_context=None) -> None:
         if getattr(provider, "id", None) != PROVIDER_ID or error == AuthError.CANCELLED:
             return  # a person who cancels at PSC gets allauth's "sign-in cancelled" page, nothing to audit
-        refusal = exception if isinstance(exception, PscRefusal) else PscRefusal(
-            "unknown", f"{error}: {exception!r}" if exception else str(error)
-        )
+        if isinstance(exception, PscRefusal):
+            refusal = exception
+        elif isinstance(exception, requests.RequestException):
+            refusal = PscRefusal("unavailable", repr(exception))
+        else:
+            refusal = PscRefusal("unknown", f"{error}: {exception!r}" if exception else str(error))
         raise ImmediateHttpResponse(refusal_response(request, refusal))

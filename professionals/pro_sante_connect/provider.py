@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 
+import requests
 from allauth.socialaccount.providers.openid_connect.provider import (
     OpenIDConnectProvider,
     OpenIDConnectProviderAccount,
@@ -16,6 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from professionals.pro_sante_connect.adapter import refusal_response
+from professionals.pro_sante_connect.claims import PscRefusal
 from professionals.pro_sante_connect.views import PROVIDER_ID, ProSanteConnectOAuth2Adapter
 
 
@@ -51,9 +54,12 @@ class ProSanteConnectProvider(OpenIDConnectProvider):
         # another sign-in is refused.
         nonce = secrets.token_urlsafe(32)
         auth_params = kwargs.pop("auth_params", None) or self.get_auth_params()
-        return super().redirect(
-            request, process, next_url, data, auth_params={**auth_params, "nonce": nonce}, nonce=nonce, **kwargs
-        )
+        try:
+            return super().redirect(
+                request, process, next_url, data, auth_params={**auth_params, "nonce": nonce}, nonce=nonce, **kwargs
+            )
+        except requests.RequestException as error:  # PSC's discovery document unreachable: a page, not a 500
+            return refusal_response(request, PscRefusal("unavailable", repr(error)))
 
     def extract_common_fields(self, data: dict) -> dict:
         # PSC gives no email address: the sign-up form asks for one (verified as for any account).

@@ -43,6 +43,10 @@ REFUSALS = {
     "rpps_other_account": _("Ce numéro RPPS est rattaché à un autre compte. Écrivez-nous si ce n'est pas le vôtre."),
     "rpps_mismatch": _("Votre profil porte un autre numéro RPPS que celui transmis par Pro Santé Connect."),
     "psc_other_account": _("Cette identité Pro Santé Connect est déjà liée à un autre compte."),
+    "unavailable": _(
+        "Pro Santé Connect ne répond pas pour le moment : réessayez dans quelques minutes, ou connectez-vous "
+        "avec votre adresse e-mail et votre mot de passe."
+    ),
     "unknown": _("La connexion avec Pro Santé Connect n'a pas abouti."),
 }
 

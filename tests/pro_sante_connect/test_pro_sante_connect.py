@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import socket
 from urllib.parse import urlsplit
 
 import pytest
@@ -229,3 +230,13 @@ def test_cancelling_at_psc_is_not_a_refusal(client, psc):
     response = client.get(reverse("pro_sante_connect_callback"), {"error": "access_denied", "state": state_id})
     assert response.status_code == 302 and response["Location"] == reverse("socialaccount_login_cancelled")
     assert refusals() == []
+
+
+def test_psc_unreachable_is_a_page_saying_so_not_an_error(client, psc):
+    with socket.socket() as probe:  # a port nothing listens on any more
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    with override_settings(PSC_ISSUER=f"http://127.0.0.1:{closed}/realms/esante-wallet"):
+        response = client.post(reverse("pro_sante_connect_login"))
+    assert response.status_code == 503 and "ne répond pas pour le moment" in text(response)
+    assert refusals() == ["unavailable"]
