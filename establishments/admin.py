@@ -22,7 +22,7 @@ class EstablishmentAdmin(admin.ModelAdmin):
     list_display = ["name", "finess_geo", "finess_legal", "finess_in_directory", "type", "commune", "status", "created_at"]
     list_filter = ["status", "type"]
     search_fields = ["name", "finess_geo", "finess_legal", "commune__name"]
-    readonly_fields = ["status", "verified_at", "created_at"]
+    readonly_fields = ["status", "verified_at", "created_at", "finess_in_directory"]
     autocomplete_fields = ["commune"]
     inlines = [MembershipInline]
     actions = ["verify"]

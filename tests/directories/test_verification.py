@@ -175,3 +175,15 @@ def test_the_mission_contract_page_shows_the_professionals_check(client):
     ]
     assert "✓ RPPS vérifié" in pages[0] and "Non vérifié" not in pages[0]
     assert "⚠ Non vérifié — RPPS absent de l&#x27;annuaire santé" in pages[1] and "✓ RPPS vérifié" not in pages[1]
+
+
+def test_staff_read_the_finess_check_in_the_admin(client, tmp_path):
+    site, legal = finess("48123456"), finess("48000099")
+    finess_import(path=finess_file(tmp_path, [finess_line(site, legal)]))
+    pending = make_establishment(finess_geo=site, finess_legal=finess("48000098"), verified=False)
+    staff = make_user(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    listing = client.get(reverse("admin:establishments_establishment_changelist")).content.decode()
+    assert "le fichier national rattache ce site à un autre FINESS juridique" in listing
+    page = client.get(reverse("admin:establishments_establishment_change", args=[pending.pk])).content.decode()
+    assert "le fichier national rattache ce site à un autre FINESS juridique" in page
