@@ -46,10 +46,11 @@ from dashboards.models import (
     WeeklyFill,
     WeeklyFillArea,
 )
-from dashboards.selectors import next_month, week_start
+from dashboards.selectors import Filters, Scope, next_month, week_start
 from establishments.models import Shift, ShiftState
 from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
 from professionals.models import Availability
+from ville_hopital.audit import audit_record
 from ville_hopital.models import AuditEvent
 
 MAX_RUN_DAYS = 31  # one grouped query covers at most a month of days
@@ -674,3 +675,12 @@ def availability_refresh(*, start: date | None = None, days: int = AVAILABILITY_
     state.availability_at = timezone.now()
     state.save(update_fields=["availability_at"])
     return inserted
+
+
+def dashboard_export_record(*, actor, scope: Scope, table: str, fmt: str, filters: Filters) -> None:
+    """An ARS export leaves the platform: who took which table of which territory, with which filters.
+    The row targets the region (none for the national scope, platform staff's)."""
+    audit_record(actor=actor, action="dashboard.export", target=scope.region, data={
+        "scope": scope.code, "table": table, "format": fmt, "start": filters.start.isoformat(),
+        "end": filters.end.isoformat(), "departement": filters.departement, "profession": filters.profession,
+    })

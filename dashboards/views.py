@@ -31,6 +31,7 @@ from dashboards.selectors import (
     shortage_window,
     shortages,
 )
+from dashboards.services import dashboard_export_record
 from ville_hopital.mixins import role_required
 
 BARS_SHOWN_NATIONALLY = 25
@@ -169,5 +170,6 @@ def export(request: HttpRequest, scope: str, table: str, fmt: str) -> HttpRespon
             tables.to_xlsx(built, context),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+    dashboard_export_record(actor=request.user, scope=scope_obj, table=table, fmt=fmt, filters=filters)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

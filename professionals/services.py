@@ -330,6 +330,15 @@ def credential_upload(
     return credential
 
 
+def credential_download_record(*, actor, credential: Credential, ip: str | None) -> None:
+    """Who read whose document: the row targets the professional (a deleted document's readings
+    stay in its owner's trail), the document is named in ``data``."""
+    audit_record(
+        actor=actor, action="credential.download", target=credential.professional,
+        data={"credential": credential.pk, "kind": credential.kind, "ip": ip},
+    )
+
+
 @transaction.atomic
 def credential_delete(*, actor, credential: Credential) -> None:
     if credential.professional.user_id != getattr(actor, "pk", None):

@@ -40,11 +40,13 @@ from professionals.services import (
     availability_month_save,
     calendar_token_regenerate,
     credential_delete,
+    credential_download_record,
     credential_upload,
     professional_create,
     professional_update,
 )
 from ville_hopital.mixins import is_establishment_member, is_professional, role_required
+from ville_hopital.proxies import client_ip
 
 #: How far ahead the calendar goes (months after the current one).
 CALENDAR_MONTHS_AHEAD = 12
@@ -159,11 +161,12 @@ def credentials(request: HttpRequest) -> HttpResponse:
 @login_required
 def credential_download(request: HttpRequest, pk: int) -> FileResponse:
     """The owner, and members of an establishment with a mission with the professional."""
-    credential = get_object_or_404(Credential.objects.for_user(request.user), pk=pk)
+    credential = get_object_or_404(Credential.objects.for_user(request.user).select_related("professional"), pk=pk)
     response = FileResponse(
         credential.file.open("rb"), as_attachment=True, filename=credential.original_name,
         content_type=credential.content_type,
     )
+    credential_download_record(actor=request.user, credential=credential, ip=client_ip(request))  # the file opened
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

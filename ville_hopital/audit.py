@@ -1,4 +1,6 @@
-"""Writing the audit trail. Services call ``audit_record`` inside their transaction."""
+"""Writing the audit trail. Services call ``audit_record`` inside their transaction.
+
+Reading it (who may read which rows, the pages and the CSV) is ``ville_hopital.selectors_audit``."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ def audit_record(
     *,
     actor: Any | None,
     action: str,
-    target: models.Model,
+    target: models.Model | None,
     from_state: str = "",
     to_state: str = "",
     data: dict[str, Any] | None = None,
@@ -22,8 +24,9 @@ def audit_record(
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
+        # No target: an event about no row of ours (a failed sign-in with an unknown address).
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
         from_state=from_state,
         to_state=to_state,
         data=data or {},
@@ -33,3 +36,17 @@ def audit_record(
 def audit_count(*, actor: Any, action: str, since: datetime) -> int:
     """How many ``action`` rows ``actor`` left since ``since`` (attempt limits count from the trail)."""
     return AuditEvent.objects.filter(actor=actor, action=action, created_at__gte=since).count()
+
+
+def audit_recorded_since(*, action: str, target: models.Model, since: datetime) -> bool:
+    """Whether ``action`` was recorded on ``target`` since ``since`` (one indexed look-up: events
+    recorded at most once per period, such as an API token's use, check it before writing)."""
+    return AuditEvent.objects.filter(
+        target_type=target._meta.label_lower, target_id=str(target.pk), action=action, created_at__gte=since
+    ).exists()
+
+
+def audit_export_record(*, actor: Any, target: models.Model, rows: int, filters: dict[str, Any]) -> None:
+    """An export of the trail is itself in the trail: who took how many rows of which trail
+    (``target``: the establishment, or the reader's own account), with which filters."""
+    audit_record(actor=actor, action="audit.export", target=target, data={"rows": rows, **filters})

@@ -478,3 +478,9 @@ def contracts_draft_missing(*, now: datetime | None = None) -> int:
             continue
         drafted += 1
     return drafted
+
+
+def contract_download_record(*, actor, contract: Contract, document: str, ip: str | None) -> None:
+    """Who read which contract PDF (``original`` or ``final``, the signed one): the row targets the
+    contract, so both parties' trails show it."""
+    audit_record(actor=actor, action="contract.download", target=contract, data={"document": document, "ip": ip})

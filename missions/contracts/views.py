@@ -22,6 +22,7 @@ from missions.contracts.selectors import (
     signing_position,
 )
 from missions.contracts.services import contract_cancel as contract_cancel_service
+from missions.contracts.services import contract_download_record
 from missions.contracts.services import contract_new_version as contract_new_version_service
 from missions.contracts.services import contract_sign as contract_sign_service
 from ville_hopital.mixins import is_professional
@@ -77,6 +78,7 @@ def contract_download(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     filename = f"contrat-mission-{contract.mission_id}-v{contract.version}-{suffix}.pdf"
     response = FileResponse(field.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+    contract_download_record(actor=request.user, contract=contract, document=which, ip=client_ip(request))
     response["Cache-Control"] = "private, no-store"
     return response
 
