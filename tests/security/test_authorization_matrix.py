@@ -104,7 +104,8 @@ POLICY: tuple[tuple[tuple[str, ...], Policy], ...] = (
     (("audit:*",), Policy(LOGGED_IN, why="one's own trail (staff: all of it)")),
     (("privacy:notice",), Policy(EVERYONE, why="public: what is kept, why, how long")),
     (("privacy:*",), Policy(LOGGED_IN, why="one's own data: the archive, the account's erasure (an empty POST: form error)")),
-    (("notifications:*", "api:*", "account_*"), Policy(LOGGED_IN, why="one's own notifications and account")),
+    (("notifications:*", "api:*", "account_*", "socialaccount_*"),
+     Policy(LOGGED_IN, why="one's own notifications and account")),
 )
 #: When no rule matches: nobody (the failure asks for a rule).
 DEFAULT = Policy(NOBODY, why="no rule in POLICY: say who may use this URL")
@@ -201,6 +202,7 @@ def test_the_walk_covers_the_project():
     names = {r.name for r in ROUTES}
     assert {"missions:contract_detail", "establishments:shift_create", "dashboards:export", "api:me"} <= names
     assert not any(n.startswith("admin:") for n in names)
+    assert all(n.rpartition(":")[2] for n in names), "a URL of the project without a name cannot be checked"
     assert len(ROUTES) >= 60
 
 

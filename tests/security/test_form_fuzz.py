@@ -25,7 +25,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from accounts.services_audit import LOGIN_FAILED
 from missions.contracts.services import SIGN_ATTEMPT_FAILED
 from tests.security.test_authorization_matrix import ROUTES, policy_for
 from tests.security.world import Route, Writes, client_for, rolled_back, url_of
@@ -48,7 +47,6 @@ SEEDED_MIXES = 2
 #: Refusals that are audited on purpose (the only rows a refused request may write).
 REFUSALS_RECORDED = {
     SIGN_ATTEMPT_FAILED: "a wrong signing password is kept: the attempts limit counts them",
-    LOGIN_FAILED: "a refused sign-in (an API token asked with a wrong password) is kept in the audit trail",
 }
 #: Views whose success is a page (200), not a redirect: a 200 there may have written.
 SUCCESS_IS_A_PAGE = {
@@ -62,13 +60,7 @@ FUZZERS = ("pro_a", "hr_1", "viewer_1", "ars_1", "staff", "pro_b", "hr_2")
 
 POST_ROUTES = [r for r in ROUTES if r.handles_post]
 #: Defects the fuzz found and that are not fixed yet, by URL name: strict xfails (a fix turns them red).
-_NEXT_NOT_A_PATH = ("a `next` that is not a path (`abc`, `-1`) passes NextForm's same-host check and reaches "
-                    "redirect(), which reads it as a route name: NoReverseMatch, a 500 (ville_hopital/forms.py)")
-KNOWN_DEFECTS = {
-    "missions:hr_shift_cancel": _NEXT_NOT_A_PATH,
-    "missions:hr_mission_complete": _NEXT_NOT_A_PATH,
-    "notifications:mark_read": _NEXT_NOT_A_PATH,
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 GET_ROUTES = [r for r in ROUTES if not r.post_only]
 
 
@@ -198,7 +190,7 @@ def problem(route: Route, label: str, body: dict, response, writes: Writes) -> s
 
 
 @pytest.mark.parametrize("route", [
-    pytest.param(r, id=r.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DEFECTS[r.name])]
+    pytest.param(r, id=r.name, marks=[pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_DEFECTS[r.name])]
                  if r.name in KNOWN_DEFECTS else [])
     for r in POST_ROUTES
 ])

@@ -50,13 +50,18 @@ SKIPPED = {
     "account_*": "allauth's own sign-in, sign-up, reset and e-mail confirmation pages: nobody's data is "
                  "behind them (their key links are allauth's signed secrets); the account's own pages "
                  "are kept (OWN_ALLAUTH_PAGES)",
+    "socialaccount_*": "allauth's third-party sign-in steps (cancelled, error, sign-up after a provider): no one's "
+                       "data; the account's own connections page is kept (OWN_ALLAUTH_PAGES)",
+    "pro_sante_connect_*": "the sign-in with Pro Santé Connect (allauth's OpenID Connect steps): a redirect to the "
+                           "provider and its return, nobody's data (tests/pro_sante_connect covers it)",
+    "allauth (unnamed)": "allauth's unnamed legacy redirects: no name to reverse, nothing of anyone's behind them",
     "set_language": "Django's i18n view: sets a cookie, reads no data",
     "schema": "the OpenAPI schema: public description of the API (tests/foundation covers the docs)",
     "api-docs": "the API docs (Swagger UI): public, no data",
     "api-redoc": "the API docs (ReDoc): public, no data",
 }
 #: allauth pages about the signed-in person's own account: kept in the walk.
-OWN_ALLAUTH_PAGES = ("account_email", "account_change_password")
+OWN_ALLAUTH_PAGES = ("account_email", "account_change_password", "socialaccount_connections")
 
 #: The owner's secrets: texts only the listed roles may ever see (checked in every response).
 PRO_A_LAST_NAME = "Owner-Zephyrine"
@@ -101,27 +106,32 @@ class Route:
         return "GET" not in self.methods
 
 
-def skip_reason(name: str) -> str | None:
+def skip_reason(name: str, source: str = "") -> str | None:
     if name in OWN_ALLAUTH_PAGES:
         return None
+    if not name.rpartition(":")[2] and source.startswith("allauth."):
+        return SKIPPED["allauth (unnamed)"]
     return next((reason for pattern, reason in SKIPPED.items() if fnmatch(name, pattern)), None)
 
 
-def _walk(resolver: URLResolver, prefix: str = "", namespace: tuple[str, ...] = ()):
+def _walk(resolver: URLResolver, prefix: str = "", namespace: tuple[str, ...] = (), source: str = ""):
+    """(route, the module of the URLconf that declares it)."""
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             inner = (*namespace, pattern.namespace) if pattern.namespace else namespace
-            yield from _walk(pattern, prefix + str(pattern.pattern), inner)
+            module = getattr(pattern.urlconf_module, "__name__", source)
+            yield from _walk(pattern, prefix + str(pattern.pattern), inner, module)
         elif isinstance(pattern, URLPattern):
             name = ":".join((*namespace, pattern.name or ""))
-            yield Route(name, prefix + str(pattern.pattern), tuple(pattern.pattern.regex.groupindex), pattern.callback)
+            route = Route(name, prefix + str(pattern.pattern), tuple(pattern.pattern.regex.groupindex), pattern.callback)
+            yield route, source
 
 
 def project_routes() -> list[Route]:
     """Every named URL of the project's own apps, in resolver order, the skipped ones left out."""
     seen: dict[str, Route] = {}
-    for route in _walk(get_resolver()):
-        if skip_reason(route.name) is None and route.name not in seen:
+    for route, source in _walk(get_resolver()):
+        if skip_reason(route.name, source) is None and route.name not in seen:
             seen[route.name] = route
     return list(seen.values())
 
