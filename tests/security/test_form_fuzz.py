@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from accounts.services_audit import LOGIN_FAILED
 from missions.contracts.services import SIGN_ATTEMPT_FAILED
 from tests.security.test_authorization_matrix import ROUTES, policy_for
 from tests.security.world import Route, Writes, client_for, rolled_back, url_of
@@ -47,6 +48,7 @@ SEEDED_MIXES = 2
 #: Refusals that are audited on purpose (the only rows a refused request may write).
 REFUSALS_RECORDED = {
     SIGN_ATTEMPT_FAILED: "a wrong signing password is kept: the attempts limit counts them",
+    LOGIN_FAILED: "a refused sign-in (an API token asked with a wrong password) is kept in the audit trail",
 }
 #: Views whose success is a page (200), not a redirect: a 200 there may have written.
 SUCCESS_IS_A_PAGE = {
