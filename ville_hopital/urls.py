@@ -29,6 +29,7 @@ urlpatterns = [
     path("missions/", include("missions.urls")),
     path("ars/", include("dashboards.urls")),
     path("notifications/", include("notifications.urls")),
+    path("journal/", include("ville_hopital.urls_audit")),
     path("", include("ville_hopital.privacy.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

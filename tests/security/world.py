@@ -207,6 +207,7 @@ BY_URL_NAME = {
         ("missions:hr_board", "establishment"), ("missions:hr_shift_*", "shift"),
         ("missions:hr_candidacy_*", "candidacy"), ("missions:contract_*", "contract"),
         ("notifications:mark_read", "notification"), ("api:notification-*", "notification"),
+        ("audit:establishment*", "establishment"),
     ),
     "token": (
         ("professionals:calendar_feed", "calendar_token"), ("accounts:ars_invitation", "ars_token"),
