@@ -5,8 +5,12 @@ redirect followed to the server it names, as a browser would."""
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
 import socket
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,7 +23,7 @@ from accounts.models import User
 from professionals.models import Professional
 from professionals.pro_sante_connect.models import PscIdentity
 from professionals.pro_sante_connect.selectors import rpps_verified_by_psc
-from tests.factories import make_professional, valid_rpps
+from tests.factories import make_professional, make_user, valid_rpps
 from tests.foundation.test_browser_accounts import confirmation_link
 from tests.pro_sante_connect import oidc_provider
 from ville_hopital import envparse
@@ -240,3 +244,30 @@ def test_psc_unreachable_is_a_page_saying_so_not_an_error(client, psc):
         response = client.post(reverse("pro_sante_connect_login"))
     assert response.status_code == 503 and "ne répond pas pour le moment" in text(response)
     assert refusals() == ["unavailable"]
+
+
+def test_a_psc_sign_up_with_the_address_of_another_account_creates_nothing(client, psc):
+    other = make_user("taken@example.org")
+    psc.add_account("camille", nurse_claims(valid_rpps(4108)))
+    through_psc(client, psc, "camille")
+    response = client.post(reverse("socialaccount_signup"), {"email": "TAKEN@example.org"})
+    assert response.status_code in (200, 302)
+    assert list(User.objects.values_list("pk", flat=True)) == [other.pk]
+    assert not PscIdentity.objects.exists() and not Professional.objects.exists()
+
+
+def form_action(**psc: str) -> list[str]:
+    """The CSP's form-action of settings read in a fresh process with these ``PSC_*`` variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PSC_")}
+    read = ("import django, json; django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']))")
+    out = subprocess.run([sys.executable, "-c", read], env={**env, "DJANGO_SETTINGS_MODULE": "ville_hopital.settings", **psc},
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def test_the_issuer_is_allowed_as_a_form_target_only_when_configured():
+    # The button's POST is redirected to PSC: browsers hold that redirect to the CSP's form-action.
+    assert form_action() == ["'self'"]
+    configured = form_action(PSC_ISSUER="https://auth.psc.example/realms/x", PSC_CLIENT_ID="c", PSC_CLIENT_SECRET="s")
+    assert configured == ["'self'", "https://auth.psc.example"]
