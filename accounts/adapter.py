@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from ville_hopital.emails import email_context
+from ville_hopital.reauthentication import recently_authenticated
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -14,6 +15,22 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         return reverse("home")
+
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        # An account with a second factor re-authenticates with it (TOTP, recovery code, passkey):
+        # its password, or a code by email, is not offered, so it cannot stand in for the second factor.
+        methods = super().get_reauthentication_methods(user)
+        second_factor = [method for method in methods if method["id"].startswith("mfa_reauthenticate")]
+        return second_factor or methods
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # A recent authentication counts, the sign-in included (ville_hopital.reauthentication): who
+        # has just typed their code is not asked for the next one, nor for their password again to
+        # enrol a second factor right after signing in.
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = allauth_context.request
+        return request is None or not recently_authenticated(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # Our templates (templates/account/email/: text and HTML, in the emails' layout) name the

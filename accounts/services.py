@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
+from allauth.mfa.base.forms import AuthenticateForm
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +21,7 @@ from accounts.models import ArsInvitation, ArsStaff, User
 from territories.models import Region
 from ville_hopital.audit import audit_record
 from ville_hopital.emails import email_send_on_commit
+from ville_hopital.reauthentication import has_second_factor
 
 INVITATION_VALIDITY = timedelta(days=14)
 
@@ -61,18 +64,51 @@ def ars_invitation_accept(*, token: str, first_name: str, last_name: str, passwo
     return user
 
 
-def api_token_issue(*, request: HttpRequest, email: str, password: str) -> Token:
+def api_token_issue(
+    *, request: HttpRequest, email: str, password: str, code: str = "",
+    second_factor_required: Callable[[User], bool],
+) -> Token:
     """The API token of the account ``email`` / ``password`` opens, for a verified email only.
 
     Authentication goes through allauth's adapter, as the sign-in page does: the same failed-login
     rate limit (``ACCOUNT_RATE_LIMITS["login_failed"]``) counts API and web attempts together, and
     once it is reached even the right password is refused (``ValidationError`` code
-    ``too_many_login_attempts``). Audited when a token is handed out."""
+    ``too_many_login_attempts``). Audited when a token is handed out.
+
+    The second factor, as at sign-in: an account that has one must send its current ``code`` (its
+    authenticator app's, or a recovery code), checked by allauth's own form (each code once, the
+    same rate limit per account); one whose role requires a second factor
+    (``second_factor_required``: the caller knows the roles) and has none is refused
+    (``second_factor_enrolment``) until it enrols on the site."""
     user = get_account_adapter(request).authenticate(request, email=email, password=password)
     if user is None:
         raise ValidationError(_("Adresse e-mail ou mot de passe incorrect."), code="invalid_login")
     if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
         raise ValidationError(_("Confirmez d'abord votre adresse e-mail (lien reçu par e-mail)."), code="unverified")
+    if has_second_factor(user):
+        _second_factor_check(user, code)
+    elif second_factor_required(user):
+        raise ValidationError(_(
+            "Votre rôle exige la double authentification : activez-la d'abord sur le site (connectez-vous, "
+            "la page vous guide), puis demandez le jeton avec le code de votre application."
+        ), code="second_factor_enrolment")
     token, created = Token.objects.get_or_create(user=user)
     audit_record(actor=user, action="api_token.issue", target=user, data={"created": created})
     return token
+
+
+def _second_factor_check(user: User, code: str) -> None:
+    """``code`` is ``user``'s current TOTP code or an unused recovery code (allauth's sign-in form,
+    without the session it would write: the API has none)."""
+    if not code.strip():
+        raise ValidationError(_(
+            "Ce compte est protégé par la double authentification : joignez le code de votre application "
+            "(ou un code de secours) dans le champ « code »."
+        ), code="second_factor_missing")
+    form = AuthenticateForm(user=user, data={"code": code})
+    if not form.is_valid():
+        error = form.errors.as_data()["code"][0]
+        if error.code == "too_many_login_attempts":
+            raise ValidationError(error.messages, code=error.code)
+        raise ValidationError(_("Code incorrect ou déjà utilisé."), code="second_factor_invalid")
+    form.authenticator.record_usage()

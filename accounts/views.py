@@ -1,3 +1,4 @@
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.utils import perform_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,5 +25,8 @@ def ars_invitation(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            # The password was typed just now: it counts as a recent authentication, so enrolling the
+            # second factor their role requires does not ask for it again at once.
+            record_authentication(request, user, method="password")
             return perform_login(request, user, email_verification="none")
     return render(request, "accounts/ars_invitation.html", {"form": form, "invitation": invitation})

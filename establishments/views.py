@@ -37,6 +37,7 @@ from establishments.models import Establishment, MemberRole, Shift, Unit
 from establishments.services import shift_times
 from ville_hopital.forms import form_error_text, invalid_form_response
 from ville_hopital.mixins import is_establishment_member, role_required
+from ville_hopital.reauthentication import require_second_factor_again
 
 
 def _establishment(request: HttpRequest, pk: int) -> Establishment:
@@ -122,6 +123,9 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST":
         services.require_admin(request.user, establishment)
+        # Inviting gives access to the establishment: a recent second factor, else allauth asks for it
+        # and then sends this invitation.
+        require_second_factor_again(request)
         if form.is_valid():
             try:
                 services.member_invitation_create(actor=request.user, establishment=establishment, **form.cleaned_data)

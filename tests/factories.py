@@ -15,16 +15,21 @@ their Luhn keys) never collide within a test run. Dates are computed when a func
 from __future__ import annotations
 
 import itertools
+import time as clock
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import ars_invitation_accept, ars_invitation_create
-from establishments.models import Establishment, MemberRole, Membership, Shift, ShiftState, Unit
+from establishments.models import WRITER_ROLES, Establishment, MemberRole, Membership, Shift, ShiftState, Unit
 from establishments.services import (
     establishment_register,
     establishment_verify,
@@ -44,6 +49,9 @@ from ville_hopital.identifiers import luhn_check_digit
 
 #: The password of every user made here (long and uncommon enough for the sign-up validators).
 PASSWORD = "correct-horse-battery-staple"
+#: The authenticator-app secret (base32) of every user given a second factor here: a test computes
+#: their current code with ``totp_code``.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 #: The platform staff member who verifies establishments and invites ARS staff by default.
 STAFF_EMAIL = "verifier@ville-hopital.test"
 #: The practical information of the default unit (what a professional reads before coming).
@@ -116,33 +124,73 @@ def skill(code: str) -> Skill:
 # --------------------------------------------------------------------------- people
 
 
-def make_user(email: str | None = None, *, password: str = PASSWORD, verified: bool = True, **extra) -> User:
+def make_user(email: str | None = None, *, password: str = PASSWORD, verified: bool = True,
+              second_factor: bool | None = None, **extra) -> User:
     """An account; ``verified`` gives it the confirmed e-mail address a login needs.
 
     ``User.objects.create_user`` is the account's creation (sign-up is a form over it); the
     e-mail address row is what allauth writes when the link in its message is followed.
+    Platform staff (``is_staff=True``) get a second factor, as their role requires, unless
+    ``second_factor=False``; anyone else with ``second_factor=True``.
     """
     email = email or f"user{next_number()}@example.org"
     extra.setdefault("first_name", email.split("@")[0].title())
     user = User.objects.create_user(email, password, **extra)
     if verified:
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if second_factor or (second_factor is None and user.is_staff):
+        give_second_factor(user)
     return user
 
 
+def give_second_factor(user: User) -> User:
+    """``user`` has an authenticator app (TOTP, secret ``TOTP_SECRET``), activated with allauth's own
+    ``TOTP.activate`` — what its activation page does once the first code is right. Kept if they have one.
+
+    Platform staff, ARS staff and establishment admins / HR must have one (ville_hopital.roles): the
+    factories below give it to them by default (``second_factor=False`` builds one who has not enrolled)."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, TOTP_SECRET)
+    return user
+
+
+def totp_code(*, periods: int = 0, secret: str = TOTP_SECRET) -> str:
+    """The code an authenticator app shows now (``periods`` periods of 30 s later, or earlier when
+    negative), computed with allauth's own TOTP function."""
+    counter = int(clock.time()) // mfa_settings.TOTP_PERIOD + periods
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def sign_in(client, user: User) -> None:
+    """``user`` signs in with Django's test ``client`` through the pages, as a person does: the password,
+    then (an account with a second factor) the current code — a recent authentication, which inviting a
+    member or signing a contract asks for (``force_login`` records none). A code serves once per
+    account: if this one was used already, the next period's is typed (allauth accepts it)."""
+    client.logout()  # whoever was signed in before is not any more
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    if response.status_code != 302 or response["Location"] != reverse("mfa_authenticate"):
+        return
+    for periods in (0, 1):
+        if client.post(reverse("mfa_authenticate"), {"code": totp_code(periods=periods)}).status_code == 302:
+            return
+    raise AssertionError(f"{user.email}: the second step refused the current and the next code")
+
+
 def platform_staff() -> User:
-    """The platform staff member of this test's database (created on first use)."""
+    """The platform staff member of this test's database (created on first use; with a second factor)."""
     return User.objects.filter(email=STAFF_EMAIL).first() or make_user(STAFF_EMAIL, is_staff=True)
 
 
 def make_ars_agent(region: str = "76", email: str | None = None, *, invited_by: User | None = None,
-                   first_name: str = "Agent", last_name: str = "ARS") -> User:
-    """ARS staff of ``region``, through the invitation (the only way to become one)."""
+                   first_name: str = "Agent", last_name: str = "ARS", second_factor: bool = True) -> User:
+    """ARS staff of ``region``, through the invitation (the only way to become one); with a second
+    factor (``give_second_factor``) unless ``second_factor=False``."""
     invitation = ars_invitation_create(
         actor=invited_by or platform_staff(), email=email or f"ars{next_number()}@ars.sante.fr",
         region=Region.objects.get(code=region),
     )
-    return ars_invitation_accept(token=invitation.token, first_name=first_name, last_name=last_name, password=PASSWORD)
+    agent = ars_invitation_accept(token=invitation.token, first_name=first_name, last_name=last_name, password=PASSWORD)
+    return give_second_factor(agent) if second_factor else agent
 
 
 # --------------------------------------------------------------------------- professionals
@@ -210,28 +258,34 @@ def writer_of(establishment: Establishment) -> User:
     return membership.user
 
 
-def add_member(establishment: Establishment, user: User, role: str = MemberRole.HR, *, by: User | None = None) -> Membership:
-    """``user`` joins with ``role``: invited by an admin (``by``), then accepting the invitation."""
+def add_member(establishment: Establishment, user: User, role: str = MemberRole.HR, *, by: User | None = None,
+               second_factor: bool = True) -> Membership:
+    """``user`` joins with ``role``: invited by an admin (``by``), then accepting the invitation. An
+    admin or HR member gets a second factor (``give_second_factor``) unless ``second_factor=False``."""
     if by is None:
         admin = Membership.objects.filter(establishment=establishment, role=MemberRole.ADMIN).first()
         if admin is None:
             raise ValueError(f"{establishment} has no admin to invite {user}")
         by = admin.user
     invitation = member_invitation_create(actor=by, establishment=establishment, email=user.email, role=role)
-    return member_invitation_accept(actor=user, token=invitation.token)
+    membership = member_invitation_accept(actor=user, token=invitation.token)
+    if second_factor and role in WRITER_ROLES:
+        give_second_factor(user)
+    return membership
 
 
 def make_establishment(
     *, admin: User | None = None, members: Mapping[User, str] | None = None, name: str | None = None,
     type_code: str = "CH", commune: str = "48095", address: str = "1 avenue de l'Hôpital",
     finess_geo: str | None = None, finess_legal: str | None = None, verified: bool = True,
-    verified_by: User | None = None,
+    verified_by: User | None = None, second_factor: bool = True,
 ) -> Establishment:
     """An establishment registered by ``admin`` and verified by platform staff (``verified=False``:
     left pending); then each of ``members`` joins with its role.
 
     Without ``admin``, the first admin, else the first HR member, of ``members`` registers it,
-    else a new user does.
+    else a new user does. Its admins and HR members have a second factor, as their role requires,
+    unless ``second_factor=False``.
     """
     members = dict(members or {})
     registrant = admin or _registrant(members) or make_user()
@@ -244,8 +298,10 @@ def make_establishment(
         establishment = establishment_verify(actor=verified_by or platform_staff(), establishment=establishment)
     for user, role in members.items():
         if user != registrant:
-            add_member(establishment, user, role, by=registrant)
+            add_member(establishment, user, role, by=registrant, second_factor=second_factor)
     role = members.get(registrant, MemberRole.ADMIN)
+    if second_factor and role in WRITER_ROLES:
+        give_second_factor(registrant)
     if role != MemberRole.ADMIN:
         # ORM: no service takes the admin role back from the one who registered the establishment;
         # the test wants its writers to be exactly ``members`` (e.g. one HR member and no admin).

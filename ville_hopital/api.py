@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.services import api_token_issue
 from ville_hopital.api_schema import ERROR_BODY
-from ville_hopital.roles import home_url_for
+from ville_hopital.roles import home_url_for, second_factor_required
 
 
 class MeSerializer(serializers.Serializer):
@@ -54,6 +54,11 @@ class MeView(APIView):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.EmailField(help_text="the account's email")
     password = serializers.CharField(write_only=True, trim_whitespace=False)
+    code = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, max_length=64,
+        help_text="the current code of the account's authenticator app, or a recovery code: required when "
+                  "the account has a second factor",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -61,9 +66,12 @@ class TokenSerializer(serializers.Serializer):
 
 
 class TokenObtainView(APIView):
-    """``POST username`` (the email) and ``password`` → ``{"token": …}``, for a verified email only.
+    """``POST username`` (the email) and ``password`` → ``{"token": …}``, for a verified email only;
+    plus ``code`` (authenticator app or recovery code) when the account has a second factor.
 
-    Wrong passwords count against the sign-in page's own limit (``api_token_issue``); past it, 429."""
+    Wrong passwords and codes count against the sign-in page's own limits (``api_token_issue``);
+    past them, 429. An account whose role requires a second factor and has none: 403 until it
+    enrols on the site."""
 
     authentication_classes: list = []
     permission_classes: list = []
@@ -71,15 +79,22 @@ class TokenObtainView(APIView):
 
     @extend_schema(request=TokenRequestSerializer, responses={
         200: TokenSerializer,
+        403: OpenApiResponse(ERROR_BODY, description="The account's role requires a second factor: enrol on the site first."),
         429: OpenApiResponse(ERROR_BODY, description="Too many wrong passwords: wait, then try again."),
     })
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            token = api_token_issue(request=request._request, email=serializer.validated_data["username"],
-                                    password=serializer.validated_data["password"])
+            token = api_token_issue(
+                request=request._request, email=serializer.validated_data["username"],
+                password=serializer.validated_data["password"], code=serializer.validated_data.get("code", ""),
+                second_factor_required=second_factor_required,
+            )
         except DjangoValidationError as error:
+            if error.code == "second_factor_enrolment":
+                return Response({"detail": error.messages[0]}, status=403)
+            field = "code" if error.code in ("second_factor_missing", "second_factor_invalid") else "username"
             status = 429 if error.code == "too_many_login_attempts" else 400
-            return Response({"username": error.messages}, status=status)
+            return Response({field: error.messages}, status=status)
         return Response({"token": token.key})

@@ -7,6 +7,7 @@ class VilleHopitalConfig(AppConfig):
     verbose_name = "Ville-Hôpital"
 
     def ready(self) -> None:
+        from ville_hopital import second_factor  # noqa: F401  (connects the MFA audit receivers)
         from ville_hopital.sites import site_sync_from_settings  # models are ready only now
 
         # After django.contrib.sites created its row (it comes first in INSTALLED_APPS).

@@ -1,10 +1,13 @@
-"""Which home page a person lands on. The project package sits above every app, so it may ask each."""
+"""Which home page a person lands on, and whose sign-in needs a second factor. The project package
+sits above every app, so it may ask each."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 
 from accounts.models import SignupIntent
+from establishments.models import Establishment
+from ville_hopital.mixins import is_ars_staff
 
 
 def home_url_for(user) -> str:
@@ -19,3 +22,13 @@ def home_url_for(user) -> str:
     if user.signup_intent == SignupIntent.ESTABLISHMENT:
         return reverse("establishments:onboarding")
     return reverse("professionals:profile_create")
+
+
+def second_factor_required(user) -> bool:
+    """Platform staff (the Django admin), ARS staff and the admin / HR members of an establishment
+    must sign in with a second factor (TOTP or a passkey); viewers and professionals may.
+
+    Staff first: no query. A member's writing roles are ``Establishment.objects.writable_by``."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or is_ars_staff(user) or Establishment.objects.writable_by(user).exists()

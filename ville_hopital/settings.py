@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    "allauth.mfa",  # second factor: TOTP, recovery codes, WebAuthn passkeys (ville_hopital.second_factor)
     "allauth.socialaccount",
     "rest_framework",
     "rest_framework.authtoken",
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: who must have a second factor and has none is sent to enrol.
+    "ville_hopital.second_factor.SecondFactorMiddleware",
 ]
 
 if PRODUCTION:
@@ -211,6 +214,24 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 LOGIN_REDIRECT_URL = "home"
 LOGIN_URL = "account_login"
+
+# --- Second factor (allauth.mfa; ville_hopital.second_factor, ville_hopital.reauthentication) ---
+# Required for platform staff, ARS staff and establishment admins / HR (ville_hopital.roles), offered
+# to everyone else on their account page: an authenticator app (TOTP) with recovery codes, or a
+# passkey (WebAuthn), which also signs in alone (allauth then requires user verification: PIN or
+# biometrics, so it is two factors in one).
+MFA_ADAPTER = "ville_hopital.second_factor.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = SITE_NAME
+MFA_TOTP_TOLERANCE = 1  # the previous and next codes too: a phone's clock a few seconds off still works
+MFA_PASSKEY_LOGIN_ENABLED = True
+# WebAuthn wants HTTPS; only a development or test server (http://localhost) is let off.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Sensitive actions (inviting a member, signing a contract, enrolling or removing a factor) need an
+# authentication this recent, the sign-in included; past it allauth asks again — for the second
+# factor when the account has one (accounts.adapter offers it nothing else).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = envparse.parse_int(ENV, "REAUTHENTICATION_SECONDS", 300, minimum=30)
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 
 # --- Pro Santé Connect (OpenID Connect; docs/pro-sante-connect.md) ---------------------------
 # The e-CPS sign-in: off (no button, no route answering) until the three PSC_* values are set.

@@ -1,8 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from ville_hopital import api, installable, views
+from ville_hopital import api, installable, second_factor, views
+
+# The admin signs in through allauth's sign-in page (with its second step), not its own password form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 api_v1 = [
     path("me/", api.MeView.as_view(), name="me"),
@@ -20,6 +24,7 @@ urlpatterns = [
     path("sw.js", installable.service_worker, name="service_worker"),
     path("hors-ligne/", installable.offline, name="offline"),
     path("admin/", admin.site.urls),
+    path("accounts/double-authentification/", second_factor.enrol, name="second_factor_enrol"),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

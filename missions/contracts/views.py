@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,6 +28,11 @@ from missions.contracts.services import contract_new_version as contract_new_ver
 from missions.contracts.services import contract_sign as contract_sign_service
 from ville_hopital.mixins import is_professional
 from ville_hopital.proxies import client_ip
+from ville_hopital.reauthentication import (
+    reauthentication_redirect,
+    reauthentication_url,
+    second_factor_again_needed,
+)
 
 
 @login_required
@@ -44,11 +50,19 @@ def _detail(
     cancel_form: ContractReasonForm | None = None, version_form: ContractReasonForm | None = None,
 ) -> HttpResponse:
     versions = contract.mission.contracts.order_by("version")
+    position = signing_position(request.user, contract)
+    # Who signs with a second factor must have used it within the last minutes (allauth's
+    # re-authentication): past that, the page offers to confirm it instead of the signing form.
+    confirm_url = (
+        reauthentication_url(request, reverse("missions:contract_detail", args=[contract.pk]))
+        if position.may_sign and second_factor_again_needed(request) else None
+    )
     return render(request, "contracts/detail.html", {
         "contract": contract,
         "mission": contract.mission,
         "signatures": contract.signatures.all(),
-        "position": signing_position(request.user, contract),
+        "position": position,
+        "reauthenticate_to_sign_url": confirm_url,
         "intact": contract_file_intact(contract),
         "final_intact": contract_file_intact(contract, final=True) if contract.final_pdf else None,
         "versions": versions,
@@ -86,8 +100,14 @@ def contract_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_POST
 def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
-    """A party re-enters their password to sign. Non-parties get a 404, a viewer member a 403."""
+    """A party re-enters their password to sign. Non-parties get a 404, a viewer member a 403.
+
+    A signer with a second factor who has not used it recently is first sent to confirm it (allauth's
+    re-authentication), then back to the contract's page: what was posted is not kept (a password)."""
     contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)
+    if signing_position(request.user, contract).may_sign and second_factor_again_needed(request):
+        messages.info(request, _("Confirmez d'abord votre identité avec votre second facteur, puis signez."))
+        return reauthentication_redirect(request, reverse("missions:contract_detail", args=[contract.pk]))
     form = ContractSignForm(request.POST)
     if form.is_valid():
         try:

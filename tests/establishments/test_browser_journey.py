@@ -19,6 +19,7 @@ from establishments.models import Establishment, EstablishmentStatus, Shift
 from establishments.services import establishment_verify, shift_post
 from missions.models import Mission, MissionState
 from reference.models import Profession
+from tests.browser import enrol_second_factor
 from tests.factories import PASSWORD, book, finess, in_days, make_professional, make_user, move_to_past
 from tests.professionals.test_browser_journey import confirmation_link
 
@@ -57,6 +58,16 @@ def test_hr_journey(page, live_server, live_db, axe, settings):
     assert axe() == []
     page.fill("#id_finess_geo", geo)
     page.get_by_role("button", name="Enregistrer l'établissement").click()
+    # Its admin must sign in with a second factor: the enrolment page, until it is done (the
+    # password once more first: the last authentication was the e-mail link, not the password).
+    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
+    assert axe() == []
+    page.fill("#id_password", PASSWORD)
+    page.locator("#id_password").press("Enter")
+    expect(page.locator("main")).to_contain_text("Votre rôle l'exige")
+    assert axe() == []
+    enrol_second_factor(page)
+    page.goto(base)
     expect(page.get_by_role("heading", level=1)).to_have_text("CH de Mende")
     expect(page.locator("main")).to_contain_text("attend la vérification")
     assert axe() == []

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import ArsInvitation, ArsStaff, SignupIntent, User
 from accounts.services import ars_invitation_accept, ars_invitation_create
 from territories.models import Region
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +76,8 @@ def test_each_new_role_lands_on_its_own_page_after_login(client, intent, landing
 
 def test_staff_lands_on_the_admin(client, staff):
     response = client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate")  # staff sign in with their second factor
+    response = client.post(response["Location"], {"code": totp_code()})
     assert client.get(response["Location"])["Location"] == reverse("admin:index")
 
 
@@ -131,6 +133,12 @@ def test_the_invitation_page_logs_the_agent_in_and_lands_on_the_dashboard(client
     bad = client.post(url, {"first_name": "I", "last_name": "R", "password1": PASSWORD, "password2": "other"})
     assert "password2" in bad.context["form"].errors and not ArsStaff.objects.exists()
     response = client.post(url, {"first_name": "I", "last_name": "R", "password1": PASSWORD, "password2": PASSWORD}, follow=True)
+    # Signed in; ARS staff must have a second factor: the enrolment page first (the password just
+    # chosen counts as a recent authentication: not asked again), then the dashboard.
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("second_factor_enrol")
+    secret = client.session["mfa.totp.secret"]
+    client.post(reverse("second_factor_enrol"), {"code": totp_code(secret=secret)})
+    response = client.get(reverse("home"), follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("dashboards:home"))
     assert response.status_code == 200
 
