@@ -24,7 +24,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from rest_framework import exceptions
 
+from accounts.authentication import AuditedTokenAuthentication
 from ville_hopital.audit import audit_record
 from ville_hopital.mixins import is_ars_staff
 from ville_hopital.reauthentication import SECOND_FACTORS, has_second_factor
@@ -72,6 +74,20 @@ class SecondFactorMiddleware:
                 "ou clé d'accès) : votre rôle l'exige."
             )}, status=403)
         return redirect("second_factor_enrol")
+
+
+class EnrolledTokenAuthentication(AuditedTokenAuthentication):
+    """The API's token authentication (audited), refusing the token of someone who must enrol and has
+    not: a token handed out before their role required a second factor works again once they enrol."""
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        user, token = super().authenticate_credentials(key)
+        if must_enrol(user):
+            raise exceptions.AuthenticationFailed(_(
+                "Activez d'abord la double authentification de votre compte (application d'authentification "
+                "ou clé d'accès) : votre rôle l'exige."
+            ))
+        return user, token
 
 
 def _why(user) -> str:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "django.contrib.humanize",  # allauth's list of passkeys ("added 3 days ago")
     "allauth",
     "allauth.account",
     "allauth.mfa",  # second factor: TOTP, recovery codes, WebAuthn passkeys (ville_hopital.second_factor)
@@ -299,8 +300,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        # DRF's token check, plus an audit row once an hour per token (accounts.authentication).
-        "accounts.authentication.AuditedTokenAuthentication",
+        # DRF's token check, plus an audit row once an hour per token (accounts.authentication); a
+        # token of someone whose role requires a second factor is refused until they enrol.
+        "ville_hopital.second_factor.EnrolledTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "ville_hopital.api_schema.ApiSchema",

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 from accounts.models import SignupIntent
 from accounts.services import ars_invitation_create
 from territories.models import Region
-from tests.factories import PASSWORD, make_user
+from tests.browser import enrol_second_factor
+from tests.factories import PASSWORD, make_user, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,6 +56,11 @@ def test_an_ars_agent_joins_by_invitation_and_lands_on_the_dashboard(page, live_
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
     page.get_by_role("button", name="Créer mon compte").click()
+    # ARS staff must sign in with a second factor: the enrolment page first, then the dashboard.
+    expect(page.locator("main")).to_contain_text("Votre rôle l'exige")
+    assert axe() == []
+    enrol_second_factor(page)
+    page.goto(live_server.url)
     expect(page).to_have_url(re.compile(r"/ars/(76/)?$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Occitanie")
 
@@ -66,6 +72,11 @@ def test_staff_logs_in_and_lands_on_the_admin(page, live_server, live_db, axe):
     page.fill("#id_login", "staff@example.org")
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Connexion").click()
+    # The second step: staff sign in with the code of their authenticator app.
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    assert axe() == []
+    page.fill("#id_code", totp_code())
+    page.locator("#id_code").press("Enter")
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
 

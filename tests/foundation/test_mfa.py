@@ -332,6 +332,15 @@ def test_api_token_of_a_professional_without_second_factor_needs_only_the_passwo
     assert response.status_code == 200 and response.json()["token"]
 
 
+def test_a_token_handed_out_before_enrolment_is_refused_until_then(client):
+    ars = make_ars_agent(second_factor=False)
+    token = Token.objects.create(user=ars)
+    response = client.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code in (401, 403) and "double authentification" in response.json()["detail"]
+    give_second_factor(ars)
+    assert client.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+
+
 def test_factory_codes_are_allauths(clock):
     # tests.factories.totp_code computes what allauth validates.
     assert totp_code() == _code(TOTP_SECRET)

@@ -56,6 +56,12 @@ SKIPPED = {
                            "provider and its return, nobody's data (tests/pro_sante_connect covers it)",
     "allauth (unnamed)": "allauth's unnamed legacy redirects: no name to reverse, nothing of anyone's behind them",
     "set_language": "Django's i18n view: sets a cookie, reads no data",
+    "mfa_deactivate_totp": "allauth's pages about one's own authenticators: a 404 for whoever has not this one "
+                           "(tests/foundation/test_mfa.py signs in, enrols, uses and removes them)",
+    "mfa_*recovery_codes": "allauth's pages about one's own recovery codes: a 404 for whoever has none "
+                           "(tests/foundation/test_mfa.py)",
+    "mfa_*_webauthn": "allauth's pages about one's own passkeys, by the key's id (tests/foundation/test_mfa.py, "
+                      "tests/foundation/test_browser_mfa.py)",
     "schema": "the OpenAPI schema: public description of the API (tests/foundation covers the docs)",
     "api-docs": "the API docs (Swagger UI): public, no data",
     "api-redoc": "the API docs (ReDoc): public, no data",
