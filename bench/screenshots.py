@@ -19,9 +19,13 @@ never written: the dashboard here is ``ars-dashboard-demo``, the contract ``cont
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -37,6 +41,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORTS = {"": (1280, 800, 1600), "-phone": (375, 740, 2400)}  # suffix: (width, height, max height)
 DEMO_PASSWORD = "demo-ville-hopital"  # noqa: S105 (the public demo password seed_demo prints)
+DEMO_TOTP_SECRET = "VILLEHOPITALDEMOVILLEHOPITALDEMO"  # noqa: S105 (the demo's printed TOTP key, ville_hopital.demo)
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,14 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     sys.exit("runserver did not answer within 60 s")
 
 
+def demo_totp_code() -> str:
+    """What an authenticator app holding the demo's key shows now (ville_hopital.demo.DEMO_TOTP_SECRET)."""
+    counter = int(time.time()) // 30
+    digest = hmac.new(base64.b32decode(DEMO_TOTP_SECRET), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 10**6:06d}"
+
+
 def log_in(browser, base: str, email: str) -> dict:
     """Sign in once through the real form; the session is reused for both viewports."""
     context = browser.new_context(locale="fr-FR")
@@ -156,7 +169,11 @@ def log_in(browser, base: str, email: str) -> dict:
     page.fill("input[name=password]", DEMO_PASSWORD)
     with page.expect_navigation():
         page.press("input[name=password]", "Enter")
-    if "/accounts/login/" in page.url:
+    if "/accounts/2fa/authenticate/" in page.url:  # staff, ARS, admins and HR: the demo's TOTP key
+        page.fill("input[name=code]", demo_totp_code())
+        with page.expect_navigation():
+            page.press("input[name=code]", "Enter")
+    if "/accounts/" in page.url:
         sys.exit(f"could not sign in as {email}")
     state = context.storage_state()
     context.close()

@@ -14,6 +14,9 @@ from ville_hopital.audit import audit_record
 from ville_hopital.models import AuditEvent
 
 DEMO_PASSWORD = "demo-ville-hopital"  # printed on the console by seed_demo; demo data only  # noqa: S105
+#: The authenticator-app key (base32) of the demo accounts whose role requires a second factor (staff,
+#: ARS, establishment admins and HR): printed with the logins, to add to an app; demo data only.
+DEMO_TOTP_SECRET = "VILLEHOPITALDEMOVILLEHOPITALDEMO"  # noqa: S105
 DEMO_REGION = "76"  # Occitanie: Lozère (rural, medical desert) beside Hérault (Montpellier CHU)
 DEMO_DEPARTEMENTS = ("48", "34", "12", "30")
 
@@ -64,5 +67,6 @@ def demo_logins_text(logins: list[tuple[str, str]]) -> str:
     """The block of logins as printed (bench/screenshots.py reads the ``  role   email`` lines)."""
     lines = ["Comptes de démonstration (mot de passe commun) :"]
     lines += [f"  {role:<45} {email}" for role, email in logins]
+    lines.append(f"  second facteur (équipe, ARS, admin et RH) : clé {DEMO_TOTP_SECRET} dans une application d'authentification")
     lines.append(f"  mot de passe : {DEMO_PASSWORD}")
     return "\n".join(lines)

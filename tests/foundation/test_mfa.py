@@ -20,6 +20,7 @@ from django.conf import settings
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from accounts.models import User
 from establishments.models import MemberInvitation, MemberRole
 from missions.contracts.models import Contract, ContractState
 from missions.contracts.services import contract_draft
@@ -339,6 +340,27 @@ def test_a_token_handed_out_before_enrolment_is_refused_until_then(client):
     assert response.status_code in (401, 403) and "double authentification" in response.json()["detail"]
     give_second_factor(ars)
     assert client.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+
+
+def test_the_demo_accounts_that_need_a_second_factor_have_the_printed_key():
+    import random
+
+    from establishments import demo as establishments_demo
+    from ville_hopital import demo as platform_demo
+    from ville_hopital import demo_second_factor
+    from ville_hopital.demo import DEMO_TOTP_SECRET, DemoContext, demo_logins_text
+    from ville_hopital.roles import second_factor_required
+
+    ctx = DemoContext(rng=random.Random(2026), size=1)
+    platform_demo.seed(ctx)
+    establishments_demo.seed(ctx)
+    demo_second_factor.seed(ctx)
+    demo_second_factor.seed(ctx)  # idempotent
+    totp = Authenticator.objects.filter(type=Authenticator.Type.TOTP)
+    required = [user for user in User.objects.all() if second_factor_required(user)]
+    assert required and {a.user_id for a in totp} == {user.pk for user in required} and totp.count() == len(required)
+    assert all(a.wrap().validate_code(_code(DEMO_TOTP_SECRET)) for a in totp)
+    assert DEMO_TOTP_SECRET in demo_logins_text(ctx.logins)
 
 
 def test_factory_codes_are_allauths(clock):

@@ -25,7 +25,8 @@ DEMO_STEPS = [
     "professionals.demo",  # after establishments.demo: the demo proposals need its shifts
     "missions.demo",  # insurance certificates, then one nightly matching of the demo region
     "missions.contracts.demo",  # some proposals accepted: missions booked, contracts drafted, some signed
-    "dashboards.demo",  # last: demo history and the aggregates of everything seeded before
+    "dashboards.demo",  # demo history and the aggregates of everything seeded before
+    "ville_hopital.demo_second_factor",  # last: staff, ARS, admins and HR get the printed TOTP key
 ]
 CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
 
