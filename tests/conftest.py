@@ -48,6 +48,15 @@ def _commits_without_waiting_for_the_disk() -> None:
         cursor.execute("SET synchronous_commit = off")
 
 
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser (``admin_client``), with the second factor platform staff must have:
+    without one, every page of theirs is the enrolment page (``tests.factories.give_second_factor``)."""
+    from tests.factories import give_second_factor
+
+    return give_second_factor(admin_user)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hashing():
     """Users are created by the hundred; PBKDF2's deliberate slowness is not what is tested (tests only)."""
