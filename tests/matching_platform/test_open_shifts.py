@@ -13,9 +13,8 @@ from playwright.sync_api import expect
 from establishments.models import MemberRole, ShiftState
 from territories.geo import haversine_km
 from territories.models import Commune
+from tests.browser import log_in
 from tests.factories import add_member, book, make_proposal, make_user
-
-from .test_views import _log_in
 
 MONTPELLIER, MENDE, MARSEILLE = "34172", "48095", "13055"
 URL = "/missions/vacations-ouvertes/"
@@ -174,7 +173,7 @@ def test_hr_board_query_count_does_not_grow_with_the_cards(world, client):
 def test_open_shifts_page_is_accessible(live_world, page, live_server, axe, width):
     _chu, shifts, alice, *_ = _scene(live_world)
     page.set_viewport_size({"width": width, "height": 900})
-    _log_in(page, live_server, alice.user)
+    log_in(page, live_server.url, alice.user.email)
     page.goto(f"{live_server.url}/pro/")
     page.get_by_role("link", name="Vacations ouvertes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vacations ouvertes")
