@@ -40,3 +40,9 @@ class ArsInvitationAcceptForm(forms.Form):
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", _("Les deux mots de passe ne correspondent pas."))
         return cleaned
+
+
+class ApiTokenRevokeForm(forms.Form):
+    """« Révoquer » on the API token page: a POST with nothing to choose, confirmed by its button."""
+
+    confirm = forms.BooleanField(label=_("Je révoque mon jeton d'API"), required=True)

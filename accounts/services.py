@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts.models import ArsInvitation, ArsStaff, User
+from accounts.selectors import api_token_expired
 from territories.models import Region
 from ville_hopital.audit import audit_record
 from ville_hopital.emails import email_send_on_commit
@@ -92,9 +93,24 @@ def api_token_issue(
             "Votre rôle exige la double authentification : activez-la d'abord sur le site (connectez-vous, "
             "la page vous guide), puis demandez le jeton avec le code de votre application."
         ), code="second_factor_enrolment")
-    token, created = Token.objects.get_or_create(user=user)
+    token = Token.objects.filter(user=user).first()
+    if token is not None and api_token_expired(token, now=timezone.now()):
+        token.delete()  # expired: the account gets a new key, the old one stays dead
+        token = None
+    created = token is None
+    if created:
+        token = Token.objects.create(user=user)
     audit_record(actor=user, action="api_token.issue", target=user, data={"created": created})
     return token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User) -> bool:
+    """Delete ``actor``'s API token (every client using it is refused from now on); False if none."""
+    deleted, _rows = Token.objects.filter(user=actor).delete()
+    if deleted:
+        audit_record(actor=actor, action="api_token.revoke", target=actor)
+    return bool(deleted)
 
 
 def _second_factor_check(user: User, code: str) -> None:

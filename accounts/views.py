@@ -1,12 +1,17 @@
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.utils import perform_login
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.forms import ArsInvitationAcceptForm
+from accounts.forms import ApiTokenRevokeForm, ArsInvitationAcceptForm
 from accounts.models import ArsInvitation
-from accounts.services import ars_invitation_accept
+from accounts.selectors import api_token_status
+from accounts.services import api_token_revoke, ars_invitation_accept
 
 
 def ars_invitation(request: HttpRequest, token: str) -> HttpResponse:
@@ -30,3 +35,17 @@ def ars_invitation(request: HttpRequest, token: str) -> HttpResponse:
             record_authentication(request, user, method="password")
             return perform_login(request, user, email_verification="none")
     return render(request, "accounts/ars_invitation.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+def api_token(request: HttpRequest) -> HttpResponse:
+    """« Jeton d'API »: the account's personal token (start of the key, issued, expires, last used)
+    and a button to revoke it. A token is issued by the API itself (password and second factor)."""
+    form = ApiTokenRevokeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if api_token_revoke(actor=request.user):
+            messages.success(request, _("Jeton révoqué : les logiciels qui l'utilisaient sont refusés."))
+        return redirect("accounts:api_token")
+    status = api_token_status(user=request.user, now=timezone.now())
+    return render(request, "accounts/api_token.html", {"status": status, "form": form},
+                  status=400 if form.errors else 200)

@@ -11,6 +11,7 @@ Every value is parsed strictly (see ``ville_hopital.envparse``): a misspelt valu
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from csp.constants import NONE as CSP_NONE
@@ -233,6 +234,9 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # factor when the account has one (accounts.adapter offers it nothing else).
 ACCOUNT_REAUTHENTICATION_TIMEOUT = envparse.parse_int(ENV, "REAUTHENTICATION_SECONDS", 300, minimum=30)
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+# A personal API token stops working this many days after it was issued; asking again (password and
+# second factor) gives a new one (accounts.services.api_token_issue; the page « Jeton d'API »).
+API_TOKEN_LIFETIME = timedelta(days=envparse.parse_int(ENV, "API_TOKEN_LIFETIME_DAYS", 90, minimum=1))
 
 # --- Pro Santé Connect (OpenID Connect; docs/pro-sante-connect.md) ---------------------------
 # The e-CPS sign-in: off (no button, no route answering) until the three PSC_* values are set.

@@ -104,6 +104,7 @@ POLICY: tuple[tuple[tuple[str, ...], Policy], ...] = (
     (("audit:*",), Policy(LOGGED_IN, why="one's own trail (staff: all of it)")),
     (("privacy:notice",), Policy(EVERYONE, why="public: what is kept, why, how long")),
     (("privacy:*",), Policy(LOGGED_IN, why="one's own data: the archive, the account's erasure (an empty POST: form error)")),
+    (("accounts:api_token",), Policy(LOGGED_IN, why="one's own API token (an empty POST: form error, nothing revoked)")),
     (("second_factor_enrol", "mfa_*"),
      Policy(LOGGED_IN, why="one's own second factor: the enrolment page, allauth's MFA pages")),
     (("notifications:*", "api:*", "account_*", "socialaccount_*"),
