@@ -1,18 +1,21 @@
 """Server-side SVG charts: no JavaScript, no CDN, no map tiles; every chart is ``role="img"`` with a
 ``<title>`` and a ``<desc>``, and the page also shows the same figures as a table.
 
-The map has no département polygons (none ship with the project): each département is a disc at
-the centroid of its communes (mean latitude/longitude), shaded by fill rate, labelled with its
-code, on an equirectangular projection corrected by cos(mean latitude). Overseas départements
-are drawn in a row of insets under mainland France.
+The map draws each metropolitan département's outline (vendored in territories/data, already
+projected), shaded by fill rate; overseas départements, which have no vendored outline, are
+labelled discs in a row of insets under the shapes (or alone, for an overseas region).
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -21,6 +24,8 @@ from django.utils.translation import gettext as _
 INK, MUTED, GRID = "#1f2933", "#52606d", "#d9e2ec"
 POSTED_COLOUR, FILLED_COLOUR = "#52606d", "#0b6e4f"
 NO_DATA = "#e4e7eb"
+# Vendored outlines (CC BY 4.0, see the README's "Data and attribution"), built by build_departements.py.
+SHAPES_FILE = Path(__file__).resolve().parent.parent / "territories" / "data" / "departements_paths.json"
 # Fill-rate classes (lower bound, colour): red → blue, readable by colour-blind people (ColorBrewer RdYlBu).
 RATE_CLASSES: tuple[tuple[float, str], ...] = (
     (0.0, "#d73027"),
@@ -61,6 +66,16 @@ def _open(chart_id: str, title: str, desc: str, width: int, height: int) -> str:
         'aria-labelledby="{id}-title {id}-desc" preserveAspectRatio="xMidYMid meet">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>',
         w=width, h=height, id=chart_id, title=title, desc=desc,
+    )
+
+
+def _open_box(chart_id: str, title: str, desc: str, x: float, y: float, width: float, height: float) -> str:
+    """Like ``_open`` with a viewBox in the map's own units (the vendored shapes are not moved)."""
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="chart map" viewBox="{x} {y} {w} {h}" role="img" '
+        'aria-labelledby="{id}-title {id}-desc" preserveAspectRatio="xMidYMid meet">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>',
+        x=f"{x:.1f}", y=f"{y:.1f}", w=f"{width:.1f}", h=f"{height:.1f}", id=chart_id, title=title, desc=desc,
     )
 
 
@@ -172,69 +187,87 @@ def bars_svg(bars: Sequence[Bar], chart_id: str = "bars", title: str = "") -> Sa
 class MapPoint:
     code: str
     name: str
-    lat: float
-    lon: float
     rate: float | None
     posted: int
 
 
-def _is_overseas(point: MapPoint) -> bool:
-    return point.lat < 35 or point.lon < -10  # Antilles, Guyane, Réunion, Mayotte
+@functools.cache
+def departement_shapes() -> dict[str, str]:
+    """Département code → SVG path (source units), read once from the vendored file."""
+    return json.loads(SHAPES_FILE.read_text(encoding="utf-8"))["departements"]
+
+
+def _bounds(paths: Sequence[str]) -> tuple[float, float, float, float]:
+    xs, ys = [], []
+    for path in paths:
+        for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", path):
+            xs.append(float(x))
+            ys.append(float(y))
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _label_point(path: str) -> tuple[float, float]:
+    # The mean of the largest ring's vertices: inside every département shape of the source.
+    ring = max(path.split("Z"), key=len)
+    pairs = [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", ring)]
+    return sum(x for x, _y in pairs) / len(pairs), sum(y for _x, y in pairs) / len(pairs)
 
 
 def map_svg(points: Sequence[MapPoint], chart_id: str = "map") -> SafeString:
-    """Discs at département centroids, shaded by fill rate, with a legend."""
-    width, map_h, inset_h, legend_h = 640, 520, 70, 40
-    mainland = [p for p in points if not _is_overseas(p)]
-    overseas = [p for p in points if _is_overseas(p)]
-    height = legend_h + map_h + (inset_h if overseas and mainland else 0)
-    pad = 40
-    parts = []
+    """The scope's départements as shapes shaded by fill rate; overseas ones as labelled discs.
+
+    The viewBox is the bounding box of the scope's shapes, so a region fills the figure's width
+    (CSS ``width: 100%``) on any screen from 360 px. The legend and the table by département
+    are HTML around the figure (readable text, no tiny SVG lettering once scaled down).
+    """
+    shapes = departement_shapes()
     shown = sorted(points, key=lambda p: p.code)
+    drawn = [p for p in shown if p.code in shapes]
+    insets = [p for p in shown if p.code not in shapes]  # overseas: no vendored outline
     desc = "; ".join(f"{p.code} {p.name} : {percent(p.rate)}" for p in shown) or _("aucune donnée")
-    if not mainland:  # an overseas region: its départements side by side
-        mainland, overseas, height = [], overseas, legend_h + inset_h + 40
-    parts.append(_open(chart_id, _("Carte des départements selon le taux de pourvoi"), desc, width, height))
-    if mainland:
-        lat0 = sum(p.lat for p in mainland) / len(mainland)
-        kx = math.cos(math.radians(lat0))
-        xs = [p.lon * kx for p in mainland]
-        ys = [-p.lat for p in mainland]
-        span = max(max(xs) - min(xs), max(ys) - min(ys), 0.5)
-        scale = min((width - 2 * pad), (map_h - 2 * pad)) / span
-        cx = (max(xs) + min(xs)) / 2
-        cy = (max(ys) + min(ys)) / 2
-        radius = 18 if len(mainland) < 20 else 11
-        for p in mainland:
-            px = width / 2 + (p.lon * kx - cx) * scale
-            py = legend_h + map_h / 2 + (-p.lat - cy) * scale
-            parts.append(_disc(p, px, py, radius))
-    if overseas:
-        base = height - inset_h / 2
-        gap = width / (len(overseas) + 1)
-        for i, p in enumerate(sorted(overseas, key=lambda q: q.code)):
-            parts.append(_disc(p, gap * (i + 1), base, 16))
-        if mainland:
-            parts.append(
-                f'<line x1="10" x2="{width - 10}" y1="{height - inset_h}" y2="{height - inset_h}" stroke="{GRID}"/>'
-            )
-    lx = 8
-    for colour, label in legend_labels():
+    if drawn:
+        x0, y0, x1, y1 = _bounds([shapes[p.code] for p in drawn])
+        span = max(x1 - x0, y1 - y0, 20.0)
+    else:
+        x0 = y0 = x1 = y1 = 0.0
+        span = 100.0
+    pad, unit = span * 0.04, span / 40  # unit: the size of a label, whatever the zoom
+    width = max(x1 - x0, span * 0.6) + 2 * pad
+    inset_h = 3.5 * unit if insets else 0
+    height = (y1 - y0 + 2 * pad if drawn else 0) + inset_h
+    parts = [_open_box(chart_id, _("Carte des départements selon le taux de pourvoi"), desc, x0 - pad, y0 - pad, width, height)]
+    for p in drawn:
+        lx, ly = _label_point(shapes[p.code])
         parts.append(
-            f'<rect x="{lx}" y="8" width="14" height="14" fill="{colour}" stroke="{INK}" stroke-width="0.5"/>'
-            f'<text x="{lx + 18}" y="20" font-size="12" fill="{INK}">{escape(label)}</text>'
+            f"<g><title>{escape(_map_label(p))}</title>"
+            f'<path d="{shapes[p.code]}" fill="{rate_colour(p.rate)}" stroke="{INK}" stroke-width="{unit / 12:.2f}" '
+            f'stroke-linejoin="round"/>'
+            + (
+                f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" dominant-baseline="middle" '
+                f'font-size="{unit:.1f}" fill="{INK}" stroke="#fff" stroke-width="{unit / 5:.2f}" '
+                f'paint-order="stroke">{escape(p.code)}</text>'
+                if len(drawn) <= 30
+                else ""
+            )
+            + "</g>"
         )
-        lx += 18 + 7 * len(label) + 14
+    if insets:
+        base = y0 - pad + height - inset_h / 2
+        gap = width / (len(insets) + 1)
+        for i, p in enumerate(insets):
+            cx = x0 - pad + gap * (i + 1)
+            parts.append(
+                f"<g><title>{escape(_map_label(p))}</title>"
+                f'<circle cx="{cx:.1f}" cy="{base - unit / 2:.1f}" r="{unit:.1f}" fill="{rate_colour(p.rate)}" '
+                f'stroke="{INK}" stroke-width="{unit / 12:.2f}"/>'
+                f'<text x="{cx:.1f}" y="{base + 1.5 * unit:.1f}" text-anchor="middle" font-size="{unit:.1f}" '
+                f'fill="{INK}">{escape(p.code)}</text></g>'
+            )
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - labels escaped in _disc and above
+    return mark_safe("".join(parts))  # noqa: S308 - names escaped above, paths are vendored numbers
 
 
-def _disc(p: MapPoint, x: float, y: float, r: int) -> str:
-    label = f"{p.code} {p.name} : {percent(p.rate)} ({p.posted} postes)"
-    return (
-        f'<g><title>{escape(label)}</title>'
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{rate_colour(p.rate)}" stroke="{INK}" stroke-width="1"/>'
-        f'<text x="{x:.1f}" y="{y + r + 14:.1f}" text-anchor="middle" font-size="{14 if r > 12 else 11}" '
-        f'fill="{INK}">'
-        f"{escape(p.code)}</text></g>"
-    )
+def _map_label(p: MapPoint) -> str:
+    return _("%(code)s %(name)s : %(rate)s (%(posted)s postes)") % {
+        "code": p.code, "name": p.name, "rate": percent(p.rate), "posted": p.posted,
+    }

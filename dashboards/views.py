@@ -86,10 +86,8 @@ def overview_page(request: HttpRequest, scope: str) -> HttpResponse:
     ]
     points = []
     for code, name in o.departement_names.items():
-        if code in o.centroids:
-            f = o.by_departement.get(code)
-            lat, lon = o.centroids[code]
-            points.append(charts.MapPoint(code, name, lat, lon, f.fill_rate if f else None, f.posted if f else 0))
+        f = o.by_departement.get(code)
+        points.append(charts.MapPoint(code, name, f.fill_rate if f else None, f.posted if f else 0))
     context.update(
         overview=o,
         total=o.total,
