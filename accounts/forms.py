@@ -11,8 +11,10 @@ class SignupForm(AllauthSignupForm):
 
     first_name = forms.CharField(label=_("Prénom"), max_length=150)
     last_name = forms.CharField(label=_("Nom"), max_length=150)
+    # Nothing ticked: a default would sign an establishment's HR up as a professional without a word.
     signup_intent = forms.ChoiceField(
-        label=_("Vous êtes"), choices=SignupIntent.choices, widget=forms.RadioSelect, initial=SignupIntent.PROFESSIONAL
+        label=_("Vous êtes"), choices=SignupIntent.choices, widget=forms.RadioSelect,
+        error_messages={"required": _("Indiquez si vous êtes un professionnel de santé ou un établissement.")},
     )
 
     def save(self, request):

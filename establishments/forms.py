@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from establishments.models import MemberRole, Unit
 from establishments.services import SHIFT_TEMPLATES
-from reference.models import EstablishmentType, Profession, Skill
+from reference.models import EstablishmentType, Profession
+from reference.skills import NO_CHOICE, SkillCheckboxes, SkillsOfProfessionMixin, skill_queryset
 from territories.forms import CommuneField  # the platform's one commune field
 from ville_hopital.input_hygiene import LARGEST_INT
 
@@ -64,14 +65,15 @@ TEMPLATE_CHOICES = [
 URGENCY_CHOICES = [(1, _("1 — faible")), (2, "2"), (3, _("3 — normale")), (4, "4"), (5, _("5 — critique"))]
 
 
-class _ShiftFieldsForm(forms.Form):
+class _ShiftFieldsForm(SkillsOfProfessionMixin, forms.Form):
     """What one-off and recurring postings share."""
 
+    skills_field = "required_skills"
+
     unit = forms.ModelChoiceField(label=_("Unité"), queryset=Unit.objects.none())
-    profession = forms.ModelChoiceField(label=_("Profession"), queryset=Profession.objects.all())
+    profession = forms.ModelChoiceField(label=_("Profession"), queryset=Profession.objects.all(), empty_label=NO_CHOICE)
     required_skills = forms.ModelMultipleChoiceField(
-        label=_("Compétences requises"), queryset=Skill.objects.select_related("profession"), required=False,
-        widget=forms.CheckboxSelectMultiple,
+        label=_("Compétences requises"), queryset=skill_queryset(), required=False, widget=SkillCheckboxes,
     )
     template = forms.ChoiceField(label=_("Horaires"), choices=TEMPLATE_CHOICES, initial="day")
     start = forms.TimeField(label=_("Début (si personnalisé)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
@@ -135,9 +137,31 @@ class _ShiftFieldsForm(forms.Form):
 SHIFT_FIELD_MAP = {"starts_at": "day", "ends_at": "end"}
 
 
+def next_slot(now: datetime) -> tuple[date, str]:
+    """The day and template of the next slot to start after ``now`` (local time).
+
+    Before the day slot starts (08:00) it is today's day; until the night slot starts (20:00),
+    tonight's night; after that, tomorrow's day. HR posting in the morning or the afternoon is
+    most often filling that very day, not tomorrow.
+    """
+    local = timezone.localtime(now)
+    today = local.date()
+    for name in ("day", "night"):
+        if local.time() < SHIFT_TEMPLATES[name][0]:
+            return today, name
+    return today + timedelta(days=1), "day"
+
+
 class ShiftForm(_ShiftFieldsForm):
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     field_order = ["unit", "profession", "required_skills", "day", "template", "start", "end"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Read the clock when the page is built, never at import: the next slot to come.
+        day, template = next_slot(timezone.now())
+        self.initial.setdefault("day", day)
+        self.initial.setdefault("template", template)
 
 
 WEEKDAY_CHOICES = [

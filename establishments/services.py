@@ -42,6 +42,7 @@ from establishments.models import (
 )
 from reference.models import EstablishmentType, Profession, Skill
 from reference.selectors import contract_route_for, pay_cap_for_shift
+from reference.skills import foreign_skill_messages
 from territories.models import Commune
 from ville_hopital.audit import audit_record
 from ville_hopital.emails import email_send_on_commit
@@ -385,13 +386,8 @@ def shift_validate(
         add("pay", _("La rémunération doit être positive."))
     elif pay.as_tuple().exponent < -2:
         add("pay", _("La rémunération s'exprime en euros et centimes."))
-    wrong_skills = [s.label for s in skills if s.profession_id != profession.pk]
-    if wrong_skills:
-        add(
-            "required_skills",
-            _("Ces compétences ne relèvent pas de la profession %(profession)s : %(skills)s.")
-            % {"profession": profession.label, "skills": ", ".join(wrong_skills)},
-        )
+    for message in foreign_skill_messages(profession, skills):
+        add("required_skills", message)
 
     etype = establishment.type
     if etype.is_mobile:

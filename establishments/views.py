@@ -7,8 +7,6 @@ establishment's page is a 404); pages and actions that write check the member's 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -201,8 +199,7 @@ def _is_admin(request: HttpRequest, establishment: Establishment) -> bool:
 def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
     establishment = _writable(request, pk)
     form = ShiftForm(
-        request.POST or None, establishment=establishment, can_share=_is_admin(request, establishment),
-        initial={"day": timezone.localdate() + timedelta(days=1)},
+        request.POST or None, establishment=establishment, can_share=_is_admin(request, establishment)
     )
     if request.method == "POST" and form.is_valid() and (times := form.times()):
         starts_at, ends_at = shift_times(form.cleaned_data["day"], *times)

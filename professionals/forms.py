@@ -10,12 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from establishments.models import Establishment, EstablishmentStatus
 from professionals.calendar import SlotKey, parse_slot
 from professionals.models import RADIUS_KM_MAX, RADIUS_KM_MIN, CredentialKind, Notice
-from reference.models import Profession, Skill
+from reference.models import Profession
+from reference.skills import NO_CHOICE, SkillCheckboxes, SkillsOfProfessionMixin, skill_queryset
 from territories.forms import CommuneField
 
 
-class ProfileForm(forms.Form):
-    profession = forms.ModelChoiceField(label=_("Profession"), queryset=Profession.objects.all(), empty_label=None)
+class ProfileForm(SkillsOfProfessionMixin, forms.Form):
+    # No profession pre-selected: the first one in the list (« Aide-soignant ») is nobody's default.
+    profession = forms.ModelChoiceField(label=_("Profession"), queryset=Profession.objects.all(), empty_label=NO_CHOICE)
     rpps = forms.CharField(
         label=_("Numéro RPPS"), max_length=20, required=False,
         help_text=_("11 chiffres, sur votre carte CPS ou l'annuaire santé."),
@@ -27,8 +29,7 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     skills = forms.ModelMultipleChoiceField(
-        label=_("Spécialités et compétences"), queryset=Skill.objects.select_related("profession").order_by("profession__label", "label"), required=False,
-        widget=forms.CheckboxSelectMultiple,
+        label=_("Spécialités et compétences"), queryset=skill_queryset(), required=False, widget=SkillCheckboxes,
         help_text=_("Seules celles de votre profession sont acceptées."),
     )
     home_commune = CommuneField(

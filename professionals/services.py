@@ -28,6 +28,7 @@ from professionals.calendar import SLOT_CODES, SlotKey, month_days
 from professionals.models import Availability, Credential, CredentialKind, Professional, slot_bounds
 from professionals.selectors import booked_slots, upcoming_booked_missions
 from reference.models import Profession, Skill
+from reference.skills import foreign_skill_messages
 from territories.geo import haversine_km
 from territories.models import Commune
 from ville_hopital.audit import audit_record
@@ -91,11 +92,9 @@ def _check_identity(pro: Professional) -> None:
 
 
 def _check_skills(profession: Profession, skills: Iterable[Skill]) -> None:
-    foreign = [s.label for s in skills if s.profession_id != profession.pk]
+    foreign = foreign_skill_messages(profession, skills)
     if foreign:
-        raise ValidationError(
-            {"skills": _("Compétences d'une autre profession : %(s)s.") % {"s": ", ".join(sorted(foreign))}}
-        )
+        raise ValidationError({"skills": foreign})
 
 
 def _save_profile(pro: Professional, *, skills, blocked) -> Professional:

@@ -72,7 +72,7 @@ def test_new_professional_creates_profile(client):
         ({"radius_km": "500"}, "radius_km", "200"),
         ({"radius_km": "0"}, "radius_km", "1"),
         ({"home_commune": "Nulle-Part-sur-Mer"}, "home_commune", "introuvable"),
-        ({"skills": ["SM59"]}, "skills", "autre profession"),
+        ({"skills": ["SM59"]}, "skills", "La compétence « Médecine d'urgence » n'existe pas pour la profession « Infirmier »."),
     ],
 )
 def test_profile_bad_input_names_the_field(client, overrides, field, message):
