@@ -164,7 +164,8 @@ class BoardFilters:
 def shift_board(*, user, establishment: Establishment, filters: BoardFilters,
                 now: datetime | None = None) -> QuerySet[Shift]:
     """The establishment's shifts, and those its sister sites shared with the legal entity: urgent
-    shifts still to fill first, then by start, each with its escalation status."""
+    shifts still to fill first, then the others HR may still act on, then the settled ones (done,
+    cancelled, or ended unfilled), each group by start, each shift with its escalation status."""
     tz = timezone.get_current_timezone()
     now = now or timezone.now()
     queryset = Shift.objects.for_user(user).filter(
@@ -181,7 +182,15 @@ def shift_board(*, user, establishment: Establishment, filters: BoardFilters,
     queryset = with_board_status(queryset, now=now)
     if filters.status in BoardStatus.labels:
         queryset = queryset.filter(board_status=filters.status)
-    queryset = with_escalation_status(queryset, now=now)
+    # Settled shifts last: on a phone, the week's past shifts used to push the work to do off screen.
+    queryset = with_escalation_status(queryset, now=now).annotate(
+        settled=Case(
+            When(board_status__in=(BoardStatus.DONE, BoardStatus.CANCELLED), then=Value(1)),
+            When(ends_at__lte=now, board_status__in=UNFILLED, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
     return (
         queryset.select_related("unit", "profession", "location", "establishment")
         .prefetch_related(
@@ -202,7 +211,7 @@ def shift_board(*, user, establishment: Establishment, filters: BoardFilters,
                 to_attr="board_proposals",
             ),
         )
-        .order_by("triage", "starts_at", "pk")
+        .order_by("triage", "settled", "starts_at", "pk")
     )
 
 

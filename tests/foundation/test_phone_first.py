@@ -107,10 +107,15 @@ def test_hr_pages_on_a_phone(page, live_server, live_db, axe):
     shifts = [factories.make_shift(establishment, starts_at=local(today + timedelta(days=d), 8 if d % 2 else 20), positions=2)
               for d in range(3, 12)]
     factories.make_mission(factories.make_professional(), establishment, starts_at=local(today + timedelta(days=2), 8))
+    # Ended unfilled two days ago: settled, so after the shifts still to act on, though it starts first.
+    ended = factories.make_shift(establishment, starts_at=local(today - timedelta(days=2), 8), as_row=True)
     log_in(page, live_server.url, hr.email)
     base = live_server.url
 
     check_page(page, f"{base}/missions/rh/etablissement/{establishment.pk}/vacations/", axe, screenshot="phone-hr-board")
+    cards = page.locator(".board .card.shift")
+    assert cards.first.get_attribute("id") != f"shift-{ended.pk}"
+    assert cards.last.get_attribute("id") == f"shift-{ended.pk}"
     check_page(page, f"{base}/etablissement/{establishment.pk}/vacations/nouvelle/", axe)
     check_page(page, f"{base}/missions/rh/vacations/{shifts[0].pk}/pourvoir/", axe)
 
