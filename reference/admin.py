@@ -5,18 +5,18 @@ from reference.models import ContractRoute, EstablishmentType, PayCap, Professio
 
 @admin.register(Profession)
 class ProfessionAdmin(admin.ModelAdmin):
-    list_display = ["code", "short", "label", "uses_adeli"]
+    list_display = ["code", "short", "label", "label_en", "uses_adeli"]
 
 
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
-    list_display = ["code", "label", "profession"]
+    list_display = ["code", "label", "label_en", "profession"]
     list_filter = ["profession"]
 
 
 @admin.register(EstablishmentType)
 class EstablishmentTypeAdmin(admin.ModelAdmin):
-    list_display = ["code", "label", "sector", "is_mobile"]
+    list_display = ["code", "label", "label_en", "sector", "is_mobile"]
 
 
 @admin.register(PayCap)

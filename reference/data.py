@@ -45,6 +45,42 @@ ESTABLISHMENT_TYPES = [
     ("MOBILE", "Unité mobile de santé (Médicobus)", "mobile", True),
 ]
 
+# English names for the English interface (reference/models.py, LabelledReference, says why a
+# column and not gettext). Keyed by code; a code missing here shows its French label.
+ENGLISH_LABELS = {
+    "profession": {
+        "10": "Physician",
+        "21": "Pharmacist",
+        "35": "Nursing assistant",
+        "40": "Dental surgeon",
+        "50": "Midwife",
+        "60": "Nurse",
+        "69": "Psychiatric nurse",
+        "70": "Physiotherapist",
+        "98": "Radiographer (ERM)",
+    },
+    "skill": {
+        "SM54": "General practice",
+        "SM59": "Emergency medicine",
+        "SM02": "Anaesthesia and intensive care",
+        "SM18": "Geriatrics",
+        "SM40": "Paediatrics",
+        "SM42": "Psychiatry",
+        "SM20": "Obstetrics and gynaecology",
+        "SI06": "Operating theatre nurse (IBODE)",
+        "SI07": "Nurse anaesthetist (IADE)",
+        "SI08": "Paediatric nurse",
+    },
+    "establishmenttype": {
+        "CHU": "University hospital",
+        "CH": "Hospital",
+        "ESPIC": "Private non-profit hospital (ESPIC)",
+        "CLINIQUE": "Private clinic",
+        "EHPAD": "Nursing home (EHPAD)",
+        "MOBILE": "Mobile health unit (Médicobus)",
+    },
+}
+
 ARRETE_2025 = "Arrêté du 5 septembre 2025 (CSP L6146-3)"
 CAPS_FROM = date(2025, 9, 5)
 PAY_CAPS = [

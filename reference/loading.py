@@ -22,6 +22,7 @@ def load_reference_data(apps) -> None:
         EstablishmentType.objects.update_or_create(
             code=code, defaults={"label": label, "sector": sector, "is_mobile": mobile}
         )
+    load_english_labels(apps)
     for profession, skill, basis, amount, overseas in data.PAY_CAPS:
         PayCap.objects.update_or_create(
             profession_id=profession,
@@ -38,3 +39,13 @@ def load_reference_data(apps) -> None:
         ContractRoute.objects.update_or_create(
             profession_id=profession, establishment_type_id=etype, defaults={"kind": kind, "legal_basis": basis}
         )
+
+
+def load_english_labels(apps) -> None:
+    """Fills ``label_en`` from data.ENGLISH_LABELS (also run alone by the migration adding the column)."""
+    for model_name, labels in data.ENGLISH_LABELS.items():
+        model = apps.get_model("reference", model_name)
+        if not any(field.name == "label_en" for field in model._meta.fields):
+            return  # migration 0002's historical models predate the column; 0003 fills it
+        for code, label_en in labels.items():
+            model.objects.filter(code=code).update(label_en=label_en)

@@ -5,10 +5,38 @@ types, and the dated legal tables (pay caps, contract routes). Loaded by migrati
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
-class Profession(models.Model):
+class LabelledReference(models.Model):
+    """A reference row whose label is shown in the interface's language.
+
+    Why a column and not gettext: these labels are rows (loaded from reference/data.py, then
+    edited by staff in the admin), so a msgid would go stale as soon as a label is edited and a
+    new row added in the admin would have no translation at all. ``label_en`` sits next to
+    ``label``, is loaded from the same data file and edited on the same admin page. ``label``
+    stays the French reference value (ordering, exports' codes, contracts, which are French legal
+    documents); ``display_label`` and ``str()`` follow the active language, falling back to
+    French when no English name is known.
+    """
+
+    label_en = models.CharField(_("libellé en anglais"), max_length=80, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        if self.label_en and (get_language() or "").startswith("en"):
+            return self.label_en
+        return self.label
+
+
+class Profession(LabelledReference):
     code = models.CharField(_("code TRE_G15"), max_length=4, primary_key=True)
     short = models.CharField(_("sigle"), max_length=8, unique=True, help_text=_("e.g. IDE, MED, KINE"))
     label = models.CharField(_("libellé"), max_length=80)
@@ -20,11 +48,8 @@ class Profession(models.Model):
         ordering = ["label"]
         verbose_name = _("profession")
 
-    def __str__(self) -> str:
-        return self.label
 
-
-class Skill(models.Model):
+class Skill(LabelledReference):
     """A specialty (TRE_R38, e.g. SM59 Médecine d'urgence) or a nurse specialty (SI06 IBODE)."""
 
     code = models.CharField(_("code"), max_length=8, primary_key=True)
@@ -35,9 +60,6 @@ class Skill(models.Model):
         ordering = ["label"]
         verbose_name = _("spécialité ou compétence")
 
-    def __str__(self) -> str:
-        return self.label
-
 
 class Sector(models.TextChoices):
     PUBLIC = "public", _("public")
@@ -47,7 +69,7 @@ class Sector(models.TextChoices):
     MOBILE = "mobile", _("unité mobile de santé")
 
 
-class EstablishmentType(models.Model):
+class EstablishmentType(LabelledReference):
     code = models.CharField(_("code"), max_length=12, primary_key=True)
     label = models.CharField(_("libellé"), max_length=80)
     sector = models.CharField(_("secteur"), max_length=20, choices=Sector.choices)
@@ -58,9 +80,6 @@ class EstablishmentType(models.Model):
     class Meta:
         ordering = ["label"]
         verbose_name = _("type d'établissement")
-
-    def __str__(self) -> str:
-        return self.label
 
     @property
     def pay_cap_applies(self) -> bool:

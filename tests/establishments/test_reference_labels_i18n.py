@@ -1,0 +1,64 @@
+"""Professions, skills and establishment types are shown in the reader's language (label_en column)."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from reference.models import EstablishmentType, Profession, Skill
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, user, url: str, language: str | None) -> str:
+    client.force_login(user)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client.get(url).content.decode().replace("&#x27;", "'")
+
+
+def test_the_shift_form_in_english_names_professions_in_english(client, alice, establishment_a, unit_a):
+    html = page(client, alice, reverse("establishments:shift_create", args=[establishment_a.pk]), "en")
+    for english in ("Nurse", "Physician", "Midwife", "Nursing assistant"):
+        assert f">{english}</option>" in html, english
+    for french in ("Infirmier", "Médecin", "Sage-femme", "Aide-soignant"):
+        assert f">{french}</option>" not in html, french
+
+
+def test_the_shift_form_in_french_keeps_the_french_names(client, alice, establishment_a, unit_a):
+    html = page(client, alice, reverse("establishments:shift_create", args=[establishment_a.pk]), None)
+    for french in ("Infirmier", "Médecin", "Sage-femme", "Aide-soignant"):
+        assert f">{french}</option>" in html, french
+    assert ">Nurse</option>" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "hidden"),
+    [("en", "University hospital", "Centre hospitalier universitaire"), ("fr", "Centre hospitalier universitaire", "University hospital")],
+)
+def test_the_establishment_form_names_types_in_the_readers_language(client, alice, language, shown, hidden):
+    html = page(client, alice, reverse("establishments:onboarding"), language)
+    assert f">{shown}</option>" in html
+    assert f">{hidden}</option>" not in html
+
+
+def test_every_reference_row_has_an_english_name_and_french_stays_the_reference():
+    for model in (Profession, Skill, EstablishmentType):
+        rows = list(model.objects.all())
+        assert rows and all(row.label_en for row in rows), model
+        with translation.override("en"):
+            assert [str(row) for row in rows] == [row.label_en for row in rows]
+        with translation.override("fr"):
+            assert [str(row) for row in rows] == [row.label for row in rows]
+
+
+def test_a_skill_field_offers_skills_in_the_readers_language():
+    # A plain ModelMultipleChoiceField labels each skill with str(): the reader's language.
+    field = forms.ModelMultipleChoiceField(queryset=Skill.objects.filter(code__in=["SM59", "SI06"]))
+    with translation.override("en"):
+        assert {label for _value, label in field.choices} == {"Emergency medicine", "Operating theatre nurse (IBODE)"}
+    with translation.override("fr"):
+        assert {label for _value, label in field.choices} == {"Médecine d'urgence", "Infirmier de bloc opératoire (IBODE)"}
