@@ -82,3 +82,15 @@ def test_changing_the_profession_hides_the_other_required_skills(page, live_serv
     expect(physician_skill).to_be_hidden()
     expect(nurse_skill).to_be_visible()
     assert axe() == []
+
+
+@pytest.mark.django_db
+def test_the_recurring_form_refuses_it_too(client, alice, establishment_a, unit_a):
+    client.force_login(alice)
+    data = shift_data(unit_a, required_skills=["SM59"], weekdays=["0"], weeks="2")
+    data["first_day"] = data.pop("day")
+    response = client.post(reverse("establishments:shift_series_create", args=[establishment_a.pk]), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["required_skills"] == [MISMATCH]
+    assert 'value="SM59"' not in response.content.decode()
+    assert not Shift.objects.exists()
