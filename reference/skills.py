@@ -19,7 +19,7 @@ def foreign_skill_messages(profession: Profession, skills: Iterable[Skill]) -> l
     """One message per skill that does not exist for ``profession``, naming both (empty when all belong)."""
     return [
         gettext("La compétence « %(skill)s » n'existe pas pour la profession « %(profession)s ».")
-        % {"skill": skill.label, "profession": profession.label}
+        % {"skill": skill.display_label, "profession": profession.display_label}
         for skill in skills
         if skill.profession_id != profession.pk
     ]
@@ -70,7 +70,7 @@ class SkillsOfProfessionMixin:
         field = self.fields[self.skills_field]
         profession = self.offered_profession()
         offered = field.queryset.filter(profession=profession) if profession else field.queryset
-        field.widget.choices = [(ModelChoiceIteratorValue(s.pk, s), s.label) for s in offered]
+        field.widget.choices = [(ModelChoiceIteratorValue(s.pk, s), s.display_label) for s in offered]
 
     def clean(self) -> dict:
         cleaned = super().clean()
