@@ -47,6 +47,7 @@ from territories.models import Commune
 from ville_hopital.audit import audit_record
 from ville_hopital.emails import email_send_on_commit
 from ville_hopital.identifiers import clean_finess, validate_finess
+from ville_hopital.money import format_amount
 from ville_hopital.task_queue import task_queue_on_commit
 
 MAX_SHIFT_DURATION = timedelta(hours=24)
@@ -416,7 +417,7 @@ def shift_validate(
             add(
                 "pay",
                 _("La rémunération dépasse le plafond légal de %(cap)s € pour cette vacation (%(explanation)s).")
-                % {"cap": cap.amount, "explanation": cap.explanation},
+                % {"cap": format_amount(cap.amount, currency=False), "explanation": cap.explanation},
             )
     if errors:
         raise ValidationError(errors)

@@ -239,9 +239,11 @@ def shift_series_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error, {"starts_at": "first_day", "ends_at": "end"})
         else:
+            published = series.shifts.count()
             messages.success(
                 request,
-                _("%(count)s vacations publiées (%(rule)s).") % {"count": series.shifts.count(), "rule": series.rule},
+                ngettext("%(count)s vacation publiée (%(rule)s).", "%(count)s vacations publiées (%(rule)s).", published)
+                % {"count": published, "rule": series.rule},
             )
             return redirect("missions:hr_board", pk=establishment.pk)
     return render(request, "establishments/shift_series_form.html", _context(request, establishment, form=form))

@@ -430,7 +430,8 @@ class Rule(ABC):
     def exclusion(self, failure: Failure) -> Exclusion:
         variant, figures = failure
         for_professional, for_hr = self.texts[variant]
-        return Exclusion(self.code, str(for_professional) % figures, str(for_hr) % figures)
+        # No str() first: a counted text (ngettext_lazy on a key) picks its form from the figures.
+        return Exclusion(self.code, for_professional % figures, for_hr % figures)
 
     def count_phrase(self, n: int) -> str:
         return self.counted % {"n": n}
@@ -783,13 +784,20 @@ class Hours48(_SlotRule):
 class MonthlyCap(Rule):
     code = "monthly_cap"
     texts = {
-        "missions": (gettext_lazy("Vous avez atteint votre maximum de %(max)s missions pour ce mois."),
-                     gettext_lazy("Ce professionnel a atteint son maximum de %(max)s missions pour ce mois.")),
+        # The maximum may be 0 or 1 (« maximum de 1 mission »): each text is counted on "max".
+        "missions": (ngettext_lazy("Vous avez atteint votre maximum de %(max)s mission pour ce mois.",
+                                   "Vous avez atteint votre maximum de %(max)s missions pour ce mois.", "max"),
+                     ngettext_lazy("Ce professionnel a atteint son maximum de %(max)s mission pour ce mois.",
+                                   "Ce professionnel a atteint son maximum de %(max)s missions pour ce mois.", "max")),
         "with_offers": (
-            gettext_lazy("Avec les propositions en attente de votre réponse, vous atteignez votre maximum de %(max)s "
-                         "missions pour ce mois."),
-            gettext_lazy("Avec ses propositions en attente, ce professionnel atteint son maximum de %(max)s missions "
-                         "pour ce mois."),
+            ngettext_lazy("Avec les propositions en attente de votre réponse, vous atteignez votre maximum de %(max)s "
+                          "mission pour ce mois.",
+                          "Avec les propositions en attente de votre réponse, vous atteignez votre maximum de %(max)s "
+                          "missions pour ce mois.", "max"),
+            ngettext_lazy("Avec ses propositions en attente, ce professionnel atteint son maximum de %(max)s mission "
+                          "pour ce mois.",
+                          "Avec ses propositions en attente, ce professionnel atteint son maximum de %(max)s missions "
+                          "pour ce mois.", "max"),
         ),
     }
     counted = ngettext_lazy("%(n)s a atteint son plafond de missions du mois",

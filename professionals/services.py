@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from establishments.models import Establishment
 from notifications.selectors import sms_choice_for
@@ -189,8 +190,10 @@ def _booked_conflicts(
     per_month = Counter(timezone.localdate(m.starts_at).replace(day=1) for m in upcoming)
     for month, count in sorted(per_month.items()):
         if count > pro.max_missions_per_month:
-            errors["max_missions_per_month"] = _(
-                "Vous avez déjà %(n)s missions réservées en %(m)s : le maximum ne peut pas être inférieur."
+            errors["max_missions_per_month"] = ngettext(
+                "Vous avez déjà %(n)s mission réservée en %(m)s : le maximum ne peut pas être inférieur.",
+                "Vous avez déjà %(n)s missions réservées en %(m)s : le maximum ne peut pas être inférieur.",
+                count,
             ) % {"n": count, "m": formats.date_format(month, "F Y")}
             break
     blocked_ids = {e.pk for e in blocked}

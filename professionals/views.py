@@ -46,6 +46,7 @@ from professionals.services import (
     professional_update,
 )
 from ville_hopital.mixins import is_establishment_member, is_professional, role_required
+from ville_hopital.money import format_amount
 from ville_hopital.proxies import client_ip
 
 #: How far ahead the calendar goes (months after the current one).
@@ -294,7 +295,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         event.add("dtend", mission.ends_at.astimezone(UTC))
         event.add("summary", f"{shift.unit.name} — {shift.establishment.name}")
         event.add("location", f"{shift.establishment.address}, {shift.establishment.commune.name}")
-        description = [_("Rémunération : %(pay)s € HT") % {"pay": mission.pay}]
+        description = [_("Rémunération : %(pay)s € HT") % {"pay": format_amount(mission.pay, currency=False)}]
         if shift.unit.where_to_go:
             description.append(_("Où se présenter : %(w)s") % {"w": shift.unit.where_to_go})
         if shift.unit.contact:

@@ -8,9 +8,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.formats import number_format
 
 from reference.models import CapBasis, ContractRoute, EstablishmentType, PayCap, Profession
-from ville_hopital.money import floor_eur
+from ville_hopital.money import CENT, floor_eur, format_amount
 
 HOURS_PER_DAY = Decimal(24)
 
@@ -28,7 +29,9 @@ class ShiftCap:
     def explanation(self) -> str:
         unit = self.cap.overseas_amount if self.overseas and self.cap.overseas_amount else self.cap.amount
         basis = "24 h" if self.cap.basis == CapBasis.PER_24H else "h"
-        return f"{unit} €/{basis} × {self.hours} h ({self.cap.legal_reference}) = {self.amount} €"
+        # Hours without trailing zeros (« 7,5 h », « 12 h »); normalize() would write 10 as 1E+1.
+        hours = number_format(Decimal(f"{self.hours.quantize(CENT):f}".rstrip("0").rstrip(".")), use_l10n=True)
+        return f"{format_amount(unit)}/{basis} × {hours} h ({self.cap.legal_reference}) = {format_amount(self.amount)}"
 
 
 def pay_cap_for_shift(

@@ -24,7 +24,7 @@ from missions.contracts.pdf import sha256_hex
 from missions.models import PROFESSIONAL_CANCEL_NOTICE, Mission, MissionState
 from reference.models import ContractRoute, RouteKind
 from reference.selectors import contract_route_for
-from ville_hopital.money import round_eur
+from ville_hopital.money import format_amount
 
 # Unsigned contracts are flagged to both sides this long before the mission starts.
 UNSIGNED_FLAG_HORIZON = timedelta(hours=24)
@@ -141,17 +141,6 @@ def signing_position(user, contract: Contract) -> SigningPosition:
     )
 
 
-def _eur(amount: Decimal) -> str:
-    """French display of an amount in euros: 1 234,50 €."""
-    whole, cents = f"{round_eur(amount):.2f}".split(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return f"{' '.join(groups)},{cents} €"
-
-
 def _hours(value: Decimal) -> str:
     text = f"{value.quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".")
     return text.replace(".", ",")
@@ -173,12 +162,12 @@ def contract_pay_check(mission: Mission) -> dict[str, Any]:
     return {
         "capped": True,
         "within_cap": within,
-        "cap": _eur(shift.pay_cap),
+        "cap": format_amount(shift.pay_cap),
         "explanation": shift.pay_cap_explanation,
         "text": _("Rémunération %(pay)s ≤ plafond applicable %(cap)s : conforme.") % {
-            "pay": _eur(mission.pay), "cap": _eur(shift.pay_cap),
+            "pay": format_amount(mission.pay), "cap": format_amount(shift.pay_cap),
         } if within else _("Rémunération %(pay)s au-dessus du plafond %(cap)s.") % {
-            "pay": _eur(mission.pay), "cap": _eur(shift.pay_cap),
+            "pay": format_amount(mission.pay), "cap": format_amount(shift.pay_cap),
         },
     }
 
@@ -229,8 +218,8 @@ def contract_document_context(*, mission: Mission, version: int, reason: str = "
         "starts_at": mission.starts_at,
         "ends_at": mission.ends_at,
         "hours": _hours(hours),
-        "pay": _eur(mission.pay),
-        "hourly": _eur(mission.pay / hours) if hours else "",
+        "pay": format_amount(mission.pay),
+        "hourly": format_amount(mission.pay / hours) if hours else "",
         "pay_check": contract_pay_check(mission),
         "cancellation_deadline": mission.starts_at - PROFESSIONAL_CANCEL_NOTICE,
         "cancellation_notice_hours": int(PROFESSIONAL_CANCEL_NOTICE.total_seconds() // 3600),

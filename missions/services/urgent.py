@@ -55,7 +55,7 @@ from missions.tasks import match_urgent_shift
 from professionals.models import Professional
 from territories.geo import haversine_km
 from ville_hopital.audit import audit_record
-from ville_hopital.money import round_eur
+from ville_hopital.money import format_amount, round_eur
 
 #: Wave number of offers made outside the waves (HR's named offer, a position taken, a candidacy):
 #: they neither count as a wave sent nor delay the next one.
@@ -243,12 +243,12 @@ def shift_pay_raise(*, actor, shift: Shift, pay, now: datetime | None = None) ->
     shift = _locked_open_shift(shift=shift, now=now)
     if pay <= shift.pay:
         raise ValidationError(
-            {"pay": _("Une hausse doit dépasser la rémunération actuelle de %(pay)s €.") % {"pay": shift.pay}}
+            {"pay": _("Une hausse doit dépasser la rémunération actuelle de %(pay)s €.") % {"pay": format_amount(shift.pay, currency=False)}}
         )
     if shift.pay_cap is not None and pay > shift.pay_cap:
         raise ValidationError(
             {"pay": _("%(pay)s € dépasse le plafond légal de %(cap)s € pour cette vacation (%(explanation)s).")
-             % {"pay": pay, "cap": shift.pay_cap, "explanation": shift.pay_cap_explanation}}
+             % {"pay": format_amount(pay, currency=False), "cap": format_amount(shift.pay_cap, currency=False), "explanation": shift.pay_cap_explanation}}
         )
     previous = shift.pay
     shift.pay = pay

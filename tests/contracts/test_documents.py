@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from missions.contracts.models import Contract, ContractState
 from missions.contracts.pdf import sha256_hex
@@ -81,8 +81,17 @@ def test_pdf_names_both_parties_hours_and_pay_with_the_cap_check(world, tmp_path
     assert mission.pay == Decimal("1340.50")
     assert "1 340,50 €" in text
     assert "plafond applicable 1 340,50 € : conforme" in text
-    assert "2681.00 €/24 h × 12 h" in text
+    assert "2 681,00 €/24 h × 12 h" in text
     assert "jusqu'à 48 heures avant son début" in text
+
+
+def test_the_contract_writes_amounts_in_french_whatever_the_interface_language(world, tmp_path):
+    # A French legal document: drafted from an English page, it still reads « 1 340,50 € ».
+    with translation.override("en"):
+        contract = contract_draft(mission=world.mission)
+    text = pdf_text(file_bytes(contract.pdf), tmp_path)
+    assert "1 340,50 €" in text and "plafond applicable 1 340,50 € : conforme" in text
+    assert "1,340.50" not in text and "1340.50" not in text
 
 
 def test_private_establishment_says_no_cap_applies(tmp_path):

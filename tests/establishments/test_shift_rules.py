@@ -17,6 +17,7 @@ from reference.models import Profession
 from territories.models import Commune
 from tests.factories import add_member, finess, in_days, make_establishment, make_unit, make_user, skill
 from ville_hopital.models import AuditEvent
+from ville_hopital.money import format_amount
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_cap_of_every_profession_at_the_boundary(alice, unit_a, code):
     with pytest.raises(ValidationError) as error:
         post(alice, unit_a, code, cap + Decimal("0.01"))
     assert list(error.value.message_dict) == ["pay"]
-    assert str(cap) in error.value.message_dict["pay"][0]
+    assert format_amount(cap) in error.value.message_dict["pay"][0]
     assert Shift.objects.count() == 1
 
 
@@ -93,7 +94,7 @@ def test_overseas_amounts_apply_in_overseas_regions(alice, overseas_ch, code):
     assert post(alice, overseas_ch, code, cap).pay_cap == cap
     with pytest.raises(ValidationError) as error:
         post(alice, overseas_ch, code, cap + Decimal("0.01"))
-    assert str(cap) in error.value.message_dict["pay"][0]
+    assert format_amount(cap) in error.value.message_dict["pay"][0]
 
 
 def test_overseas_without_an_overseas_amount_uses_the_national_one(alice, overseas_ch):
@@ -315,4 +316,4 @@ def test_cap_boundary_holds_for_any_duration(alice, unit_a, code, quarters, cent
     else:
         with pytest.raises(ValidationError) as error:
             shift_validate(**kwargs)
-        assert list(error.value.message_dict) == ["pay"] and str(cap) in error.value.message_dict["pay"][0]
+        assert list(error.value.message_dict) == ["pay"] and format_amount(cap) in error.value.message_dict["pay"][0]

@@ -58,7 +58,7 @@ def test_nursing_assistants_have_no_published_cap():
 
 def test_the_explanation_names_the_rate_and_the_text():
     text = cap("60", hours="12").explanation
-    assert "54.00 €/h × 12" in text and "Arrêté du 5 septembre 2025" in text
+    assert "54,00 €/h × 12 h" in text and "Arrêté du 5 septembre 2025" in text
 
 
 @pytest.mark.parametrize(

@@ -83,7 +83,7 @@ def test_professional_journey(page, live_server, live_db, axe, settings):
 
     # In "my missions", in the calendar, and in the iCal feed.
     page.goto(f"{base}/missions/mes-missions/")
-    # The row's link names the day and the year ("sam. 2 janvier 2027"): found by its address, since
+    # The row's link names the day and the year (« samedi 2 janvier 2027 »): found by its address, since
     # other links of the page may contain the same digits.
     row_link = page.locator(f"a[href='/missions/mes-missions/{mission.pk}/']")
     expect(row_link).to_have_text(re.compile(rf"\s{saturdays[0].day} \S+ {saturdays[0].year}$"))

@@ -87,8 +87,8 @@ def test_a_raise_within_the_cap_sends_the_next_wave_at_once(scene, pin, django_c
 @pytest.mark.parametrize(
     ("pay", "says"),
     [
-        ("700", ["700.00 € dépasse le plafond légal de 648.00 €", "54", "12", "= 648"]),
-        ("590", ["Une hausse doit dépasser la rémunération actuelle de 600.00 €"]),
+        ("700", ["700,00 € dépasse le plafond légal de 648,00 €", "54", "12", "= 648"]),
+        ("590", ["Une hausse doit dépasser la rémunération actuelle de 600,00 €"]),
         ("six cents", ["Indiquez un montant en euros"]),
         ("600.123", ["Indiquez un montant en euros"]),
     ],
