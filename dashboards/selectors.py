@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, QuerySet, Sum
 from django.http import Http404
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.figures import Figures
@@ -369,13 +370,14 @@ def overview(scope: Scope, filters: Filters, today: date) -> Overview:
         weeks=weeks,
         departement_names=dict(scope.departements().values_list("code", "name")),
         profession_names=profession_names(),
-        type_names=dict(EstablishmentType.objects.values_list("code", "label")),
+        type_names={t.code: str(t) for t in EstablishmentType.objects.all()},
         centroids={code: xy for code, xy in departement_centroids().items()},
     )
 
 
 def profession_names() -> dict[str, str]:
-    return dict(Profession.objects.order_by("label").values_list("code", "label"))
+    """Code → name in the reader's language (``LabelledReference``), ordered by the French label."""
+    return {p.code: str(p) for p in Profession.objects.order_by("label")}
 
 
 @lru_cache(maxsize=1)
@@ -529,7 +531,8 @@ def cached(kind: str, scope: Scope, filters: Filters, today: date, version, comp
     if seconds <= 0:
         return compute()
     stamp = version.isoformat() if version else "none"
-    key = f"dashboards:{kind}:{scope.code}:{filters.slug()}:{today.isoformat()}:{stamp}"
+    # The language too: the answer carries profession and establishment-type names in it.
+    key = f"dashboards:{kind}:{get_language()}:{scope.code}:{filters.slug()}:{today.isoformat()}:{stamp}"
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from reference.models import EstablishmentType, Profession, Skill
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,9 @@ def test_the_shift_form_in_english_names_professions_in_english(client, alice, e
     html = page(client, alice, reverse("establishments:shift_create", args=[establishment_a.pk]), "en")
     for english in ("Nurse", "Physician", "Midwife", "Nursing assistant"):
         assert f">{english}</option>" in html, english
+    for english in ("Emergency medicine", "Operating theatre nurse (IBODE)"):  # the skill boxes
+        assert f" {english}</label>" in html, english
+    assert "Médecine d'urgence" not in html
     for french in ("Infirmier", "Médecin", "Sage-femme", "Aide-soignant"):
         assert f">{french}</option>" not in html, french
 
@@ -62,3 +66,12 @@ def test_a_skill_field_offers_skills_in_the_readers_language():
         assert {label for _value, label in field.choices} == {"Emergency medicine", "Operating theatre nurse (IBODE)"}
     with translation.override("fr"):
         assert {label for _value, label in field.choices} == {"Médecine d'urgence", "Infirmier de bloc opératoire (IBODE)"}
+
+
+def test_the_ars_dashboard_names_professions_in_the_readers_language(client):
+    ars = factories.make_ars_agent("76")
+    english = page(client, ars, reverse("dashboards:overview", args=["76"]), "en")
+    assert ">Nurse</option>" in english and ">Infirmier</option>" not in english
+    client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+    french = page(client, ars, reverse("dashboards:overview", args=["76"]), None)
+    assert ">Infirmier</option>" in french and ">Nurse</option>" not in french
