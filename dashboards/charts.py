@@ -20,6 +20,7 @@ from pathlib import Path
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 INK, MUTED, GRID = "#1f2933", "#52606d", "#d9e2ec"
 POSTED_COLOUR, FILLED_COLOUR = "#52606d", "#0b6e4f"
@@ -104,12 +105,15 @@ def trend_svg(weeks: Sequence[tuple[date, int, int]], chart_id: str = "trend") -
 
     total_posted = sum(p for _w, p, _f in weeks)
     total_filled = sum(f for _w, _p, f in weeks)
-    desc = _(
-        "%(n)s semaines du %(first)s au %(last)s : %(posted)s postes publiés, %(filled)s pourvus au total."
-    ) % {
-        "n": n, "first": weeks[0][0].strftime("%d/%m/%Y") if weeks else "—",
-        "last": weeks[-1][0].strftime("%d/%m/%Y") if weeks else "—", "posted": total_posted, "filled": total_filled,
-    }
+    # Three counts, each with its own plural (« 1 semaine », « 0 poste publié »).
+    desc = " ".join((
+        ngettext("%(n)s semaine du %(first)s au %(last)s :", "%(n)s semaines du %(first)s au %(last)s :", n) % {
+            "n": n, "first": weeks[0][0].strftime("%d/%m/%Y") if weeks else "—",
+            "last": weeks[-1][0].strftime("%d/%m/%Y") if weeks else "—",
+        },
+        ngettext("%(posted)s poste publié,", "%(posted)s postes publiés,", total_posted) % {"posted": total_posted},
+        ngettext("%(filled)s pourvu au total.", "%(filled)s pourvus au total.", total_filled) % {"filled": total_filled},
+    ))
     parts = [_open(chart_id, _("Postes publiés et pourvus par semaine"), desc, width, height)]
     for k in range(5):
         value = top_value * k / 4

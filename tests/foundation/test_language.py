@@ -16,6 +16,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from dashboards.charts import trend_svg
 from missions.eligibility import MonthlyCap
 from missions.models import MissionState
 from missions.services.proposals import proposal_accept
@@ -159,3 +160,18 @@ def test_the_privacy_notice_counts_days(client, settings, days, french, english)
     settings.PRIVACY_UNVERIFIED_SIGNUP_DAYS = days
     assert french in client.get(reverse("privacy:notice")).content.decode()
     assert english in client.get(reverse("privacy:notice"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("weeks", "says"),
+    [
+        ([(0, 1, 0)], ["1 semaine du", "1 poste publié,", "0 pourvu au total."]),
+        ([(0, 2, 1), (7, 0, 1)], ["2 semaines du", "2 postes publiés,", "2 pourvus au total."]),
+        ([(0, 0, 0)], ["1 semaine du", "0 poste publié,", "0 pourvu au total."]),
+    ],
+)
+def test_the_trend_chart_description_counts_weeks_and_positions(weeks, says):
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    with translation.override("fr"):
+        svg = trend_svg([(monday + timedelta(days=d), posted, filled) for d, posted, filled in weeks])
+    assert all(text in svg for text in says), says
