@@ -102,7 +102,7 @@ def test_hr_journey(page, live_server, live_db, axe, settings):
     page.check("#id_urgent")
     page.fill("#id_pay", "700")  # above 12 h × 54 €: refused with the cap shown
     page.get_by_role("button", name="Publier").click()
-    expect(page.locator("main")).to_contain_text("648.00")
+    expect(page.locator("main")).to_contain_text("648,00")
     page.fill("#id_pay", "620")
     page.get_by_role("button", name="Publier").click()
     expect(page).to_have_url(re.compile(r"/missions/rh/etablissement/\d+/vacations/"))

@@ -92,7 +92,7 @@ def test_shift_form_shows_the_cap_when_pay_is_above(client, alice, world):
     url = reverse("establishments:shift_create", args=[world["a"].pk])
     response = client.post(url, shift_form_data(world) | {"pay": "648.01"})
     assert response.status_code == 200
-    assert "648.00" in response.content.decode()  # the cap, shown next to the pay field
+    assert "648,00" in response.content.decode()  # the cap, shown next to the pay field
     bad = client.post(url, shift_form_data(world) | {"positions": "0", "day": "2020-01-01"}).content.decode()
     assert "Il faut au moins un poste" in bad and "futur" in bad
 
