@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page
 
@@ -88,12 +89,15 @@ def test_professional_pages_on_a_phone(page, live_server, live_db, axe):
     for width in (PHONE, PHONE_LARGE):
         page.set_viewport_size({"width": width, "height": 800})
         assert small(page.evaluate(CALENDAR_TARGETS)) == [], f"calendar at {width} px"
-    # The label is the hit area: a tap at its far corner ticks the day's box.
-    label = page.locator(f"label[for='slot-{(today + timedelta(days=1)).isoformat()}:D']")
+    # The label is the hit area: a tap at its far corner ticks the day's box. Tomorrow may be in
+    # next month (on 31 December): its month's page.
+    tomorrow = today + timedelta(days=1)
+    page.goto(f"{base}{reverse('professionals:calendar', args=(tomorrow.year, tomorrow.month))}")
+    label = page.locator(f"label[for='slot-{tomorrow.isoformat()}:D']")
     label.scroll_into_view_if_needed()
     box = label.bounding_box()
     page.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] - 3)
-    assert page.locator(f"#slot-{(today + timedelta(days=1)).isoformat()}\\:D").is_checked()
+    assert page.locator(f"#slot-{tomorrow.isoformat()}\\:D").is_checked()
 
     check_page(page, f"{base}/missions/propositions/", axe, screenshot="phone-proposals")
     check_page(page, f"{base}/missions/mes-missions/", axe)
