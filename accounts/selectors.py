@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.services_audit import API_TOKEN_USE
-from ville_hopital.models import AuditEvent
+from ville_hopital.audit import audit_last_recorded
 
 
 def api_token_expires_at(token: Token) -> datetime:
@@ -36,10 +36,7 @@ def api_token_status(*, user: User, now: datetime) -> ApiTokenStatus | None:
     token = Token.objects.filter(user=user).first()
     if token is None:
         return None
-    last_use = (
-        AuditEvent.objects.filter(action=API_TOKEN_USE, target_type=User._meta.label_lower, target_id=str(user.pk))
-        .order_by("-created_at").values_list("created_at", flat=True).first()
-    )
+    last_use = audit_last_recorded(action=API_TOKEN_USE, target=user)
     return ApiTokenStatus(
         prefix=token.key[:6], created=token.created, expires_at=api_token_expires_at(token),
         expired=api_token_expired(token, now=now), last_used=last_use,

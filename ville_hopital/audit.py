@@ -38,12 +38,19 @@ def audit_count(*, actor: Any, action: str, since: datetime) -> int:
     return AuditEvent.objects.filter(actor=actor, action=action, created_at__gte=since).count()
 
 
+def _on_target(action: str, target: models.Model) -> models.QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(target_type=target._meta.label_lower, target_id=str(target.pk), action=action)
+
+
 def audit_recorded_since(*, action: str, target: models.Model, since: datetime) -> bool:
     """Whether ``action`` was recorded on ``target`` since ``since`` (one indexed look-up: events
     recorded at most once per period, such as an API token's use, check it before writing)."""
-    return AuditEvent.objects.filter(
-        target_type=target._meta.label_lower, target_id=str(target.pk), action=action, created_at__gte=since
-    ).exists()
+    return _on_target(action, target).filter(created_at__gte=since).exists()
+
+
+def audit_last_recorded(*, action: str, target: models.Model) -> datetime | None:
+    """When ``action`` was last recorded on ``target`` (an API token's last use), or None."""
+    return _on_target(action, target).order_by("-created_at").values_list("created_at", flat=True).first()
 
 
 def audit_export_record(*, actor: Any, target: models.Model, rows: int, filters: dict[str, Any]) -> None:
