@@ -151,6 +151,9 @@ class ShiftState(models.TextChoices):
     CANCELLED = "cancelled", _("annulée")
 
 
+SHIFT_TRANSITIONS = {ShiftState.PUBLISHED: {ShiftState.CANCELLED}}
+
+
 #: A shift starting within this delay is urgent, whatever HR ticked (DESIGN.md §4). The one constant
 #: of the one definition of "urgent": ``Shift.is_urgent`` and ``ShiftQuerySet.urgent``.
 URGENT_WITHIN = timedelta(hours=48)
@@ -221,6 +224,7 @@ class Shift(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = ShiftQuerySet.as_manager()
+    TRANSITIONS = SHIFT_TRANSITIONS
 
     class Meta:
         ordering = ["starts_at"]

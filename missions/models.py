@@ -70,6 +70,7 @@ class Proposal(models.Model):
     decline_reason = models.CharField(_("motif"), max_length=300, blank=True)
 
     objects = ProposalQuerySet.as_manager()
+    TRANSITIONS = PROPOSAL_TRANSITIONS  # every change through ville_hopital.transitions.transition
 
     class Meta:
         ordering = ["expires_at"]
@@ -136,6 +137,7 @@ class Mission(models.Model):
     cancel_reason = models.CharField(_("motif d'annulation"), max_length=300, blank=True)
 
     objects = MissionQuerySet.as_manager()
+    TRANSITIONS = MISSION_TRANSITIONS
 
     class Meta:
         ordering = ["starts_at"]
@@ -179,6 +181,11 @@ class MatchingRunState(models.TextChoices):
     FAILED = "failed", _("échouée")
 
 
+MATCHING_RUN_TRANSITIONS = {
+    MatchingRunState.RUNNING: {MatchingRunState.SUCCEEDED, MatchingRunState.FAILED},
+}
+
+
 class MatchingRun(models.Model):
     """One execution of the matching for a region partition (or one urgent shift).
 
@@ -192,6 +199,7 @@ class MatchingRun(models.Model):
     horizon_days = models.PositiveSmallIntegerField(_("horizon (jours)"), default=30)
     kind = models.CharField(_("type"), max_length=10, choices=MatchingRunKind.choices)
     state = models.CharField(_("état"), max_length=10, choices=MatchingRunState.choices, default=MatchingRunState.RUNNING)
+    TRANSITIONS = MATCHING_RUN_TRANSITIONS
     shift = models.ForeignKey(
         Shift, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text=_("urgent runs: the shift")
     )

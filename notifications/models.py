@@ -36,6 +36,16 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("échec")
 
 
+# ``sending`` holds a lease: it ends sent, pending again (a transient error: retried later) or
+# failed (a permanent error, or a worker that died mid-send: never sent twice). Staff may send a
+# failed one again.
+DELIVERY_TRANSITIONS = {
+    DeliveryState.PENDING: {DeliveryState.SENDING},
+    DeliveryState.SENDING: {DeliveryState.SENT, DeliveryState.PENDING, DeliveryState.FAILED},
+    DeliveryState.FAILED: {DeliveryState.PENDING},
+}
+
+
 class DigestState(models.TextChoices):
     NONE = "", _("envoi immédiat")
     HELD = "held", _("en attente du résumé")
@@ -128,6 +138,8 @@ class Delivery(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    TRANSITIONS = DELIVERY_TRANSITIONS  # every change through ville_hopital.transitions.transition
 
     class Meta:
         ordering = ["-created_at", "-pk"]

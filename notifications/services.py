@@ -51,6 +51,7 @@ from notifications.selectors import sms_choice_for
 from notifications.sms import get_sms_backend
 from ville_hopital.audit import audit_record
 from ville_hopital.emails import email_context
+from ville_hopital.transitions import transition
 
 logger = logging.getLogger(__name__)
 
@@ -305,15 +306,15 @@ def delivery_attempt(*, delivery_id: int) -> AttemptResult:
         if delivery.state == DeliveryState.SENDING:
             if delivery.lease_until and delivery.lease_until > now:
                 return AttemptResult("skipped", delivery.attempts, "another attempt is sending it")
-            delivery.state = DeliveryState.FAILED
             delivery.last_error = INTERRUPTED
             delivery.lease_until = None
-            delivery.save(update_fields=["state", "last_error", "lease_until"])
+            transition(delivery, to_state=DeliveryState.FAILED, actor=None, action="notification_delivery.failed",
+                       data={"error": INTERRUPTED}, update_fields=["last_error", "lease_until"])
             return AttemptResult("failed", delivery.attempts, INTERRUPTED)
-        delivery.state = DeliveryState.SENDING
         delivery.attempts += 1
         delivery.lease_until = now + SEND_LEASE
-        delivery.save(update_fields=["state", "attempts", "lease_until"])
+        transition(delivery, to_state=DeliveryState.SENDING, actor=None, action="notification_delivery.sending",
+                   data={"attempt": delivery.attempts}, update_fields=["attempts", "lease_until"])
 
     reference, outcome, error = "", "sent", ""
     try:
@@ -328,19 +329,29 @@ def delivery_attempt(*, delivery_id: int) -> AttemptResult:
 
     new_state = {"sent": DeliveryState.SENT, "retry": DeliveryState.PENDING, "failed": DeliveryState.FAILED}[outcome]
     retry_in = retry_delay_seconds(delivery.attempts) if outcome == "retry" else 0
-    with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(
-            state=new_state,
-            lease_until=None,
-            next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
-            last_error=error[:2000],
-            provider_reference=reference[:120],
-            sent_at=timezone.now() if outcome == "sent" else None,
-        )
+    _attempt_record(delivery_id=delivery.pk, to_state=new_state, error=error, reference=reference, retry_in=retry_in)
     if outcome != "sent":
         logger.warning("delivery %s (%s) attempt %s: %s — %s", delivery.pk, delivery.channel,
                        delivery.attempts, outcome, error)
     return AttemptResult(outcome, delivery.attempts, error, retry_in)
+
+
+def _attempt_record(*, delivery_id: int, to_state: str, error: str, reference: str, retry_in: int) -> None:
+    """The outcome of a send, unless the delivery left ``sending`` meanwhile (its lease ran out
+    and a later attempt marked it failed): that later verdict stands."""
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(pk=delivery_id, state=DeliveryState.SENDING).first()
+        if delivery is None:
+            return
+        now = timezone.now()
+        delivery.lease_until = None
+        delivery.next_attempt_at = now + timedelta(seconds=retry_in)
+        delivery.last_error = error[:2000]
+        delivery.provider_reference = reference[:120]
+        delivery.sent_at = now if to_state == DeliveryState.SENT else None
+        transition(delivery, to_state=to_state, actor=None, action=f"notification_delivery.{to_state}",
+                   data={"attempt": delivery.attempts, "error": error[:200]},
+                   update_fields=["lease_until", "next_attempt_at", "last_error", "provider_reference", "sent_at"])
 
 
 def deliveries_requeue(*, now=None, limit: int = 500) -> int:
@@ -374,11 +385,9 @@ def delivery_retry(*, actor: User, delivery_id: int) -> bool:
     delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
     if delivery.state != DeliveryState.FAILED:
         return False
-    delivery.state = DeliveryState.PENDING
     delivery.next_attempt_at = timezone.now()
-    delivery.save(update_fields=["state", "next_attempt_at"])
-    audit_record(actor=actor, action="notification_delivery.retry", target=delivery,
-                 from_state=DeliveryState.FAILED, to_state=DeliveryState.PENDING, data={"error": delivery.last_error})
+    transition(delivery, to_state=DeliveryState.PENDING, actor=actor, action="notification_delivery.retry",
+               data={"error": delivery.last_error}, update_fields=["next_attempt_at"])
     _queue(delivery)
     return True
 

@@ -136,6 +136,7 @@ class Contract(models.Model):
     )
 
     objects = ContractQuerySet.as_manager()
+    TRANSITIONS = CONTRACT_TRANSITIONS
 
     class Meta:
         ordering = ["-created_at", "-version"]

@@ -34,7 +34,6 @@ from django.utils.translation import gettext as _
 
 from establishments.models import WRITER_ROLES
 from missions.contracts.models import (
-    CONTRACT_TRANSITIONS,
     CURRENT_STATES,
     LIVE_UNSIGNED_STATES,
     Contract,
@@ -60,6 +59,7 @@ from missions.models import Mission, MissionState
 from notifications.services import notify
 from reference.models import RouteKind
 from ville_hopital.audit import audit_count, audit_record
+from ville_hopital.transitions import transition
 
 logger = logging.getLogger(__name__)
 
@@ -67,22 +67,6 @@ _MISSION_RELATED = (
     "shift__establishment__type", "shift__establishment__commune__region", "shift__unit", "shift__location",
     "professional__user", "professional__profession", "professional__home_commune",
 )
-
-
-def _transition(contract: Contract, *, to_state: str, actor, action: str, data: dict | None = None) -> None:
-    """Move ``contract`` forward (the caller holds its row lock) and write the audit row."""
-    allowed = CONTRACT_TRANSITIONS.get(contract.state, frozenset())
-    if to_state not in allowed:
-        raise ValidationError({
-            "state": _("Ce contrat est « %(state)s » : il ne peut pas passer à « %(to)s ».") % {
-                "state": ContractState(contract.state).label, "to": ContractState(to_state).label,
-            }
-        })
-    from_state = contract.state
-    contract.state = to_state
-    contract.full_clean()
-    contract.save()
-    audit_record(actor=actor, action=action, target=contract, from_state=from_state, to_state=to_state, data=data)
 
 
 def _lock(contract: Contract) -> Contract:
@@ -190,7 +174,7 @@ def contract_new_version(*, actor, contract: Contract, reason: str) -> Contract:
     if contract.mission.state != MissionState.BOOKED:
         raise ValidationError({"mission": _("La mission n'est plus réservée.")})
     if contract.state in LIVE_UNSIGNED_STATES:
-        _transition(contract, to_state=ContractState.SUPERSEDED, actor=actor, action="contract.supersede",
+        transition(contract, to_state=ContractState.SUPERSEDED, actor=actor, action="contract.supersede",
                     data={"reason": reason})
     return _render_version(
         mission=contract.mission, version=contract.version + 1, previous=contract, actor=actor, reason=reason
@@ -308,12 +292,12 @@ def _sign(*, actor, contract: Contract, side: str, ip: str | None, signed_hash: 
     if both:
         contract.signed_at = signature.signed_at
         _write_final_pdf(contract)
-    _transition(contract, to_state=to_state, actor=actor, action="contract.sign",
+    transition(contract, to_state=to_state, actor=actor, action="contract.sign",
                 data={"side": side, "sha256_signed": signed_hash, "ip": ip or ""})
     if both and contract.previous_id:
         previous = _lock(contract.previous)
         if previous.state == ContractState.SIGNED:
-            _transition(previous, to_state=ContractState.SUPERSEDED, actor=actor, action="contract.supersede",
+            transition(previous, to_state=ContractState.SUPERSEDED, actor=actor, action="contract.supersede",
                         data={"by_version": contract.version})
     if both and contract.mission.state == MissionState.DONE:  # signed late: service fait already attested
         _complete(contract, actor=None)
@@ -340,7 +324,7 @@ def _cancel(contract: Contract, *, actor, reason: str) -> Contract:
     contract.cancelled_at = timezone.now()
     contract.cancelled_by = actor if getattr(actor, "is_authenticated", False) else None
     contract.cancel_reason = reason[:300]
-    _transition(contract, to_state=ContractState.CANCELLED, actor=actor, action="contract.cancel",
+    transition(contract, to_state=ContractState.CANCELLED, actor=actor, action="contract.cancel",
                 data={"reason": reason})
     return contract
 
@@ -381,7 +365,7 @@ def contracts_cancel_for_mission(*, actor, mission: Mission, reason: str) -> int
 
 def _complete(contract: Contract, *, actor) -> Contract:
     contract.completed_at = timezone.now()
-    _transition(contract, to_state=ContractState.COMPLETED, actor=actor, action="contract.complete")
+    transition(contract, to_state=ContractState.COMPLETED, actor=actor, action="contract.complete")
     return contract
 
 

@@ -54,7 +54,7 @@ from missions.models import (
 from missions.services.proposals import proposals_expire
 from professionals.models import Professional
 from territories.models import Region
-from ville_hopital.audit import audit_record
+from ville_hopital.transitions import transition
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +90,7 @@ def matching_run_region(*, region_code: str, start: date, kind: str = MatchingRu
     try:
         with transaction.atomic():
             advisory_xact_lock(_region_lock_key(region_code))
-            MatchingRun.objects.filter(
-                region=region, state=MatchingRunState.RUNNING, started_at__lt=run.started_at
-            ).exclude(kind=MatchingRunKind.URGENT).update(
-                state=MatchingRunState.FAILED, finished_at=timezone.now(),
-                error=f"interrupted (worker lost); superseded by run {run.pk}",
-            )
+            _fail_interrupted_runs(region=region, run=run)
             step("load")
             part = partition_load(region_code=region_code, start=start, horizon_days=horizon)
             run.load_seconds = part.timings["load"]
@@ -109,22 +104,33 @@ def matching_run_region(*, region_code: str, start: date, kind: str = MatchingRu
                                       matching_run_id=run.pk)
             run.write_seconds = time.perf_counter() - t1
             run.proposals_written = outcome.written
-            run.state = MatchingRunState.SUCCEEDED
             run.finished_at = timezone.now()
-            run.save()
-            audit_record(actor=None, action="matching.run", target=run, to_state=run.state,
-                         data={"filled": run.filled, "written": outcome.written,
-                               "dropped_conflicts": outcome.dropped_conflicts})
+            transition(run, to_state=MatchingRunState.SUCCEEDED, actor=None, action="matching.run",
+                       data={"filled": run.filled, "written": outcome.written,
+                             "dropped_conflicts": outcome.dropped_conflicts})
             proposals_notify_on_commit(outcome.proposal_ids)
     except Exception:
-        run.state = MatchingRunState.FAILED
         run.error = traceback.format_exc()[-4000:]
         run.finished_at = timezone.now()
-        run.save()
+        transition(run, to_state=MatchingRunState.FAILED, actor=None, action="matching.run_failed",
+                   data={"error": run.error.splitlines()[-1] if run.error else ""})
         logger.exception("matching run %s failed", run.pk)
         raise
     logger.info("matching run %s: %s/%s positions proposed", run.pk, run.proposals_written, run.n_positions)
     return run
+
+
+def _fail_interrupted_runs(*, region: Region, run: MatchingRun) -> None:
+    """Runs of this region left ``running`` by a worker that died: the caller holds the region's
+    lock, so none of them is still going."""
+    stale = MatchingRun.objects.filter(
+        region=region, state=MatchingRunState.RUNNING, started_at__lt=run.started_at
+    ).exclude(kind=MatchingRunKind.URGENT)
+    for old in stale:
+        old.finished_at = timezone.now()
+        old.error = f"interrupted (worker lost); superseded by run {run.pk}"
+        transition(old, to_state=MatchingRunState.FAILED, actor=None, action="matching.run_failed",
+                   data={"superseded_by": run.pk}, update_fields=["finished_at", "error"])
 
 
 def _solve_partition(part: Partition, run: MatchingRun) -> tuple[Assignment, object]:

@@ -21,8 +21,8 @@ from establishments.models import Establishment, Shift
 from missions.contracts.services import contracts_cancel_for_mission, contracts_complete_for_mission
 from missions.models import PROFESSIONAL_CANCEL_NOTICE, CancelledBy, Mission, MissionState
 from missions.services.notices import mission_cancelled_notify
-from ville_hopital.audit import audit_record
 from ville_hopital.task_queue import task_queue_on_commit
+from ville_hopital.transitions import transition, transition_check
 
 COMPLETION_OUTCOMES = (MissionState.DONE, MissionState.NO_SHOW)
 #: The ARS dashboards (``dashboards``) sit above this app: their refresh is queued by name.
@@ -73,8 +73,7 @@ def mission_cancel(*, actor, mission: Mission, reason: str, by: CancelledBy | st
         raise PermissionDenied(_("Seuls les administrateurs et RH de l'établissement peuvent annuler."))
     if by == CancelledBy.PLATFORM and not getattr(actor, "is_staff", False):
         raise PermissionDenied(_("Réservé à l'équipe de la plateforme."))
-    if mission.state != MissionState.BOOKED:
-        raise ValidationError(_("Cette mission n'est plus réservée (%(s)s).") % {"s": mission.get_state_display()})
+    transition_check(mission, to_state=MissionState.CANCELLED)
     now = timezone.now()
     if mission.starts_at <= now:
         raise ValidationError(_("La mission a déjà commencé : elle ne peut plus être annulée."))
@@ -85,16 +84,11 @@ def mission_cancel(*, actor, mission: Mission, reason: str, by: CancelledBy | st
                 "Contactez directement l'établissement."
             )
         )
-    mission.state = MissionState.CANCELLED
     mission.closed_at = now
     mission.cancelled_by = by
     mission.cancel_reason = reason
-    mission.full_clean(validate_constraints=False)
-    mission.save(update_fields=["state", "closed_at", "cancelled_by", "cancel_reason"])
-    audit_record(
-        actor=actor, action="mission.cancel", target=mission, from_state=MissionState.BOOKED,
-        to_state=MissionState.CANCELLED, data={"by": by.value, "reason": reason},
-    )
+    transition(mission, to_state=MissionState.CANCELLED, actor=actor, action="mission.cancel",
+               data={"by": by.value, "reason": reason}, update_fields=["closed_at", "cancelled_by", "cancel_reason"])
     contracts_cancel_for_mission(actor=actor, mission=mission, reason=reason)
     mission_cancelled_notify(mission=mission)
     aggregates_refresh_queue(shift=mission.shift)
@@ -114,15 +108,12 @@ def mission_complete(*, actor, mission: Mission, outcome: str) -> Mission:
     mission = _locked(mission)
     if not _is_writer_of(actor, mission):
         raise PermissionDenied(_("Seuls les administrateurs et RH de l'établissement peuvent valider."))
-    if mission.state != MissionState.BOOKED:
-        raise ValidationError(_("Cette mission est déjà close (%(s)s).") % {"s": mission.get_state_display()})
+    transition_check(mission, to_state=outcome)
     now = timezone.now()
     if mission.ends_at > now:
         raise ValidationError(_("La mission n'est pas terminée : le service fait se valide après la fin."))
-    mission.state = MissionState(outcome)
     mission.closed_at = now
-    mission.save(update_fields=["state", "closed_at"])
-    audit_record(actor=actor, action="mission.complete", target=mission, from_state=MissionState.BOOKED, to_state=outcome)
+    transition(mission, to_state=outcome, actor=actor, action="mission.complete", update_fields=["closed_at"])
     if mission.state == MissionState.DONE:
         contracts_complete_for_mission(actor=actor, mission=mission)
     else:

@@ -29,6 +29,7 @@ from missions.services.missions import aggregates_refresh_queue
 from missions.services.notices import WITHDRAWN_SHIFT_FULL, mission_booked_notify, proposals_withdrawn_notify
 from professionals.models import Professional
 from ville_hopital.audit import audit_record
+from ville_hopital.transitions import transition, transition_check
 
 
 @transaction.atomic
@@ -128,10 +129,7 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
     professional = Professional.objects.select_for_update().get(pk=proposal.professional_id)
     proposal = Proposal.objects.select_for_update().select_related("professional").get(pk=proposal.pk)
     _check_actor_owns(actor, proposal)
-    if proposal.state != ProposalState.PENDING:
-        raise ValidationError(
-            _("Cette proposition n'est plus en attente (%(state)s).") % {"state": proposal.get_state_display()}
-        )
+    transition_check(proposal, to_state=ProposalState.ACCEPTED)
     if proposal.expires_at <= now:
         raise ValidationError(_("Cette proposition a expiré."))
     refused = exclusions_for(professional=professional, shift=shift, now=now, stage=Stage.ACCEPT)
@@ -157,10 +155,9 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
             mission.save()
     except IntegrityError as error:
         raise ValidationError(_("Ce poste vient d'être pourvu ou vous êtes déjà inscrit sur cette vacation.")) from error
-    proposal.state = ProposalState.ACCEPTED
     proposal.decided_at = now
-    proposal.save(update_fields=["state", "decided_at"])
-    audit_record(actor=actor, action="proposal.accept", target=proposal, from_state="pending", to_state="accepted")
+    transition(proposal, to_state=ProposalState.ACCEPTED, actor=actor, action="proposal.accept",
+               update_fields=["decided_at"])
     audit_record(
         actor=actor,
         action="mission.book",
@@ -181,21 +178,14 @@ def proposal_decline(*, actor, proposal: Proposal, reason: str = "") -> Proposal
     """The professional says no (the reason is optional and shown to no one but the audit and HR)."""
     proposal = Proposal.objects.select_for_update().select_related("professional").get(pk=proposal.pk)
     _check_actor_owns(actor, proposal)
-    if proposal.state != ProposalState.PENDING:
-        raise ValidationError(
-            _("Cette proposition n'est plus en attente (%(state)s).") % {"state": proposal.get_state_display()}
-        )
+    transition_check(proposal, to_state=ProposalState.DECLINED)
     reason = (reason or "").strip()
     if len(reason) > 300:
         raise ValidationError({"reason": _("Le motif ne doit pas dépasser 300 caractères.")})
-    proposal.state = ProposalState.DECLINED
     proposal.decided_at = timezone.now()
     proposal.decline_reason = reason
-    proposal.save(update_fields=["state", "decided_at", "decline_reason"])
-    audit_record(
-        actor=actor, action="proposal.decline", target=proposal, from_state="pending", to_state="declined",
-        data={"reason": reason},
-    )
+    transition(proposal, to_state=ProposalState.DECLINED, actor=actor, action="proposal.decline",
+               data={"reason": reason}, update_fields=["decided_at", "decline_reason"])
     return proposal
 
 
@@ -208,13 +198,9 @@ def proposals_withdraw(*, actor, shift: Shift, reason: str = "") -> int:
         Proposal.objects.select_for_update(skip_locked=True).filter(shift=shift, state=ProposalState.PENDING)
     )
     for proposal in pending:
-        proposal.state = ProposalState.WITHDRAWN
         proposal.decided_at = now
-        proposal.save(update_fields=["state", "decided_at"])
-        audit_record(
-            actor=actor, action="proposal.withdraw", target=proposal, from_state="pending", to_state="withdrawn",
-            data={"reason": reason},
-        )
+        transition(proposal, to_state=ProposalState.WITHDRAWN, actor=actor, action="proposal.withdraw",
+                   data={"reason": reason}, update_fields=["decided_at"])
     proposals_withdrawn_notify(shift=shift, proposals=pending, reason=reason)
     return len(pending)
 
@@ -230,8 +216,7 @@ def proposals_expire(*, now: datetime | None = None) -> int:
         Proposal.objects.select_for_update(skip_locked=True).filter(state=ProposalState.PENDING, expires_at__lte=now)
     )
     for proposal in due:
-        proposal.state = ProposalState.EXPIRED
         proposal.decided_at = now
-        proposal.save(update_fields=["state", "decided_at"])
-        audit_record(actor=None, action="proposal.expire", target=proposal, from_state="pending", to_state="expired")
+        transition(proposal, to_state=ProposalState.EXPIRED, actor=None, action="proposal.expire",
+                   update_fields=["decided_at"])
     return len(due)

@@ -19,7 +19,7 @@ from establishments.services import require_writer
 from missions.models import CancelledBy, Mission, MissionState
 from missions.services.missions import aggregates_refresh_queue, mission_cancel
 from missions.services.proposals import proposals_withdraw
-from ville_hopital.audit import audit_record
+from ville_hopital.transitions import transition, transition_check
 
 
 @transaction.atomic
@@ -36,8 +36,7 @@ def shift_cancel(*, actor, shift: Shift, reason: str) -> Shift:
     if len(reason) > 300:
         raise ValidationError({"reason": _("Le motif ne doit pas dépasser 300 caractères.")})
     shift = Shift.objects.select_for_update().select_related("establishment", "unit").get(pk=shift.pk)
-    if shift.state == ShiftState.CANCELLED:
-        raise ValidationError({NON_FIELD_ERRORS: _("Cette vacation est déjà annulée.")})
+    transition_check(shift, to_state=ShiftState.CANCELLED)
     if shift.starts_at <= timezone.now():
         raise ValidationError(
             {NON_FIELD_ERRORS: _("La vacation a commencé : validez le service fait ou signalez une absence.")}
@@ -48,13 +47,9 @@ def shift_cancel(*, actor, shift: Shift, reason: str) -> Shift:
     for mission in booked:
         mission_cancel(actor=actor, mission=mission, reason=reason, by=CancelledBy.ESTABLISHMENT)
     withdrawn = proposals_withdraw(actor=actor, shift=shift, reason=reason)
-    shift.state = ShiftState.CANCELLED
     shift.cancel_reason = reason
-    shift.save(update_fields=["state", "cancel_reason"])
-    audit_record(
-        actor=actor, action="shift.cancel", target=shift, from_state=ShiftState.PUBLISHED,
-        to_state=ShiftState.CANCELLED,
-        data={"reason": reason, "missions": [m.pk for m in booked], "proposals_withdrawn": withdrawn},
-    )
+    transition(shift, to_state=ShiftState.CANCELLED, actor=actor, action="shift.cancel",
+               data={"reason": reason, "missions": [m.pk for m in booked], "proposals_withdrawn": withdrawn},
+               update_fields=["cancel_reason"])
     aggregates_refresh_queue(shift=shift)  # its positions no longer count as posted
     return shift

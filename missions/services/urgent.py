@@ -56,6 +56,7 @@ from professionals.models import Professional
 from territories.geo import haversine_km
 from ville_hopital.audit import audit_record
 from ville_hopital.money import format_amount, round_eur
+from ville_hopital.transitions import transition
 
 #: Wave number of offers made outside the waves (HR's named offer, a position taken, a candidacy):
 #: they neither count as a wave sent nor delay the next one.
@@ -136,9 +137,9 @@ def urgent_shift_match(*, shift: Shift, wave: int | None = None, now: datetime |
         ]
         run.filled = min(len(ids), still_open)
         run.proposals_written = len(ids)
-        run.state = MatchingRunState.SUCCEEDED
         run.finished_at = timezone.now()
-        run.save()
+        transition(run, to_state=MatchingRunState.SUCCEEDED, actor=None, action="matching.urgent_wave",
+                   data={"shift": shift.pk, "wave": this_wave, "written": len(ids)})
         proposals_notify_on_commit(ids)
         if len(ranked) > len(chosen):
             _wave_queue_on_commit(shift.pk, this_wave + 1, countdown=int(plan.every.total_seconds()))

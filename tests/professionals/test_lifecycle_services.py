@@ -119,7 +119,7 @@ def test_full_shift_withdraws_other_pending():
     proposal_accept(actor=a.user, proposal=pa)
     pb.refresh_from_db()
     assert pb.state == ProposalState.WITHDRAWN
-    with pytest.raises(ValidationError, match="plus en attente"):
+    with pytest.raises(ValidationError, match="état « retirée », le passage à « acceptée »"):
         proposal_accept(actor=b.user, proposal=pb)
 
 
@@ -315,7 +315,7 @@ def test_complete_after_end_by_writer():
     mission_complete(actor=hr, mission=mission, outcome="no_show")
     mission.refresh_from_db()
     assert mission.state == MissionState.NO_SHOW and mission.closed_at
-    with pytest.raises(ValidationError, match="déjà close"):
+    with pytest.raises(ValidationError, match="état « absence », le passage à « service fait »"):
         mission_complete(actor=hr, mission=mission, outcome="done")
 
 

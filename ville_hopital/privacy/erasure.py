@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ArsInvitation, ArsStaff, User
+from accounts.models import ArsInvitation, ArsStaff, Civility, User
 from establishments.models import MemberInvitation, Membership
 from missions.models import EstablishmentBlock, Mission, MissionState, Proposal, ProposalState
 from notifications.models import (
@@ -37,6 +37,7 @@ from professionals.models import Credential, Professional
 from professionals.pro_sante_connect.models import PscIdentity
 from ville_hopital.audit import audit_record
 from ville_hopital.privacy.declarations import project_models
+from ville_hopital.transitions import transition
 
 #: Fields that may still hold the erased person's name after erasure, and why (the erasure test
 #: searches every other text field of every model for the person's email, names, phone and RPPS).
@@ -85,9 +86,10 @@ def _erase_professional(professional: Professional) -> None:
     professional.availabilities.all().delete()
     EstablishmentBlock.objects.filter(professional=professional).delete()
     now = timezone.now()
-    Proposal.objects.filter(professional=professional, state=ProposalState.PENDING).update(
-        state=ProposalState.WITHDRAWN, decided_at=now
-    )
+    for proposal in Proposal.objects.select_for_update().filter(professional=professional, state=ProposalState.PENDING):
+        proposal.decided_at = now
+        transition(proposal, to_state=ProposalState.WITHDRAWN, actor=None, action="proposal.withdraw",
+                   data={"reason": "account erased"}, update_fields=["decided_at"])
     Proposal.objects.filter(professional=professional).exclude(decline_reason="").update(decline_reason="")
     professional.skills.clear()
     professional.blocked_establishments.clear()
@@ -157,6 +159,7 @@ def account_erase(*, actor: User) -> User:
     _delete_sign_in_rows(user)
     user.email = erased_email(user.pk)
     user.first_name = user.last_name = user.phone = ""
+    user.civility = Civility.NOT_STATED
     user.last_login = None
     user.is_active = False
     user.set_unusable_password()  # also ends the person's other sessions (their auth hash changes)
