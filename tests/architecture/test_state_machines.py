@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import html
 import itertools
 from datetime import timedelta
 from pathlib import Path
@@ -17,16 +18,25 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
-from establishments.models import Shift
+from establishments.models import MemberRole, Shift
 from missions.contracts.models import Contract
 from missions.contracts.services import contract_draft
 from missions.models import MatchingRun, MatchingRunKind, Mission, Proposal
 from notifications.models import Delivery
 from notifications.services import notify
 from territories.models import Region
-from tests.factories import book, from_now, make_professional, make_proposal, make_shift, make_user
+from tests.factories import (
+    book,
+    from_now,
+    make_establishment,
+    make_professional,
+    make_proposal,
+    make_shift,
+    make_user,
+)
 from ville_hopital.models import AuditEvent
 from ville_hopital.transitions import transition
 
@@ -175,3 +185,38 @@ def test_a_move_decided_on_a_stale_copy_is_refused(db):
     transition(shift, to_state="cancelled", actor=None, action="test.move")
     with pytest.raises(ValidationError, match="« annulée »"):
         transition(stale, to_state="cancelled", actor=None, action="test.move")
+
+
+def test_the_refusal_reads_in_english_too(db):
+    shift = make_shift()
+    transition(shift, to_state="cancelled", actor=None, action="test.move")
+    with translation.override("en"), pytest.raises(ValidationError, match="state “cancelled”; moving to “cancelled”"):
+        transition(shift, to_state="cancelled", actor=None, action="test.move")
+
+
+# --- An illegal move asked for through the pages: the current state named, nothing changed -----
+
+
+def test_accepting_a_withdrawn_offer_names_its_state_and_books_nothing(db, client):
+    shift = make_shift(positions=1)
+    first, second = make_professional(), make_professional()
+    offer = make_proposal(shift, second)
+    book(shift, first)  # the shift is full: the other offer is withdrawn
+    client.force_login(second.user)
+    answer = client.post(reverse("missions:proposal_accept", args=[offer.pk]), follow=True)
+    assert "état « retirée », le passage à « acceptée » n'est pas possible" in html.unescape(answer.content.decode())
+    offer.refresh_from_db()
+    assert offer.state == "withdrawn" and not Mission.objects.filter(professional=second).exists()
+
+
+def test_closing_a_mission_already_closed_names_its_state_and_changes_nothing(db, client):
+    hr = make_user()
+    establishment = make_establishment(members={hr: MemberRole.HR})
+    mission = book(make_shift(establishment, starts_at=from_now(timedelta(days=-2)), as_row=True), make_professional(),
+                   as_row=True, state="done")
+    client.force_login(hr)  # a sign-in is itself in the trail
+    trail = AuditEvent.objects.count()
+    answer = client.post(reverse("missions:hr_mission_complete", args=[mission.pk]), {"outcome": "no_show"}, follow=True)
+    assert "état « service fait », le passage à « absence » n'est pas possible" in html.unescape(answer.content.decode())
+    mission.refresh_from_db()
+    assert mission.state == "done" and AuditEvent.objects.count() == trail
