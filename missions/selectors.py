@@ -5,14 +5,16 @@ Keep functions grouped by topic; each group says who uses it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from establishments.models import Shift, ShiftState
 from missions.models import Mission, MissionState, Proposal, ProposalSource, ProposalState
@@ -20,6 +22,7 @@ from missions.selectors_hr import BoardStatus, with_board_status
 from professionals.models import Professional
 from territories.geo import haversine_km
 from territories.models import Commune
+from ville_hopital.list_pages import RowGroup, group_by_week
 
 # --------------------------------------------------------------------------- #
 # Calendar months (the monthly cap of missions.eligibility)
@@ -46,19 +49,28 @@ def slot_label(starts_at: datetime) -> str:
     return _("jour") if 6 <= timezone.localtime(starts_at).hour < 18 else _("nuit")
 
 
-def proposals_inbox(*, user) -> list[Proposal]:
-    """Pending, unexpired offers to the user (not their own candidacies), soonest expiry first, with
-    what the inbox shows (``slot_label`` added to each)."""
-    rows = list(
+def proposals_inbox(*, user) -> QuerySet[Proposal]:
+    """Pending, unexpired offers to the user (not their own candidacies), by the shift's start (the
+    inbox groups them by week), the soonest expiry first within a start."""
+    return (
         Proposal.objects.for_professional(user)
         .pending()
         .exclude(source=ProposalSource.CANDIDACY)  # their own candidacies wait for HR, not for them
         .select_related("shift__establishment__commune", "shift__unit", "shift__profession")
-        .order_by("expires_at", "pk")
+        .order_by("shift__starts_at", "expires_at", "pk")
     )
-    for proposal in rows:
+
+
+def set_slot_labels(proposals: list[Proposal]) -> list[Proposal]:
+    """What the inbox shows of each offer of a page: ``slot_label`` (« jour » / « nuit »)."""
+    for proposal in proposals:
         proposal.slot_label = slot_label(proposal.shift.starts_at)
-    return rows
+    return proposals
+
+
+def proposals_by_week(page: Iterable[Proposal]) -> list[RowGroup[Proposal]]:
+    """A page of the inbox in weeks of the shifts' start (« Cette semaine », « La semaine prochaine »…)."""
+    return group_by_week(page, when=lambda proposal: proposal.shift.starts_at)
 
 
 def proposals_recent(*, user, limit: int = 20) -> QuerySet[Proposal]:
@@ -75,6 +87,47 @@ def my_missions(*, user) -> QuerySet[Mission]:
     return Mission.objects.for_professional(user).select_related(
         "shift__establishment__commune", "shift__unit", "shift__profession"
     )
+
+
+class MissionView:
+    """The three lists of « Mes missions » (``?vue=``), each paginated and grouped by week."""
+
+    UPCOMING = "a-venir"
+    PAST = "passees"
+    CANCELLED = "annulees"
+
+    labels = {UPCOMING: gettext_lazy("À venir"), PAST: gettext_lazy("Passées"), CANCELLED: gettext_lazy("Annulées")}
+
+
+def _mission_view_filters(now: datetime) -> dict[str, Q]:
+    return {
+        MissionView.UPCOMING: Q(state=MissionState.BOOKED, ends_at__gt=now),
+        MissionView.PAST: Q(state__in=[MissionState.DONE, MissionState.NO_SHOW])
+        | Q(state=MissionState.BOOKED, ends_at__lte=now),
+        MissionView.CANCELLED: Q(state=MissionState.CANCELLED),
+    }
+
+
+def my_missions_in(*, user, view: str, now: datetime | None = None) -> QuerySet[Mission]:
+    """One list of « Mes missions »: upcoming ones soonest first, past and cancelled ones latest first."""
+    condition = _mission_view_filters(now or timezone.now())[view]
+    order = ("starts_at", "pk") if view == MissionView.UPCOMING else ("-starts_at", "-pk")
+    return my_missions(user=user).filter(condition).order_by(*order)
+
+
+def my_mission_counts(*, user, now: datetime | None = None) -> dict[str, int]:
+    """How many missions each list of « Mes missions » holds (one query)."""
+    filters = _mission_view_filters(now or timezone.now())
+    names = {view: f"n{index}" for index, view in enumerate(filters)}  # aggregate names are identifiers
+    counts = Mission.objects.for_professional(user).aggregate(
+        **{names[view]: Count("pk", filter=condition) for view, condition in filters.items()}
+    )
+    return {view: counts[name] for view, name in names.items()}
+
+
+def missions_by_week(page: Iterable[Mission]) -> list[RowGroup[Mission]]:
+    """A page of « Mes missions » in weeks of the missions' start."""
+    return group_by_week(page, when=lambda mission: mission.starts_at)
 
 
 @dataclass(frozen=True)
@@ -174,3 +227,8 @@ def set_distance_km(shifts: list[Shift], *, origin: Commune) -> list[Shift]:
     for shift, km in zip(shifts, distances, strict=True):
         shift.distance_km = Decimal(f"{km:.1f}")
     return shifts
+
+
+def shifts_by_week(page: Iterable[Shift]) -> list[RowGroup[Shift]]:
+    """A page of « Vacations ouvertes » in weeks of the shifts' start."""
+    return group_by_week(page, when=lambda shift: shift.starts_at)

@@ -9,7 +9,8 @@ proposals, so it cannot drift, and the board can filter on it.
 * ``proposed`` — not filled, but offers are pending;
 * ``open`` — not filled, nothing pending.
 
-Triage (issue 12): unfilled urgent shifts come first, then every shift by start; each row carries
+Triage (issue 12): unfilled urgent shifts come first, then the others under the board's headings
+(``BoardGroup``: to fill, partly filled, to close, filled, settled), each by start; each row carries
 the live status of its escalation (offers sent, seen, declined, pending, candidacies, when the next
 wave is due). The number of queries does not grow with the number of shifts (subqueries; prefetches
 of the skills, the missions, their current contracts and the proposals).
@@ -17,6 +18,7 @@ of the skills, the missions, their current contracts and the proposals).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -53,6 +55,7 @@ from missions.models import (
     ProposalState,
 )
 from professionals.selectors import set_directory_checks
+from ville_hopital.list_pages import RowGroup, group_rows
 
 
 class BoardStatus:
@@ -153,6 +156,56 @@ def set_next_wave(shifts: list[Shift], *, now: datetime) -> list[Shift]:
     return shifts
 
 
+class BoardGroup:
+    """The board's headings, in the order HR works through them (``board_group``, computed in SQL so
+    that the page's order and its groups agree):
+
+    * ``URGENT`` — urgent, still to fill, not started (``triage`` 0: issue 12's triage comes first);
+    * ``TO_FILL`` — nobody booked yet, not ended;
+    * ``PARTLY`` — some positions booked, some still to fill, not ended;
+    * ``TO_CLOSE`` — ended, a booked mission awaits « service fait » or « absence »;
+    * ``FILLED`` — every position booked, not ended: nothing to do until it ends;
+    * ``SETTLED`` — done, cancelled, or ended with nobody booked.
+    """
+
+    URGENT = 0
+    TO_FILL = 1
+    PARTLY = 2
+    TO_CLOSE = 3
+    FILLED = 4
+    SETTLED = 5
+
+    labels = {
+        URGENT: _("Urgentes à pourvoir"),
+        TO_FILL: _("À pourvoir"),
+        PARTLY: _("Partiellement pourvues"),
+        TO_CLOSE: _("À clôturer"),
+        FILLED: _("Pourvues"),
+        SETTLED: _("Terminées ou annulées"),
+    }
+
+
+def with_board_group(queryset: QuerySet[Shift], *, now: datetime) -> QuerySet[Shift]:
+    """Annotate ``board_group`` (``BoardGroup``); needs ``with_escalation_status`` first."""
+    return queryset.annotate(
+        board_group=Case(
+            When(triage=0, then=Value(BoardGroup.URGENT)),
+            When(board_status__in=(BoardStatus.DONE, BoardStatus.CANCELLED), then=Value(BoardGroup.SETTLED)),
+            When(ends_at__lte=now, booked_count__gt=0, then=Value(BoardGroup.TO_CLOSE)),
+            When(ends_at__lte=now, then=Value(BoardGroup.SETTLED)),
+            When(board_status=BoardStatus.FILLED, then=Value(BoardGroup.FILLED)),
+            When(booked_count__gt=0, then=Value(BoardGroup.PARTLY)),
+            default=Value(BoardGroup.TO_FILL),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def board_groups(page: Iterable[Shift]) -> list[RowGroup[Shift]]:
+    """A page of ``shift_board`` under its headings (« À pourvoir », « Pourvues »…)."""
+    return group_rows(page, key=lambda shift: shift.board_group, heading=lambda group: str(BoardGroup.labels[group]))
+
+
 @dataclass(frozen=True)
 class BoardFilters:
     unit_id: int | None = None
@@ -163,9 +216,9 @@ class BoardFilters:
 
 def shift_board(*, user, establishment: Establishment, filters: BoardFilters,
                 now: datetime | None = None) -> QuerySet[Shift]:
-    """The establishment's shifts, and those its sister sites shared with the legal entity: urgent
-    shifts still to fill first, then the others HR may still act on, then the settled ones (done,
-    cancelled, or ended unfilled), each group by start, each shift with its escalation status."""
+    """The establishment's shifts, and those its sister sites shared with the legal entity, in
+    ``BoardGroup`` order (urgent shifts still to fill, to fill, partly filled, to close, filled,
+    settled), each group by start, each shift with its escalation status."""
     tz = timezone.get_current_timezone()
     now = now or timezone.now()
     queryset = Shift.objects.for_user(user).filter(
@@ -182,15 +235,9 @@ def shift_board(*, user, establishment: Establishment, filters: BoardFilters,
     queryset = with_board_status(queryset, now=now)
     if filters.status in BoardStatus.labels:
         queryset = queryset.filter(board_status=filters.status)
-    # Settled shifts last: on a phone, the week's past shifts used to push the work to do off screen.
-    queryset = with_escalation_status(queryset, now=now).annotate(
-        settled=Case(
-            When(board_status__in=(BoardStatus.DONE, BoardStatus.CANCELLED), then=Value(1)),
-            When(ends_at__lte=now, board_status__in=UNFILLED, then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
+    # In HR's order of work (BoardGroup): on a phone, the week's past shifts used to push the work to
+    # do off screen.
+    queryset = with_board_group(with_escalation_status(queryset, now=now), now=now)
     return (
         queryset.select_related("unit", "profession", "location", "establishment")
         .prefetch_related(
@@ -211,7 +258,7 @@ def shift_board(*, user, establishment: Establishment, filters: BoardFilters,
                 to_attr="board_proposals",
             ),
         )
-        .order_by("triage", "settled", "starts_at", "pk")
+        .order_by("board_group", "starts_at", "pk")
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from notifications.events import BOTH, ESTABLISHMENT, EVENTS, PROFESSIONAL, Event
 from notifications.models import Notification, NotificationSettings, PhoneVerification
 from notifications.phones import mobile_display
+from ville_hopital.list_pages import RowGroup, group_by_week
 from ville_hopital.mixins import is_establishment_member, is_professional
 
 
@@ -20,6 +22,11 @@ def notifications_for(user) -> QuerySet[Notification]:
         "pk", "event", "subject", "body", "url", "urgent", "created_at", "read_at", "digest_state",
         "language", "context",
     )
+
+
+def notifications_by_week(page: Iterable[Notification]) -> list[RowGroup[Notification]]:
+    """A page of the centre (newest first) in weeks of arrival (« Cette semaine », « La semaine dernière »…)."""
+    return group_by_week(page, when=lambda notification: notification.created_at)
 
 
 def unread_count(user) -> int:

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +17,14 @@ from notifications.forms import PhoneCodeForm, PhoneForm, PhoneStepForm, Prefere
 from notifications.models import Notification
 from notifications.phones import mobile_display
 from notifications.rendering import localise
-from notifications.selectors import events_for, notifications_for, phone_status, sms_choice_for, unread_count
+from notifications.selectors import (
+    events_for,
+    notifications_by_week,
+    notifications_for,
+    phone_status,
+    sms_choice_for,
+    unread_count,
+)
 from notifications.services import (
     email_unsubscribe,
     language_for,
@@ -31,15 +37,18 @@ from notifications.services import (
     unsubscription_read,
 )
 from ville_hopital.forms import NextForm, form_error_text
+from ville_hopital.list_pages import list_page
 
 PAGE_SIZE = 25
 
 
 @login_required
 def centre(request: HttpRequest) -> HttpResponse:
-    page = Paginator(notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(notifications_for(request.user), number=request.GET.get("page"), per_page=PAGE_SIZE)
     page.object_list = localise(page.object_list, reader=request.user)  # in the language of this request
-    return render(request, "notifications/centre.html", {"page": page, "unread": unread_count(request.user)})
+    return render(request, "notifications/centre.html", {
+        "page": page, "weeks": notifications_by_week(page), "unread": unread_count(request.user),
+    })
 
 
 @require_POST

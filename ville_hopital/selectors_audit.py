@@ -25,7 +25,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -50,6 +50,7 @@ from missions.contracts.models import Contract
 from missions.models import Mission
 from professionals.models import Professional
 from ville_hopital.input_hygiene import query_date
+from ville_hopital.list_pages import RowGroup, group_by_week
 from ville_hopital.models import AuditEvent
 from ville_hopital.spreadsheet_cells import csv_text_cell
 
@@ -248,6 +249,19 @@ def actor_label(event: AuditEvent) -> str:
 
 def details(event: AuditEvent) -> str:
     return ", ".join(f"{key}: {value}" for key, value in sorted(event.data.items()) if value not in (None, ""))
+
+
+def audit_row(event: AuditEvent) -> dict[str, Any]:
+    """An event as the trail's page shows it."""
+    return {"event": event, "action": action_label(event.action), "actor": actor_label(event),
+            "target": target_label(event), "details": details(event)}
+
+
+def audit_weeks(page: Iterable[AuditEvent]) -> list[RowGroup[dict[str, Any]]]:
+    """A page of the trail (newest first) in weeks (« Cette semaine », « La semaine dernière »…), each
+    event as ``audit_row`` shows it."""
+    weeks = group_by_week(page, when=lambda event: event.created_at)
+    return [replace(week, rows=[audit_row(event) for event in week.rows]) for week in weeks]
 
 
 # --------------------------------------------------------------------------- CSV

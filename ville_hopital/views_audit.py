@@ -4,40 +4,33 @@ reader may read (else 404), the filters narrow it, the page shows ``PAGE_SIZE`` 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from ville_hopital.audit import audit_export_record
-from ville_hopital.input_hygiene import query_int
+from ville_hopital.list_pages import list_page
 from ville_hopital.selectors_audit import (
     ACTION_SUGGESTIONS,
     EXPORT_MAX_ROWS,
     PAGE_SIZE,
     AuditFilters,
     AuditTrail,
-    action_label,
-    actor_label,
     audit_csv,
     audit_events_for,
-    details,
-    target_label,
+    audit_weeks,
 )
 
 
 def _page(request: HttpRequest, trail: AuditTrail) -> HttpResponse:
     filters = AuditFilters.from_query(request.GET)
-    page = Paginator(filters.apply(trail.events), PAGE_SIZE).get_page(query_int(request.GET.get("page"), default=1))
-    rows = [
-        {"event": event, "action": action_label(event.action), "actor": actor_label(event),
-         "target": target_label(event), "details": details(event)}
-        for event in page.object_list
-    ]
+    page = list_page(filters.apply(trail.events), number=request.GET.get("page"), per_page=PAGE_SIZE)
+    weeks = audit_weeks(page)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/trail.html", {
-        "trail": trail, "filters": filters, "page": page, "rows": rows, "query": query.urlencode(),
+        "trail": trail, "filters": filters, "page": page, "weeks": weeks,
+        "rows": [row for week in weeks for row in week.rows], "query": query.urlencode(),
         "suggestions": ACTION_SUGGESTIONS, "export_max": EXPORT_MAX_ROWS,
     })
 

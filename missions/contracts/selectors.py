@@ -3,6 +3,7 @@ document is filled with."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -24,6 +25,7 @@ from missions.contracts.pdf import sha256_hex
 from missions.models import PROFESSIONAL_CANCEL_NOTICE, Mission, MissionState
 from reference.models import ContractRoute, RouteKind
 from reference.selectors import contract_route_for
+from ville_hopital.list_pages import RowGroup, group_by_week
 from ville_hopital.money import format_amount
 
 # Unsigned contracts are flagged to both sides this long before the mission starts.
@@ -46,16 +48,46 @@ def contracts_for_professional(user) -> QuerySet[Contract]:
     return _with_related(Contract.objects.for_professional(user)).order_by("-mission__starts_at", "-version")
 
 
-def contracts_by_establishment(user) -> list[tuple[Establishment, list[Contract]]]:
-    """One list per establishment the user is a member of (two queries whatever the sizes)."""
-    establishments = list(Establishment.objects.for_user(user).order_by("name"))
-    contracts = _with_related(
-        Contract.objects.filter(mission__shift__establishment__in=establishments)
+#: The scope of the contracts list that is the professional's own contracts.
+MY_CONTRACTS = "moi"
+#: The scope that is every establishment the member belongs to (offered from two on).
+ALL_MY_ESTABLISHMENTS = "tous"
+
+
+@dataclass(frozen=True)
+class ContractScope:
+    """One list of the contracts page (``?liste=``): the professional's own, or an establishment's
+    (or every establishment's) of which the user is a member."""
+
+    key: str
+    label: str
+    establishments: tuple[Establishment, ...] = ()
+
+
+def contract_scopes(user, *, professional: bool) -> list[ContractScope]:
+    """The lists the user may choose, the default first: their own contracts (a professional), every
+    establishment of theirs together (from two on), then each establishment by name (one query)."""
+    scopes = [ContractScope(MY_CONTRACTS, _("Mes contrats"))] if professional else []
+    sites = tuple(Establishment.objects.for_user(user).order_by("name"))
+    if len(sites) > 1:
+        scopes.append(ContractScope(ALL_MY_ESTABLISHMENTS, _("Tous mes établissements"), sites))
+    scopes += [ContractScope(str(site.pk), site.name, (site,)) for site in sites]
+    return scopes
+
+
+def contracts_in_scope(user, scope: ContractScope) -> QuerySet[Contract]:
+    """The contracts of one list, newest mission first (every version); ``scope`` comes from
+    ``contract_scopes`` (so from the user's own establishments)."""
+    if scope.key == MY_CONTRACTS:
+        return contracts_for_professional(user)
+    return _with_related(
+        Contract.objects.for_establishment_member(user).filter(mission__shift__establishment__in=scope.establishments)
     ).order_by("-mission__starts_at", "-version")
-    by_site: dict[int, list[Contract]] = {e.pk: [] for e in establishments}
-    for contract in contracts:
-        by_site[contract.mission.shift.establishment_id].append(contract)
-    return [(e, by_site[e.pk]) for e in establishments]
+
+
+def contracts_by_week(page: Iterable[Contract]) -> list[RowGroup[Contract]]:
+    """A page of contracts in weeks of the mission's start (« La semaine prochaine », « Cette semaine »…)."""
+    return group_by_week(page, when=lambda contract: contract.mission.starts_at)
 
 
 def contract_for_user_queryset(user) -> QuerySet[Contract]:
@@ -197,7 +229,7 @@ def contract_document_context(*, mission: Mission, version: int, reason: str = "
             "email": person.email,
             "rpps": professional.rpps or "",
             "adeli": professional.adeli or "",
-            "profession": professional.profession.label,
+            "profession": professional.profession_label,  # French here: the document is drawn in French
             "skills": [s.label for s in professional.skills.all()],
             "commune": professional.home_commune.name,
             "postal_code": professional.home_commune.postal_codes.split(" ")[0],

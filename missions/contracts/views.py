@@ -16,16 +16,19 @@ from django.views.decorators.http import require_POST
 from missions.contracts.forms import ContractReasonForm, ContractSignForm
 from missions.contracts.models import Contract
 from missions.contracts.selectors import (
+    MY_CONTRACTS,
     contract_file_intact,
     contract_for_user_queryset,
-    contracts_by_establishment,
-    contracts_for_professional,
+    contract_scopes,
+    contracts_by_week,
+    contracts_in_scope,
     signing_position,
 )
 from missions.contracts.services import contract_cancel as contract_cancel_service
 from missions.contracts.services import contract_download_record
 from missions.contracts.services import contract_new_version as contract_new_version_service
 from missions.contracts.services import contract_sign as contract_sign_service
+from ville_hopital.list_pages import list_page
 from ville_hopital.mixins import is_professional
 from ville_hopital.proxies import client_ip
 from ville_hopital.reauthentication import (
@@ -34,14 +37,26 @@ from ville_hopital.reauthentication import (
     second_factor_again_needed,
 )
 
+#: Contracts a page: a phone scrolls through them, the pager close by.
+PAGE_SIZE = 25
+
 
 @login_required
 def contract_list(request: HttpRequest) -> HttpResponse:
+    """One list at a time (``?liste=``: « Mes contrats », an establishment, all of them), by week."""
     user = request.user
+    scopes = contract_scopes(user, professional=is_professional(user))
+    chosen = request.GET.get("liste", "")
+    scope = next((s for s in scopes if s.key == chosen), scopes[0] if scopes else None)  # unknown: the default
+    page = list_page(contracts_in_scope(user, scope) if scope else [], number=request.GET.get("page"),
+                     per_page=PAGE_SIZE)
     return render(request, "contracts/list.html", {
-        "is_professional": is_professional(user),
-        "mine": list(contracts_for_professional(user)) if is_professional(user) else [],
-        "by_establishment": contracts_by_establishment(user),
+        "scopes": scopes,
+        "scope": scope,
+        "mine": scope is not None and scope.key == MY_CONTRACTS,
+        "several_sites": scope is not None and len(scope.establishments) > 1,  # the table names each one's
+        "page": page,
+        "weeks": contracts_by_week(page),
     })
 
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from missions.forms import MissionCompleteForm, ShiftCancelForm
 from missions.selectors_hr import (
     BoardFilters,
     BoardStatus,
+    board_groups,
     mission_for_hr,
     set_board_directory_checks,
     set_next_wave,
@@ -32,6 +32,7 @@ from missions.services.missions import mission_complete
 from missions.services.shifts import shift_cancel
 from ville_hopital.forms import NextForm, form_error_text
 from ville_hopital.input_hygiene import query_date, query_int
+from ville_hopital.list_pages import list_page
 from ville_hopital.mixins import is_establishment_member, role_required
 
 #: A page a phone scrolls through (50 cards were some 17,000 px), the filters and pager close by.
@@ -64,12 +65,9 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
         date_to=date_to,
     )
     now = timezone.now()
-    page = Paginator(
-        shift_board(user=request.user, establishment=establishment, filters=filters, now=now), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = list_page(shift_board(user=request.user, establishment=establishment, filters=filters, now=now),
+                     number=request.GET.get("page"), per_page=PAGE_SIZE)
     page.object_list = set_board_directory_checks(set_next_wave(list(page.object_list), now=now))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "missions/hr/board.html",
@@ -82,7 +80,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             "statuses": BoardStatus.choices,
             "filters": filters,
             "page": page,
-            "query": query.urlencode(),
+            "groups": board_groups(page),
             "now": now,
             "urgent_unfilled": urgent_unfilled_positions(user=request.user, establishment=establishment, now=now),
             "outcomes": MissionCompleteForm.base_fields["outcome"].choices,

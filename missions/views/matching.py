@@ -4,15 +4,20 @@ HR's: why a shift is unfilled."""
 from __future__ import annotations
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy
 
 from establishments.models import Shift
-from missions.selectors import open_shifts_for_professional, set_distance_km, shifts_visible_to_professional
+from missions.selectors import (
+    open_shifts_for_professional,
+    set_distance_km,
+    shifts_by_week,
+    shifts_visible_to_professional,
+)
 from missions.services.matching import explain_for_professional, explain_unfilled
 from territories.models import Departement
+from ville_hopital.list_pages import list_page
 from ville_hopital.mixins import is_establishment_member, is_professional, role_required
 
 OPEN_SHIFTS_PAGE_SIZE = 20
@@ -51,16 +56,13 @@ def open_shifts(request: HttpRequest) -> HttpResponse:
         "departement_code": form.cleaned_data.get("departement") or None,
         "urgent_only": bool(form.cleaned_data.get("urgent")),
     }
-    page = Paginator(
-        open_shifts_for_professional(professional=professional, **filters), OPEN_SHIFTS_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = list_page(open_shifts_for_professional(professional=professional, **filters),
+                     number=request.GET.get("page"), per_page=OPEN_SHIFTS_PAGE_SIZE)
     page.object_list = set_distance_km(list(page.object_list), origin=home)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "missions/matching/open_shifts.html",
-        {"form": form, "page": page, "query": query.urlencode(), "professional": professional, "home": home},
+        {"form": form, "page": page, "weeks": shifts_by_week(page), "professional": professional, "home": home},
         status=400 if form.errors else 200,
     )
 

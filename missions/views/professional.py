@@ -11,7 +11,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,11 +28,26 @@ from missions.models import (
     ProposalSource,
     ProposalState,
 )
-from missions.selectors import earnings_by_month, my_missions, proposals_inbox, proposals_recent
+from missions.selectors import (
+    MissionView,
+    earnings_by_month,
+    missions_by_week,
+    my_mission_counts,
+    my_missions,
+    my_missions_in,
+    proposals_by_week,
+    proposals_inbox,
+    proposals_recent,
+    set_slot_labels,
+)
 from missions.services.missions import mission_cancel
 from missions.services.proposals import proposal_accept, proposal_decline
 from missions.services.urgent import proposals_mark_seen
+from ville_hopital.list_pages import list_page
 from ville_hopital.mixins import is_professional, role_required
+
+#: Offers and missions a page: a phone scrolls through them, the pager close by.
+PAGE_SIZE = 20
 
 
 class DeclineForm(forms.Form):
@@ -52,12 +66,13 @@ def _error_text(error: ValidationError) -> str:
 
 @role_required(is_professional)
 def proposals(request: HttpRequest) -> HttpResponse:
-    inbox = proposals_inbox(user=request.user)
-    proposals_mark_seen(actor=request.user, proposals=inbox)  # HR's live status: "seen"
+    page = list_page(proposals_inbox(user=request.user), number=request.GET.get("page"), per_page=PAGE_SIZE)
+    page.object_list = set_slot_labels(list(page.object_list))
+    proposals_mark_seen(actor=request.user, proposals=page.object_list)  # HR's live status: "seen" (shown)
     return render(
         request,
         "missions/professional/proposals.html",
-        {"proposals": inbox, "recent": proposals_recent(user=request.user)},
+        {"proposals": page, "weeks": proposals_by_week(page), "recent": proposals_recent(user=request.user)},
     )
 
 
@@ -100,16 +115,19 @@ def proposal_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(is_professional)
 def missions_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    mine = my_missions(user=request.user)
+    view = request.GET.get("vue", "")
+    view = view if view in MissionView.labels else MissionView.UPCOMING  # an unknown one: the default
+    page = list_page(my_missions_in(user=request.user, view=view, now=now), number=request.GET.get("page"),
+                     per_page=PAGE_SIZE)
+    counts = my_mission_counts(user=request.user, now=now)
     return render(
         request,
         "missions/professional/missions.html",
         {
-            "upcoming": mine.filter(state=MissionState.BOOKED, ends_at__gt=now).order_by("starts_at"),
-            "past": mine.filter(Q(state__in=[MissionState.DONE, MissionState.NO_SHOW]) | Q(
-                state=MissionState.BOOKED, ends_at__lte=now
-            )).order_by("-starts_at")[:50],
-            "cancelled": mine.filter(state=MissionState.CANCELLED).order_by("-starts_at")[:50],
+            "view": view,
+            "views": [(key, label, counts[key]) for key, label in MissionView.labels.items()],
+            "page": page,
+            "weeks": missions_by_week(page),
         },
     )
 

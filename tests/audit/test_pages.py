@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from establishments.services import unit_create
 from tests.audit.conftest import upload_credential
-from tests.factories import UNIT_INFO, make_user
+from tests.factories import UNIT_INFO, local, make_user
+from tests.lists import group_headings, monday_of, week_of
 from ville_hopital.audit import audit_record
 from ville_hopital.models import AuditEvent
 
@@ -223,3 +224,34 @@ def test_query_counts_do_not_grow_with_the_trail(client, site, reader):
     _grow(site, 40)
     assert _queries(client, url) == small
     assert _queries(client, csv_url) == small_csv
+
+
+# --------------------------------------------------------------------------- by week, paginated
+
+
+def test_the_trail_goes_by_week_newest_first_each_week_a_table(client, site):
+    monday = monday_of(timezone.localdate())
+    unit = site.mission.shift.unit
+    for day, n in ((monday - timedelta(days=10), 1), (monday - timedelta(days=4), 2)):
+        with time_machine.travel(local(day, 12), tick=False):
+            audit_record(actor=site.hr, action="unit.update", target=unit, data={"n": n})
+    audit_record(actor=site.hr, action="unit.update", target=unit, data={"n": 3})
+    client.force_login(site.admin)
+    response = client.get(trail_url(site), {"action": "unit.update"})
+    html = response.content.decode()
+    assert group_headings(html, level=2) == ["Cette semaine", "La semaine dernière", week_of(monday - timedelta(days=14))]
+    assert [[row["event"].data["n"] for row in week.rows] for week in response.context["weeks"]] == [[3], [2], [1]]
+    assert html.count('<table class="audit-table" aria-labelledby="group-') == 3
+    for raw, number in (("0", 1), ("-1", 1), ("abc", 1), ("99", 1), ("99999999999999999999", 1)):
+        page = client.get(trail_url(site), {"action": "unit.update", "page": raw})
+        assert page.status_code == 200 and page.context["page"].number == number, raw
+
+
+def test_a_week_that_goes_on_to_the_next_page_says_so(client, site):
+    for n in range(55):
+        audit_record(actor=site.hr, action="unit.update", target=site.mission.shift.unit, data={"n": n})
+    client.force_login(site.admin)
+    second = client.get(trail_url(site), {"action": "unit.update", "page": "2"})
+    assert len(second.context["rows"]) == 5
+    assert group_headings(second.content.decode()) == ["Cette semaine (suite)"]
+    assert 'href="?action=unit.update&amp;page=1"' in second.content.decode()

@@ -5,12 +5,28 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from establishments.models import MemberRole
 from missions.contracts.models import Contract, ContractState
 from missions.contracts.services import contract_draft, contract_sign, contracts_flag_unsigned
 from tests.contracts.conftest import file_bytes
-from tests.factories import PASSWORD, from_now, make_mission, make_professional, sign_in
+from tests.factories import (
+    PASSWORD,
+    add_member,
+    book,
+    from_now,
+    local,
+    make_establishment,
+    make_mission,
+    make_professional,
+    make_shift,
+    sign_in,
+)
+from tests.lists import group_headings, monday_of, week_of
 from ville_hopital.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +219,60 @@ def test_unsigned_block_for_the_hr_board(world, contract):
     })
     assert "Contrats non signés" in html and reverse("missions:contract_detail", args=[contract.pk]) in html
     assert "Alice Martin" in html
+
+
+def _contract_on(world, site, day, hour: int = 8) -> Contract:
+    """Alice's contract for a mission on ``day`` at ``site`` (written as a row: her monthly cap and the
+    48 h / 7 days rule are not what these lists test)."""
+    shift = make_shift(site, profession="10", starts_at=local(day, hour))
+    return contract_draft(mission=book(shift, world.pro, as_row=True))
+
+
+def test_my_contracts_go_by_week_newest_mission_first(client, world):
+    monday = monday_of(timezone.localdate())
+    next_week = _contract_on(world, world.site, monday + timedelta(days=8))
+    later = _contract_on(world, world.other_site, monday + timedelta(days=23))
+    client.force_login(world.alice)
+    response = client.get(reverse("missions:contract_list"))
+    html = response.content.decode()
+    assert group_headings(html, level=2) == [week_of(monday + timedelta(days=21)), "La semaine prochaine"]
+    assert [[c.pk for c in week.rows] for week in response.context["weeks"]] == [[later.pk], [next_week.pk]]
+    assert "<h1>Mes contrats</h1>" in html and 'name="liste"' not in html  # one list: nothing to choose
+    assert "1 contrat" not in html and "2 contrats" in html
+
+
+def test_a_member_of_two_sites_chooses_a_list(client, world):
+    monday = monday_of(timezone.localdate())
+    add_member(world.other_site, world.bob, MemberRole.HR, by=world.dora)
+    here = _contract_on(world, world.site, monday + timedelta(days=8))
+    there = _contract_on(world, world.other_site, monday + timedelta(days=23))
+    elsewhere = make_establishment(name="Hôpital d'ailleurs")
+    client.force_login(world.bob)
+    url = reverse("missions:contract_list")
+    response = client.get(url)
+    html = response.content.decode()
+    assert "<h2>Tous mes établissements</h2>" in html and 'name="liste"' in html
+    assert group_headings(html, level=3) == [week_of(monday + timedelta(days=21)), "La semaine prochaine"]
+    assert f"{world.other_site.name} · " in html  # several sites: each row names its own
+    mine_here = client.get(url, {"liste": world.site.pk})
+    assert [c.pk for c in mine_here.context["page"]] == [here.pk]
+    assert f"<h2>{world.site.name}</h2>" in mine_here.content.decode()
+    for other in (elsewhere.pk, "moi", "abc", ""):  # not his, not a professional, nonsense: the default list
+        fallback = client.get(url, {"liste": other, "page": "0"})
+        assert fallback.status_code == 200 and fallback.context["scope"].key == "tous"
+        assert {c.pk for c in fallback.context["page"]} == {here.pk, there.pk}
+
+
+def test_my_contracts_query_count_does_not_grow(client, world):
+    monday = monday_of(timezone.localdate())
+    client.force_login(world.alice)
+    url = reverse("missions:contract_list")
+    _contract_on(world, world.site, monday + timedelta(days=8))
+    client.get(url)  # warm the per-process caches
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(url).context["page"]) == 1
+    for week in range(2, 8):
+        _contract_on(world, world.other_site if week % 2 else world.site, monday + timedelta(days=7 * week + 2))
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(url).context["page"]) == 7
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]

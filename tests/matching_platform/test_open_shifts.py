@@ -8,13 +8,15 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from establishments.models import MemberRole, ShiftState
 from territories.geo import haversine_km
 from territories.models import Commune
 from tests.browser import log_in
-from tests.factories import add_member, book, make_proposal, make_user
+from tests.factories import add_member, book, local, make_proposal, make_shift, make_user
+from tests.lists import group_headings, monday_of, week_of
 
 MONTPELLIER, MENDE, MARSEILLE = "34172", "48095", "13055"
 URL = "/missions/vacations-ouvertes/"
@@ -187,3 +189,26 @@ def test_open_shifts_page_is_accessible(live_world, page, live_server, axe, widt
     page.locator(f"#shift-{shifts['urgent'].pk}").get_by_role("link", name="Pourquoi").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Pourquoi")
     assert axe() == []
+
+
+def test_open_shifts_are_grouped_by_week_soonest_first(world, client):
+    chu = world.estab(MONTPELLIER)
+    alice = world.pro(MONTPELLIER)
+    today = timezone.localdate()
+    monday = monday_of(today)
+    tomorrow = make_shift(chu, by=world.hr, starts_at=local(today + timedelta(days=1), 20))
+    next_week = make_shift(chu, by=world.hr, starts_at=local(monday + timedelta(days=8), 8))
+    later = make_shift(chu, by=world.hr, starts_at=local(monday + timedelta(days=16), 8))
+    client.force_login(alice.user)
+    response = client.get(URL)
+    html = response.content.decode()
+    if monday_of(today + timedelta(days=1)) == monday:  # tomorrow is still this week
+        expected = [("Cette semaine", [tomorrow]), ("La semaine prochaine", [next_week])]
+    else:  # today is a Sunday
+        expected = [("La semaine prochaine", [tomorrow, next_week])]
+    expected.append((week_of(monday + timedelta(days=14)), [later]))
+    assert group_headings(html, level=2) == [heading for heading, _ in expected]
+    assert [[s.pk for s in week.rows] for week in response.context["weeks"]] == [
+        [s.pk for s in rows] for _, rows in expected
+    ]
+    assert f'<h3 id="shift-title-{later.pk}">' in html and 'id="filtres"' in html

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import EventPreference, Notification, NotificationSettings
 from notifications.services import notify
-from tests.factories import make_user
+from tests.factories import local, make_user
+from tests.lists import group_headings, monday_of, week_of
 from tests.notifications.conftest import sample_context
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +135,31 @@ def test_the_header_badge_counts_on_other_pages_too(client):
     client.force_login(dora)
     html = client.get(reverse("notifications:preferences")).content.decode()
     assert f'href="{CENTRE}"' in html and "(1 non lue)" in html
+
+
+def test_the_centre_goes_by_week_newest_first(client, alice):
+    monday = monday_of(timezone.localdate())
+    old = _notify(alice, 1)
+    last_week = _notify(alice, 2)
+    today = _notify(alice, 3)
+    Notification.objects.filter(pk=old.pk).update(created_at=local(monday - timedelta(days=10), 12))
+    Notification.objects.filter(pk=last_week.pk).update(created_at=local(monday - timedelta(days=4), 12))
+    client.force_login(alice)
+    response = client.get(CENTRE)
+    assert group_headings(response.content.decode(), level=2) == [
+        "Cette semaine", "La semaine dernière", week_of(monday - timedelta(days=14)),
+    ]
+    assert [[n.pk for n in week.rows] for week in response.context["weeks"]] == [[today.pk], [last_week.pk], [old.pk]]
+    assert '<h3 class="notification-title">' in response.content.decode()
+
+
+def test_the_centre_pages_are_bounded_and_a_week_goes_on(client, alice):
+    for n in range(30):
+        _notify(alice, n)
+    client.force_login(alice)
+    second = client.get(CENTRE, {"page": "2"})
+    assert len(second.context["page"]) == 5
+    assert group_headings(second.content.decode()) == ["Cette semaine (suite)"]
+    for raw, number in (("0", 1), ("-1", 1), ("abc", 1), ("7", 2), ("99999999999999999999", 1)):
+        response = client.get(CENTRE, {"page": raw})
+        assert response.status_code == 200 and response.context["page"].number == number, raw

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from establishments.models import MemberRole
-from missions.models import Mission, MissionState, ProposalState
+from missions.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
 from missions.services.proposals import proposal_accept
 from professionals.calendar import shift_month
 from professionals.models import Availability, Credential, Professional
@@ -28,6 +28,7 @@ from tests.factories import (
     make_user,
     valid_rpps,
 )
+from tests.lists import group_headings, monday_of, week_of
 
 pytestmark = pytest.mark.django_db
 
@@ -505,3 +506,89 @@ def test_list_pages_query_count_does_not_grow(client, name):
     few = count()
     add(8, 9)
     assert count() == few
+
+
+# --------------------------------------------------------------------------- long lists: by week, paginated
+
+
+def _mission_on(pro, day, hour: int = 8, **booking) -> Mission:
+    """``pro`` on a shift of ``day`` (a row: past, cancelled or close together as the test needs)."""
+    shift = make_shift(starts_at=local(day, hour), as_row=True)
+    return book(shift, pro, as_row=True, **booking)
+
+
+def test_my_missions_three_lists_by_week(client):
+    pro = make_professional(max_missions_per_month=31)
+    monday = monday_of(timezone.localdate())
+    next_week = _mission_on(pro, monday + timedelta(days=8))
+    in_three_weeks = _mission_on(pro, monday + timedelta(days=22))
+    last_week = _mission_on(pro, monday - timedelta(days=5))  # booked, ended: « service fait » not yet said
+    long_ago = _mission_on(pro, monday - timedelta(days=19), state=MissionState.DONE)
+    cancelled = _mission_on(pro, monday + timedelta(days=9), state=MissionState.CANCELLED,
+                            cancelled_by=CancelledBy.PROFESSIONAL)
+    client.force_login(pro.user)
+    url = reverse("missions:my_missions")
+
+    def lists(**query):
+        response = client.get(url, query)
+        assert response.status_code == 200
+        html = response.content.decode()
+        return group_headings(html, level=2), [[m.pk for m in w.rows] for w in response.context["weeks"]], html
+
+    headings, rows, html = lists()
+    assert headings == ["La semaine prochaine", week_of(monday + timedelta(days=21))]
+    assert rows == [[next_week.pk], [in_three_weeks.pk]]
+    assert 'aria-current="page">À venir (2)</a>' in html and "Passées (2)" in html and "Annulées (1)" in html
+    assert lists(vue="passees")[:2] == (["La semaine dernière", week_of(monday - timedelta(days=21))],
+                                         [[last_week.pk], [long_ago.pk]])  # latest first
+    assert lists(vue="annulees")[:2] == (["La semaine prochaine"], [[cancelled.pk]])
+    assert lists(vue="n'importe quoi")[:2] == lists()[:2]  # an unknown list: the default one
+    for raw in ("0", "-1", "abc", "99", "99999999999999999999"):
+        assert lists(vue="passees", page=raw)[1] == [[last_week.pk], [long_ago.pk]], raw
+
+
+@pytest.mark.parametrize("view", ["passees", "annulees"])
+def test_past_and_cancelled_missions_query_count_does_not_grow(client, view):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pro = make_professional(max_missions_per_month=31)
+    client.force_login(pro.user)
+    today = timezone.localdate()
+    state = MissionState.DONE if view == "passees" else MissionState.CANCELLED
+
+    def add(days) -> None:
+        for n in days:
+            _mission_on(pro, today + timedelta(days=-n if view == "passees" else n), state=state,
+                        cancelled_by=CancelledBy.ESTABLISHMENT if view == "annulees" else "")
+
+    def count(shown: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("missions:my_missions"), {"vue": view})
+        assert len(response.context["page"]) == shown
+        return len(ctx.captured_queries)
+
+    add(range(3, 5))
+    few = count(2)
+    add(range(5, 40, 3))
+    assert count(14) == few
+
+
+def test_the_inbox_goes_by_week_and_marks_seen_only_what_it_shows(client):
+    pro = make_professional(max_missions_per_month=31)
+    monday = monday_of(timezone.localdate())
+    offers = [make_proposal(make_shift(starts_at=local(monday + timedelta(days=day), 8)), pro) for day in range(7, 30)]
+    client.force_login(pro.user)
+    url = reverse("missions:proposals")
+    first = client.get(url)
+    weeks = [week_of(monday + timedelta(days=n)) for n in (14, 21, 28)]
+    assert group_headings(first.content.decode(), level=2) == ["La semaine prochaine", weeks[0], weeks[1]]
+    assert [len(w.rows) for w in first.context["weeks"]] == [7, 7, 6]
+    assert f'<h3 id="proposal-{offers[0].pk}">' in first.content.decode()
+    seen = Proposal.objects.filter(professional=pro, seen_at__isnull=False)
+    assert set(seen.values_list("pk", flat=True)) == {o.pk for o in offers[:20]}  # page 2 not shown yet
+    second = client.get(url, {"page": "2"})
+    assert group_headings(second.content.decode(), level=2) == [f"{weeks[1]} (suite)", weeks[2]]
+    assert seen.count() == 23
+    for raw, number in (("0", 1), ("abc", 1), ("3", 2), ("99999999999999999999", 1)):
+        assert client.get(url, {"page": raw}).context["proposals"].number == number, raw
