@@ -241,7 +241,7 @@ def test_the_trail_goes_by_week_newest_first_each_week_a_table(client, site):
     html = response.content.decode()
     assert group_headings(html, level=2) == ["Cette semaine", "La semaine dernière", week_of(monday - timedelta(days=14))]
     assert [[row["event"].data["n"] for row in week.rows] for week in response.context["weeks"]] == [[3], [2], [1]]
-    assert html.count('<table class="audit-table" aria-labelledby="group-') == 3
+    assert html.count('<table class="audit-table stack-table" aria-labelledby="group-') == 3
     for raw, number in (("0", 1), ("-1", 1), ("abc", 1), ("99", 1), ("99999999999999999999", 1)):
         page = client.get(trail_url(site), {"action": "unit.update", "page": raw})
         assert page.status_code == 200 and page.context["page"].number == number, raw

@@ -102,6 +102,11 @@ def test_professional_pages_on_a_phone(page, live_server, live_db, axe):
     check_page(page, f"{base}/missions/propositions/", axe, screenshot="phone-proposals")
     check_page(page, f"{base}/missions/mes-missions/", axe)
     check_page(page, f"{base}/pro/profil/", axe)
+    # The other long lists, each under its week headings.
+    check_page(page, f"{base}/missions/vacations-ouvertes/", axe, screenshot="phone-open-shifts")
+    assert page.locator("h2.group-heading").count() >= 1
+    for url in ("/missions/mes-missions/?vue=passees", "/missions/contrats/", "/notifications/", "/journal/"):
+        check_page(page, base + url, axe)
 
 
 def test_hr_pages_on_a_phone(page, live_server, live_db, axe):
@@ -136,3 +141,35 @@ def test_ars_pages_on_a_phone(page, live_server, live_db, axe):
     check_page(page, f"{base}/ars/76/", axe, screenshot="phone-ars-overview")
     check_page(page, f"{base}/ars/76/etablissements/", axe)
     check_page(page, f"{base}/ars/76/penuries/", axe)
+
+
+def test_long_lists_keep_their_filters_within_reach(page, live_server, live_db, axe):
+    """HR's board over two pages: on a phone the filters come first and the paging block links back
+    to them; on a large screen they stay in view (sticky) while the list scrolls under them."""
+    admin = factories.make_user()
+    establishment = factories.make_establishment(members={admin: MemberRole.ADMIN})
+    today = timezone.localdate()
+    for n in range(30):  # from three days on: not urgent, nobody booked
+        factories.make_shift(establishment, starts_at=local(today + timedelta(days=3 + n // 2), 8 if n % 2 else 20))
+    log_in(page, live_server.url, admin.email)
+    board = f"{live_server.url}/missions/rh/etablissement/{establishment.pk}/vacations/"
+    check_page(page, board, axe)
+    check_page(page, f"{live_server.url}/journal/etablissement/{establishment.pk}/", axe)
+
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    page.goto(board)
+    assert page.locator("h2.group-heading").all_inner_texts() == ["À pourvoir"]
+    filters = page.locator("#filtres")
+    page.get_by_role("link", name="Revenir aux filtres").click()
+    box = filters.bounding_box()
+    assert 0 <= box["y"] < 800, box  # scrolled back to them
+    page.get_by_role("link", name="Page suivante").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h2.group-heading").all_inner_texts() == ["À pourvoir (suite)"]
+    assert page.locator(".board .card.shift").count() == 5
+
+    page.set_viewport_size({"width": DESKTOP, "height": 900})
+    page.goto(board)
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    assert page.evaluate("() => window.scrollY") > 900  # the list is longer than the screen
+    assert abs(page.evaluate("() => document.getElementById('filtres').getBoundingClientRect().top")) < 1

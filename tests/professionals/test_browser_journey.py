@@ -73,7 +73,7 @@ def test_professional_journey(page, live_server, live_db, axe, settings):
     shift = make_shift(starts_at=local(saturdays[0], 8), pay=Decimal("648.00"))
     make_proposal(shift, professional, source=ProposalSource.URGENT, distance="2.4", expires_in=timedelta(hours=12))
     page.goto(f"{base}/missions/propositions/")
-    expect(page.get_by_role("heading", level=2, name=re.compile(shift.establishment.name))).to_be_visible()
+    expect(page.get_by_role("heading", level=3, name=re.compile(shift.establishment.name))).to_be_visible()
     assert axe() == []
     page.get_by_role("button", name=re.compile("^Accepter")).click()
     expect(page.get_by_role("heading", name="Informations pratiques")).to_be_visible()
