@@ -321,6 +321,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Without deep links, an operation's path is plain text, not a link inside its toggle button
+    # (a focusable control nested in another: axe-core's nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
 }
 
 # --- Security (production) ------------------------------------------------------------------

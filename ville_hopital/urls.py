@@ -38,8 +38,11 @@ urlpatterns = [
     path("", include("ville_hopital.privacy.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # drf-spectacular's pages, with the language of their text (English) on <html>.
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", template_name="api_docs/swagger_ui.html"),
+         name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api_docs/redoc.html"),
+         name="api-redoc"),
 ]
 
 # No route serves MEDIA_ROOT, not even with DEBUG on (``make run``): uploads are diplomas, insurance
