@@ -1,13 +1,17 @@
-"""What browser journeys share: signing in through the form, as a person does."""
+"""What browser journeys share: signing in through the form, as a person does; axe-core's verdict."""
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import time
+from collections.abc import Callable
 
+import axe_playwright_python
 from allauth.mfa import app_settings as mfa_settings
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.factories import PASSWORD, totp_code
 
@@ -15,13 +19,14 @@ from tests.factories import PASSWORD, totp_code
 CODE_FIELD = "#id_code"
 
 
-def log_in(page: Page, base_url: str, email: str) -> None:
+def log_in(page: Page, base_url: str, email: str, *, at_second_step: Callable[[Page], None] | None = None) -> None:
     """Sign in with the sign-in form (``tests.factories`` users have ``PASSWORD`` and a verified
     address). The cookies are cleared first, so whoever was signed in before is not any more.
 
     When the second step asks for a code (an account with a second factor: staff, ARS, admins and
     HR), the authenticator app's current code is typed (``totp_code``). A code is accepted once: if
-    this account already used the current one (signed in moments ago), the next one is awaited."""
+    this account already used the current one (signed in moments ago), the next one is awaited.
+    ``at_second_step`` is called with the page when it shows the second step, before the code is typed."""
     page.context.clear_cookies()
     page.goto(base_url + reverse("account_login"))
     page.fill("#id_login", email)
@@ -29,6 +34,8 @@ def log_in(page: Page, base_url: str, email: str) -> None:
     page.locator("#id_password").press("Enter")
     page.wait_for_load_state("networkidle")
     if page.url.split("?")[0].endswith(reverse("mfa_authenticate")):
+        if at_second_step is not None:
+            at_second_step(page)
         _second_step(page)
 
 
@@ -60,3 +67,30 @@ def enrol_second_factor(page: Page) -> str:
     page.get_by_role("button", name="Activer").click()
     expect(page).to_have_url(re.compile(re.escape(reverse("mfa_view_recovery_codes")) + "$"))
     return secret
+
+
+#: axe-core, as axe-playwright-python ships it.
+AXE_SCRIPT = os.path.join(os.path.dirname(axe_playwright_python.__file__), "axe.min.js")
+
+
+@functools.cache
+def _axe_source() -> str:
+    with open(AXE_SCRIPT, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def axe_in_every_page(context: BrowserContext) -> None:
+    """axe-core loaded by Chromium in every page of ``context`` as it opens (a walk through many pages
+    saves sending it each time)."""
+    context.add_init_script(path=AXE_SCRIPT)
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """axe-core's serious and critical violations on the page shown (every rule of axe-core runs).
+
+    The pages send a Content-Security-Policy without inline scripts, so axe-core is evaluated through
+    the DevTools protocol (which the policy does not govern) rather than added as a <script>."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(f"() => {{ {_axe_source()}\n}}")
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]

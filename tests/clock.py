@@ -95,11 +95,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def browser_follows(context) -> None:
+    """A Chromium context's clock follows the moved clock (a no-op on the real one)."""
+    if moved():
+        context.clock.install(time=datetime.now(PARIS))
+
+
 @pytest.fixture
 def browser_clock(context) -> None:
     """Chromium's clock follows the moved clock (a no-op on the real one)."""
-    if moved():
-        context.clock.install(time=datetime.now(PARIS))
+    browser_follows(context)
 
 
 def start_from_env() -> None:

@@ -162,21 +162,14 @@ def csp_blocked(page) -> list[str]:
 
 @pytest.fixture
 def axe(page, csp_blocked):
-    """Run axe-core on the current page; return the serious and critical violations.
-
-    The pages send a Content-Security-Policy without inline scripts, so axe-core is evaluated through
-    the DevTools protocol (which the policy does not govern) rather than added as a <script>. Each run
-    also fails if Chromium reported a script or style the policy blocked on the pages seen so far."""
-    import axe_playwright_python
-
-    with open(os.path.join(os.path.dirname(axe_playwright_python.__file__), "axe.min.js"), encoding="utf-8") as handle:
-        source = handle.read()
+    """Run axe-core on the current page; return the serious and critical violations
+    (``tests.browser.axe_violations``). Each run also fails if Chromium reported a script or style
+    the Content-Security-Policy blocked on the pages seen so far."""
+    from tests.browser import axe_violations
 
     def run() -> list[dict]:
         assert not csp_blocked, f"the Content-Security-Policy blocked: {csp_blocked}"
-        page.evaluate(f"() => {{ {source}\n}}")
-        result = page.evaluate("async () => await axe.run()")
-        return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        return axe_violations(page)
 
     return run
 

@@ -8,7 +8,8 @@ the HR member and the viewer of establishment 1 (where A is booked) and of estab
 agents of region 1 (establishment 1's) and region 2; platform staff. Path parameters are filled with
 A's / establishment 1's / region 1's objects.
 
-The rule each response is checked against (``POLICY`` says, per URL name pattern, who is let in):
+The rule each response is checked against (``POLICY``, in ``policy.py``, says per URL name pattern
+who is let in):
 
 - a role let in (``ok``) gets 200 or a redirect (302) on GET; on a POST with an empty body, 200, 302
   or 400 (a form error), or the status ``post_status`` names when the empty body itself names a
@@ -26,13 +27,11 @@ A URL matching no rule is expected to let nobody in: its test fails until a rule
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from fnmatch import fnmatch
-
 import pytest
 from django.shortcuts import resolve_url
 from django.test import Client
 
+from tests.security.policy import DEFAULT, PRO_A_AND_SITE_1, policy_for
 from tests.security.world import (
     HR_1_LAST_NAME,
     PRO_A_LAST_NAME,
@@ -48,71 +47,6 @@ from tests.security.world import (
 
 pytestmark = pytest.mark.django_db
 
-EVERYONE = frozenset(ROLES)
-LOGGED_IN = EVERYONE - {"anonymous"}
-PROS = frozenset({"pro_a", "pro_b"})
-MEMBERS = frozenset({"hr_1", "viewer_1", "hr_2", "viewer_2"})
-SITE_1 = frozenset({"hr_1", "viewer_1"})
-PRO_A_AND_SITE_1 = SITE_1 | {"pro_a"}
-NOBODY = frozenset()
-
-
-@dataclass(frozen=True)
-class Policy:
-    ok: frozenset[str]
-    forbidden: frozenset[str] = NOBODY
-    post_forbidden: frozenset[str] = NOBODY
-    post_status: frozenset[int] = frozenset()
-    why: str = ""
-
-
-#: Who may use which URL: the first pattern matching ``namespace:name`` applies.
-POLICY: tuple[tuple[tuple[str, ...], Policy], ...] = (
-    (("home", "health", "manifest", "service_worker", "offline", "territories:*", "api:commune-search", "api:token"),
-     Policy(EVERYONE, why="public")),
-    (("professionals:calendar_feed", "accounts:ars_invitation", "notifications:unsubscribe"),
-     Policy(EVERYONE, why="the token in the URL is the credential (a calendar app, an invitee, a mail provider)")),
-    (("establishments:invitation_accept",),
-     Policy(LOGGED_IN, post_forbidden=LOGGED_IN, why="token + login; accepting another address's invitation: 403")),
-    (("professionals:credential_download",), Policy(PRO_A_AND_SITE_1, why="the owner, members with a mission with her")),
-    (("professionals:credential_remove",), Policy(frozenset({"pro_a"}))),
-    (("professionals:profile_create",), Policy(LOGGED_IN, why="anyone may become a professional")),
-    (("professionals:*",), Policy(PROS, why="one's own pages")),
-    (("establishments:onboarding", "establishments:shift_import_template"), Policy(LOGGED_IN)),
-    (("establishments:home", "establishments:switch"),
-     Policy(MEMBERS, post_status=frozenset({400, 404}), why="switch: the empty body names no establishment")),
-    (("establishments:shift_share",), Policy(NOBODY, forbidden=SITE_1, why="an admin's action (1 has no admin)")),
-    (("establishments:members",), Policy(SITE_1, post_forbidden=SITE_1, why="inviting is the admin's")),
-    (("establishments:detail", "establishments:shift_import_template_for"), Policy(SITE_1)),
-    (("establishments:*",), Policy(frozenset({"hr_1"}), forbidden={"viewer_1"}, why="writes: HR yes, viewer 403")),
-    (("missions:proposal_*", "missions:mission_detail", "missions:matching_why_not_proposed", "missions:shift_take"),
-     Policy(frozenset({"pro_a"}), why="B works in another region: the shift is out of B's scope")),
-    (("missions:proposals", "missions:my_missions", "missions:earnings", "missions:open_shifts"), Policy(PROS)),
-    (("missions:hr_board", "missions:matching_why_unfilled", "missions:hr_shift_act"), Policy(SITE_1)),
-    (("missions:hr_shift_offer",), Policy(frozenset({"hr_1"}), forbidden={"viewer_1"},
-                                          post_status=frozenset({302, 400, 404}),
-                                          why="HR: the empty body names no professional (a form error or a 404)")),
-    (("missions:hr_*",), Policy(frozenset({"hr_1"}), forbidden={"viewer_1"})),
-    (("missions:contract_list",), Policy(LOGGED_IN, why="one's own contracts")),
-    (("missions:contract_*",),
-     Policy(PRO_A_AND_SITE_1 | {"staff"}, why="the parties and staff; an empty POST is a form error (400)")),
-    (("dashboards:home",), Policy(frozenset({"ars_1", "ars_2", "staff"}))),
-    (("dashboards:*",), Policy(frozenset({"ars_1", "staff"}), why="region 1's agents and platform staff")),
-    (("notifications:mark_read", "api:notification-read"), Policy(frozenset({"pro_a"}))),
-    (("audit:establishment*",),
-     Policy(frozenset({"staff"}), why="the establishment's admins (1 has none: its HR and viewer get 404) and staff")),
-    (("audit:*",), Policy(LOGGED_IN, why="one's own trail (staff: all of it)")),
-    (("privacy:notice",), Policy(EVERYONE, why="public: what is kept, why, how long")),
-    (("privacy:*",), Policy(LOGGED_IN, why="one's own data: the archive, the account's erasure (an empty POST: form error)")),
-    (("accounts:api_token",), Policy(LOGGED_IN, why="one's own API token (an empty POST: form error, nothing revoked)")),
-    (("second_factor_enrol", "mfa_*"),
-     Policy(LOGGED_IN, why="one's own second factor: the enrolment page, allauth's MFA pages")),
-    (("notifications:*", "api:*", "account_*", "socialaccount_*"),
-     Policy(LOGGED_IN, why="one's own notifications and account")),
-)
-#: When no rule matches: nobody (the failure asks for a rule).
-DEFAULT = Policy(NOBODY, why="no rule in POLICY: say who may use this URL")
-
 #: The texts only these roles may ever see.
 SECRETS = {PRO_A_LAST_NAME: PRO_A_AND_SITE_1 | {"staff"}, HR_1_LAST_NAME: PRO_A_AND_SITE_1 | {"staff"}}
 
@@ -121,10 +55,6 @@ SECRETS = {PRO_A_LAST_NAME: PRO_A_AND_SITE_1 | {"staff"}, HR_1_LAST_NAME: PRO_A_
 KNOWN_DEFECTS: dict[tuple[str, str, str], str] = {}
 
 ROUTES = project_routes()
-
-
-def policy_for(name: str) -> Policy:
-    return next((policy for patterns, policy in POLICY if any(fnmatch(name, p) for p in patterns)), DEFAULT)
 
 
 def expected(route: Route, role: str, method: str) -> set[int | str]:

@@ -27,8 +27,8 @@ import pytest
 
 from accounts.services_audit import LOGIN_FAILED
 from missions.contracts.services import SIGN_ATTEMPT_FAILED
-from tests.security.test_authorization_matrix import ROUTES, policy_for
-from tests.security.world import Route, Writes, client_for, rolled_back, url_of
+from tests.security.policy import policy_for
+from tests.security.world import Route, Writes, client_for, project_routes, rolled_back, url_of
 from ville_hopital.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +60,7 @@ SUCCESS_IS_A_PAGE = {
 #: establishment 1's admin when none is (an admin's action: sharing a shift, inviting a member).
 FUZZERS = ("pro_a", "hr_1", "viewer_1", "ars_1", "staff", "pro_b", "hr_2")
 
+ROUTES = project_routes()
 POST_ROUTES = [r for r in ROUTES if r.handles_post]
 #: Defects the fuzz found and that are not fixed yet, by URL name: strict xfails (a fix turns them red).
 KNOWN_DEFECTS: dict[str, str] = {}

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from fnmatch import fnmatch
 
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -133,13 +137,19 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: tuple[str, ...] = 
             yield route, source
 
 
+def every_route() -> list[tuple[Route, str | None]]:
+    """Every URL of the site, in resolver order, each with the reason the security walk leaves it
+    out (``SKIPPED``; None: walked). The first of several URLs of one name is the one ``reverse`` gives;
+    unnamed URLs are kept by their path."""
+    seen: dict[str, tuple[Route, str | None]] = {}
+    for route, source in _walk(get_resolver()):
+        seen.setdefault(route.name if route.name.rpartition(":")[2] else route.route, (route, skip_reason(route.name, source)))
+    return list(seen.values())
+
+
 def project_routes() -> list[Route]:
     """Every named URL of the project's own apps, in resolver order, the skipped ones left out."""
-    seen: dict[str, Route] = {}
-    for route, source in _walk(get_resolver()):
-        if skip_reason(route.name, source) is None and route.name not in seen:
-            seen[route.name] = route
-    return list(seen.values())
+    return [route for route, skipped in every_route() if skipped is None]
 
 
 # --------------------------------------------------------------------------- the world
@@ -159,6 +169,7 @@ def build_world() -> World:
     pro_a = make_professional(make_user(first_name="Alix", last_name=PRO_A_LAST_NAME), commune="48095")
     pro_b = make_professional(make_user(first_name="Basile", last_name="Autre"), commune="75056")
     hr_1 = make_user(first_name="Hélène", last_name=HR_1_LAST_NAME)
+    RecoveryCodes.activate(hr_1)  # what enrolling in the pages gives beside the app (its MFA pages show them)
     viewer_1, hr_2, viewer_2 = make_user(), make_user(), make_user()
     admin_1 = make_user()  # invites; not one of the roles (the matrix is about HR and viewers)
     site_1 = make_establishment(admin=admin_1, members={hr_1: MemberRole.HR, viewer_1: MemberRole.VIEWER},
@@ -194,6 +205,10 @@ def build_world() -> World:
         "region": REGION_1, "year": today.year, "month": today.month, "table": "etablissements", "fmt": "csv",
         "calendar_token": pro_a.calendar_token, "ars_token": ars_token, "member_token": member_token,
         "unsubscribe_token": unsubscribe_url(user=pro_a.user, scope=DIGEST_SCOPE).rstrip("/").rsplit("/", 1)[-1],
+        # allauth's signed links, for the walks that open its pages (the security walk skips them):
+        # professional B's address confirmation and password reset, as the e-mails carry them.
+        "email_key": EmailConfirmationHMAC(EmailAddress.objects.get_primary(pro_b.user)).key,
+        "reset_uidb36": user_pk_to_url_str(pro_b.user), "reset_key": default_token_generator.make_token(pro_b.user),
     }
     return World(users, objects)
 
@@ -202,7 +217,7 @@ def build_world() -> World:
 KWARG_OBJECTS = {
     "establishment_id": "establishment", "shift_id": "shift", "mission_id": "mission", "proposal_id": "offer",
     "contract_id": "contract", "region": "region", "scope": "region", "year": "year", "month": "month",
-    "table": "table", "fmt": "fmt",
+    "table": "table", "fmt": "fmt", "uidb36": "reset_uidb36",
 }
 #: …except ``pk`` and ``token``, whose object depends on the URL (first matching name pattern wins).
 BY_URL_NAME = {
@@ -219,6 +234,7 @@ BY_URL_NAME = {
         ("professionals:calendar_feed", "calendar_token"), ("accounts:ars_invitation", "ars_token"),
         ("establishments:invitation_accept", "member_token"), ("notifications:unsubscribe", "unsubscribe_token"),
     ),
+    "key": (("account_confirm_email", "email_key"), ("account_reset_password_from_key", "reset_key")),
 }
 
 
