@@ -3,7 +3,29 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import SignupIntent
+from accounts.models import Civility, SignupIntent
+from accounts.services import civility_set
+
+#: The civility as asked: Madame, Monsieur, or saying so explicitly; no answer is « not stated » too.
+CIVILITY_CHOICES = [
+    (Civility.MADAME, _("Madame")),
+    (Civility.MONSIEUR, _("Monsieur")),
+    (Civility.NOT_STATED, _("Je préfère ne pas le préciser")),
+]
+CIVILITY_HELP = _(
+    "Pour écrire votre profession au féminin ou au masculin (« Infirmière », « Infirmier ») sur vos pages, "
+    "vos contrats et vos messages. Sans réponse, elle garde son libellé habituel."
+)
+
+
+def civility_field(*, help_text=CIVILITY_HELP) -> forms.ChoiceField:
+    """The optional civility, as radio buttons none of which is ticked until the person answers
+    (sign-up, the professional's profile). An empty answer is « not stated »; the services check it."""
+    return forms.ChoiceField(
+        label=_("Civilité (facultatif)"), choices=CIVILITY_CHOICES, required=False, widget=forms.RadioSelect,
+        help_text=help_text,
+        error_messages={"invalid_choice": _("Civilité inconnue : choisissez Madame, Monsieur, ou de ne pas la préciser.")},
+    )
 
 
 class SignupForm(AllauthSignupForm):
@@ -16,6 +38,11 @@ class SignupForm(AllauthSignupForm):
         label=_("Vous êtes"), choices=SignupIntent.choices, widget=forms.RadioSelect,
         error_messages={"required": _("Indiquez si vous êtes un professionnel de santé ou un établissement.")},
     )
+    # Nothing ticked either; asked here so that a professional's pages read right from the start.
+    civility = civility_field(help_text=_(
+        "Professionnels de santé : pour écrire votre profession au féminin ou au masculin (« Infirmière », "
+        "« Infirmier »). Vous pourrez la changer dans votre profil."
+    ))
 
     def save(self, request):
         user = super().save(request)
@@ -23,6 +50,9 @@ class SignupForm(AllauthSignupForm):
         user.last_name = self.cleaned_data["last_name"]
         user.signup_intent = self.cleaned_data["signup_intent"]
         user.save(update_fields=["first_name", "last_name", "signup_intent"])
+        # Kept for professionals only: an establishment's staff have no profession for it to agree with.
+        if user.signup_intent == SignupIntent.PROFESSIONAL:
+            civility_set(actor=user, civility=self.cleaned_data["civility"])
         return user
 
 

@@ -42,6 +42,16 @@ class SignupIntent(models.TextChoices):
     ESTABLISHMENT = "establishment", _("Je recrute pour un établissement")
 
 
+class Civility(models.TextChoices):
+    """How a person wishes to be addressed: what makes their profession read « Infirmière » or
+    « Infirmier » (``professionals.models.profession_label``). Optional; not stated by default, and
+    then the profession's own label is used, as for anyone whose civility is unknown."""
+
+    MADAME = "madame", _("Madame")
+    MONSIEUR = "monsieur", _("Monsieur")
+    NOT_STATED = "not_stated", _("non précisée")
+
+
 class User(AbstractUser):
     username = None
     email = models.EmailField(_("adresse e-mail"), unique=True)
@@ -49,6 +59,13 @@ class User(AbstractUser):
         _("inscription en tant que"), max_length=20, choices=SignupIntent.choices, default=SignupIntent.PROFESSIONAL
     )
     phone = models.CharField(_("téléphone mobile"), max_length=20, blank=True)
+    # Asked of professionals at sign-up and on their profile (never pre-selected), kept on the
+    # account because sign-up comes before the profile; read through Professional.profession_label.
+    # db_default too: rows written without it (older code, migrations' historical models) are « not stated ».
+    civility = models.CharField(
+        _("civilité"), max_length=10, choices=Civility.choices, default=Civility.NOT_STATED,
+        db_default=Civility.NOT_STATED,
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

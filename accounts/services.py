@@ -1,4 +1,4 @@
-"""Writes about people: the invitation that is the only way to become ARS staff."""
+"""Writes about people: the invitation that is the only way to become ARS staff, a person's civility."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from allauth.mfa.base.forms import AuthenticateForm
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from accounts.models import ArsInvitation, ArsStaff, User
+from accounts.models import ArsInvitation, ArsStaff, Civility, User
 from accounts.selectors import api_token_expired
 from territories.models import Region
 from ville_hopital.audit import audit_record
@@ -25,6 +25,24 @@ from ville_hopital.emails import email_send_on_commit
 from ville_hopital.reauthentication import has_second_factor
 
 INVITATION_VALIDITY = timedelta(days=14)
+
+
+@transaction.atomic
+def civility_set(*, actor: User, civility: str | None) -> bool:
+    """``actor``'s civility (``Civility``): what makes their profession read « Infirmière » or
+    « Infirmier ». Empty (no answer) is « not stated ». Another value is refused naming the field
+    ``civility``. Returns whether it changed (the caller's audit row says so)."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied
+    value = civility or Civility.NOT_STATED
+    if value not in Civility.values:
+        raise ValidationError({"civility": _("Civilité inconnue : choisissez Madame, Monsieur, ou de ne pas la préciser.")})
+    if actor.civility == value:
+        return False
+    actor.civility = value
+    actor.full_clean(exclude=["password"])
+    actor.save(update_fields=["civility"])
+    return True
 
 
 @transaction.atomic

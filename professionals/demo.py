@@ -9,6 +9,11 @@ nurse night posted for this evening finds someone. Their two nights are declared
 run (``make run`` seeds each time), so "tonight" is always the day of the run. Demo mobiles are in
 ARCEP's range kept for fiction (06 39 98 xx xx): no real person gets a demo SMS.
 
+Civilities are a mix, as people answer the optional question: Madame or Monsieur after the first
+name, and « not stated » for one professional in five and for an epicene first name (Camille), so
+that « Infirmière », « Infirmier » and the plain label all show (``demo_civility``; not drawn from
+``ctx.rng``, which keeps the rest of the demo as it was).
+
 Everything goes through the services (profile, availability, proposals); deterministic from
 ``ctx.rng``; idempotent: a professional who already exists is left as they are, and the known
 login receives proposals only once. Proposals need shifts: they are made only when the
@@ -28,7 +33,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Civility, User
 from establishments.models import Establishment, EstablishmentStatus, Shift, ShiftState
 from notifications.selectors import sms_choice_for
 from notifications.services import phone_verification_confirm, phone_verification_start
@@ -64,6 +69,13 @@ PROFESSION_MIX = {
     "21": (2, (60, 90)),
     "40": (2, (70, 100)),
 }
+#: The first names of FIRST_NAMES read as a man's (the others as a woman's, but epicene ones).
+MASCULINE_FIRST_NAMES = frozenset({
+    "Lucas", "Hugo", "Thomas", "Nicolas", "Julien", "Antoine", "Maxime", "Romain", "Mathieu", "Karim", "Yanis",
+    "Florian", "Quentin", "Baptiste",
+})
+EPICENE_FIRST_NAMES = frozenset({"Camille"})
+NOT_STATED_EVERY = 5
 FIRST_NAMES = [
     "Camille", "Léa", "Manon", "Chloé", "Emma", "Inès", "Sarah", "Julie", "Laura", "Marie", "Pauline", "Anaïs",
     "Lucas", "Hugo", "Thomas", "Nicolas", "Julien", "Antoine", "Maxime", "Romain", "Mathieu", "Karim", "Yanis",
@@ -81,6 +93,14 @@ LAST_NAMES = [
 @cache
 def _password_hash() -> str:
     return make_password(DEMO_PASSWORD)
+
+
+def demo_civility(first_name: str, index: int) -> str:
+    """The civility a demo professional gave: after the first name, or not stated (one in
+    ``NOT_STATED_EVERY``, and every epicene first name)."""
+    if index % NOT_STATED_EVERY == 0 or first_name in EPICENE_FIRST_NAMES:
+        return Civility.NOT_STATED
+    return Civility.MONSIEUR if first_name in MASCULINE_FIRST_NAMES else Civility.MADAME
 
 
 def demo_rpps(index: int) -> str:
@@ -134,10 +154,11 @@ def seed(ctx: DemoContext) -> None:
             skills=skills, index=index, profile=profile, pattern=pattern,
         )
     known = _known_login(ctx, professions["60"])
-    ctx.logins.append(("Infirmière (Mende, préavis 24 h)", KNOWN_LOGIN))
+    ctx.logins.append((f"{known.profession_label} (Mende, préavis 24 h)", KNOWN_LOGIN))
     _proposals_for(known)
-    _standby_nurses(ctx, professions["60"])
-    ctx.logins.append(("Infirmier de garde (Mende, préavis 2 h, SMS)", STANDBY_LOGIN))
+    standby = _standby_nurses(ctx, professions["60"])
+    label = standby.profession_label if standby else professions["60"].label
+    ctx.logins.append((f"{label} de garde (Mende, préavis 2 h, SMS)", STANDBY_LOGIN))
 
 
 def demo_mobile(index: int) -> str:
@@ -151,9 +172,10 @@ def _verify_phone(user: User) -> None:
         phone_verification_confirm(actor=user, code=phone_verification_start(actor=user))
 
 
-def _standby_nurses(ctx: DemoContext, nurse: Profession) -> None:
+def _standby_nurses(ctx: DemoContext, nurse: Profession) -> Professional | None:
     """``STANDBY_PER_COMMUNE`` on-call nurses in each commune with a demo establishment (see the
-    module's docstring); the existing ones only get tonight and tomorrow night declared again."""
+    module's docstring); the existing ones only get tonight and tomorrow night declared again.
+    Returns the one of ``STANDBY_LOGIN`` (none without a demo establishment in Mende)."""
     communes = list(
         Commune.objects.filter(
             code_insee__in=Establishment.objects.filter(
@@ -164,6 +186,7 @@ def _standby_nurses(ctx: DemoContext, nurse: Profession) -> None:
     today = timezone.localdate()
     nights = {(today, Slot.NIGHT), (today + timedelta(days=1), Slot.NIGHT)}
     number = 0
+    login = None
     for commune in communes:
         for rank in range(1, STANDBY_PER_COMMUNE + 1):
             number += 1
@@ -176,6 +199,9 @@ def _standby_nurses(ctx: DemoContext, nurse: Profession) -> None:
                 email=email, first=first, last=last, nurse=nurse, commune=commune, number=number
             )
             _declare_only(professional, nights)
+            if email == STANDBY_LOGIN:
+                login = professional
+    return login
 
 
 @transaction.atomic
@@ -186,7 +212,7 @@ def _standby_create(*, email, first, last, nurse: Profession, commune: Commune, 
     professional = professional_create(
         actor=user, profession=nurse, home_commune=commune, rpps=demo_rpps(STANDBY_INDEX + number),
         radius_km=40, max_missions_per_month=8, min_notice_hours=Notice.H2, expected_hourly_rate=Decimal(50),
-        phone=demo_mobile(5000 + number), urgent_sms=True, night_sms=True,
+        phone=demo_mobile(5000 + number), urgent_sms=True, night_sms=True, civility=demo_civility(first, number),
     )
     _verify_phone(user)
     credential_upload(
@@ -242,7 +268,8 @@ def _create(ctx: DemoContext, *, email, first, last, profession, commune, skills
         else {"rpps": demo_rpps(index)}
     )
     professional = professional_create(
-        actor=user, profession=profession, home_commune=commune, skills=skills, **numbers, **profile
+        actor=user, profession=profession, home_commune=commune, skills=skills, **numbers, **profile,
+        civility=demo_civility(first, index),
     )
     _verify_phone(user)
     _declare(professional, pattern)
@@ -257,6 +284,7 @@ def _known_login(ctx: DemoContext, nurse: Profession) -> Professional:
     professional = professional_create(
         actor=user, profession=nurse, home_commune=Commune.objects.get(code_insee=MENDE), rpps=demo_rpps(0),
         radius_km=80, max_missions_per_month=6, min_notice_hours=24, expected_hourly_rate=Decimal(48),
+        civility=Civility.MADAME,  # « Infirmière » on her pages, her contracts and her messages
     )
     _declare(professional, {"weekdays": [5, 6], "slot": Slot.DAY, "extra": [(3, Slot.NIGHT), (17, Slot.NIGHT)]})
     return professional

@@ -7,15 +7,18 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import civility_field
 from establishments.models import Establishment, EstablishmentStatus
 from professionals.calendar import SlotKey, parse_slot
-from professionals.models import RADIUS_KM_MAX, RADIUS_KM_MIN, CredentialKind, Notice
+from professionals.models import RADIUS_KM_MAX, RADIUS_KM_MIN, CredentialKind, Notice, profession_label
 from reference.models import Profession
 from reference.skills import NO_CHOICE, SkillCheckboxes, SkillsOfProfessionMixin, skill_queryset
 from territories.forms import CommuneField
 
 
 class ProfileForm(SkillsOfProfessionMixin, forms.Form):
+    # Nothing ticked unless the person answered (at sign-up, or before): the view passes that answer.
+    civility = civility_field()
     # No profession pre-selected: the first one in the list (« Aide-soignant ») is nobody's default.
     profession = forms.ModelChoiceField(label=_("Profession"), queryset=Profession.objects.all(), empty_label=NO_CHOICE)
     rpps = forms.CharField(
@@ -78,6 +81,12 @@ class ProfileForm(SkillsOfProfessionMixin, forms.Form):
 
     #: Rendered together under one heading ("Offres urgentes"); the SMS choices are notification settings.
     URGENT_FIELDS = ("min_notice_hours", "phone", "urgent_sms", "night_sms")
+
+    def __init__(self, *args, civility: str = "", **kwargs) -> None:
+        """``civility``: the person's saved civility, which names the professions of the list as
+        their own would read (« Infirmière » for Madame)."""
+        super().__init__(*args, **kwargs)
+        self.fields["profession"].label_from_instance = lambda profession: profession_label(profession, civility)
 
     def service_kwargs(self) -> dict:
         return dict(self.cleaned_data)

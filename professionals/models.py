@@ -11,7 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Civility
 from establishments.models import Establishment
+from reference.models import Profession
 from ville_hopital.identifiers import validate_adeli, validate_rpps
 
 RADIUS_KM_MIN, RADIUS_KM_MAX = 1, 200
@@ -43,6 +45,22 @@ class ProfessionalQuerySet(models.QuerySet):
             kind=CredentialKind.INSURANCE, expires_on__isnull=False, expires_on__gte=day
         ).values("professional")
         return self.filter(pk__in=insured)
+
+
+def profession_label(profession: Profession, civility: str) -> str:
+    """``profession`` as the title of a person of ``civility`` (``accounts.models.Civility``): the
+    one rule, read through ``Professional.profession_label`` wherever a person's profession is shown
+    (and by the profile form, before the profile exists).
+
+    French: « Infirmière » for Madame (``Profession.label_feminine``, when the data gives one), the
+    label (« Infirmier ») for Monsieur and when the civility is not stated or unknown — never a
+    contracted « Infirmier·ère ». English names are neutral (« Nurse »): ``label_en`` for everyone.
+    """
+    if profession.shows_english:
+        return profession.label_en
+    if civility == Civility.MADAME and profession.label_feminine:
+        return profession.label_feminine
+    return profession.label
 
 
 def _feed_token() -> str:
@@ -98,7 +116,15 @@ class Professional(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.profession})"
+        return f"{self.user} ({self.profession_label})"
+
+    @property
+    def profession_label(self) -> str:
+        """This person's profession as shown wherever it names them: « Infirmière » for Madame,
+        « Infirmier » for Monsieur or when not stated, « Nurse » in English (the rule:
+        ``profession_label`` above, with the civility kept on the account). Lists select ``user``
+        and ``profession`` with the professional."""
+        return profession_label(self.profession, self.user.civility)
 
 
 class CredentialKind(models.TextChoices):

@@ -40,7 +40,7 @@ ACTIVE = MISSION_STATES_SHARING_DOCUMENTS
 
 
 def professional_of(user) -> Professional | None:
-    return Professional.objects.for_user(user).select_related("profession", "home_commune").first()
+    return Professional.objects.for_user(user).select_related("user", "profession", "home_commune").first()
 
 
 # --------------------------------------------------------------------------- missions seen from here

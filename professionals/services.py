@@ -22,11 +22,19 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.services import civility_set
 from establishments.models import Establishment
 from notifications.selectors import sms_choice_for
 from notifications.services import notify, sms_settings_update
 from professionals.calendar import SLOT_CODES, SlotKey, month_days
-from professionals.models import Availability, Credential, CredentialKind, Professional, slot_bounds
+from professionals.models import (
+    Availability,
+    Credential,
+    CredentialKind,
+    Professional,
+    profession_label,
+    slot_bounds,
+)
 from professionals.selectors import booked_slots, upcoming_booked_missions
 from reference.models import Profession, Skill
 from reference.skills import foreign_skill_messages
@@ -50,6 +58,9 @@ PROFILE_FIELDS = (
 #: Asked with the profile, kept by the notification service (``sms_settings_update``): the mobile
 #: number (on the account, E.164), urgent offers by SMS, night SMS for an imminent shift.
 SMS_FIELDS = ("phone", "urgent_sms", "night_sms")
+#: Asked with the profile, kept on the account (``accounts.services.civility_set``): it is asked at
+#: sign-up already, before the profile exists.
+ACCOUNT_FIELDS = ("civility",)
 
 
 def _save_sms_choices(actor, sms: dict) -> None:
@@ -126,11 +137,13 @@ def professional_create(
     min_notice_hours: int = 24,
     expected_hourly_rate: Decimal | None = None,
     blocked_establishments: Iterable[Establishment] = (),
+    civility: str | None = None,
     **sms,
 ) -> Professional:
     """The actor's professional profile (one per account). The RPPS is required, except for the
     professions still on ADELI (then one of the two). The same number cannot be registered twice.
-    ``sms`` (``SMS_FIELDS``, optional): the mobile number and the SMS choices, saved with it."""
+    ``civility`` (optional; ``None`` keeps what sign-up recorded, empty is « not stated ») and
+    ``sms`` (``SMS_FIELDS``, optional: the mobile number and the SMS choices) are saved with it."""
     unknown = set(sms) - set(SMS_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
@@ -145,6 +158,8 @@ def professional_create(
         max_missions_per_month=max_missions_per_month, min_notice_hours=min_notice_hours,
         expected_hourly_rate=expected_hourly_rate,
     )
+    if civility is not None:
+        civility_set(actor=actor, civility=civility)
     _save_profile(pro, skills=list(skills), blocked=list(blocked_establishments))
     _save_sms_choices(actor, sms)
     audit_record(actor=actor, action="professional.create", target=pro, data={"profession": profession.pk})
@@ -168,7 +183,7 @@ def _booked_conflicts(
         errors["profession"] = _(
             "Vous avez des missions réservées comme %(p)s (la prochaine le %(d)s) : changez de profession après "
             "elles, ou annulez-les d'abord."
-        ) % {"p": first.shift.profession.label, "d": _when(first.starts_at)}
+        ) % {"p": profession_label(first.shift.profession, pro.user.civility), "d": _when(first.starts_at)}
     codes = {s.code for s in skills}
     for mission in upcoming:
         missing = [s.label for s in mission.shift.required_skills.all() if s.code not in codes]
@@ -209,20 +224,21 @@ def _booked_conflicts(
 @transaction.atomic
 def professional_update(*, actor, professional: Professional, **changes) -> Professional:
     """Edit the profile. ``changes`` take the names of ``professional_create``'s arguments
-    (``SMS_FIELDS`` included).
+    (``civility`` and ``SMS_FIELDS`` included).
 
     A change that would break an upcoming booked mission is refused, with the reason on the
     field: another profession, dropping a skill a mission requires, a radius or home commune
     that puts a mission out of reach, a monthly maximum below what is booked, excluding an
     establishment where a mission is booked. (Cancel the mission first, or wait until it is done.)
     """
-    unknown = set(changes) - set(PROFILE_FIELDS) - set(SMS_FIELDS)
+    unknown = set(changes) - set(PROFILE_FIELDS) - set(SMS_FIELDS) - set(ACCOUNT_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
     pro = Professional.objects.select_for_update().get(pk=professional.pk)
     if pro.user_id != getattr(actor, "pk", None):
         raise PermissionDenied
     sms = {name: changes.pop(name) for name in SMS_FIELDS if name in changes}
+    civility = changes.pop("civility", None)
     skills = list(changes.pop("skills", pro.skills.all()))
     blocked = list(changes.pop("blocked_establishments", pro.blocked_establishments.all()))
     changed = {name for name, value in changes.items() if getattr(pro, name) != value}
@@ -232,6 +248,8 @@ def professional_update(*, actor, professional: Professional, **changes) -> Prof
     conflicts = _booked_conflicts(pro, skills=skills, blocked=blocked, changed=changed)
     if conflicts:
         raise ValidationError(conflicts)
+    if civility is not None and civility_set(actor=actor, civility=civility):
+        changed.add("civility")
     _save_profile(pro, skills=skills, blocked=blocked)
     _save_sms_choices(actor, sms)
     audit_record(actor=actor, action="professional.update", target=pro, data={"changed": sorted(changed)})

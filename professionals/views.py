@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.models import Civility
 from establishments.forms import apply_service_errors
 from notifications.phones import mobile_display
 from notifications.selectors import sms_choice_for
@@ -52,6 +53,12 @@ from ville_hopital.proxies import client_ip
 #: How far ahead the calendar goes (months after the current one).
 CALENDAR_MONTHS_AHEAD = 12
 ERROR_LABELS = {"slots": gettext_lazy("Créneaux"), "shortcut_days": gettext_lazy("Raccourci")}
+
+
+def _civility_answer(user) -> dict:
+    """The civility the person gave (at sign-up or on this form), ticked again; « not stated »
+    ticks nothing, as when the question was never answered: the form pre-selects no answer."""
+    return {"civility": user.civility} if user.civility != Civility.NOT_STATED else {}
 
 
 def _me(request: HttpRequest) -> Professional:
@@ -86,7 +93,7 @@ def profile_create(request: HttpRequest) -> HttpResponse:
         return redirect("professionals:profile_edit")
     if is_establishment_member(request.user):
         return redirect("establishments:home")
-    form = ProfileForm(request.POST or None)
+    form = ProfileForm(request.POST or None, initial=_civility_answer(request.user), civility=request.user.civility)
     if request.method == "POST" and form.is_valid():
         try:
             professional_create(actor=request.user, **form.service_kwargs())
@@ -120,7 +127,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     }
     sms = sms_choice_for(request.user)
     initial.update(phone=mobile_display(sms.phone), urgent_sms=sms.urgent_sms, night_sms=sms.night_sms)
-    form = ProfileForm(request.POST or None, initial=initial)
+    initial.update(_civility_answer(request.user))
+    form = ProfileForm(request.POST or None, initial=initial, civility=request.user.civility)
     if request.method == "POST" and form.is_valid():
         try:
             professional_update(actor=request.user, professional=professional, **form.service_kwargs())

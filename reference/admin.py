@@ -5,7 +5,7 @@ from reference.models import ContractRoute, EstablishmentType, PayCap, Professio
 
 @admin.register(Profession)
 class ProfessionAdmin(admin.ModelAdmin):
-    list_display = ["code", "short", "label", "label_en", "uses_adeli"]
+    list_display = ["code", "short", "label", "label_feminine", "label_en", "uses_adeli"]
 
 
 @admin.register(Skill)

@@ -45,6 +45,22 @@ ESTABLISHMENT_TYPES = [
     ("MOBILE", "Unité mobile de santé (Médicobus)", "mobile", True),
 ]
 
+# French labels for a woman (civility « Madame »: professionals.models.profession_label), keyed by
+# code; every profession is listed, the epicene ones with their one form. The labels above are the
+# masculine forms, also used when the civility is not stated (no « Infirmier·ère »). English names
+# are neutral and have no feminine.
+FEMININE_LABELS = {
+    "10": "Médecin",
+    "21": "Pharmacienne",
+    "35": "Aide-soignante",
+    "40": "Chirurgienne-dentiste",
+    "50": "Sage-femme",
+    "60": "Infirmière",
+    "69": "Infirmière psychiatrique",
+    "70": "Masseuse-kinésithérapeute",
+    "98": "Manipulatrice ERM",
+}
+
 # English names for the English interface (reference/models.py, LabelledReference, says why a
 # column and not gettext). Keyed by code; a code missing here shows its French label.
 ENGLISH_LABELS = {

@@ -23,6 +23,7 @@ def load_reference_data(apps) -> None:
             code=code, defaults={"label": label, "sector": sector, "is_mobile": mobile}
         )
     load_english_labels(apps)
+    load_feminine_labels(apps)
     for profession, skill, basis, amount, overseas in data.PAY_CAPS:
         PayCap.objects.update_or_create(
             profession_id=profession,
@@ -49,3 +50,13 @@ def load_english_labels(apps) -> None:
             return  # migration 0002's historical models predate the column; 0003 fills it
         for code, label_en in labels.items():
             model.objects.filter(code=code).update(label_en=label_en)
+
+
+def load_feminine_labels(apps) -> None:
+    """Fills ``Profession.label_feminine`` from data.FEMININE_LABELS (also run alone by the migration
+    adding the column)."""
+    Profession = apps.get_model("reference", "Profession")
+    if not any(field.name == "label_feminine" for field in Profession._meta.fields):
+        return  # the historical models of migrations 0002-0003 predate the column; 0004 fills it
+    for code, label in data.FEMININE_LABELS.items():
+        Profession.objects.filter(code=code).update(label_feminine=label)

@@ -30,16 +30,23 @@ class LabelledReference(models.Model):
         return self.display_label
 
     @property
+    def shows_english(self) -> bool:
+        """Whether the English name is the one to show (English interface, an English name known)."""
+        return bool(self.label_en) and (get_language() or "").startswith("en")
+
+    @property
     def display_label(self) -> str:
-        if self.label_en and (get_language() or "").startswith("en"):
-            return self.label_en
-        return self.label
+        return self.label_en if self.shows_english else self.label
 
 
 class Profession(LabelledReference):
     code = models.CharField(_("code TRE_G15"), max_length=4, primary_key=True)
     short = models.CharField(_("sigle"), max_length=8, unique=True, help_text=_("e.g. IDE, MED, KINE"))
     label = models.CharField(_("libellé"), max_length=80)
+    label_feminine = models.CharField(
+        _("libellé au féminin"), max_length=80, blank=True,
+        help_text=_("pour une professionnelle (civilité « Madame »), ex. « Infirmière » ; vide : le libellé"),
+    )
     uses_adeli = models.BooleanField(
         _("encore enregistré au répertoire ADELI"), default=False, help_text=_("accepte un numéro ADELI sans RPPS")
     )

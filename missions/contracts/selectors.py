@@ -229,7 +229,7 @@ def contract_document_context(*, mission: Mission, version: int, reason: str = "
             "email": person.email,
             "rpps": professional.rpps or "",
             "adeli": professional.adeli or "",
-            "profession": professional.profession.label,
+            "profession": professional.profession_label,  # French here: the document is drawn in French
             "skills": [s.label for s in professional.skills.all()],
             "commune": professional.home_commune.name,
             "postal_code": professional.home_commune.postal_codes.split(" ")[0],

@@ -38,6 +38,7 @@ from django.utils import timezone
 from establishments.models import WRITER_ROLES, Shift, ShiftState
 from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState, Proposal, ProposalState
 from notifications.services import notify
+from professionals.models import Professional
 
 #: ``proposal.expiring`` is sent when a pending offer expires within this delay.
 EXPIRING_WITHIN = timedelta(hours=2)
@@ -60,8 +61,12 @@ def _notify_writers(establishment_id: int, **message: Any) -> int:
     return sum(bool(notify(recipient=user, **message)) for user in establishment_writers(establishment_id))
 
 
-def shift_title(shift: Shift) -> str:
-    """How a shift is named in messages: « Infirmier — Urgences »."""
+def shift_title(shift: Shift, holder: Professional | None = None) -> str:
+    """How a shift is named in messages: « Infirmier — Urgences ». Told to ``holder``, the
+    professional it is offered to or booked for, their profession reads as theirs does
+    (« Infirmière — Urgences » for Madame: ``Professional.profession_label``)."""
+    if holder is not None and holder.profession_id == shift.profession_id:
+        return f"{holder.profession_label} — {shift.unit.name}"
     return f"{shift.profession} — {shift.unit.name}"
 
 
@@ -69,10 +74,11 @@ def _person(user) -> str:
     return user.get_full_name() or user.email
 
 
-def _mission_context(mission: Mission) -> dict[str, Any]:
+def _mission_context(mission: Mission, *, to_professional: bool) -> dict[str, Any]:
+    """A mission's message context, for its professional (``to_professional``) or the establishment."""
     shift = mission.shift
     return {
-        "shift": shift_title(shift),
+        "shift": shift_title(shift, mission.professional if to_professional else None),
         "establishment": shift.establishment.name,
         "professional": _person(mission.professional.user),
         "starts_at": mission.starts_at,
@@ -83,6 +89,7 @@ def _mission_context(mission: Mission) -> dict[str, Any]:
 #: What a mission's messages read: one query for all of it.
 MISSION_RELATIONS = (
     "shift__establishment__commune", "shift__unit", "shift__profession", "shift__location", "professional__user",
+    "professional__profession",
 )
 
 
@@ -94,15 +101,16 @@ def mission_booked_notify(*, mission: Mission) -> int:
     """``mission.booked`` to the professional and to each admin/HR member of the establishment.
     Returns how many notifications were created (0 when all were already sent)."""
     mission = _with_relations(mission)
-    context = _mission_context(mission)
     key = f"mission:{mission.pk}:booked"
     sent = bool(notify(
         recipient=mission.professional.user, event="mission.booked", dedupe_key=key,
-        context={**context, "url": reverse("missions:mission_detail", args=[mission.pk])},
+        context={**_mission_context(mission, to_professional=True),
+                 "url": reverse("missions:mission_detail", args=[mission.pk])},
     ))
     hr_url = reverse("missions:hr_board", args=[mission.shift.establishment_id])
     return sent + _notify_writers(
-        mission.shift.establishment_id, event="mission.booked", dedupe_key=key, context={**context, "url": hr_url}
+        mission.shift.establishment_id, event="mission.booked", dedupe_key=key,
+        context={**_mission_context(mission, to_professional=False), "url": hr_url},
     )
 
 
@@ -112,20 +120,20 @@ def mission_cancelled_notify(*, mission: Mission) -> int:
     professional does, both when the platform does. Same dedupe key ``mission:<id>:cancelled`` as everywhere, so ``shift_cancel`` never
     doubles it."""
     mission = _with_relations(mission)
-    context = {**_mission_context(mission), "reason": mission.cancel_reason}
     key = f"mission:{mission.pk}:cancelled"
     urgent = mission.shift.is_urgent()
     sent = 0
     if mission.cancelled_by in (CancelledBy.ESTABLISHMENT, CancelledBy.PLATFORM):
         sent += bool(notify(
             recipient=mission.professional.user, event="mission.cancelled", urgent=urgent, dedupe_key=key,
-            context={**context, "url": reverse("missions:mission_detail", args=[mission.pk])},
+            context={**_mission_context(mission, to_professional=True), "reason": mission.cancel_reason,
+                     "url": reverse("missions:mission_detail", args=[mission.pk])},
         ))
     if mission.cancelled_by in (CancelledBy.PROFESSIONAL, CancelledBy.PLATFORM):
         hr_url = reverse("missions:hr_board", args=[mission.shift.establishment_id])
         sent += _notify_writers(
             mission.shift.establishment_id, event="mission.cancelled", urgent=urgent, dedupe_key=key,
-            context={**context, "url": hr_url},
+            context={**_mission_context(mission, to_professional=False), "reason": mission.cancel_reason, "url": hr_url},
         )
     return sent
 
@@ -143,16 +151,17 @@ def proposals_withdrawn_notify(*, shift: Shift, proposals: list[Proposal], reaso
     shift = Shift.objects.select_related("establishment", "unit", "profession").get(pk=shift.pk)
     filled = reason == WITHDRAWN_SHIFT_FULL
     context = {
-        "shift": shift_title(shift), "establishment": shift.establishment.name, "starts_at": shift.starts_at,
+        "establishment": shift.establishment.name, "starts_at": shift.starts_at,
         "filled": filled, "reason": "" if filled else reason, "url": reverse("missions:proposals"),
     }
     urgent = shift.is_urgent()
-    users = dict(
-        Proposal.objects.filter(pk__in=[p.pk for p in proposals]).values_list("pk", "professional__user")
-    )
-    recipients = get_user_model().objects.in_bulk(set(users.values()))
+    holders = {
+        p.pk: p.professional for p in Proposal.objects.filter(pk__in=[p.pk for p in proposals])
+        .select_related("professional__user", "professional__profession").order_by("pk")
+    }
     return sum(
-        bool(notify(recipient=recipients[users[p.pk]], event="proposal.withdrawn", urgent=urgent, context=context,
+        bool(notify(recipient=holders[p.pk].user, event="proposal.withdrawn", urgent=urgent,
+                    context={**context, "shift": shift_title(shift, holders[p.pk])},
                     dedupe_key=f"proposal:{p.pk}:withdrawn"))
         for p in proposals
     )
@@ -170,7 +179,9 @@ def proposals_expiring_notify(*, now: datetime | None = None) -> int:
             state=ProposalState.PENDING, expires_at__gt=now, expires_at__lte=now + EXPIRING_WITHIN,
             created_at__lt=F("expires_at") - EXPIRING_WITHIN,
         )
-        .select_related("professional__user", "shift__establishment", "shift__unit", "shift__profession")
+        .select_related(
+            "professional__user", "professional__profession", "shift__establishment", "shift__unit", "shift__profession"
+        )
         .order_by("expires_at", "pk")
     )
     url = reverse("missions:proposals")
@@ -181,7 +192,7 @@ def proposals_expiring_notify(*, now: datetime | None = None) -> int:
             recipient=proposal.professional.user, event="proposal.expiring", urgent=shift.is_urgent(now),
             dedupe_key=f"proposal:{proposal.pk}:expiring",
             context={
-                "shift": shift_title(shift), "establishment": shift.establishment.name,
+                "shift": shift_title(shift, proposal.professional), "establishment": shift.establishment.name,
                 "starts_at": shift.starts_at, "expires_at": proposal.expires_at, "url": url,
             },
         ))
@@ -215,7 +226,7 @@ def missions_reminder_notify(*, now: datetime | None = None) -> int:
             recipient=mission.professional.user, event="mission.reminder",
             dedupe_key=f"mission:{mission.pk}:reminder",
             context={
-                **_mission_context(mission), "address": _address(mission.shift),
+                **_mission_context(mission, to_professional=True), "address": _address(mission.shift),
                 "where_to_go": unit.where_to_go, "contact": unit.contact,
                 "url": reverse("missions:mission_detail", args=[mission.pk]),
             },

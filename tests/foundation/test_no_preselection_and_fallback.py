@@ -1,5 +1,5 @@
-"""Sign-up pre-selects nothing (the person says who they are); an unknown language code sent to the
-language switch is ignored without error and the pages stay in French."""
+"""Sign-up pre-selects nothing (the person says who they are, and their civility if they wish); an
+unknown language code sent to the language switch is ignored without error and the pages stay in French."""
 
 from __future__ import annotations
 
@@ -18,6 +18,15 @@ def test_sign_up_ticks_no_intent(client):
     assert response.context["form"]["signup_intent"].value() is None
     html = response.content.decode()
     assert 'name="signup_intent"' in html and "checked" not in html
+
+
+def test_sign_up_asks_the_civility_and_ticks_none(client):
+    response = client.get(reverse("account_signup"))
+    assert response.context["form"]["civility"].value() is None
+    html = response.content.decode()
+    for value in ("madame", "monsieur", "not_stated"):
+        assert f'name="civility" value="{value}"' in html
+    assert "checked" not in html
 
 
 def test_sign_up_without_an_intent_is_refused_and_writes_nothing(client):

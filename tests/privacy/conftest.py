@@ -17,7 +17,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Civility, User
 from establishments.models import Establishment, MemberRole
 from missions.contracts.services import contract_draft, contract_sign
 from missions.models import Contract, Mission, MissionState
@@ -64,7 +64,10 @@ def _done_in_the_past(mission: Mission) -> Mission:
 
 
 def build_world() -> World:
-    alice = make_user("alice.martin@example.org", first_name="Alyzée", last_name="Vauquelin-Ortiz", phone=ALICE_PHONE)
+    alice = make_user(
+        "alice.martin@example.org", first_name="Alyzée", last_name="Vauquelin-Ortiz", phone=ALICE_PHONE,
+        civility=Civility.MADAME,
+    )
     bob = make_user("bob.durand@example.org", first_name="Bob", last_name="Durand")
     charlie = make_user("charlie.bernard@example.org", first_name="Charlie", last_name="Bernardin")
     pro = make_professional(alice, profession="60")

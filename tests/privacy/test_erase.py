@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import Civility, User
 from missions.models import ContractSignature, Mission, MissionState
 from professionals.models import Credential, Professional
 from tests.factories import PASSWORD, from_now, make_ars_agent, make_mission, make_professional, make_user
@@ -66,6 +66,7 @@ def test_after_erasure_no_personal_data_is_left_and_contracts_are_intact(world, 
     assert Mission.objects.filter(pk=world.mission.pk, professional=pro).exists()
     erased = User.objects.get(pk=alice.pk)
     assert not erased.is_active and not erased.has_usable_password() and erased.email.endswith("@erased.invalid")
+    assert (alice.civility, erased.civility) == (Civility.MADAME, Civility.NOT_STATED)
     kept = Professional.objects.get(pk=pro.pk)
     assert kept.erased_at and kept.rpps is None and not kept.availabilities.exists()
     assert not Credential.objects.filter(professional=pro).exists() and not storage.exists(credential_name)

@@ -62,6 +62,7 @@ def test_the_archive_holds_one_file_per_kind_and_the_persons_files(world):
     account = json.loads(archive.read("account.json"))
     assert account["accounts.User"][0]["email"] == "alice.martin@example.org"
     assert account["accounts.User"][0]["phone"] == "+33612345678"
+    assert account["accounts.User"][0]["civility"] == "madame"  # the optional civility is the person's data too
     assert "password" not in account["accounts.User"][0]
     profile = json.loads(archive.read("professional_profile.json"))["professionals.Professional"][0]
     assert profile["rpps"] == world.pro.rpps and "calendar_token" not in profile

@@ -1,6 +1,7 @@
 """The professionals demo step: every kind of professional (notice 2 h to 48 h, with and without
 urgent SMS), and on-call nurses near each demo establishment, insured, with a verified mobile,
-available tonight and tomorrow night — so that an urgent nurse night for this evening can be filled."""
+available tonight and tomorrow night — so that an urgent nurse night for this evening can be filled;
+civilities a mix of Madame, Monsieur and not stated."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import Civility
 from establishments import demo as establishments_demo
 from establishments.models import Establishment
 from notifications.selectors import sms_choice_for
@@ -55,6 +57,13 @@ def test_the_demo_has_every_notice_and_both_sms_choices_and_on_call_nurses_for_t
         assert declared == expected
     assert ("Infirmier de garde (Mende, préavis 2 h, SMS)", demo.STANDBY_LOGIN) in ctx.logins
     assert standby.get(user__email=demo.STANDBY_LOGIN).home_commune_id == demo.MENDE
+
+    # Civilities as people answer an optional question: both, and some who did not say.
+    civilities = Counter(p.user.civility for p in pool)
+    assert set(civilities) == set(Civility.values) and civilities[Civility.NOT_STATED] < len(pool) / 2
+    assert all(p.user.civility != Civility.MADAME for p in pool if p.user.first_name in demo.MASCULINE_FIRST_NAMES)
+    assert all(p.user.civility == Civility.NOT_STATED for p in pool if p.user.first_name == "Camille")
+    assert ("Infirmière (Mende, préavis 24 h)", demo.KNOWN_LOGIN) in ctx.logins
 
     # Idempotent: a second run creates nobody and leaves the choices as they are.
     count = Professional.objects.count()

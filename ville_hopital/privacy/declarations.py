@@ -77,7 +77,7 @@ def _professional_rows(model: type[models.Model], path: str = "professional") ->
 PERSONAL_DATA: tuple[PersonalData, ...] = (
     PersonalData(
         User, "account.json", lambda user: User.objects.filter(pk=user.pk),
-        ("id", "email", "first_name", "last_name", "phone", "signup_intent", "date_joined", "last_login",
+        ("id", "email", "first_name", "last_name", "civility", "phone", "signup_intent", "date_joined", "last_login",
          "is_active", "is_staff", "is_superuser"),
         {"password": ACCESS_MATERIAL},
     ),
