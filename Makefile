@@ -53,6 +53,7 @@ run: seed
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # The whole suite on the real clock, then the clock-reading modules at each hard date.
 test: install system-deps lint test-suite test-dates

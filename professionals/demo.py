@@ -28,20 +28,18 @@ from decimal import Decimal
 from functools import cache
 
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Civility, User
-from establishments.models import Establishment, EstablishmentStatus, Shift, ShiftState
+from establishments.models import Establishment, EstablishmentStatus
 from notifications.selectors import sms_choice_for
 from notifications.services import phone_verification_confirm, phone_verification_start
 from professionals.calendar import month_days, shift_month
 from professionals.models import CredentialKind, Notice, Professional, Slot, slot_bounds
 from professionals.services import availability_month_save, credential_upload, professional_create
 from reference.models import Profession, Skill
-from territories.geo import haversine_km
 from territories.models import Commune
 from ville_hopital.demo import DEMO_DEPARTEMENTS, DEMO_PASSWORD, DemoContext, demo_user
 from ville_hopital.identifiers import luhn_check_digit
@@ -155,7 +153,6 @@ def seed(ctx: DemoContext) -> None:
         )
     known = _known_login(ctx, professions["60"])
     ctx.logins.append((f"{known.profession_label} (Mende, préavis 24 h)", KNOWN_LOGIN))
-    _proposals_for(known)
     standby = _standby_nurses(ctx, professions["60"])
     label = standby.profession_label if standby else professions["60"].label
     ctx.logins.append((f"{label} de garde (Mende, préavis 2 h, SMS)", STANDBY_LOGIN))
@@ -288,39 +285,3 @@ def _known_login(ctx: DemoContext, nurse: Profession) -> Professional:
     )
     _declare(professional, {"weekdays": [5, 6], "slot": Slot.DAY, "extra": [(3, Slot.NIGHT), (17, Slot.NIGHT)]})
     return professional
-
-
-def _proposals_for(professional: Professional, *, wanted: int = 3) -> int:
-    """A few pending proposals for the known login, from published nurse shifts within reach."""
-    from missions.models import Proposal, ProposalSource  # the demo of professionals sits above both apps
-    from missions.services.proposals import proposal_create
-
-    if Proposal.objects.filter(professional=professional).exists():
-        return 0
-    home = professional.home_commune
-    shifts = (
-        Shift.objects.filter(
-            profession=professional.profession, state=ShiftState.PUBLISHED,
-            starts_at__gt=timezone.now() + timedelta(days=1), required_skills__isnull=True,
-        )
-        .select_related("location")
-        .order_by("starts_at")[:500]
-    )
-    reachable = []
-    for shift in shifts:
-        km = haversine_km(home.latitude, home.longitude, shift.location.latitude, shift.location.longitude)
-        if km <= professional.radius_km:
-            reachable.append((km, shift))
-    made = 0
-    for km, shift in sorted(reachable, key=lambda pair: (pair[1].starts_at, pair[0])):
-        try:
-            proposal_create(
-                shift=shift, professional=professional, source=ProposalSource.MANUAL,
-                distance_km=Decimal(str(round(km, 1))), expires_at=timezone.now() + timedelta(days=2),
-            )
-        except ValidationError:
-            continue
-        made += 1
-        if made == wanted:
-            break
-    return made

@@ -23,7 +23,7 @@ DEMO_STEPS = [
     "directories.demo",  # the sample RPPS and FINESS extractions the demo's people and sites are checked against
     "establishments.demo",
     "professionals.demo",  # after establishments.demo: the demo proposals need its shifts
-    "missions.demo",  # insurance certificates, then one nightly matching of the demo region
+    "missions.demo",  # the known login's offers, insurance certificates, then one nightly matching
     "missions.contracts.demo",  # some proposals accepted: missions booked, contracts drafted, some signed
     "dashboards.demo",  # demo history and the aggregates of everything seeded before
     "ville_hopital.demo_second_factor",  # last: staff, ARS, admins and HR get the printed TOTP key

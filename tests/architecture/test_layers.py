@@ -1,0 +1,44 @@
+"""The README's layers are checked by `make lint` (import-linter, contracts in pyproject.toml)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def _lint_imports(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_make_lint_runs_import_linter():
+    lint = re.search(r"^lint:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M)
+    assert lint and "lint-imports" in lint[1]
+
+
+def test_the_layers_hold():
+    result = _lint_imports()
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
+
+
+def test_the_contracts_see_a_break(tmp_path):
+    """The same apps with their layers upside down: every app that imports one below it is caught,
+    so the check reads the real imports (a contract that cannot fail would pass here too)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    layers = next(c for c in config["contracts"] if c["type"] == "layers")["layers"]
+    upside_down = "\n".join(f"    {layer}" for layer in reversed(layers))
+    (tmp_path / "reversed.ini").write_text(
+        "[importlinter]\nroot_packages =\n" + "\n".join(f"    {p}" for p in config["root_packages"])
+        + "\n\n[importlinter:contract:reversed]\nname = upside down\ntype = layers\nlayers =\n" + upside_down + "\n",
+        encoding="utf-8",
+    )
+    result = _lint_imports(str(tmp_path / "reversed.ini"))
+    assert result.returncode == 1
+    assert "dashboards" in result.stdout and "BROKEN" in result.stdout
