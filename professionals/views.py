@@ -7,9 +7,10 @@ Every object is read through ``.for_user(request.user)``: another person's id is
 from __future__ import annotations
 
 from datetime import UTC
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import icalendar
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -293,7 +294,9 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed.add("x-published-ttl", "PT1H")  # how often calendar apps should fetch it again
     feed.add("x-wr-calname", _("Missions Ville-Hôpital"))
     feed.add("x-wr-timezone", "Europe/Paris")
-    host = request.get_host().split(":")[0] or "ville-hopital.fr"
+    # The UID names the event for good: built from the site's own address, not from the host this
+    # fetch came through (a proxy, an IP, a renamed host), so a calendar never sees a mission twice.
+    host = urlsplit(settings.SITE_URL).hostname or "ville-hopital.fr"
     for mission in confirmed_missions_for_feed(professional):
         shift = mission.shift
         event = icalendar.Event()

@@ -419,6 +419,20 @@ def test_ical_feed_and_token_regeneration(client):
     assert client.get(reverse("professionals:calendar_feed", args=[pro.calendar_token])).status_code == 200
 
 
+def test_calendar_uids_do_not_depend_on_the_host_that_fetches_the_feed(client, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "10.0.0.7", "agenda.example.org"]
+    settings.SITE_URL = "https://ville-hopital.example.fr"
+    pro = make_professional()
+    mission = proposal_accept(actor=pro.user, proposal=make_proposal(make_shift(), pro))
+    url = reverse("professionals:calendar_feed", args=[pro.calendar_token])
+    uids = {
+        str(event["uid"])
+        for host in ("testserver", "10.0.0.7:8000", "agenda.example.org")
+        for event in icalendar.Calendar.from_ical(client.get(url, HTTP_HOST=host).content).walk("VEVENT")
+    }
+    assert uids == {f"mission-{mission.pk}@ville-hopital.example.fr"}
+
+
 def test_earnings_per_month(client):
     pro = make_professional()
     for pay, state in ((Decimal("500.10"), MissionState.DONE), (Decimal("300"), MissionState.DONE), (Decimal("999"), MissionState.BOOKED)):
