@@ -110,7 +110,7 @@ def demo_logins(seed_output: str) -> dict[str, str]:
             found["ars"] = email
         elif label.startswith("RH établissement"):
             found["hr"] = email
-        elif label.startswith("Professionnel"):
+        elif label.startswith(("Professionnel", "Infirmière (")):  # the nurse of the pro pictures
             found["pro"] = email
     return found
 

@@ -1,9 +1,9 @@
 """Server-side SVG charts: no JavaScript, no CDN, no map tiles; every chart is ``role="img"`` with a
 ``<title>`` and a ``<desc>``, and the page also shows the same figures as a table.
 
-The map draws each metropolitan département's outline (vendored in territories/data, already
-projected), shaded by fill rate; overseas départements, which have no vendored outline, are
-labelled discs in a row of insets under the shapes (or alone, for an overseas region).
+The map draws each département's outline (vendored in territories/data), shaded by fill rate:
+metropolitan France as projected by its source, each overseas département at its own scale in a
+named inset box, in a row under metropolitan France (or alone, for an overseas region).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from django.utils.formats import date_format, get_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -25,8 +26,11 @@ from django.utils.translation import ngettext
 INK, MUTED, GRID = "#1f2933", "#52606d", "#d9e2ec"
 POSTED_COLOUR, FILLED_COLOUR = "#52606d", "#0b6e4f"
 NO_DATA = "#e4e7eb"
-# Vendored outlines (CC BY 4.0, see the README's "Data and attribution"), built by build_departements.py.
-SHAPES_FILE = Path(__file__).resolve().parent.parent / "territories" / "data" / "departements_paths.json"
+# Metropolitan outlines (CC BY 4.0, see the README's "Data and attribution"), built by build_departements.py.
+DATA = Path(__file__).resolve().parent.parent / "territories" / "data"
+SHAPES_FILE = DATA / "departements_paths.json"
+# Overseas outlines (IGN ADMIN EXPRESS, Licence Ouverte: LICENCE-departements-outre-mer.md), same script.
+OVERSEAS_SHAPES_FILE = DATA / "departements_outre_mer_paths.json"
 # Fill-rate classes (lower bound, colour): red → blue, readable by colour-blind people (ColorBrewer RdYlBu).
 RATE_CLASSES: tuple[tuple[float, str], ...] = (
     (0.0, "#d73027"),
@@ -59,6 +63,12 @@ def legend_labels() -> list[tuple[str, str]]:
         labels.append((colour, text))
     labels.append((NO_DATA, _("aucun poste publié")))
     return labels
+
+
+def short_day(day: date) -> str:
+    """A day and its month, short, as the active language writes them: « 7 déc. », « Dec. 7 » (the
+    locale's ``MONTH_DAY_FORMAT`` with the month abbreviated, for the trend chart's axis)."""
+    return date_format(day, get_format("MONTH_DAY_FORMAT").replace("F", "N"))
 
 
 def _open(chart_id: str, title: str, desc: str, width: int, height: int) -> str:
@@ -108,8 +118,8 @@ def trend_svg(weeks: Sequence[tuple[date, int, int]], chart_id: str = "trend") -
     # Three counts, each with its own plural (« 1 semaine », « 0 poste publié »).
     desc = " ".join((
         ngettext("%(n)s semaine du %(first)s au %(last)s :", "%(n)s semaines du %(first)s au %(last)s :", n) % {
-            "n": n, "first": weeks[0][0].strftime("%d/%m/%Y") if weeks else "—",
-            "last": weeks[-1][0].strftime("%d/%m/%Y") if weeks else "—",
+            "n": n, "first": date_format(weeks[0][0], "DATE_FORMAT") if weeks else "—",
+            "last": date_format(weeks[-1][0], "DATE_FORMAT") if weeks else "—",
         },
         ngettext("%(posted)s poste publié,", "%(posted)s postes publiés,", total_posted) % {"posted": total_posted},
         ngettext("%(filled)s pourvu au total.", "%(filled)s pourvus au total.", total_filled) % {"filled": total_filled},
@@ -127,7 +137,7 @@ def trend_svg(weeks: Sequence[tuple[date, int, int]], chart_id: str = "trend") -
         if i % step == 0:
             parts.append(
                 f'<text x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="middle" font-size="12" '
-                f'fill="{MUTED}">{week:%d/%m}</text>'
+                f'fill="{MUTED}">{escape(short_day(week))}</text>'
             )
     for series, colour, dash in ((1, POSTED_COLOUR, "6 4"), (2, FILLED_COLOUR, "")):
         points = " ".join(f"{x(i):.1f},{y(row[series]):.1f}" for i, row in enumerate(weeks))
@@ -197,8 +207,25 @@ class MapPoint:
 
 @functools.cache
 def departement_shapes() -> dict[str, str]:
-    """Département code → SVG path (source units), read once from the vendored file."""
+    """Metropolitan département code → SVG path (source units), read once from the vendored file."""
     return json.loads(SHAPES_FILE.read_text(encoding="utf-8"))["departements"]
+
+
+@dataclass(frozen=True)
+class InsetShape:
+    width: float  # the outline's own frame (its longer side is 100 units)
+    height: float
+    path: str
+
+
+@functools.cache
+def overseas_shapes() -> dict[str, InsetShape]:
+    """Overseas département code → its outline in its own frame, read once from the vendored file."""
+    found = {}
+    for code, shape in json.loads(OVERSEAS_SHAPES_FILE.read_text(encoding="utf-8"))["departements"].items():
+        _x, _y, width, height = (float(v) for v in shape["viewBox"].split())
+        found[code] = InsetShape(width, height, shape["path"])
+    return found
 
 
 def _bounds(paths: Sequence[str]) -> tuple[float, float, float, float]:
@@ -217,29 +244,44 @@ def _label_point(path: str) -> tuple[float, float]:
     return sum(x for x, _y in pairs) / len(pairs), sum(y for _x, y in pairs) / len(pairs)
 
 
-def map_svg(points: Sequence[MapPoint], chart_id: str = "map") -> SafeString:
-    """The scope's départements as shapes shaded by fill rate; overseas ones as labelled discs.
+INSETS_PER_ROW = 5  # the five overseas départements side by side under metropolitan France
 
-    The viewBox is the bounding box of the scope's shapes, so a region fills the figure's width
-    (CSS ``width: 100%``) on any screen from 360 px. The legend and the table by département
-    are HTML around the figure (readable text, no tiny SVG lettering once scaled down).
+
+def map_svg(points: Sequence[MapPoint], chart_id: str = "map") -> SafeString:
+    """The scope's départements as shapes shaded by fill rate, overseas ones each in an inset.
+
+    Metropolitan départements are drawn where the vendored outlines put them; each overseas
+    département is drawn at its own scale in a box of its own, with its name, in a row under
+    them (as French maps do), or alone for an overseas region. The viewBox is the bounding box of
+    what is drawn, so a region fills the figure's width (CSS ``width: 100%``) on any screen from
+    360 px. The legend and the table by département are HTML around the figure (readable text, no
+    tiny SVG lettering once scaled down).
     """
     shapes = departement_shapes()
     shown = sorted(points, key=lambda p: p.code)
     drawn = [p for p in shown if p.code in shapes]
-    insets = [p for p in shown if p.code not in shapes]  # overseas: no vendored outline
+    insets = [p for p in shown if p.code not in shapes]  # overseas: an inset each
     desc = "; ".join(f"{p.code} {p.name} : {percent(p.rate)}" for p in shown) or _("aucune donnée")
     if drawn:
         x0, y0, x1, y1 = _bounds([shapes[p.code] for p in drawn])
         span = max(x1 - x0, y1 - y0, 20.0)
-    else:
+        unit = span / 40  # the size of a label, whatever the zoom
+    else:  # an overseas region: its inset is the whole figure, its name a heading-sized label
         x0 = y0 = x1 = y1 = 0.0
         span = 100.0
-    pad, unit = span * 0.04, span / 40  # unit: the size of a label, whatever the zoom
-    width = max(x1 - x0, span * 0.6) + 2 * pad
-    inset_h = 3.5 * unit if insets else 0
-    height = (y1 - y0 + 2 * pad if drawn else 0) + inset_h
-    parts = [_open_box(chart_id, _("Carte des départements selon le taux de pourvoi"), desc, x0 - pad, y0 - pad, width, height)]
+        unit = span / 20
+    pad = span * 0.04
+    width = (max(x1 - x0, span * 0.6) if drawn else span) + 2 * pad
+    gap = pad / 2
+    row = max(len(insets), INSETS_PER_ROW if drawn else 1)
+    cell = (width - (row + 1) * gap) / row
+    name_size = unit * (1.1 if drawn else 1)
+    shape_h = cell * 0.8
+    box_h = shape_h + 1.8 * name_size
+    inset_h = box_h + gap if insets else 0
+    top = y0 - pad
+    height = (y1 - y0 + 2 * pad if drawn else gap) + inset_h
+    parts = [_open_box(chart_id, _("Carte des départements selon le taux de pourvoi"), desc, x0 - pad, top, width, height)]
     for p in drawn:
         lx, ly = _label_point(shapes[p.code])
         parts.append(
@@ -255,23 +297,37 @@ def map_svg(points: Sequence[MapPoint], chart_id: str = "map") -> SafeString:
             )
             + "</g>"
         )
-    if insets:
-        base = y0 - pad + height - inset_h / 2
-        gap = width / (len(insets) + 1)
-        for i, p in enumerate(insets):
-            cx = x0 - pad + gap * (i + 1)
-            parts.append(
-                f"<g><title>{escape(_map_label(p))}</title>"
-                f'<circle cx="{cx:.1f}" cy="{base - unit / 2:.1f}" r="{unit:.1f}" fill="{rate_colour(p.rate)}" '
-                f'stroke="{INK}" stroke-width="{unit / 12:.2f}"/>'
-                f'<text x="{cx:.1f}" y="{base + 1.5 * unit:.1f}" text-anchor="middle" font-size="{unit:.1f}" '
-                f'fill="{INK}">{escape(p.code)}</text></g>'
-            )
+    box_top = top + height - inset_h
+    for i, p in enumerate(insets):
+        bx = x0 - pad + gap + i * (cell + gap)
+        parts.append(
+            f'<rect x="{bx:.1f}" y="{box_top:.1f}" width="{cell:.1f}" height="{box_h:.1f}" fill="#fff" '
+            f'stroke="{MUTED}" stroke-width="{unit / 12:.2f}"/>'
+        )
+        parts.append(f"<g><title>{escape(_map_label(p))}</title>{_inset(p, bx, box_top, cell, shape_h, unit)}"
+                     f'<text x="{bx + cell / 2:.1f}" y="{box_top + box_h - 0.6 * name_size:.1f}" text-anchor="middle" '
+                     f'font-size="{name_size:.1f}" fill="{INK}">{escape(p.name)}</text></g>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - names escaped above, paths are vendored numbers
 
 
+def _inset(p: MapPoint, x: float, y: float, width: float, height: float, unit: float) -> str:
+    """The département's outline fitted (centred, with a margin) in the box's drawing area."""
+    shape = overseas_shapes().get(p.code)
+    margin = width * 0.08
+    if shape is None:  # a code with no vendored outline at all: a disc keeps it on the map
+        return (f'<circle cx="{x + width / 2:.1f}" cy="{y + height / 2:.1f}" r="{unit:.1f}" fill="{rate_colour(p.rate)}" '
+                f'stroke="{INK}" stroke-width="{unit / 12:.2f}"/>')
+    scale = min((width - 2 * margin) / shape.width, (height - margin) / shape.height)
+    tx = x + (width - shape.width * scale) / 2
+    ty = y + margin + (height - margin - shape.height * scale) / 2
+    return (
+        f'<path d="{shape.path}" fill="{rate_colour(p.rate)}" stroke="{INK}" stroke-width="{unit / 12 / scale:.3f}" '
+        f'stroke-linejoin="round" transform="translate({tx:.1f} {ty:.1f}) scale({scale:.4f})"/>'
+    )
+
+
 def _map_label(p: MapPoint) -> str:
-    return _("%(code)s %(name)s : %(rate)s (%(posted)s postes)") % {
-        "code": p.code, "name": p.name, "rate": percent(p.rate), "posted": p.posted,
-    }
+    return ngettext(
+        "%(code)s %(name)s : %(rate)s (%(posted)s poste)", "%(code)s %(name)s : %(rate)s (%(posted)s postes)", p.posted
+    ) % {"code": p.code, "name": p.name, "rate": percent(p.rate), "posted": p.posted}

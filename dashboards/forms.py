@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.selectors import Filters, Scope, departement_filter_choices, profession_names
@@ -66,7 +67,7 @@ class FilterForm(forms.Form):
         for name, value in (("start", start), ("end", end)):
             if not lowest <= value <= highest:
                 self.add_error(name, _("Choisissez une date entre le %(low)s et le %(high)s.") % {
-                    "low": lowest.strftime("%d/%m/%Y"), "high": highest.strftime("%d/%m/%Y"),
+                    "low": date_format(lowest, "DATE_FORMAT"), "high": date_format(highest, "DATE_FORMAT"),
                 })
         if self.errors:
             return cleaned

@@ -25,6 +25,8 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from ville_hopital.audit import audit_record
@@ -37,7 +39,8 @@ _CONTROL = {chr(c) for c in range(32) if c != 9} | {chr(c) for c in range(0x7F, 
 
 
 class LineInvalid(ValueError):
-    """A line of the file cannot be imported; the message says why (in French, shown as is)."""
+    """A line of the file cannot be imported; the message says why (in French, shown as is; its counts
+    through ngettext, « 1 champ au lieu de 32 »)."""
 
 
 @dataclass(frozen=True)
@@ -244,7 +247,11 @@ class _Load:
 def check_field_count(fields: list[str], expected: int, what: str) -> None:
     """Refuse a line that has not the number of fields of its kind (a truncated or shifted line)."""
     if len(fields) != expected:
-        raise LineInvalid(f"{len(fields)} champs au lieu de {expected} pour {what} (ligne tronquée ou décalée ?)")
+        raise LineInvalid(ngettext(
+            "%(n)s champ au lieu de %(expected)s pour %(what)s (ligne tronquée ou décalée ?)",
+            "%(n)s champs au lieu de %(expected)s pour %(what)s (ligne tronquée ou décalée ?)",
+            len(fields),
+        ) % {"n": len(fields), "expected": expected, "what": what})
 
 
 def check_length(value: str, model: type[models.Model], field: str) -> str:
@@ -252,7 +259,8 @@ def check_length(value: str, model: type[models.Model], field: str) -> str:
     value = value.strip()
     limit = model._meta.get_field(field).max_length
     if limit is not None and len(value) > limit:
-        raise LineInvalid(f"« {value[:40]}… » dépasse {limit} caractères")
+        raise LineInvalid(ngettext("« %(value)s… » dépasse %(n)s caractère", "« %(value)s… » dépasse %(n)s caractères", limit)
+                          % {"value": value[:40], "n": limit})
     return value
 
 
@@ -274,9 +282,18 @@ class DirectoryImportCommand(BaseCommand):
                 counts = directory_import(path=path, fmt=self.fmt, scan=scan, progress=bar.update)
         except DirectoryFileError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{self.fmt.name} : {counts.lines} lignes lues, {counts.new} nouvelles entrées, {counts.changed} "
-                f"modifiées, {counts.unchanged} inchangées, {counts.removed} retirées, {counts.skipped} lignes ignorées."
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(import_summary(self.fmt.name, counts)))
+
+
+def import_summary(directory: str, counts: ImportCounts) -> str:
+    """« RPPS : 51 lignes lues, 47 nouvelles entrées, 0 modifiée, … » in the active language, each
+    count with its own plural (French: 0 and 1 are singular)."""
+    parts = (
+        ngettext("%(n)s ligne lue", "%(n)s lignes lues", counts.lines) % {"n": counts.lines},
+        ngettext("%(n)s nouvelle entrée", "%(n)s nouvelles entrées", counts.new) % {"n": counts.new},
+        ngettext("%(n)s modifiée", "%(n)s modifiées", counts.changed) % {"n": counts.changed},
+        ngettext("%(n)s inchangée", "%(n)s inchangées", counts.unchanged) % {"n": counts.unchanged},
+        ngettext("%(n)s retirée", "%(n)s retirées", counts.removed) % {"n": counts.removed},
+        ngettext("%(n)s ligne ignorée", "%(n)s lignes ignorées", counts.skipped) % {"n": counts.skipped},
+    )
+    return _("%(directory)s : %(counts)s.") % {"directory": directory, "counts": ", ".join(parts)}

@@ -96,7 +96,7 @@ def _check_identity(pro: Professional) -> None:
         raise ValidationError(errors)
     if pro.adeli and not pro.profession.uses_adeli and not pro.rpps:
         raise ValidationError(
-            {"rpps": _("Les %(p)s sont inscrits au RPPS : indiquez votre numéro RPPS.") % {"p": pro.profession.label}}
+            {"rpps": _("Les %(p)s sont inscrits au RPPS : indiquez votre numéro RPPS.") % {"p": pro.profession.display_label}}
         )
     if not pro.rpps and not pro.adeli:
         field = "rpps" if not pro.profession.uses_adeli else "adeli"
@@ -186,7 +186,7 @@ def _booked_conflicts(
         ) % {"p": profession_label(first.shift.profession, pro.user.civility), "d": _when(first.starts_at)}
     codes = {s.code for s in skills}
     for mission in upcoming:
-        missing = [s.label for s in mission.shift.required_skills.all() if s.code not in codes]
+        missing = [s.display_label for s in mission.shift.required_skills.all() if s.code not in codes]
         if missing:
             errors["skills"] = _("« %(s)s » est requise pour votre mission du %(d)s chez %(e)s.") % {
                 "s": missing[0], "d": _when(mission.starts_at), "e": mission.shift.establishment.name,

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from establishments.models import Establishment, Membership
 from missions.contracts.models import (
@@ -22,6 +23,7 @@ from missions.contracts.models import (
     SignatureSide,
 )
 from missions.contracts.pdf import sha256_hex
+from missions.eligibility import DAILY_REST, MAX_WEEK_HOURS
 from missions.models import PROFESSIONAL_CANCEL_NOTICE, Mission, MissionState
 from reference.models import ContractRoute, RouteKind
 from reference.selectors import contract_route_for
@@ -254,7 +256,32 @@ def contract_document_context(*, mission: Mission, version: int, reason: str = "
         "hourly": format_amount(mission.pay / hours) if hours else "",
         "pay_check": contract_pay_check(mission),
         "cancellation_deadline": mission.starts_at - PROFESSIONAL_CANCEL_NOTICE,
-        "cancellation_notice_hours": int(PROFESSIONAL_CANCEL_NOTICE.total_seconds() // 3600),
+        **contract_time_terms(
+            daily_rest_hours=_whole_hours(DAILY_REST), week_hours=MAX_WEEK_HOURS,
+            notice_hours=_whole_hours(PROFESSIONAL_CANCEL_NOTICE),
+        ),
+    }
+
+
+def _whole_hours(duration: timedelta) -> int:
+    return int(duration.total_seconds() // 3600)
+
+
+def contract_time_terms(*, daily_rest_hours: int, week_hours: int, notice_hours: int) -> dict[str, str]:
+    """The durations the contract states, counted from the values the platform enforces
+    (``missions.eligibility``: daily rest, weekly maximum; ``PROFESSIONAL_CANCEL_NOTICE``), each
+    with its plural: « 11 heures consécutives par 24 heures », « 48 heures au plus sur 7 jours »,
+    « jusqu'à 48 heures avant son début »."""
+    return {
+        "daily_rest": ngettext(
+            "%(n)s heure consécutive par 24 heures", "%(n)s heures consécutives par 24 heures", daily_rest_hours
+        ) % {"n": daily_rest_hours},
+        "week_hours": ngettext(
+            "%(n)s heure au plus sur 7 jours", "%(n)s heures au plus sur 7 jours", week_hours
+        ) % {"n": week_hours},
+        "cancellation_notice": ngettext(
+            "%(n)s heure avant son début", "%(n)s heures avant son début", notice_hours
+        ) % {"n": notice_hours},
     }
 
 

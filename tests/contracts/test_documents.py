@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from missions.contracts.models import Contract, ContractState
 from missions.contracts.pdf import sha256_hex
+from missions.contracts.selectors import contract_time_terms
 from missions.contracts.services import contract_draft
 from reference.models import RouteKind
 from tests.contracts.conftest import file_bytes, pdf_text
@@ -83,6 +84,34 @@ def test_pdf_names_both_parties_hours_and_pay_with_the_cap_check(world, tmp_path
     assert "plafond applicable 1 340,50 € : conforme" in text
     assert "2 681,00 €/24 h × 12 h" in text
     assert "jusqu'à 48 heures avant son début" in text
+
+
+def test_the_fixed_term_contract_states_the_rest_the_platform_enforces(tmp_path, monkeypatch):
+    mission = _setup("60", "CHU")
+    text = pdf_text(file_bytes(contract_draft(mission=mission).pdf), tmp_path)
+    assert "(11 heures consécutives par 24 heures, 48 heures au plus sur 7 jours) s'imposent" in text
+    # The figures are the rules' own: change the weekly maximum, the contract follows.
+    monkeypatch.setattr("missions.contracts.selectors.MAX_WEEK_HOURS", 44)
+    text = pdf_text(file_bytes(contract_draft(mission=_setup("60", "CHU")).pdf), tmp_path)
+    assert "44 heures au plus sur 7 jours" in text and "48 heures au plus" not in text
+
+
+@pytest.mark.parametrize(
+    ("n", "french", "english"),
+    [
+        (0, ["0 heure consécutive par 24 heures", "0 heure au plus sur 7 jours", "0 heure avant son début"],
+         ["0 consecutive hours per 24 hours", "at most 0 hours over 7 days", "0 hours before it starts"]),
+        (1, ["1 heure consécutive par 24 heures", "1 heure au plus sur 7 jours", "1 heure avant son début"],
+         ["1 consecutive hour per 24 hours", "at most 1 hour over 7 days", "1 hour before it starts"]),
+        (2, ["2 heures consécutives par 24 heures", "2 heures au plus sur 7 jours", "2 heures avant son début"],
+         ["2 consecutive hours per 24 hours", "at most 2 hours over 7 days", "2 hours before it starts"]),
+    ],
+)
+def test_the_contracts_durations_are_counted_phrases(n, french, english):
+    for language, expected in (("fr", french), ("en", english)):
+        with translation.override(language):
+            terms = contract_time_terms(daily_rest_hours=n, week_hours=n, notice_hours=n)
+        assert [terms["daily_rest"], terms["week_hours"], terms["cancellation_notice"]] == expected
 
 
 def test_the_contract_writes_amounts_in_french_whatever_the_interface_language(world, tmp_path):

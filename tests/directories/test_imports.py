@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from directories.demo import FINESS_SAMPLE, RPPS_SAMPLE
 from directories.finess import FINESS_FORMAT, finess_import
-from directories.loading import DirectoryFileError, directory_scan
+from directories.loading import DirectoryFileError, ImportCounts, directory_scan, import_summary
 from directories.models import DirectoryEstablishment, DirectoryProfessional
 from directories.rpps import RPPS_FORMAT, rpps_import
 from tests.directories.files import (
@@ -151,12 +152,40 @@ def test_the_command_prints_the_counts_and_refuses_a_bad_file_naming_the_line(tm
     call_command("import_rpps", str(RPPS_SAMPLE), verbosity=0)
     out = capsys.readouterr().out
     assert "RPPS : 51 lignes lues, 47 nouvelles entrées" in out
-    assert "0 nouvelles entrées, 0 modifiées, 47 inchangées" in out
+    assert "0 nouvelle entrée, 0 modifiée, 47 inchangées" in out
     bad = rpps_file(tmp_path, [rpps_line("12345", "MARTIN")])
     with pytest.raises(CommandError, match=r"rien n'a été importé :\n  ligne 2 : « Identifiant PP » « 12345 »"):
         call_command("import_rpps", str(bad), verbosity=0)
     with pytest.raises(CommandError, match="fichier illisible"):
         call_command("import_rpps", str(tmp_path / "absent.txt"), verbosity=0)
+
+
+@pytest.mark.parametrize(
+    ("n", "french", "english"),
+    [
+        (0, "X : 0 ligne lue, 0 nouvelle entrée, 0 modifiée, 0 inchangée, 0 retirée, 0 ligne ignorée.",
+         "X: 0 lines read, 0 new entries, 0 changed, 0 unchanged, 0 removed, 0 lines skipped."),
+        (1, "X : 1 ligne lue, 1 nouvelle entrée, 1 modifiée, 1 inchangée, 1 retirée, 1 ligne ignorée.",
+         "X: 1 line read, 1 new entry, 1 changed, 1 unchanged, 1 removed, 1 line skipped."),
+        (2, "X : 2 lignes lues, 2 nouvelles entrées, 2 modifiées, 2 inchangées, 2 retirées, 2 lignes ignorées.",
+         "X: 2 lines read, 2 new entries, 2 changed, 2 unchanged, 2 removed, 2 lines skipped."),
+    ],
+)
+def test_the_import_summary_counts_each_figure_with_its_plural(n, french, english):
+    counts = ImportCounts(lines=n, new=n, changed=n, unchanged=n, removed=n, skipped=n)
+    with translation.override("fr"):
+        assert import_summary("X", counts) == french
+    with translation.override("en"):
+        assert import_summary("X", counts) == english
+
+
+def test_a_one_field_line_is_counted_in_the_singular(tmp_path):
+    with pytest.raises(DirectoryFileError) as refused:
+        finess_import(path=finess_file(tmp_path, ["structureet", "structureet;1"]))
+    assert [str(e) for e in refused.value.errors] == [
+        "ligne 2 : 1 champ au lieu de 32 pour une ligne « structureet » (ligne tronquée ou décalée ?)",
+        "ligne 3 : 2 champs au lieu de 32 pour une ligne « structureet » (ligne tronquée ou décalée ?)",
+    ]
 
 
 # --------------------------------------------------------------------------- FINESS

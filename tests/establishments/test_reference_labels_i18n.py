@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
+from missions.services.proposals import proposal_accept
+from professionals.services import professional_update
 from reference.models import EstablishmentType, Profession, Skill
 from tests import factories
 
@@ -75,3 +78,33 @@ def test_the_ars_dashboard_names_professions_in_the_readers_language(client):
     client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
     french = page(client, ars, reverse("dashboards:overview", args=["76"]), None)
     assert ">Infirmier</option>" in french and ">Nurse</option>" not in french
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "hidden"),
+    [("en", " · Operating theatre nurse (IBODE)", "Infirmier de bloc opératoire"),
+     (None, " · Infirmier de bloc opératoire (IBODE)", "Operating theatre nurse")],
+)
+def test_the_hr_board_names_required_skills_in_the_readers_language(client, alice, establishment_a, unit_a,
+                                                                    language, shown, hidden):
+    factories.make_shift(establishment_a, by=alice, skills=("SI06",))
+    html = page(client, alice, reverse("missions:hr_board", args=[establishment_a.pk]), language)
+    assert shown in html and hidden not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "skill", "profession"),
+    [("en", "“Operating theatre nurse (IBODE)” is required", "missions booked as Nurse"),
+     ("fr", "« Infirmier de bloc opératoire (IBODE) » est requise", "missions réservées comme Infirmier")],
+)
+def test_the_profile_refusals_name_skills_and_professions_in_the_readers_language(language, skill, profession):
+    pro = factories.make_professional(skills=("SI06",))
+    shift = factories.make_shift(skills=("SI06",))
+    proposal_accept(actor=pro.user, proposal=factories.make_proposal(shift, pro))
+    with translation.override(language):
+        with pytest.raises(ValidationError) as refused:
+            professional_update(actor=pro.user, professional=pro, skills=[])
+        assert skill in refused.value.message_dict["skills"][0]
+        with pytest.raises(ValidationError) as refused:
+            professional_update(actor=pro.user, professional=pro, profession=Profession.objects.get(code="10"))
+        assert profession in refused.value.message_dict["profession"][0]

@@ -5,18 +5,21 @@ English), in pages, the calendar feed and error messages."""
 from __future__ import annotations
 
 import gettext as gnu_gettext
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import icalendar
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from dashboards.charts import trend_svg
+from dashboards.forms import FilterForm
+from dashboards.selectors import NATIONAL, Scope
 from missions.eligibility import MonthlyCap
 from missions.models import MissionState
 from missions.services.proposals import proposal_accept
@@ -175,3 +178,31 @@ def test_the_trend_chart_description_counts_weeks_and_positions(weeks, says):
     with translation.override("fr"):
         svg = trend_svg([(monday + timedelta(days=d), posted, filled) for d, posted, filled in weeks])
     assert all(text in svg for text in says), says
+
+
+@pytest.mark.parametrize(
+    ("language", "says", "axis"),
+    [
+        ("fr", "2 semaines du 7 décembre 2026 au 14 décembre 2026 :", [">7 déc.<", ">14 déc.<"]),
+        ("en", "2 weeks from Dec. 7, 2026 to Dec. 14, 2026:", [">Dec. 7<", ">Dec. 14<"]),
+    ],
+)
+def test_the_trend_chart_writes_its_dates_in_the_readers_language(language, says, axis):
+    weeks = [(date(2026, 12, 7), 1, 0), (date(2026, 12, 14), 2, 1)]
+    with translation.override(language):
+        svg = trend_svg(weeks)
+    assert says in svg and all(label in svg for label in axis), svg
+    assert "07/12" not in svg and "12/07" not in svg
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("fr", "Choisissez une date entre le 1 janvier 2016 et le 31 décembre 2036."),
+     ("en", "Choose a date between Jan. 1, 2016 and Dec. 31, 2036.")],
+)
+def test_the_dashboard_period_error_writes_its_dates_in_the_readers_language(language, says):
+    with translation.override(language):
+        form = FilterForm(QueryDict("start=1990-01-01"), scope=Scope(NATIONAL, None), today=date(2026, 12, 7))
+        assert not form.is_valid()
+        assert form.errors["start"] == [says]

@@ -16,6 +16,7 @@ from playwright.sync_api import Page
 
 from dashboards.services import aggregates_rebuild
 from establishments.models import MemberRole
+from territories.services import geography_load
 from tests import factories
 from tests.browser import log_in
 from tests.factories import local
@@ -131,8 +132,11 @@ def test_hr_pages_on_a_phone(page, live_server, live_db, axe):
 
 def test_ars_pages_on_a_phone(page, live_server, live_db, axe):
     today = timezone.localdate()
+    geography_load(only_departements=frozenset({"974"}))  # live_db reloads a few metropolitan ones only
+    reunion = factories.make_establishment(commune="97411", type_code="CHU")  # Saint-Denis, La Réunion
     for d in range(-20, 20, 3):
         factories.make_shift(starts_at=local(today + timedelta(days=d), 8), as_row=True)
+        factories.make_shift(reunion, starts_at=local(today + timedelta(days=d), 8), as_row=True)
     aggregates_rebuild()
     agent = factories.make_ars_agent("76")
     log_in(page, live_server.url, agent.email)
@@ -141,6 +145,15 @@ def test_ars_pages_on_a_phone(page, live_server, live_db, axe):
     check_page(page, f"{base}/ars/76/", axe, screenshot="phone-ars-overview")
     check_page(page, f"{base}/ars/76/etablissements/", axe)
     check_page(page, f"{base}/ars/76/penuries/", axe)
+
+    # The national map: metropolitan France, then the five overseas départements in named boxes;
+    # an overseas region: its one département in its box, the width of the column.
+    log_in(page, base, factories.platform_staff().email)
+    check_page(page, f"{base}/ars/fr/", axe, screenshot="phone-ars-national")
+    assert page.locator("svg.map rect").count() == 5
+    log_in(page, base, factories.make_ars_agent("04").email)
+    check_page(page, f"{base}/ars/04/", axe, screenshot="phone-ars-reunion")
+    assert page.locator("svg.map path").count() == 1 and page.locator("svg.map text").all_text_contents() == ["La Réunion"]
 
 
 def test_long_lists_keep_their_filters_within_reach(page, live_server, live_db, axe):
