@@ -96,7 +96,7 @@ def _check_identity(pro: Professional) -> None:
         raise ValidationError(errors)
     if pro.adeli and not pro.profession.uses_adeli and not pro.rpps:
         raise ValidationError(
-            {"rpps": _("Les %(p)s sont inscrits au RPPS : indiquez votre numéro RPPS.") % {"p": pro.profession.display_label}}
+            {"rpps": _("Profession « %(p)s » : inscription au RPPS obligatoire, indiquez votre numéro RPPS.") % {"p": pro.profession.display_label}}
         )
     if not pro.rpps and not pro.adeli:
         field = "rpps" if not pro.profession.uses_adeli else "adeli"
