@@ -39,6 +39,7 @@ from dashboards.models import (
 from establishments.models import Establishment
 from reference.models import EstablishmentType, Profession
 from territories.models import Commune, Departement, Region
+from ville_hopital.months import month_end, month_start, next_month
 
 NATIONAL = "fr"
 URGENT_HORIZON_DAYS = 7
@@ -235,21 +236,16 @@ def period_parts(
     end) from the daily table. A year reads ~12 + 8 + 12 time units instead of 365."""
     if monthly is None:
         return _week_parts(scope, filters, start, end, daily, weekly)
-    first_month = start if start.day == 1 else next_month(start)
-    last_month_end = end if next_month(end) == end + timedelta(days=1) else end.replace(day=1) - timedelta(days=1)
+    first_month = start if start == month_start(start) else next_month(start)
+    last_month_end = end if end == month_end(end) else month_start(end) - timedelta(days=1)
     if first_month > last_month_end:
         return _week_parts(scope, filters, start, end, daily, weekly)
-    parts = [_filtered(monthly.objects.all(), scope, filters, first_month, last_month_end.replace(day=1))]
+    parts = [_filtered(monthly.objects.all(), scope, filters, first_month, month_start(last_month_end))]
     if start < first_month:
         parts += _week_parts(scope, filters, start, first_month - timedelta(days=1), daily, weekly)
     if last_month_end < end:
         parts += _week_parts(scope, filters, last_month_end + timedelta(days=1), end, daily, weekly)
     return parts
-
-
-def next_month(day: date) -> date:
-    """The 1st of the month after ``day``'s."""
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _week_parts(scope: Scope, filters: Filters, start: date, end: date, daily, weekly) -> list[QuerySet]:

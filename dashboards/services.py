@@ -46,12 +46,13 @@ from dashboards.models import (
     WeeklyFill,
     WeeklyFillArea,
 )
-from dashboards.selectors import Filters, Scope, next_month, week_start
+from dashboards.selectors import Filters, Scope, week_start
 from establishments.models import Shift, ShiftState
 from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
 from professionals.models import Availability
 from ville_hopital.audit import audit_record
 from ville_hopital.models import AuditEvent
+from ville_hopital.months import month_end, month_start
 
 MAX_RUN_DAYS = 31  # one grouped query covers at most a month of days
 AVAILABILITY_HORIZON_DAYS = 90
@@ -410,10 +411,6 @@ def _rollup(
     )
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def _lock() -> RefreshState:
     """Lock the state row (refreshers queue here) and stamp it: ``updated_at`` is the version of the
     aggregates, part of the page cache keys, so a cached page never outlives the data it shows."""
@@ -512,7 +509,7 @@ def _refresh_run(first: date, last: date, establishments: list[int] | None) -> N
     )
     for unit, lo_day, hi_day, fine_model, area_model in (
         ("week", week_start(first), week_start(last) + timedelta(days=6), WeeklyFill, WeeklyFillArea),
-        ("month", month_start(first), next_month(last) - timedelta(days=1), MonthlyFill, MonthlyFillArea),
+        ("month", month_start(first), month_end(last), MonthlyFill, MonthlyFillArea),
     ):
         per_estab = fine_model.objects.filter(day__gte=lo_day, day__lte=hi_day)
         if establishments is not None:

@@ -61,15 +61,14 @@ from missions.matching_io import (
     FORBIDDEN_ROUTE,
     PLATFORM_RULES,
     Partition,
-    month_key,
     partition_load,
     slot_of,
     slots_covered,
 )
 from missions.models import ACTIVE_MISSION_STATES, EstablishmentBlock, Mission, Proposal, ProposalState
-from missions.selectors import month_bounds
 from professionals.models import Availability, Professional, Slot
 from territories.geo import haversine_km
+from ville_hopital.months import month_bounds, month_key
 
 # --------------------------------------------------------------------------------------------
 # What a rule answers

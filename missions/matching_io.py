@@ -68,6 +68,7 @@ from missions.models import (
 )
 from professionals.models import Availability, Credential, CredentialKind, Professional
 from ville_hopital.models import AuditEvent
+from ville_hopital.months import month_bounds, month_key, month_start
 
 #: FORMAT.md's objective weight of one urgency point, in km.
 BIG_KM_PER_URGENCY = 10_000.0
@@ -127,14 +128,6 @@ def horizon_bounds(start: date, horizon_days: int) -> tuple[datetime, datetime]:
     return slot_start(start, 0), slot_start(start + timedelta(days=horizon_days), 0)
 
 
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
 # --------------------------------------------------------------------------------------------
 # The partition
 # --------------------------------------------------------------------------------------------
@@ -173,11 +166,6 @@ class Partition:
 
 
 BLOCK_SPACE = 1 << 32
-
-
-def month_key(day: date) -> int:
-    """A calendar month as one integer (the monthly cap counts per month of the local start)."""
-    return day.year * 12 + day.month - 1
 
 
 @dataclass(frozen=True)
@@ -359,11 +347,10 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
         a_slot.append(1 if slot == "N" else 0)
 
     # --- booked: active missions and pending proposals, by slot and by month ---------------------
-    win_from = min(slot_start(start - timedelta(days=BOOKED_MARGIN_DAYS + 1), 0),
-                   timezone.make_aware(datetime.combine(_month_start(start), time())))
+    win_from = min(slot_start(start - timedelta(days=BOOKED_MARGIN_DAYS + 1), 0), month_bounds(start)[0])
     # (the month of the day after the last: a night shift of the last day may start there)
     win_to = max(slot_start(last_day + timedelta(days=BOOKED_MARGIN_DAYS + 2), 0),
-                 timezone.make_aware(datetime.combine(_next_month(last_day + timedelta(days=1)), time())))
+                 month_bounds(last_day + timedelta(days=1))[1])
     booked_items: list[tuple[int, int, bool, datetime, datetime]] = []
     for pk, pro_id, shift_id, s_at, e_at in Mission.objects.filter(
         professional__in=sub, state__in=ACTIVE_MISSION_STATES, starts_at__gte=win_from, starts_at__lt=win_to
@@ -378,13 +365,13 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
         known_proposals.add(pk)
         if pro_id in index_of:
             booked_items.append((index_of[pro_id], shift_id, False, s_at, e_at))
-    months = sorted({_month_start(start), _month_start(last_day)})
+    months = sorted({month_start(start), month_start(last_day)})
     per_month: dict[tuple[int, date], int] = defaultdict(int)
     booked_set: set[tuple[int, int, int]] = set()
     lo, hi = 1 - BOOKED_MARGIN_DAYS, horizon + BOOKED_MARGIN_DAYS
     b_month, b_slot_rows = [], []
     for row, (i, _shift_id, _mission, s_at, e_at) in enumerate(booked_items):
-        month = _month_start(timezone.localtime(s_at).date())
+        month = month_start(timezone.localtime(s_at).date())
         b_month.append(month_key(month))
         if month in months:
             per_month[(i, month)] += 1

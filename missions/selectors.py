@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
@@ -23,21 +23,6 @@ from professionals.models import Professional
 from territories.geo import haversine_km
 from territories.models import Commune
 from ville_hopital.list_pages import RowGroup, group_by_week
-
-# --------------------------------------------------------------------------- #
-# Calendar months (the monthly cap of missions.eligibility)
-# --------------------------------------------------------------------------- #
-
-
-def month_bounds(day: date) -> tuple[datetime, datetime]:
-    """The aware start of ``day``'s calendar month and of the next one (local time, Europe/Paris)."""
-    first = day.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return (
-        timezone.make_aware(datetime.combine(first, datetime.min.time())),
-        timezone.make_aware(datetime.combine(following, datetime.min.time())),
-    )
-
 
 # --------------------------------------------------------------------------- #
 # The professional's pages (missions.views.professional)

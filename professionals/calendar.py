@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from professionals.models import Slot
+from ville_hopital.months import month_days, month_start
 
 SlotKey = tuple[date, str]
 SLOT_CODES = (Slot.DAY.value, Slot.NIGHT.value)
@@ -39,10 +40,6 @@ def parse_slot(value: str) -> SlotKey:
     return date(int(year), int(month), int(day)), slot
 
 
-def month_days(year: int, month: int) -> list[date]:
-    return [date(year, month, d) for d in range(1, _calendar.monthrange(year, month)[1] + 1)]
-
-
 def month_weeks(year: int, month: int) -> list[list[date | None]]:
     """Rows of the grid, Monday first; days of the neighbouring months are None."""
     rows = _calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
@@ -51,13 +48,7 @@ def month_weeks(year: int, month: int) -> list[list[date | None]]:
 
 def week_of_month(day: date) -> int:
     """1-based row of ``day`` in its month's grid."""
-    first = day.replace(day=1)
-    return (day.day + first.weekday() - 1) // 7 + 1
-
-
-def shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + delta
-    return index // 12, index % 12 + 1
+    return (day.day + month_start(day).weekday() - 1) // 7 + 1
 
 
 SHORTCUT_SLOTS = {"D": ("D",), "N": ("N",), "DN": ("D", "N")}
@@ -73,7 +64,7 @@ def shortcut_slots(year: int, month: int, days: str, slots: str) -> set[SlotKey]
     codes = SHORTCUT_SLOTS.get(slots)
     if codes is None:
         raise ValueError(slots)
-    chosen = month_days(year, month)
+    chosen = month_days(date(year, month, 1))
     if days == "all":
         pass
     elif days == "weekdays":
@@ -93,7 +84,7 @@ def copy_previous_month(previous: Iterable[SlotKey], year: int, month: int) -> s
     """This month's slots that repeat ``previous`` (last month's declared slots) week for week."""
     source = set(previous)
     copied: set[SlotKey] = set()
-    for day in month_days(year, month):
+    for day in month_days(date(year, month, 1)):
         back = day - timedelta(weeks=4)
         if back.month == month:
             back -= timedelta(weeks=1)

@@ -36,13 +36,13 @@ from accounts.models import Civility, User
 from establishments.models import Establishment, EstablishmentStatus
 from notifications.selectors import sms_choice_for
 from notifications.services import phone_verification_confirm, phone_verification_start
-from professionals.calendar import month_days, shift_month
 from professionals.models import CredentialKind, Notice, Professional, Slot, slot_bounds
 from professionals.services import availability_month_save, credential_upload, professional_create
 from reference.models import Profession, Skill
 from territories.models import Commune
 from ville_hopital.demo import DEMO_DEPARTEMENTS, DEMO_PASSWORD, DemoContext, demo_user
 from ville_hopital.identifiers import luhn_check_digit
+from ville_hopital.months import month_days, month_start, next_month
 
 PROFESSIONALS_PER_SIZE = 200
 KNOWN_LOGIN = "pro@demo.ville-hopital.fr"
@@ -243,13 +243,14 @@ def _availability_pattern(rng) -> dict:
 def _declare(professional: Professional, pattern: dict) -> None:
     today = timezone.localdate()
     now = timezone.now()
-    for delta in (0, 1):
-        year, month = shift_month(today.year, today.month, delta)
-        days = month_days(year, month)
+    for first in (month_start(today), next_month(today)):
+        days = month_days(first)
         wanted = {(d, pattern["slot"]) for d in days if d.weekday() in pattern["weekdays"]}
         wanted |= {(days[min(n, len(days)) - 1], slot) for n, slot in pattern["extra"]}
         wanted = {k for k in wanted if slot_bounds(*k)[0] > now}
-        availability_month_save(actor=professional.user, professional=professional, year=year, month=month, slots=wanted)
+        availability_month_save(
+            actor=professional.user, professional=professional, year=first.year, month=first.month, slots=wanted
+        )
 
 
 @transaction.atomic

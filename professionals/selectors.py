@@ -22,9 +22,7 @@ from professionals.calendar import (
     SLOT_CODES,
     SlotKey,
     copy_previous_month,
-    month_days,
     month_weeks,
-    shift_month,
 )
 from professionals.models import (
     MISSION_STATES_SHARING_DOCUMENTS,
@@ -34,6 +32,7 @@ from professionals.models import (
     Professional,
     slot_bounds,
 )
+from ville_hopital.months import month_days, next_month, previous_month
 
 BOOKED = "booked"
 ACTIVE = MISSION_STATES_SHARING_DOCUMENTS
@@ -132,8 +131,8 @@ class CalendarMonth:
     weeks: list[list[DayCell | None]]
     declared: int
     booked: int
-    previous: tuple[int, int]
-    following: tuple[int, int]
+    previous: date  # the 1st of the month before
+    following: date  # the 1st of the month after
     copy_candidates: set[SlotKey]
 
     @property
@@ -149,7 +148,7 @@ def declared_slots(professional: Professional, first: date, last: date) -> set[S
 
 def booked_slots(professional: Professional, year: int, month: int) -> dict[SlotKey, list]:
     """Slots of the month overlapped by an active mission (a 14:00–22:00 mission books both slots)."""
-    days = month_days(year, month)
+    days = month_days(date(year, month, 1))
     start, _end = slot_bounds(days[0], "D")
     _start, end = slot_bounds(days[-1], "N")
     booked: dict[SlotKey, list] = defaultdict(list)
@@ -167,11 +166,12 @@ def booked_slots(professional: Professional, year: int, month: int) -> dict[Slot
 def calendar_month(professional: Professional, year: int, month: int, *, now: datetime | None = None) -> CalendarMonth:
     """Everything the calendar page shows, in three queries whatever the number of slots."""
     now = now or timezone.now()
-    days = month_days(year, month)
+    first = date(year, month, 1)
+    days = month_days(first)
     declared = declared_slots(professional, days[0], days[-1])
     booked = booked_slots(professional, year, month)
-    previous = shift_month(year, month, -1)
-    previous_days = month_days(*previous)
+    previous = previous_month(first)
+    previous_days = month_days(previous)
     copy = copy_previous_month(declared_slots(professional, previous_days[0], previous_days[-1]), year, month)
 
     def cell(day: date) -> DayCell:
@@ -189,7 +189,7 @@ def calendar_month(professional: Professional, year: int, month: int, *, now: da
     weeks = [[cell(d) if d else None for d in row] for row in month_weeks(year, month)]
     return CalendarMonth(
         year=year, month=month, weeks=weeks, declared=len(declared), booked=len(booked), previous=previous,
-        following=shift_month(year, month, 1), copy_candidates=copy,
+        following=next_month(first), copy_candidates=copy,
     )
 
 

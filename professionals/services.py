@@ -26,7 +26,7 @@ from accounts.services import civility_set
 from establishments.models import Establishment
 from notifications.selectors import sms_choice_for
 from notifications.services import notify, sms_settings_update
-from professionals.calendar import SLOT_CODES, SlotKey, month_days
+from professionals.calendar import SLOT_CODES, SlotKey
 from professionals.models import (
     Availability,
     Credential,
@@ -48,6 +48,7 @@ from ville_hopital.identifiers import (
     validate_adeli,
     validate_rpps,
 )
+from ville_hopital.months import month_days, month_start
 
 # --------------------------------------------------------------------------- profile
 
@@ -202,7 +203,7 @@ def _booked_conflicts(
                 "Votre mission du %(d)s à %(c)s serait à %(km)s km, hors de votre rayon de %(r)s km."
             ) % {"d": _when(mission.starts_at), "c": place.name, "km": round(km), "r": pro.radius_km}
             break
-    per_month = Counter(timezone.localdate(m.starts_at).replace(day=1) for m in upcoming)
+    per_month = Counter(month_start(timezone.localdate(m.starts_at)) for m in upcoming)
     for month, count in sorted(per_month.items()):
         if count > pro.max_missions_per_month:
             errors["max_missions_per_month"] = ngettext(
@@ -392,7 +393,7 @@ def availability_month_save(
         raise PermissionDenied
     # One save at a time per professional: two tabs cannot interleave their delete and insert.
     Professional.objects.select_for_update().filter(pk=professional.pk).first()
-    days = month_days(year, month)
+    days = month_days(date(year, month, 1))
     wanted = set(slots)
     outside = sorted(k for k in wanted if k[0] < days[0] or k[0] > days[-1] or k[1] not in SLOT_CODES)
     if outside:

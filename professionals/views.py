@@ -6,7 +6,7 @@ Every object is read through ``.for_user(request.user)``: another person's id is
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
 from urllib.parse import urlencode, urlsplit
 
 import icalendar
@@ -49,6 +49,7 @@ from professionals.services import (
 )
 from ville_hopital.mixins import is_establishment_member, is_professional, role_required
 from ville_hopital.money import format_amount
+from ville_hopital.months import month_days, month_key, previous_month
 from ville_hopital.proxies import client_ip
 
 #: How far ahead the calendar goes (months after the current one).
@@ -210,7 +211,7 @@ def _month_slots(professional: Professional, year: int, month: int, data: dict) 
     if action == "shortcut":
         added = cal.shortcut_slots(year, month, data["shortcut_days"] or "all", data["shortcut_slots"] or "DN")
     elif action == "copy":
-        previous = cal.month_days(*cal.shift_month(year, month, -1))
+        previous = month_days(previous_month(date(year, month, 1)))
         added = cal.copy_previous_month(declared_slots(professional, previous[0], previous[-1]), year, month)
     now = timezone.now()
     return data["slots"] | {k for k in added if slot_bounds(*k)[0] > now}
@@ -223,10 +224,10 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
     ticks the boxes in the page and the user saves)."""
     professional = _me(request)
     today = timezone.localdate()
-    if not 1 <= month <= 12:
+    if not 1 <= month <= 12 or not 2000 <= year <= date.max.year:
         raise Http404
-    months_ahead = (year - today.year) * 12 + month - today.month
-    if months_ahead > CALENDAR_MONTHS_AHEAD or year < 2000:
+    months_ahead = month_key(date(year, month, 1)) - month_key(today)
+    if months_ahead > CALENDAR_MONTHS_AHEAD:
         raise Http404
     form = CalendarForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
@@ -253,7 +254,7 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
         for message in messages_
     ]
     month_view = calendar_month(professional, year, month)
-    previous_ok = (month_view.previous[0], month_view.previous[1]) >= (2000, 1)
+    previous_ok = month_view.previous.year >= 2000
     next_ok = months_ahead < CALENDAR_MONTHS_AHEAD
     return render(
         request,

@@ -24,7 +24,7 @@ from tests.factories import (
 )
 from ville_hopital.celery import app as celery_app
 from ville_hopital.models import AuditEvent
-from ville_hopital.privacy.retention import months_before, retention_purge
+from ville_hopital.privacy.retention import retention_purge
 from ville_hopital.tasks import privacy_retention_purge
 
 pytestmark = pytest.mark.django_db
@@ -93,9 +93,3 @@ def test_the_purge_is_audited_and_never_touches_the_audit_trail():
 def test_the_job_is_in_the_beat_schedule():
     jobs = {job["task"] for job in celery_app.conf.beat_schedule.values()}
     assert "ville_hopital.tasks.privacy_retention_purge" in jobs
-
-
-def test_months_before_keeps_the_day_or_takes_the_months_last():
-    moment = timezone.now().replace(year=2027, month=8, day=31)
-    assert months_before(moment, 6).date().isoformat() == "2027-02-28"
-    assert months_before(moment, 12).date().isoformat() == "2026-08-31"

@@ -16,10 +16,10 @@ from playwright.sync_api import expect
 from accounts.models import SignupIntent
 from missions.models import Mission, ProposalSource
 from missions.services.proposals import proposal_accept
-from professionals.calendar import month_days, shift_month
 from professionals.models import Availability, Professional
 from tests.factories import insure, local, make_professional, make_proposal, make_shift
 from tests.foundation.test_browser_accounts import confirmation_link, sign_up_and_verify
+from ville_hopital.months import month_days, next_month
 
 pytestmark = [pytest.mark.browser]
 
@@ -49,14 +49,15 @@ def test_professional_journey(page, live_server, live_db, axe, settings):
 
     # Next month: every Saturday, day slot, with the shortcut (JavaScript ticks, one save).
     page.get_by_role("link", name=re.compile("Mois suivant")).click()
-    year, month = shift_month(timezone.localdate().year, timezone.localdate().month, 1)
+    following = next_month(timezone.localdate())
+    year, month = following.year, following.month
     expect(page).to_have_url(re.compile(rf"/pro/disponibilites/{year}/{month}/$"))
     assert axe() == []
     expect(page.locator("#unsaved")).to_be_hidden()
     page.select_option("#id_shortcut_days", "wd5")
     page.select_option("#id_shortcut_slots", "D")
     page.get_by_role("button", name="Cocher ces créneaux").click()
-    saturdays = [d for d in month_days(year, month) if d.weekday() == 5]
+    saturdays = [d for d in month_days(following) if d.weekday() == 5]
     expect(page.locator("#calendar-summary")).to_contain_text(f"{len(saturdays)} créneaux déclarés")
     expect(page.locator("#unsaved")).to_be_visible()
     with page.expect_navigation():  # the POST and its redirect finish before the reload
@@ -130,7 +131,8 @@ def test_calendar_without_javascript(browser, live_server, live_db, axe, client)
     context = browser.new_context(java_script_enabled=False, locale="fr-FR")
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     page = context.new_page()
-    year, month = shift_month(timezone.localdate().year, timezone.localdate().month, 1)
+    following = next_month(timezone.localdate())
+    year, month = following.year, following.month
     page.goto(f"{live_server.url}/pro/disponibilites/{year}/{month}/")
     page.select_option("#id_shortcut_days", "w3")
     page.select_option("#id_shortcut_slots", "N")

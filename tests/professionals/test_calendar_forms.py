@@ -8,17 +8,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from professionals.calendar import shift_month
 from professionals.models import Availability
 from tests.factories import make_availability, make_professional, make_user
+from ville_hopital.months import next_month
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def month() -> tuple[int, int]:
-    today = timezone.localdate()
-    return shift_month(today.year, today.month, 1)
+    following = next_month(timezone.localdate())
+    return following.year, following.month
 
 
 @pytest.fixture

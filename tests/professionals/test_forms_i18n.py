@@ -10,7 +10,7 @@ from django.utils import translation
 
 from professionals.forms import ShortcutForm
 from tests.factories import make_professional
-from tests.professionals.test_pages import next_month
+from tests.professionals.test_pages import following_month
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,6 @@ def test_the_calendar_page_in_english_shows_week_n(client):
     pro = make_professional()
     client.force_login(pro.user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    html = client.get(reverse("professionals:calendar", args=next_month())).content.decode()
+    html = client.get(reverse("professionals:calendar", args=following_month())).content.decode()
     assert '<option value="w3">week 3</option>' in html
     assert "la semaine" not in html

@@ -3,7 +3,7 @@ missions, iCal feed, earnings; bad input and permissions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import icalendar
@@ -15,7 +15,6 @@ from django.utils import timezone
 from establishments.models import MemberRole
 from missions.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
 from missions.services.proposals import proposal_accept
-from professionals.calendar import shift_month
 from professionals.models import Availability, Credential, Professional
 from tests.factories import (
     book,
@@ -29,15 +28,16 @@ from tests.factories import (
     valid_rpps,
 )
 from tests.lists import group_headings, monday_of, week_of
+from ville_hopital.months import add_months, next_month
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def next_month() -> tuple[int, int]:
-    today = timezone.localdate()
-    return shift_month(today.year, today.month, 1)
+def following_month() -> tuple[int, int]:
+    following = next_month(timezone.localdate())
+    return following.year, following.month
 
 
 def profile_data(**overrides) -> dict:
@@ -135,7 +135,7 @@ def calendar_url(year: int, month: int) -> str:
 def test_calendar_saves_whole_month_and_is_idempotent(client):
     pro = make_professional()
     client.force_login(pro.user)
-    year, month = next_month()
+    year, month = following_month()
     slots = [f"{year:04d}-{month:02d}-05:D", f"{year:04d}-{month:02d}-05:N", f"{year:04d}-{month:02d}-20:N"]
     for _ in range(2):  # double submit
         response = client.post(calendar_url(year, month), {"slots": slots, "action": "save"})
@@ -151,7 +151,7 @@ def test_calendar_saves_whole_month_and_is_idempotent(client):
 def test_shortcut_every_saturday_without_js(client):
     pro = make_professional()
     client.force_login(pro.user)
-    year, month = next_month()
+    year, month = following_month()
     response = client.post(
         calendar_url(year, month), {"action": "shortcut", "shortcut_days": "wd5", "shortcut_slots": "D"}
     )
@@ -164,11 +164,11 @@ def test_shortcut_every_saturday_without_js(client):
 def test_copy_last_month(client):
     pro = make_professional()
     client.force_login(pro.user)
-    year, month = next_month()
-    after = shift_month(year, month, 1)
+    year, month = following_month()
+    after = next_month(date(year, month, 1))
     client.post(calendar_url(year, month), {"action": "shortcut", "shortcut_days": "wd2", "shortcut_slots": "N"})
-    client.post(calendar_url(*after), {"action": "copy"})
-    copied = Availability.objects.filter(professional=pro, day__month=after[1])
+    client.post(calendar_url(after.year, after.month), {"action": "copy"})
+    copied = Availability.objects.filter(professional=pro, day__month=after.month)
     assert copied.count() >= 4 and all(a.day.weekday() == 2 and a.slot == "N" for a in copied)
 
 
@@ -176,7 +176,7 @@ def test_copy_last_month(client):
 def test_bad_slots_save_nothing(client, bad):
     pro = make_professional()
     client.force_login(pro.user)
-    year, month = next_month()
+    year, month = following_month()
     good = f"{year:04d}-{month:02d}-10:D"
     client.post(calendar_url(year, month), {"slots": [good]})
     response = client.post(
@@ -208,7 +208,7 @@ def test_past_slots_are_read_only(client):
 
 def test_booked_slot_is_shown_and_kept(client):
     pro = make_professional()
-    year, month = next_month()
+    year, month = following_month()
     day = timezone.datetime(year, month, 12).date()
     make_availability(pro, day, "D")
     mission = proposal_accept(actor=pro.user, proposal=make_proposal(make_shift(starts_at=local(day, 8)), pro))
@@ -223,7 +223,7 @@ def test_booked_slot_is_shown_and_kept(client):
 
 def test_forged_post_cannot_touch_another_professional(client):
     me, other = make_professional(), make_professional()
-    year, month = next_month()
+    year, month = following_month()
     make_availability(other, timezone.datetime(year, month, 3).date(), "N")
     client.force_login(me.user)
     client.post(calendar_url(year, month), {"slots": [], "professional": other.pk, "user": other.user_id})
@@ -232,7 +232,7 @@ def test_forged_post_cannot_touch_another_professional(client):
 
 def test_calendar_query_count_is_constant(client, django_assert_max_num_queries):
     pro = make_professional(max_missions_per_month=31)
-    year, month = next_month()
+    year, month = following_month()
     client.force_login(pro.user)
     client.get(calendar_url(year, month))  # warm up session
 
@@ -262,8 +262,8 @@ def test_calendar_month_bounds(client):
     client.force_login(make_professional().user)
     assert client.get(calendar_url(2026, 13)).status_code == 404
     today = timezone.localdate()
-    far = shift_month(today.year, today.month, 13)
-    assert client.get(calendar_url(*far)).status_code == 404
+    far = add_months(today, 13)
+    assert client.get(calendar_url(far.year, far.month)).status_code == 404
     assert client.get(reverse("professionals:calendar_current")).status_code == 302
 
 

@@ -6,7 +6,6 @@ append-only, and it is the evidence of who did what.
 
 from __future__ import annotations
 
-import calendar
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
@@ -19,16 +18,9 @@ from accounts.models import User
 from missions.models import Proposal, ProposalState
 from notifications.models import Notification
 from ville_hopital.models import AuditEvent
+from ville_hopital.months import add_months
 
 CLOSED_PROPOSAL_STATES = (ProposalState.DECLINED, ProposalState.EXPIRED, ProposalState.WITHDRAWN)
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same day ``months`` calendar months earlier (the month's last day when it has fewer days)."""
-    index = moment.year * 12 + moment.month - 1 - months
-    year, month = divmod(index, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
 
 
 def unverified_signups(*, before: datetime) -> models.QuerySet:
@@ -50,10 +42,10 @@ def retention_purge(*, now: datetime | None = None) -> dict[str, int]:
     ``PRIVACY_UNVERIFIED_SIGNUP_DAYS``. One audit row with the counts. Idempotent."""
     now = now or timezone.now()
     notifications, _ = Notification.objects.filter(
-        read_at__lt=months_before(now, settings.PRIVACY_READ_NOTIFICATION_MONTHS)
+        read_at__lt=add_months(now, -settings.PRIVACY_READ_NOTIFICATION_MONTHS)
     ).delete()
     proposals = Proposal.objects.filter(
-        state__in=CLOSED_PROPOSAL_STATES, expires_at__lt=months_before(now, settings.PRIVACY_CLOSED_PROPOSAL_MONTHS),
+        state__in=CLOSED_PROPOSAL_STATES, expires_at__lt=add_months(now, -settings.PRIVACY_CLOSED_PROPOSAL_MONTHS),
     ).exclude(decline_reason="").update(decline_reason="")
     signups = 0
     for user in unverified_signups(before=now - timedelta(days=settings.PRIVACY_UNVERIFIED_SIGNUP_DAYS)):
