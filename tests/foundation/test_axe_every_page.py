@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 import pytest
@@ -216,8 +217,12 @@ class Walk:
         self.examine(name, role, page)
 
     def examine(self, name: str, role: str, page: Page) -> None:
-        """axe-core on the page shown."""
+        """axe-core on the page shown, and no heading that repeats the one just above it
+        (« Mes contrats » over « Mes contrats »: a screen reader's outline says it twice)."""
         self.read.setdefault(name, role)
+        headings = page.eval_on_selector_all("h1, h2, h3", "els => els.map(e => e.innerText.trim())")
+        self.problems += [f"{name} as {role} ({urlsplit(page.url).path}): the heading « {text} » twice in a row"
+                          for text, following in pairwise(headings) if text and text == following]
         for violation in axe_violations(page):
             nodes = ", ".join(" ".join(map(str, n["target"])) for n in violation["nodes"][:4])
             nodes += f" (first: {violation['nodes'][0]['html'][:160]})"
