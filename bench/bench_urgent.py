@@ -182,7 +182,7 @@ def post_shifts(*, count: int, rate: float, hr, ests, units, rng: np.random.Gene
     from django.db import transaction
     from django.utils import timezone
 
-    from establishments.services import shift_post
+    from establishments.services import ShiftSpec, shift_post
     from missions.matching_io import FORBIDDEN_ROUTE
     from reference.models import ContractRoute, Profession
 
@@ -212,12 +212,11 @@ def post_shifts(*, count: int, rate: float, hr, ests, units, rng: np.random.Gene
         with transaction.atomic():
             # Registered first: runs at the commit, before the broker publish queued by the service.
             transaction.on_commit(lambda c=committed: c.append(timezone.now()))
-            shift = shift_post(
-                actor=hr, unit=units[est.pk], profession=profession, required_skills=[], starts_at=starts,
-                ends_at=starts + timedelta(hours=12), positions=int(rng.choice(POSITIONS[0], p=POSITIONS[1])),
-                urgency=5, urgent=True, pay=Decimal("400.00"),
-                location=est.commune if est.type.is_mobile else None,
+            spec = ShiftSpec(
+                unit=units[est.pk], profession=profession, positions=int(rng.choice(POSITIONS[0], p=POSITIONS[1])),
+                urgency=5, urgent=True, pay=Decimal("400.00"), location=est.commune if est.type.is_mobile else None,
             )
+            shift = shift_post(actor=hr, spec=spec, starts_at=starts, ends_at=starts + timedelta(hours=12))
         posted.append(Posted(shift_id=shift.pk, positions=shift.positions, notice_h=(starts - now).total_seconds() / 3600,
                              committed_at=committed[0], post_s=time.perf_counter() - t0))
     return posted

@@ -37,6 +37,7 @@ from establishments.models import Establishment, Shift, ShiftState, Unit
 from establishments.services import (
     ReferenceCache,
     ShiftDraft,
+    ShiftSpec,
     require_writer,
     save_drafts,
     shift_times,
@@ -75,7 +76,7 @@ TEMPLATE_EXAMPLE = [
     ["Urgences", "IDE", "", "15/01/2027", "20:00", "08:00", "2", "4", "non", "648,00", ""],
     ["Réanimation", "60", "SI07", "16/01/2027", "08:00", "20:00", "1", "3", "non", "876,00", ""],
 ]
-# Which shift_validate field a column feeds, to name the column of an error.
+# Which ShiftSpec (or shift_validate) field a column feeds, to name the column of an error.
 FIELD_TO_COLUMN = {
     "unit": "unite", "profession": "profession", "required_skills": "competences", "starts_at": "date",
     "ends_at": "fin", "positions": "postes", "urgency": "urgence", "urgent": "urgent", "pay": "remuneration",
@@ -284,7 +285,7 @@ def _parse_bool(value: str) -> bool:
     raise ValueError(_("oui ou non attendu, pas « %(value)s »") % {"value": value})
 
 
-class _Lookups:
+class LineLookups:
     """Everything a line names, loaded once per import (constant queries, whatever the size)."""
 
     def __init__(self, establishment: Establishment) -> None:
@@ -302,10 +303,11 @@ class _Lookups:
         return self.communes[code]
 
 
-def _line_draft(
-    *, actor, row: dict[str, str], lookups: _Lookups, cache: ReferenceCache, now: datetime
-) -> tuple[ShiftDraft | None, list[tuple[str, str]]]:
-    problems: list[tuple[str, str]] = []
+def line_spec(
+    *, row: dict[str, str], lookups: LineLookups, problems: list[tuple[str, str]]
+) -> tuple[ShiftSpec, datetime, datetime] | None:
+    """A line read into what it posts and when, the one place a CSV line becomes a ``ShiftSpec``;
+    ``None`` (and each unreadable cell added to ``problems`` as (column, message)) if it cannot be."""
 
     def parse(column: str, parser, *args, **kwargs):
         try:
@@ -344,13 +346,26 @@ def _line_draft(
         if location is None:
             problems.append(("lieu", _("commune « %(value)s » inconnue (code INSEE)") % {"value": location_code}))
     if problems:
+        return None
+    spec = ShiftSpec(
+        unit=unit, profession=profession, required_skills=skills, positions=positions, urgency=urgency,
+        urgent=urgent, pay=pay, location=location,
+    )
+    return (spec, *shift_times(day, start, end))
+
+
+def _line_draft(
+    *, actor, row: dict[str, str], lookups: LineLookups, cache: ReferenceCache, now: datetime
+) -> tuple[ShiftDraft | None, list[tuple[str, str]]]:
+    problems: list[tuple[str, str]] = []
+    read = line_spec(row=row, lookups=lookups, problems=problems)
+    if read is None:
         return None, problems
-    starts_at, ends_at = shift_times(day, start, end)
+    spec, starts_at, ends_at = read
     try:
         draft = shift_validate(
-            actor=actor, unit=unit, profession=profession, required_skills=skills, starts_at=starts_at,
-            ends_at=ends_at, positions=positions, urgency=urgency, urgent=urgent, pay=pay, location=location,
-            now=now, cache=cache, check_permission=False,
+            actor=actor, spec=spec, starts_at=starts_at, ends_at=ends_at, now=now, cache=cache,
+            check_permission=False,
         )
     except ValidationError as error:  # name the column of each wrong field
         if not hasattr(error, "error_dict"):
@@ -406,7 +421,7 @@ def import_shifts(*, actor, establishment: Establishment, file) -> ImportReport:
         return report
 
     now = timezone.now()
-    lookups = _Lookups(establishment)
+    lookups = LineLookups(establishment)
     cache = ReferenceCache()
     drafts: list[tuple[int, ShiftDraft]] = []
     for row in rows:

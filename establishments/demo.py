@@ -24,6 +24,7 @@ from django.utils import timezone
 from establishments.models import Establishment, MemberRole, Membership, Shift, Unit
 from establishments.services import (
     SHIFT_TEMPLATES,
+    ShiftSpec,
     establishment_register,
     establishment_verify,
     shift_post,
@@ -191,14 +192,14 @@ def _post_shifts(ctx, establishment: Establishment, units: list[Unit], admin, co
         day = today + timedelta(days=rng.randint(1, HORIZON_DAYS))
         starts_at, ends_at = shift_times(day, *SHIFT_TEMPLATES[template])
         location = rng.choice(tour) if etype.is_mobile else None
-        shift_post(
-            actor=admin, unit=unit, profession=profession, required_skills=skills, starts_at=starts_at,
-            ends_at=ends_at, positions=rng.choice([1, 1, 1, 2, 3]), urgency=rng.randint(1, 5),
-            urgent=rng.random() < 0.12, pay=_pay(
+        spec = ShiftSpec(
+            unit=unit, profession=profession, required_skills=skills, positions=rng.choice([1, 1, 1, 2, 3]),
+            urgency=rng.randint(1, 5), urgent=rng.random() < 0.12, pay=_pay(
                 rng, profession=profession, skills=skills, etype=etype, starts_at=starts_at, ends_at=ends_at
             ),
             location=location,
         )
+        shift_post(actor=admin, spec=spec, starts_at=starts_at, ends_at=ends_at)
 
 
 def _series(establishment: Establishment, unit: Unit, admin, *, profession: str, weekdays, weeks, template, pay_ratio):
@@ -212,8 +213,8 @@ def _series(establishment: Establishment, unit: Unit, admin, *, profession: str,
     )
     pay = (cap.amount * pay_ratio).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     shift_series_post(
-        actor=admin, unit=unit, profession=profession, required_skills=[], first_day=first_day, weekdays=weekdays,
-        weeks=weeks, start=start, end=end, positions=1, urgency=3, urgent=False, pay=pay,
+        actor=admin, spec=ShiftSpec(unit=unit, profession=profession, positions=1, urgency=3, urgent=False, pay=pay),
+        first_day=first_day, weekdays=weekdays, weeks=weeks, start=start, end=end,
     )
 
 

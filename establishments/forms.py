@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from establishments.models import MemberRole, Unit
-from establishments.services import SHIFT_TEMPLATES
+from establishments.services import SHIFT_TEMPLATES, ShiftSpec
 from reference.models import EstablishmentType, Profession
 from reference.skills import NO_CHOICE, SkillCheckboxes, SkillsOfProfessionMixin, skill_queryset
 from territories.forms import CommuneField  # the platform's one commune field
@@ -125,13 +125,14 @@ class _ShiftFieldsForm(SkillsOfProfessionMixin, forms.Form):
             return None
         return start, end
 
-    def service_kwargs(self) -> dict:
+    def spec(self) -> ShiftSpec:
+        """What the form posts (the one-off and the recurring posting alike)."""
         data = self.cleaned_data
-        return {
-            "unit": data["unit"], "profession": data["profession"], "required_skills": list(data["required_skills"]),
-            "positions": data["positions"], "urgency": data["urgency"], "urgent": data["urgent"], "pay": data["pay"],
-            "location": data.get("location"), "shared_with_legal_entity": data.get("shared_with_legal_entity", False),
-        }
+        return ShiftSpec(
+            unit=data["unit"], profession=data["profession"], required_skills=data["required_skills"],
+            positions=data["positions"], urgency=data["urgency"], urgent=data["urgent"], pay=data["pay"],
+            location=data.get("location"), shared_with_legal_entity=data.get("shared_with_legal_entity", False),
+        )
 
 
 SHIFT_FIELD_MAP = {"starts_at": "day", "ends_at": "end"}

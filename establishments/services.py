@@ -3,7 +3,9 @@
 Every function is keyword-only, atomic, checks who may act (``PermissionDenied``), validates
 (``ValidationError`` naming the field) and writes an audit row. Shift posting runs one validation,
 ``shift_validate``, shared by the one-off form, the recurring posting and the CSV import, so a
-rule cannot be checked in one path and forgotten in another.
+rule cannot be checked in one path and forgotten in another; the three hand it the same
+``ShiftSpec`` (what is posted; when is apart), built in one place per entry point (the posting
+forms' ``spec()``, the CSV import's ``line_spec``), the series validating it on each of its dates.
 
 Choices where the issue is silent (also in the final report):
 
@@ -323,6 +325,31 @@ class ReferenceCache:
         return self.routes[key]
 
 
+@dataclass(frozen=True, kw_only=True)
+class ShiftSpec:
+    """What HR posts, as the one-off form, the recurring posting and the CSV import all give it.
+
+    When is apart: one start and end for a shift (``shift_post``, ``shift_validate``), a rule of
+    dates for a series (each date validated with the same spec). Not yet checked: ``shift_validate``
+    is where the rules are.
+    """
+
+    unit: Unit
+    profession: Profession
+    required_skills: tuple[Skill, ...] = ()
+    positions: int
+    urgency: int
+    urgent: bool
+    pay: Decimal
+    #: Where a mobile unit parks that day; a fixed site's shifts are at its own commune.
+    location: Commune | None = None
+    shared_with_legal_entity: bool = False
+
+    def __post_init__(self) -> None:
+        # A tuple whatever the caller had (a queryset, a list), so equal postings give equal specs.
+        object.__setattr__(self, "required_skills", tuple(self.required_skills))
+
+
 @dataclass
 class ShiftDraft:
     """A validated shift, not yet saved, with its required skills."""
@@ -334,22 +361,16 @@ class ShiftDraft:
 def shift_validate(
     *,
     actor,
-    unit: Unit,
-    profession: Profession,
-    required_skills: Iterable[Skill],
+    spec: ShiftSpec,
     starts_at: datetime,
     ends_at: datetime,
-    positions: int,
-    urgency: int,
-    urgent: bool,
-    pay: Decimal,
-    location: Commune | None = None,
-    shared_with_legal_entity: bool = False,
     now: datetime | None = None,
     cache: ReferenceCache | None = None,
     check_permission: bool = True,
 ) -> ShiftDraft:
     """Every rule of a shift; raises ``ValidationError`` with a dict naming each wrong field."""
+    unit, profession, positions, urgency, pay = spec.unit, spec.profession, spec.positions, spec.urgency, spec.pay
+    location = spec.location
     establishment = unit.establishment
     if check_permission:
         require_writer(actor, establishment)
@@ -360,7 +381,7 @@ def shift_validate(
         )
     now = now or timezone.now()
     cache = cache or ReferenceCache()
-    skills = list(required_skills)
+    skills = list(spec.required_skills)
     # Durations are real elapsed time: two Paris datetimes subtract as wall-clock times in Python,
     # which would make the night of a clock change 12 h instead of 13 h (or 11 h).
     starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
@@ -429,14 +450,14 @@ def shift_validate(
         starts_at=starts_at,
         ends_at=ends_at,
         positions=positions,
-        urgent=bool(urgent),
+        urgent=bool(spec.urgent),
         urgency=urgency,
         pay=pay,
         pay_cap=cap.amount if cap else None,
         pay_cap_explanation=cap.explanation if cap else "",
         contract_route=route.kind,
         location=location,
-        shared_with_legal_entity=bool(shared_with_legal_entity),
+        shared_with_legal_entity=bool(spec.shared_with_legal_entity),
         state=ShiftState.PUBLISHED,
         created_by=actor,
     )
@@ -478,29 +499,11 @@ def save_drafts(drafts: Sequence[ShiftDraft], *, series: ShiftSeries | None = No
 
 
 @transaction.atomic
-def shift_post(
-    *,
-    actor,
-    unit: Unit,
-    profession: Profession,
-    required_skills: Iterable[Skill],
-    starts_at: datetime,
-    ends_at: datetime,
-    positions: int,
-    urgency: int,
-    urgent: bool,
-    pay: Decimal,
-    location: Commune | None = None,
-    shared_with_legal_entity: bool = False,
-) -> Shift:
+def shift_post(*, actor, spec: ShiftSpec, starts_at: datetime, ends_at: datetime) -> Shift:
     """Publish one shift (a writer member of a verified establishment). Urgent if within 48 h."""
-    if shared_with_legal_entity:
-        require_admin(actor, unit.establishment)
-    draft = shift_validate(
-        actor=actor, unit=unit, profession=profession, required_skills=required_skills, starts_at=starts_at,
-        ends_at=ends_at, positions=positions, urgency=urgency, urgent=urgent, pay=pay, location=location,
-        shared_with_legal_entity=shared_with_legal_entity,
-    )
+    if spec.shared_with_legal_entity:
+        require_admin(actor, spec.unit.establishment)
+    draft = shift_validate(actor=actor, spec=spec, starts_at=starts_at, ends_at=ends_at)
     shift = draft.shift
     shift.save()
     shift.required_skills.set(draft.skills)
@@ -536,26 +539,19 @@ def shift_times(day: date, start: time, end: time) -> tuple[datetime, datetime]:
 def shift_series_post(
     *,
     actor,
-    unit: Unit,
-    profession: Profession,
-    required_skills: Iterable[Skill],
+    spec: ShiftSpec,
     first_day: date,
     weekdays: Iterable[int],
     weeks: int,
     start: time,
     end: time,
-    positions: int,
-    urgency: int,
-    urgent: bool,
-    pay: Decimal,
-    location: Commune | None = None,
-    shared_with_legal_entity: bool = False,
 ) -> ShiftSeries:
     """A recurring posting (e.g. every Saturday night for 8 weeks): all shifts or none.
 
     ``start``/``end`` come from a template (``SHIFT_TEMPLATES``) or are typed; an end at or
     before the start ends the next morning. An error on any date names that date.
     """
+    unit = spec.unit
     require_writer(actor, unit.establishment)
     weekdays = sorted(set(weekdays))
     errors: dict[str, list[str]] = {}
@@ -565,9 +561,8 @@ def shift_series_post(
         errors["weeks"] = [_("Le nombre de semaines va de 1 à %(max)s.") % {"max": MAX_SERIES_WEEKS}]
     if errors:
         raise ValidationError(errors)
-    if shared_with_legal_entity:
+    if spec.shared_with_legal_entity:
         require_admin(actor, unit.establishment)
-    skills = list(required_skills)
     cache = ReferenceCache()
     now = timezone.now()
     drafts: list[ShiftDraft] = []
@@ -579,9 +574,7 @@ def shift_series_post(
         try:
             drafts.append(
                 shift_validate(
-                    actor=actor, unit=unit, profession=profession, required_skills=skills, starts_at=starts_at,
-                    ends_at=ends_at, positions=positions, urgency=urgency, urgent=urgent, pay=pay,
-                    location=location, shared_with_legal_entity=shared_with_legal_entity, now=now, cache=cache,
+                    actor=actor, spec=spec, starts_at=starts_at, ends_at=ends_at, now=now, cache=cache,
                     check_permission=False,
                 )
             )

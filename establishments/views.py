@@ -204,9 +204,7 @@ def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and (times := form.times()):
         starts_at, ends_at = shift_times(form.cleaned_data["day"], *times)
         try:
-            shift = services.shift_post(
-                actor=request.user, starts_at=starts_at, ends_at=ends_at, **form.service_kwargs()
-            )
+            shift = services.shift_post(actor=request.user, spec=form.spec(), starts_at=starts_at, ends_at=ends_at)
         except ValidationError as error:
             apply_service_errors(form, error, SHIFT_FIELD_MAP)
         else:
@@ -233,8 +231,8 @@ def shift_series_create(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             series = services.shift_series_post(
-                actor=request.user, first_day=data["first_day"], weekdays=data["weekdays"], weeks=data["weeks"],
-                start=times[0], end=times[1], **form.service_kwargs(),
+                actor=request.user, spec=form.spec(), first_day=data["first_day"], weekdays=data["weekdays"],
+                weeks=data["weeks"], start=times[0], end=times[1],
             )
         except ValidationError as error:
             apply_service_errors(form, error, {"starts_at": "first_day", "ends_at": "end"})

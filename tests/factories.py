@@ -31,6 +31,7 @@ from accounts.models import User
 from accounts.services import ars_invitation_accept, ars_invitation_create
 from establishments.models import WRITER_ROLES, Establishment, MemberRole, Membership, Shift, ShiftState, Unit
 from establishments.services import (
+    ShiftSpec,
     establishment_register,
     establishment_verify,
     member_invitation_accept,
@@ -323,6 +324,12 @@ def default_unit(establishment: Establishment) -> Unit:
 # --------------------------------------------------------------------------- shifts
 
 
+def post_shift(*, actor, starts_at: datetime, ends_at: datetime, **spec_fields) -> Shift:
+    """``shift_post`` from one flat dict of fields (what the tests vary one at a time): the times,
+    and the rest as the ``ShiftSpec``."""
+    return shift_post(actor=actor, spec=ShiftSpec(**spec_fields), starts_at=starts_at, ends_at=ends_at)
+
+
 def make_shift(
     establishment: Establishment | None = None, *, by: User | None = None, unit: Unit | None = None,
     profession: str = "60", skills: Iterable[str] = (), starts_at: datetime | None = None, hours: float = 12,
@@ -358,10 +365,11 @@ def make_shift(
     if pay is None:
         pay = cap.amount if cap else Decimal("600.00")
     if not as_row:
-        return shift_post(
-            actor=actor, unit=unit, profession=job, required_skills=required, starts_at=starts_at, ends_at=ends_at,
-            positions=positions, urgency=urgency, urgent=urgent, pay=pay, location=place,
+        spec = ShiftSpec(
+            unit=unit, profession=job, required_skills=required, positions=positions, urgency=urgency,
+            urgent=urgent, pay=pay, location=place,
         )
+        return shift_post(actor=actor, spec=spec, starts_at=starts_at, ends_at=ends_at)
     # ORM: the states listed in the docstring, which the posting service would refuse or change.
     route = contract_route or contract_route_for(profession=job, establishment_type=establishment.type).kind
     shift = Shift.objects.create(

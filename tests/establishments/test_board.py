@@ -13,18 +13,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from establishments.models import Shift, ShiftState
-from establishments.services import shift_post
 from missions.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
 from missions.selectors_hr import BoardFilters, shift_board
 from missions.services.shifts import shift_cancel
-from tests.factories import book, in_days, make_professional, make_proposal, make_user, move_to_past
+from tests.factories import (
+    book,
+    in_days,
+    make_professional,
+    make_proposal,
+    make_user,
+    move_to_past,
+    post_shift,
+)
 from ville_hopital.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
 def post(alice, shift_kwargs, **change):
-    return shift_post(actor=alice, **(shift_kwargs | change))
+    return post_shift(actor=alice, **(shift_kwargs | change))
 
 
 def offer(shift, professional):

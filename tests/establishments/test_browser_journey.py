@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from establishments.models import Establishment, EstablishmentStatus, Shift
-from establishments.services import establishment_verify, shift_post
+from establishments.services import ShiftSpec, establishment_verify, shift_post
 from missions.models import Mission, MissionState
 from reference.models import Profession
 from tests.browser import enrol_second_factor
@@ -117,15 +117,10 @@ def test_hr_journey(page, live_server, live_db, axe, settings):
     alice = User.objects.get(email=email)
     unit = establishment.units.get()
     nurse = Profession.objects.get(code="60")
-    extra = shift_post(
-        actor=alice, unit=unit, profession=nurse, required_skills=[], starts_at=in_days(6, 8), ends_at=in_days(6, 20),
-        positions=1, urgency=3, urgent=False, pay=Decimal("500.00"),
-    )
+    spec = ShiftSpec(unit=unit, profession=nurse, positions=1, urgency=3, urgent=False, pay=Decimal("500.00"))
+    extra = shift_post(actor=alice, spec=spec, starts_at=in_days(6, 8), ends_at=in_days(6, 20))
     booked = book(extra, make_professional(make_user("infirmiere@pro.example.org")))
-    past = shift_post(
-        actor=alice, unit=unit, profession=nurse, required_skills=[], starts_at=in_days(7, 8), ends_at=in_days(7, 20),
-        positions=1, urgency=3, urgent=False, pay=Decimal("500.00"),
-    )
+    past = shift_post(actor=alice, spec=spec, starts_at=in_days(7, 8), ends_at=in_days(7, 20))
     done = book(past, make_professional(make_user("kine@pro.example.org")))
     move_to_past(past)
     page.reload()

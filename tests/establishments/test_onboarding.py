@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from establishments.models import Establishment, EstablishmentStatus, MemberInvitation, MemberRole, Membership
 from establishments.services import (
+    ShiftSpec,
     establishment_register,
     establishment_verify,
     member_invitation_accept,
@@ -90,8 +91,10 @@ def test_a_pending_establishment_cannot_post(alice, mende):
     unit = make_unit(est, by=alice)
     with pytest.raises(ValidationError) as error:
         shift_post(
-            actor=alice, unit=unit, profession=profession("IDE"), required_skills=[], starts_at=in_days(3, 8),
-            ends_at=in_days(3, 20), positions=1, urgency=3, urgent=False, pay=__import__("decimal").Decimal("300"),
+            actor=alice, starts_at=in_days(3, 8), ends_at=in_days(3, 20), spec=ShiftSpec(
+                unit=unit, profession=profession("IDE"), positions=1, urgency=3, urgent=False,
+                pay=__import__("decimal").Decimal("300"),
+            ),
         )
     assert "vérifié" in " ".join(error.value.messages)
 

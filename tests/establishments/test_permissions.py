@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 
 from establishments.models import Shift, Unit
-from establishments.services import shift_post
 from tests.factories import (
     book,
     finess,
@@ -19,6 +18,7 @@ from tests.factories import (
     make_unit,
     make_user,
     move_to_past,
+    post_shift,
     sign_in,
 )
 
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(alice, establishment_a, establishment_b, unit_a, shift_kwargs):
-    shift = shift_post(actor=alice, **shift_kwargs)
-    past = shift_post(actor=alice, **shift_kwargs)
+    shift = post_shift(actor=alice, **shift_kwargs)
+    past = post_shift(actor=alice, **shift_kwargs)
     mission = book(past, make_professional(make_user("p@pro.test")))
     move_to_past(past)
     return {"a": establishment_a, "unit": unit_a, "shift": shift, "mission": mission}

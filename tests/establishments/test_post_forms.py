@@ -10,9 +10,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from establishments.models import ShiftState
-from establishments.services import shift_post
 from missions.models import MissionState
-from tests.factories import book, make_professional, move_to_past
+from tests.factories import book, make_professional, move_to_past, post_shift
 from ville_hopital.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +37,7 @@ def refused(client, user, url: str, data: dict, establishment) -> list[str]:
 
 @pytest.fixture
 def shift(alice, shift_kwargs):
-    return shift_post(actor=alice, **shift_kwargs)
+    return post_shift(actor=alice, **shift_kwargs)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from establishments.csv_import import COLUMNS, template_csv
 from establishments.models import Shift, ShiftSeries
-from establishments.services import shift_series_post, shifts_import_csv
+from establishments.services import ShiftSpec, shift_series_post, shifts_import_csv
 from tests.factories import make_unit, profession
 from ville_hopital.models import AuditEvent
 
@@ -26,12 +26,11 @@ def next_weekday(weekday: int, *, after_days: int = 3):
 
 
 def series(alice, unit, **extra):
-    fields = {
-        "actor": alice, "unit": unit, "profession": profession("IDE"), "required_skills": [],
-        "first_day": timezone.localdate() + timedelta(days=3), "weekdays": [5], "weeks": 8,
-        "start": time(20), "end": time(8), "positions": 1, "urgency": 3, "urgent": False, "pay": Decimal("500.00"),
-    }
-    return shift_series_post(**(fields | extra))
+    """A recurring posting; ``extra`` changes what is posted (the spec) or when (the rule of dates)."""
+    when = {"first_day": timezone.localdate() + timedelta(days=3), "weekdays": [5], "weeks": 8, "start": time(20), "end": time(8)}
+    when |= {name: extra.pop(name) for name in list(extra) if name in when}
+    spec = {"unit": unit, "profession": profession("IDE"), "positions": 1, "urgency": 3, "urgent": False, "pay": Decimal("500.00")}
+    return shift_series_post(actor=alice, spec=ShiftSpec(**(spec | extra)), **when)
 
 
 def test_every_saturday_night_for_eight_weeks(alice, unit_a):

@@ -11,11 +11,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from establishments.models import Shift
-from establishments.services import establishment_verify, shift_post
+from establishments.services import ShiftSpec, establishment_verify
 from reference import data
 from reference.models import Profession
 from territories.models import Commune
-from tests.factories import add_member, finess, in_days, make_establishment, make_unit, make_user, skill
+from tests.factories import (
+    add_member,
+    finess,
+    in_days,
+    make_establishment,
+    make_unit,
+    make_user,
+    post_shift,
+    skill,
+)
 from ville_hopital.models import AuditEvent
 from ville_hopital.money import format_amount
 
@@ -42,7 +51,7 @@ def post(alice, unit, code, pay, *, skills=(), start=8, end=18, **extra):
         "required_skills": [skill(s) for s in skills], "starts_at": in_days(5, start), "ends_at": in_days(5, end),
         "positions": 1, "urgency": 3, "urgent": False, "pay": pay,
     }
-    return shift_post(**(fields | extra))
+    return post_shift(**(fields | extra))
 
 
 @pytest.mark.parametrize("code", [p[0] for p in data.PROFESSIONS])
@@ -167,14 +176,14 @@ def test_bad_input_names_the_field_and_writes_nothing(alice, shift_kwargs, chang
     change = {name: in_days(*value) if isinstance(value, tuple) else value for name, value in change.items()}
     before = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as error:
-        shift_post(actor=alice, **(shift_kwargs | change))
+        post_shift(actor=alice, **(shift_kwargs | change))
     assert field in error.value.message_dict
     assert not Shift.objects.exists()
     assert AuditEvent.objects.count() == before
 
 
 def test_a_valid_shift_is_stored_with_its_cap_route_and_place(alice, shift_kwargs, establishment_a):
-    shift = shift_post(actor=alice, **(shift_kwargs | {"pay": Decimal("648.00")}))
+    shift = post_shift(actor=alice, **(shift_kwargs | {"pay": Decimal("648.00")}))
     assert shift.pay_cap == Decimal("648.00")
     assert "54" in shift.pay_cap_explanation and "L6146-3" in shift.pay_cap_explanation
     assert shift.contract_route == "fixed_term"
@@ -185,16 +194,16 @@ def test_a_valid_shift_is_stored_with_its_cap_route_and_place(alice, shift_kwarg
 
 def test_within_48_hours_a_shift_is_urgent(alice, shift_kwargs):
     soon = timezone.now() + timedelta(hours=30)
-    shift = shift_post(actor=alice, **(shift_kwargs | {"starts_at": soon, "ends_at": soon + timedelta(hours=12)}))
+    shift = post_shift(actor=alice, **(shift_kwargs | {"starts_at": soon, "ends_at": soon + timedelta(hours=12)}))
     assert shift.urgent is True
-    later = shift_post(actor=alice, **(shift_kwargs | {"urgent": True}))
+    later = post_shift(actor=alice, **(shift_kwargs | {"urgent": True}))
     assert later.urgent is True
 
 
 def test_viewer_and_outsider_cannot_post(bob, charlie, shift_kwargs):
     for actor in (bob, charlie):
         with pytest.raises(PermissionDenied):
-            shift_post(actor=actor, **shift_kwargs)
+            post_shift(actor=actor, **shift_kwargs)
     assert not Shift.objects.exists()
 
 
@@ -202,7 +211,7 @@ def test_only_an_admin_shares_with_the_legal_entity(alice, shift_kwargs, establi
     from establishments.models import MemberRole
     from establishments.services import shift_share_with_legal_entity
 
-    shift = shift_post(actor=alice, **shift_kwargs)
+    shift = post_shift(actor=alice, **shift_kwargs)
     hr = make_user("hr@ch-mende.test")
     add_member(establishment_a, hr, MemberRole.HR)
     with pytest.raises(PermissionDenied):
@@ -220,7 +229,7 @@ def test_a_shared_shift_is_seen_by_the_other_sites_of_the_legal_entity(alice, st
         admin=dana, verified=False, finess_geo=finess("48000777"), finess_legal=establishment_a.finess_legal,
         name="Site de Langogne", commune="48080", address="Route de Mende",
     )
-    shift = shift_post(actor=alice, **shift_kwargs)
+    shift = post_shift(actor=alice, **shift_kwargs)
     assert not Shift.objects.for_user(dana).exists()
     shift_share_with_legal_entity(actor=alice, shift=shift)
     assert not Shift.objects.for_user(dana).exists()  # a declared legal FINESS opens nothing before verification
@@ -304,10 +313,8 @@ def test_cap_boundary_holds_for_any_duration(alice, unit_a, code, quarters, cent
     cap = expected_cap(code, hours=hours)
     base = cap if cap is not None else Decimal("100.00")
     pay = base + Decimal(cents) / 100
-    kwargs = {
-        "actor": alice, "unit": unit_a, "profession": Profession.objects.get(code=code), "required_skills": [],
-        "starts_at": starts_at, "ends_at": ends_at, "positions": 1, "urgency": 3, "urgent": False, "pay": pay,
-    }
+    spec = ShiftSpec(unit=unit_a, profession=Profession.objects.get(code=code), positions=1, urgency=3, urgent=False, pay=pay)
+    kwargs = {"actor": alice, "spec": spec, "starts_at": starts_at, "ends_at": ends_at}
     if pay <= 0:
         return
     if cap is None or pay <= cap:

@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from establishments.services import shift_post
+from establishments.services import ShiftSpec, shift_post
 from missions.escalation import wave_plan
 from missions.models import MatchingRun, Proposal, ProposalState
 from missions.services.matching import explain_unfilled, matching_run_region
@@ -39,10 +39,11 @@ def _post_tonight(world, *, positions: int = 1):
     world.start = tomorrow
     for i in range(12):
         world.pro(HOMES[i % len(HOMES)], radius=40, days=(1,), slot="N")
-    return shift_post(
-        actor=world.hr, unit=est.units.first(), profession=Profession.objects.get(pk="60"), required_skills=[],
-        starts_at=world.at(1, 20), ends_at=world.at(2, 8), positions=positions, urgency=5, urgent=False, pay=Decimal("300.00"),
+    spec = ShiftSpec(
+        unit=est.units.first(), profession=Profession.objects.get(pk="60"), positions=positions, urgency=5, urgent=False,
+        pay=Decimal("300.00"),
     )
+    return shift_post(actor=world.hr, spec=spec, starts_at=world.at(1, 20), ends_at=world.at(2, 8))
 
 
 def test_posting_an_urgent_shift_sends_the_first_wave_once_committed(world, django_capture_on_commit_callbacks):
