@@ -12,6 +12,7 @@ from accounts.forms import ApiTokenRevokeForm, ArsInvitationAcceptForm
 from accounts.models import ArsInvitation
 from accounts.selectors import api_token_status
 from accounts.services import api_token_revoke, ars_invitation_accept
+from ville_hopital.forms import apply_service_errors
 
 
 def ars_invitation(request: HttpRequest, token: str) -> HttpResponse:
@@ -28,7 +29,7 @@ def ars_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 password=form.cleaned_data["password1"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            apply_service_errors(form, error)
         else:
             # The password was typed just now: it counts as a recent authentication, so enrolling the
             # second factor their role requires does not ask for it again at once.

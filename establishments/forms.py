@@ -1,12 +1,11 @@
-"""Forms parse and label; the services decide. ``apply_service_errors`` puts a service's
-``ValidationError`` on the form field it names (or at the top of the form)."""
+"""Forms parse and label; the services decide. ``ville_hopital.forms.apply_service_errors`` puts a
+service's ``ValidationError`` on the form field it names (or at the top of the form)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,19 +15,6 @@ from reference.models import EstablishmentType, Profession
 from reference.skills import NO_CHOICE, SkillCheckboxes, SkillsOfProfessionMixin, skill_queryset
 from territories.forms import CommuneField  # the platform's one commune field
 from ville_hopital.input_hygiene import LARGEST_INT
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
-    field_map = field_map or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        target = field_map.get(name, name)
-        if target == NON_FIELD_ERRORS or target not in form.fields:
-            target = None
-        for message in messages:
-            form.add_error(target, message)
 
 
 class EstablishmentRegisterForm(forms.Form):

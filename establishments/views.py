@@ -29,11 +29,15 @@ from establishments.forms import (
     ShiftShareForm,
     SwitchForm,
     UnitForm,
-    apply_service_errors,
 )
 from establishments.models import Establishment, MemberRole, Shift, Unit
 from establishments.services import shift_times
-from ville_hopital.forms import form_error_text, invalid_form_response
+from ville_hopital.forms import (
+    apply_service_errors,
+    form_error_text,
+    invalid_form_response,
+    service_error_text,
+)
 from ville_hopital.mixins import is_establishment_member, role_required
 from ville_hopital.reauthentication import require_second_factor_again
 
@@ -148,7 +152,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             membership = services.member_invitation_accept(actor=request.user, token=token)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, service_error_text(error))
             return redirect("home")
         selectors.set_current_establishment(request, membership.establishment)
         messages.success(request, _("Vous avez rejoint %(name)s.") % {"name": membership.establishment.name})
@@ -301,7 +305,7 @@ def shift_share(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.shift_share_with_legal_entity(actor=request.user, shift=shift, shared=shared)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, service_error_text(error))
     else:
         messages.success(
             request,

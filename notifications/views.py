@@ -36,7 +36,7 @@ from notifications.services import (
     preferences_update,
     unsubscription_read,
 )
-from ville_hopital.forms import NextForm, form_error_text
+from ville_hopital.forms import NextForm, apply_service_errors, form_error_text
 from ville_hopital.list_pages import list_page
 
 PAGE_SIZE = 25
@@ -83,7 +83,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         try:
             preferences_update(actor=user, language=form.cleaned_data["language"], choices=form.choices())
         except ValidationError as error:
-            form.add_error(None, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Vos préférences de notification sont enregistrées."))
             return redirect("notifications:preferences")
@@ -114,7 +114,7 @@ def phone(request: HttpRequest) -> HttpResponse:
             else:
                 phone_verification_confirm(actor=user, code=form.cleaned_data["code"])
         except ValidationError as error:
-            form.add_error(None, error)  # the services name this form's field: "phone" to send, "code" to confirm
+            apply_service_errors(form, error)  # the services name this form's field: "phone" to send, "code" to confirm
         else:
             if action == "send":
                 messages.success(request, _("Code envoyé par SMS au %(phone)s.") % {"phone": mobile_display(user.phone)})

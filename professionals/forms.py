@@ -1,4 +1,4 @@
-"""Forms parse and label; the services decide (``apply_service_errors`` puts their errors on fields)."""
+"""Forms parse and label; the services decide (``ville_hopital.forms.apply_service_errors`` puts their errors on fields)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Civility
-from establishments.forms import apply_service_errors
 from notifications.phones import mobile_display
 from notifications.selectors import sms_choice_for
 from professionals import calendar as cal
@@ -47,6 +46,7 @@ from professionals.services import (
     professional_create,
     professional_update,
 )
+from ville_hopital.forms import apply_service_errors
 from ville_hopital.mixins import is_establishment_member, is_professional, role_required
 from ville_hopital.money import format_amount
 from ville_hopital.months import month_days, month_key, previous_month

@@ -10,6 +10,7 @@ their own to show the form again.
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
@@ -41,6 +42,30 @@ class NextForm(forms.Form):
         ):
             raise forms.ValidationError(_("l'adresse doit être une page de ce site."), code="off_site")
         return target
+
+
+def service_errors(error: ValidationError) -> dict[str | None, list[str]]:
+    """A service's refusal as field → messages (``None``: the request as a whole). The one reading
+    of a domain error: forms (``apply_service_errors``), messages (``service_error_text``) and the
+    API (``ville_hopital.api.exception_handler``) all start from it."""
+    if not hasattr(error, "error_dict"):
+        return {None: list(error.messages)}
+    return {None if name == NON_FIELD_ERRORS else name: list(messages) for name, messages in error.message_dict.items()}
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
+    """Each message of a service's refusal under the form's field it names (through ``field_map``
+    when the form calls it otherwise), else at the top of the form: never a field the form lacks."""
+    field_map = field_map or {}
+    for name, messages in service_errors(error).items():
+        target = field_map.get(name, name) if name else None
+        for message in messages:
+            form.add_error(target if target in form.fields else None, message)
+
+
+def service_error_text(error: ValidationError) -> str:
+    """A service's refusal as one line, for an action answered with a message rather than a form."""
+    return " ".join(message for messages in service_errors(error).values() for message in messages)
 
 
 def form_error_text(form: forms.Form) -> str:

@@ -311,6 +311,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "ville_hopital.api_schema.ApiSchema",
     "DEFAULT_PAGINATION_CLASS": "ville_hopital.pagination.BoundedPagination",
+    # A service's refusal (Django's ValidationError) answers 400 naming its fields, never a 500.
+    "EXCEPTION_HANDLER": "ville_hopital.api_errors.exception_handler",
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

@@ -28,6 +28,7 @@ from missions.contracts.services import contract_cancel as contract_cancel_servi
 from missions.contracts.services import contract_download_record
 from missions.contracts.services import contract_new_version as contract_new_version_service
 from missions.contracts.services import contract_sign as contract_sign_service
+from ville_hopital.forms import apply_service_errors
 from ville_hopital.list_pages import list_page
 from ville_hopital.mixins import is_professional
 from ville_hopital.proxies import client_ip
@@ -131,9 +132,7 @@ def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
                 ip=client_ip(request),
             )
         except ValidationError as error:
-            errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-            for field, messages_ in errors.items():
-                form.add_error("password" if field == "password" else None, messages_)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Contrat signé. Merci."))
             return redirect("missions:contract_detail", pk=contract.pk)
@@ -148,7 +147,7 @@ def _reason_action(request: HttpRequest, pk: int, *, prefix: str, service, done:
         try:
             result = service(actor=request.user, contract=contract, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            apply_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("missions:contract_detail", pk=result.pk)

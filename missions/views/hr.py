@@ -30,7 +30,7 @@ from missions.selectors_hr import (
 )
 from missions.services.missions import mission_complete
 from missions.services.shifts import shift_cancel
-from ville_hopital.forms import NextForm, form_error_text
+from ville_hopital.forms import NextForm, form_error_text, service_error_text
 from ville_hopital.input_hygiene import query_date, query_int
 from ville_hopital.list_pages import list_page
 from ville_hopital.mixins import is_establishment_member, role_required
@@ -106,7 +106,7 @@ def shift_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         shift_cancel(actor=request.user, shift=shift, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, service_error_text(error))
     else:
         messages.success(request, _("Vacation annulée ; les professionnels réservés sont prévenus."))
     return _back(form, shift.establishment_id)
@@ -129,7 +129,7 @@ def mission_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         mission = mission_complete(actor=request.user, mission=mission, outcome=form.cleaned_data["outcome"])
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, service_error_text(error))
     else:
         messages.success(request, _("Mission close : %(state)s.") % {"state": mission.get_state_display()})
     return _back(form, establishment.pk)

@@ -43,6 +43,7 @@ from missions.selectors import (
 from missions.services.missions import mission_cancel
 from missions.services.proposals import proposal_accept, proposal_decline
 from missions.services.urgent import proposals_mark_seen
+from ville_hopital.forms import apply_service_errors, service_error_text
 from ville_hopital.list_pages import list_page
 from ville_hopital.mixins import is_professional, role_required
 
@@ -58,10 +59,6 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Motif de l'annulation"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 @role_required(is_professional)
@@ -90,7 +87,7 @@ def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
         if booked is not None:  # a double tap: the first one booked it (it waited for that one's lock)
             messages.info(request, _("Proposition déjà acceptée : votre mission est confirmée."))
             return redirect("missions:mission_detail", pk=booked.pk)
-        messages.error(request, _("Impossible d'accepter : %(why)s") % {"why": _error_text(error)})
+        messages.error(request, _("Impossible d'accepter : %(why)s") % {"why": service_error_text(error)})
         return redirect("missions:proposals")
     messages.success(request, _("Mission confirmée. Retrouvez les informations pratiques ci-dessous."))
     return redirect("missions:mission_detail", pk=mission.pk)
@@ -106,7 +103,7 @@ def proposal_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
         proposal_decline(actor=request.user, proposal=proposal, reason=reason)
     except ValidationError as error:
         if proposal.state != ProposalState.DECLINED:  # not a double submit
-            messages.error(request, _("Impossible de décliner : %(why)s") % {"why": _error_text(error)})
+            messages.error(request, _("Impossible de décliner : %(why)s") % {"why": service_error_text(error)})
             return redirect("missions:proposals")
     messages.success(request, _("Proposition déclinée."))
     return redirect("missions:proposals")
@@ -144,11 +141,7 @@ def mission_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, mission=mission, reason=form.cleaned_data["reason"], by=CancelledBy.PROFESSIONAL
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Mission annulée. L'établissement en est informé."))
             return redirect("missions:my_missions")

@@ -34,13 +34,8 @@ from missions.services.urgent import (
 )
 from professionals.models import Professional
 from professionals.selectors import set_directory_checks
-from ville_hopital.forms import form_error_text
+from ville_hopital.forms import form_error_text, service_error_text
 from ville_hopital.mixins import is_establishment_member, is_professional, role_required
-
-
-def _messages_of(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
 
 # --------------------------------------------------------------------------------------------
 # HR
@@ -88,7 +83,7 @@ def _act(request: HttpRequest, shift: Shift, action, success: str) -> HttpRespon
     try:
         action()
     except ValidationError as error:
-        messages.error(request, _messages_of(error))
+        messages.error(request, service_error_text(error))
     else:
         messages.success(request, success)
     return redirect("missions:hr_shift_act", pk=shift.pk)

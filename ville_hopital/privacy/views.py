@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ville_hopital.forms import apply_service_errors
 from ville_hopital.privacy.erasure import account_erase, upcoming_missions
 from ville_hopital.privacy.export import personal_data_export
 from ville_hopital.privacy.forms import EraseConfirmForm
@@ -51,7 +52,7 @@ def erase(request: HttpRequest) -> HttpResponse:
         try:
             account_erase(actor=request.user)
         except ValidationError as error:
-            form.add_error(None, error)
+            apply_service_errors(form, error)
         else:
             logout(request)
             messages.success(request, _("Votre compte a été supprimé. Vos données personnelles ont été effacées."))
