@@ -39,7 +39,7 @@ from dashboards.models import (
 from establishments.models import Establishment
 from reference.models import EstablishmentType, Profession
 from territories.models import Commune, Departement, Region
-from ville_hopital.months import month_end, month_start, next_month
+from ville_hopital.months import month_end, month_start, next_month, week_start
 
 NATIONAL = "fr"
 URGENT_HORIZON_DAYS = 7
@@ -304,10 +304,6 @@ def active_after(scope: Scope, filters: Filters, keys: tuple[str, ...]) -> Group
         for key, value, n in cursor.fetchall():
             answer[(key, value)] = {"n": int(n)}
     return answer
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def overview(scope: Scope, filters: Filters, today: date) -> Overview:

@@ -46,13 +46,13 @@ from dashboards.models import (
     WeeklyFill,
     WeeklyFillArea,
 )
-from dashboards.selectors import Filters, Scope, week_start
+from dashboards.selectors import Filters, Scope
 from establishments.models import Shift, ShiftState
 from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
 from professionals.models import Availability
 from ville_hopital.audit import audit_record
 from ville_hopital.models import AuditEvent
-from ville_hopital.months import month_end, month_start
+from ville_hopital.months import month_end, month_start, week_start
 
 MAX_RUN_DAYS = 31  # one grouped query covers at most a month of days
 AVAILABILITY_HORIZON_DAYS = 90

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.paginator import Page, Paginator
@@ -29,6 +29,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ville_hopital.input_hygiene import query_int
+from ville_hopital.months import week_start
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -98,16 +99,10 @@ def group_rows(page: Page | Iterable[T], *, key: Callable[[T], K], heading: Call
     return groups
 
 
-def week_monday(moment: datetime | date) -> date:
-    """The Monday of the local week of ``moment`` (an aware datetime is read in Europe/Paris)."""
-    day = timezone.localdate(moment) if isinstance(moment, datetime) else moment
-    return day - timedelta(days=day.weekday())
-
-
 def week_heading(monday: date, *, today: date) -> str:
     """« Cette semaine », « La semaine prochaine », « La semaine dernière », else « Semaine du lundi
     7 décembre 2026 » (in the active language)."""
-    weeks = (monday - week_monday(today)).days // 7
+    weeks = (monday - week_start(today)).days // 7
     if weeks == 0:
         return _("Cette semaine")
     if weeks == 1:
@@ -121,5 +116,5 @@ def group_by_week(page: Page | Iterable[T], *, when: Callable[[T], datetime | da
                   today: date | None = None) -> list[RowGroup[T]]:
     """The rows (ordered by ``when``, either way) in weeks, each headed relative to ``today``."""
     today = today or timezone.localdate()
-    return group_rows(page, key=lambda row: week_monday(when(row)),
+    return group_rows(page, key=lambda row: week_start(when(row)),
                       heading=lambda monday: week_heading(monday, today=today))

@@ -1,4 +1,6 @@
-"""Calendar months: the one place a month is started, ended, stepped, counted and bounded.
+"""Calendar months and weeks: the one place a month is started, ended, stepped, counted and
+bounded, and a week started (``week_start``: its Monday, for the dashboards' weekly series and the
+long lists' week headings alike).
 
 A month is named by any of its days. Everything here is plain date arithmetic but
 ``month_bounds``, which turns a month into aware datetimes in local time (``TIME_ZONE``,
@@ -67,3 +69,10 @@ def month_bounds(day: date) -> tuple[datetime, datetime]:
 
 def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time()))
+
+
+def week_start(moment: date | datetime) -> date:
+    """The Monday of the local week of ``moment`` (an aware datetime is read in Europe/Paris, so a
+    late-Sunday instant that UTC already calls Monday stays in its own week)."""
+    day = timezone.localdate(moment) if isinstance(moment, datetime) else moment
+    return day - timedelta(days=day.weekday())

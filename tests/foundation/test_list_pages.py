@@ -16,8 +16,8 @@ from ville_hopital.list_pages import (
     list_page,
     page_number,
     week_heading,
-    week_monday,
 )
+from ville_hopital.months import week_start
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -66,8 +66,8 @@ def test_groups_follow_the_order_they_are_given():
 def test_a_week_is_named_by_its_local_monday_across_the_year_end():
     # Thursday 31 December 2026 and Friday 1 January 2027 are one week (ISO week 53 of 2026).
     new_year = [date(2026, 12, 28), date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 3)]
-    assert {week_monday(day) for day in new_year} == {date(2026, 12, 28)}
-    assert week_monday(date(2027, 1, 4)) == date(2027, 1, 4)
+    assert {week_start(day) for day in new_year} == {date(2026, 12, 28)}
+    assert week_start(date(2027, 1, 4)) == date(2027, 1, 4)
     assert date(2027, 1, 1).isocalendar()[:2] == (2026, 53)  # what a key by ISO number would have to get right
     with translation.override("fr"):
         assert week_heading(date(2026, 12, 28), today=date(2026, 12, 31)) == "Cette semaine"
@@ -86,12 +86,12 @@ def test_the_week_of_an_instant_is_the_local_one_on_both_dst_sundays():
     sunday_night = datetime(2027, 3, 28, 23, 30, tzinfo=PARIS)
     monday_early = datetime(2027, 3, 29, 0, 30, tzinfo=PARIS)
     assert sunday_night.astimezone(UTC).date() == monday_early.astimezone(UTC).date() == date(2027, 3, 28)
-    assert week_monday(sunday_night) == date(2027, 3, 22)
-    assert week_monday(monday_early) == date(2027, 3, 29)
+    assert week_start(sunday_night) == date(2027, 3, 22)
+    assert week_start(monday_early) == date(2027, 3, 29)
     # Autumn: 02:30 happens twice on Sunday 31 October 2027; both are that Sunday, in the week of the 25th.
     twice = [datetime(2027, 10, 31, 2, 30, tzinfo=PARIS, fold=fold) for fold in (0, 1)]
     assert twice[0].astimezone(UTC) != twice[1].astimezone(UTC)
-    assert {week_monday(moment) for moment in twice} == {date(2027, 10, 25)}
+    assert {week_start(moment) for moment in twice} == {date(2027, 10, 25)}
     # A page of instants either side of the change, newest first, cut at Paris' midnight.
     moments = [datetime(2027, 3, 29, 0, 30, tzinfo=PARIS), datetime(2027, 3, 28, 3, 0, tzinfo=PARIS),
                datetime(2027, 3, 28, 1, 59, tzinfo=PARIS), datetime(2027, 3, 22, 0, 0, tzinfo=PARIS),
@@ -110,7 +110,7 @@ def test_weeks_from_today_hold_on_any_day():
     today = timezone.localdate()
     monday = today - timedelta(days=today.weekday())
     with translation.override("fr"):
-        assert week_heading(week_monday(today), today=today) == "Cette semaine"
+        assert week_heading(week_start(today), today=today) == "Cette semaine"
         assert week_heading(monday + timedelta(days=7), today=today) == "La semaine prochaine"
         assert week_heading(monday - timedelta(days=7), today=today) == "La semaine dernière"
         later = monday + timedelta(days=21)
@@ -118,6 +118,6 @@ def test_weeks_from_today_hold_on_any_day():
         assert week_heading(later, today=today).endswith(str(later.year))
         days = [today + timedelta(days=n) for n in range(-10, 11)]
         weeks = group_by_week(days, when=lambda day: day, today=today)
-        assert all(len({week_monday(day) for day in week.rows}) == 1 for week in weeks)
+        assert all(len({week_start(day) for day in week.rows}) == 1 for week in weeks)
         assert sum(len(week.rows) for week in weeks) == 21 and len(weeks) in (3, 4)
         assert [week.key for week in weeks] == sorted(week.key for week in weeks)
