@@ -54,15 +54,12 @@ def offer_candidates(*, shift: Shift, query: str, now: datetime) -> list[OfferCa
         Professional.objects.filter(pk__in=[pro.pk for pro, _km in ranked]).filter(_name_matches(query))
         .values_list("pk", flat=True)
     )
-    worked = set(
-        Mission.objects.filter(shift__establishment_id=shift.establishment_id, state__in=ACTIVE_MISSION_STATES)
-        .values_list("professional_id", flat=True)
-    )
+    worked = _worked_here(shift)
     rows = [
         OfferCandidate(professional=pro, km=Decimal(f"{km:.1f}"), worked_here=pro.pk in worked)
         for pro, km in ranked if pro.pk in wanted
     ][:OFFER_SEARCH_LIMIT]
-    asked = set(Proposal.objects.filter(shift=shift).values_list("professional_id", flat=True))
+    asked = _asked_for(shift)
     others = (
         Professional.objects.filter(pk__in=(worked | asked) - {row.professional.pk for row in rows})
         .filter(_name_matches(query))
@@ -73,6 +70,28 @@ def offer_candidates(*, shift: Shift, query: str, now: datetime) -> list[OfferCa
         reasons = [exclusion.for_hr for exclusion in exclusions_for(professional=pro, shift=shift, now=now)]
         rows.append(OfferCandidate(professional=pro, km=None, worked_here=pro.pk in worked, reasons=reasons))
     return rows
+
+
+def offer_candidate(*, shift: Shift, professional_id: int, now: datetime) -> Professional | None:
+    """The professional HR names for ``shift``, if the search could show them (``offer_candidates``:
+    eligible for it, worked at its establishment, or already asked for it); anyone else is as
+    missing to HR as an id that does not exist. Whether the offer may go is the service's to say."""
+    if professional_id not in _worked_here(shift) | _asked_for(shift) and not any(
+        pro.pk == professional_id for pro, _km in eligible_professionals(shift=shift, now=now)
+    ):
+        return None
+    return Professional.objects.select_related("home_commune", "user").filter(pk=professional_id).first()
+
+
+def _worked_here(shift: Shift) -> set[int]:
+    return set(
+        Mission.objects.filter(shift__establishment_id=shift.establishment_id, state__in=ACTIVE_MISSION_STATES)
+        .values_list("professional_id", flat=True)
+    )
+
+
+def _asked_for(shift: Shift) -> set[int]:
+    return set(Proposal.objects.filter(shift=shift).values_list("professional_id", flat=True))
 
 
 def pending_candidacies(*, shift: Shift, now: datetime) -> QuerySet[Proposal]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from missions.forms import ShiftOfferForm, ShiftPayRaiseForm
 from missions.models import Proposal, ProposalSource
 from missions.selectors import shifts_visible_to_professional
 from missions.selectors_hr import UNFILLED, BoardStatus, set_next_wave, shift_for_hr
-from missions.selectors_urgent import offer_candidates, pending_candidacies, take_status
+from missions.selectors_urgent import offer_candidate, offer_candidates, pending_candidacies, take_status
 from missions.services.urgent import (
     candidacy_confirm,
     shift_apply,
@@ -32,7 +32,6 @@ from missions.services.urgent import (
     shift_pay_raise,
     shift_take,
 )
-from professionals.models import Professional
 from professionals.selectors import set_directory_checks
 from ville_hopital.forms import form_error_text, service_error_text
 from ville_hopital.mixins import is_establishment_member, is_professional, role_required
@@ -101,9 +100,9 @@ def shift_offer_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = ShiftOfferForm(request.POST)
     if not form.is_valid():
         return _refused(request, shift, form)
-    professional = get_object_or_404(
-        Professional.objects.select_related("home_commune", "user"), pk=form.cleaned_data["professional"]
-    )
+    professional = offer_candidate(shift=shift, professional_id=form.cleaned_data["professional"], now=timezone.now())
+    if professional is None:
+        raise Http404
     name = professional.user.get_full_name() or professional.user.email
     return _act(request, shift, lambda: shift_offer_to(actor=request.user, shift=shift, professional=professional),
                 _("Vacation proposée à %(name)s.") % {"name": name})

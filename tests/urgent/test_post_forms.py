@@ -61,6 +61,23 @@ def test_an_unknown_professional_or_another_establishments_shift_is_a_404(client
     assert not Proposal.objects.exists()
 
 
+def test_a_professional_the_search_could_not_show_is_a_404_one_it_shows_gets_the_reason(client, scene, pin):
+    """HR names only people the offer search shows them (eligible, worked here, already asked);
+    any other professional's id is as missing as an unknown one, and says nothing about them."""
+    pin(15)
+    shift = scene.shift()
+    stranger = nurse()  # no half-day declared: not eligible, never asked, never worked here
+    client.force_login(scene.alice)
+    assert client.post(reverse("missions:hr_shift_offer", args=[shift.pk]), {"professional": stranger.pk}).status_code == 404
+    assert not Proposal.objects.exists()
+
+    asked = nurse(shift=shift)
+    client.post(reverse("missions:hr_shift_offer", args=[shift.pk]), {"professional": asked.pk})
+    response = client.post(reverse("missions:hr_shift_offer", args=[shift.pk]), {"professional": asked.pk})
+    assert response.status_code == 302 and said(response)  # already asked: the service's reason, on the page
+    assert Proposal.objects.filter(shift=shift).count() == 1
+
+
 @pytest.mark.parametrize(("typed", "pay"), [("640,50", "640.50"), ("640.5", "640.50"), (" 620 ", "620.00")])
 def test_raising_the_pay_as_people_type_it(client, scene, pin, typed, pay):
     pin(15)
