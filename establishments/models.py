@@ -171,13 +171,17 @@ class ShiftQuerySet(models.QuerySet):
 
         Only a *verified* site belongs to a legal entity: the legal FINESS is what a registration
         declares, checked by staff at verification, so a pending site naming a hospital group's
-        (public) legal FINESS must not see the group's shared shifts, its bookings and offers."""
+        (public) legal FINESS must not see the group's shared shifts, its bookings and offers.
+
+        Both conditions are subqueries (``IN (SELECT …)``) and the join to the shift's own
+        establishment is one row: no shift is repeated, so no ``DISTINCT`` — which, on HR's board,
+        made PostgreSQL sort every annotated row of the establishment's shifts to drop none."""
         mine = Establishment.objects.for_user(user)
         legal = mine.filter(status=EstablishmentStatus.VERIFIED).values("finess_legal")
         return self.filter(
             models.Q(establishment__in=mine)
             | models.Q(shared_with_legal_entity=True, establishment__finess_legal__in=legal)
-        ).distinct()
+        )
 
 
 class ShiftSeries(models.Model):

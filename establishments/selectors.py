@@ -36,7 +36,9 @@ def current_establishment(request: HttpRequest) -> Establishment | None:
 
 
 def set_current_establishment(request: HttpRequest, establishment: Establishment) -> None:
-    request.session[CURRENT_KEY] = establishment.pk
+    # Written only when it changes: every write is an UPDATE of the session row, on each page HR opens.
+    if request.session.get(CURRENT_KEY) != establishment.pk:
+        request.session[CURRENT_KEY] = establishment.pk
 
 
 def membership_for(*, user, establishment: Establishment) -> Membership | None:

@@ -39,6 +39,7 @@ def _board(client, world) -> tuple[str, int]:
 def test_the_board_links_each_missions_contract_without_a_query_per_row(world, client):
     contracts = [contract_draft(mission=world.mission)]
     client.force_login(world.bob)
+    _board(client, world)  # the first visit records the current establishment in the session (one write)
     page, one_row = _board(client, world)
     for days in (4, 5, 6):
         mission = make_mission(world.pro, world.site, by=world.bob, starts_at=from_now(timedelta(days=days)))
