@@ -12,10 +12,11 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from establishments.models import Establishment
 from reference.models import RouteKind
 
 __all__ = [
@@ -73,6 +74,12 @@ def contract_pdf_path(instance: Contract, filename: str) -> str:
     return f"contracts/{secrets.token_hex(16)}.pdf"
 
 
+def _member_of(user) -> QuerySet:
+    """The user's establishments, as a subquery: joining through the memberships instead repeated
+    rows and needed a DISTINCT that sorted every contract of the establishment on HR's board."""
+    return Establishment.objects.for_user(user).values("pk")
+
+
 class ContractQuerySet(models.QuerySet):
     def for_user(self, user) -> ContractQuerySet:
         """The two parties (the mission's professional, members of the shift's establishment) and staff."""
@@ -80,9 +87,7 @@ class ContractQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self.all()
-        return self.filter(
-            Q(mission__professional__user=user) | Q(mission__shift__establishment__memberships__user=user)
-        ).distinct()
+        return self.filter(Q(mission__professional__user=user) | Q(mission__shift__establishment__in=_member_of(user)))
 
     def for_professional(self, user) -> ContractQuerySet:
         if not user.is_authenticated:
@@ -92,7 +97,7 @@ class ContractQuerySet(models.QuerySet):
     def for_establishment_member(self, user) -> ContractQuerySet:
         if not user.is_authenticated:
             return self.none()
-        return self.filter(mission__shift__establishment__memberships__user=user).distinct()
+        return self.filter(mission__shift__establishment__in=_member_of(user))
 
     def live_unsigned(self) -> ContractQuerySet:
         return self.filter(state__in=LIVE_UNSIGNED_STATES)
