@@ -14,6 +14,7 @@ baseline measured in the same run.
    (the demo's staff have their second factor enrolled, so no page sends them to enrol).
 3. Starts gunicorn (``--workers`` sync workers, 3 by default) with the production settings
    (``DEBUG`` off, Redis cache, static files collected) on a free loopback port.
+   The database is analysed first (planner statistics, as autovacuum keeps them in production).
 4. Per page, then ``/health/`` again, interleaved: ``wrk`` at 10 connections for requests/s and at
    50 connections for p50 / p95 (a Lua ``done`` hook prints wrk's own percentiles as JSON). A page
    answering anything but 200 (a redirect to the sign-in page, say) fails the run: it would be
@@ -37,7 +38,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,11 +70,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
     parser.add_argument("--duration", type=int, default=15, help="seconds of load per measurement")
     parser.add_argument("--label", default="", help="a name for this run in the JSON (e.g. a commit)")
+    parser.add_argument("--baseline-tree", type=Path, default=None,
+                        help="a checkout of an earlier commit (git worktree add): served by a second gunicorn on "
+                             "the same database and measured page by page, interleaved with this tree")
     return parser.parse_args()
 
 
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+def manage(env: dict[str, str], *args: str, tree: Path = ROOT) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=tree, env=env, check=True)
 
 
 def seed(args: argparse.Namespace, env: dict[str, str]) -> None:
@@ -100,14 +104,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int) -> Iterator[str]:
+def gunicorn(env: dict[str, str], workers: int, tree: Path = ROOT) -> Iterator[str]:
+    """gunicorn serving ``tree``'s code (``python -m`` puts the working directory first on the path)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")[1])
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "ville_hopital.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--timeout", "60", "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        cwd=tree, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 120
@@ -160,6 +165,13 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         raise SystemExit(f"{req.full_url} redirects to {newurl}: the session is not what the page needs")
 
 
+def commit_of(tree: Path | None) -> str:
+    if tree is None:
+        return ""
+    return subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
+
+
 def machine() -> dict[str, str | int]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -177,6 +189,21 @@ def history_with(result: dict) -> list[dict]:
     runs = json.loads(path.read_text()) if path.exists() else []
     runs = [run for run in runs if not result["label"] or run["label"] != result["label"]]
     return [*runs, result]
+
+
+def baseline_lines(result: dict) -> list[str]:
+    """Each page against the earlier code served beside it, measured right after it (interleaved)."""
+    baseline = result.get("baseline")
+    if not baseline:
+        return []
+    lines = [f"Against `{baseline['commit']}`, served by a second gunicorn on the same database, each page "
+             "measured on it right after this tree (interleaved):", "",
+             "| page | requests/s at 10: baseline → now | ratio | p95 at 50: baseline → now |", "|---|---:|---:|---:|"]
+    for row, earlier in zip(result["pages"], baseline["pages"], strict=True):
+        lines.append(f"| {row['name']} | {earlier['rps_10']:.0f} → {row['rps_10']:.0f} | "
+                     f"{row['rps_10'] / earlier['rps_10']:.2f}× | {earlier['p95_50_ms']:.0f} → {row['p95_50_ms']:.0f} ms |")
+    lines += ["", "A page whose code did not change between the two gives the noise of the run (large on a shared machine)."]
+    return [*lines, ""]
 
 
 def write_docs(result: dict) -> None:
@@ -202,6 +229,7 @@ def write_docs(result: dict) -> None:
     lines += [
         f"| `/health/` (mean of its {len(result['health_runs'])} runs between the pages) | anonymous "
         f"| {health['rps_10']:.0f} | {health['p50_50_ms']:.0f} ms | {health['p95_50_ms']:.0f} ms | 1.0× |", "",
+        *baseline_lines(result),
         "![Requests per second at 10 connections](load.svg)", "",
         "A load average above the number of cores means other work shared the machine during the run: "
         "read each page against `/health/` of the same run, not the absolute figures.", "",
@@ -236,20 +264,31 @@ def main() -> None:
     }
     if not args.skip_seed:
         seed(args, {**env, "VH_ENVIRONMENT": "development"})
+    # Fresh rows have no planner statistics until autovacuum comes by (a production database has
+    # them): without ANALYZE, the offers inbox was planned as if each table held one row (43 ms
+    # instead of 7 ms of SQL), so the figures would measure the seeding, not the pages.
+    subprocess.run(["psql", database_url, "-qc", "VACUUM ANALYZE"], check=True)
     manage(env, "collectstatic", "--no-input", "-v0")
+    if args.baseline_tree:
+        manage(env, "collectstatic", "--no-input", "-v0", tree=args.baseline_tree)
     pages = pages_and_sessions(env)
     health_page = {"name": "/health/", "path": "/health/", "role": "anonymous", "session": ""}
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(WRK_REPORT)
-    results, health_runs = [], []
-    with gunicorn(env, args.workers) as url:
-        for page in pages:
-            check_first_answer(url, page)
-            wrk(url + page["path"], page["session"], 10, 2, script)  # warm every worker
+    results, health_runs, baseline = [], [], []
+    with gunicorn(env, args.workers) as url, (
+        gunicorn(env, args.workers, args.baseline_tree) if args.baseline_tree else nullcontext()
+    ) as baseline_url:
+        for server in filter(None, (url, baseline_url)):
+            for page in pages:
+                check_first_answer(server, page)
+                wrk(server + page["path"], page["session"], 10, 2, script)  # warm every worker
         health_runs.append(measure(url, health_page, args.duration, script))
         for number, page in enumerate(pages, 1):
             print(f"[{number}/{len(pages)}] {page['name']} {page['path']}", flush=True)
             results.append(measure(url, page, args.duration, script))
+            if baseline_url:  # the same page on the earlier code, right after: the same load on both
+                baseline.append(measure(baseline_url, page, args.duration, script))
             health_runs.append(measure(url, health_page, args.duration, script))
     health = {key: round(sum(run[key] for run in health_runs) / len(health_runs), 1)
               for key in ("rps_10", "p50_50_ms", "p95_50_ms", "p99_50_ms")}
@@ -257,11 +296,14 @@ def main() -> None:
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "label": args.label, "size": args.size,
         "rows": pages[0]["rows"], "workers": args.workers, "duration": args.duration, "machine": machine(),
         "pages": results, "health": health, "health_runs": health_runs,
+        "baseline": {"tree": str(args.baseline_tree), "commit": commit_of(args.baseline_tree), "pages": baseline}
+        if baseline else None,
     }
     write_docs(result)
-    for row in results:
+    for row, earlier in zip(results, baseline or [None] * len(results), strict=True):
+        versus = f"; {row['rps_10'] / earlier['rps_10']:.2f}× the baseline's requests/s" if earlier else ""
         print(f"{row['name']:<28} {row['rps_10']:>7.1f} req/s  p95@50 {row['p95_50_ms']:>7.0f} ms "
-              f"({row['p95_50_ms'] / health['p95_50_ms']:.1f}× /health/)")
+              f"({row['p95_50_ms'] / health['p95_50_ms']:.1f}× /health/{versus})")
     print(f"{'/health/':<28} {health['rps_10']:>7.1f} req/s  p95@50 {health['p95_50_ms']:>7.0f} ms")
 
 
