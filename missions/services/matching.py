@@ -52,8 +52,10 @@ from missions.models import (
     ProposalState,
 )
 from missions.services.proposals import proposals_expire
+from notifications.services import notify
 from professionals.models import Professional
 from territories.models import Region
+from ville_hopital.task_queue import task_queue, task_queue_on_commit
 from ville_hopital.transitions import transition
 
 logger = logging.getLogger(__name__)
@@ -155,12 +157,10 @@ def _solve_partition(part: Partition, run: MatchingRun) -> tuple[Assignment, obj
 
 def matching_run_night(*, start: date | None = None) -> list[str]:
     """Queue one ``match_region`` task per region (the regions are independent); return the task ids."""
-    from missions.tasks import match_region
-
     start = start or timezone.localdate()
     ids = []
     for code in Region.objects.order_by("code").values_list("code", flat=True):
-        ids.append(match_region.delay(code, start.isoformat()).id)
+        ids.append(task_queue("missions.tasks.match_region", code, start.isoformat()))
     return ids
 
 
@@ -171,18 +171,14 @@ def proposals_notify_on_commit(proposal_ids: list[int]) -> None:
     """Queue the "new proposal" notifications once the proposals are committed (chunks of 500)."""
     if not proposal_ids:
         return
-    from missions.tasks import notify_proposals
-
-    chunks = [proposal_ids[i:i + NOTIFY_CHUNK] for i in range(0, len(proposal_ids), NOTIFY_CHUNK)]
-    transaction.on_commit(lambda: [notify_proposals.delay(chunk) for chunk in chunks], robust=True)
+    for i in range(0, len(proposal_ids), NOTIFY_CHUNK):
+        task_queue_on_commit("missions.tasks.notify_proposals", proposal_ids[i:i + NOTIFY_CHUNK])
 
 
 def proposals_notify(*, proposal_ids: list[int]) -> int:
     """Tell each professional about their new pending proposals (idempotent: one notification per
     proposal, ``dedupe_key`` ``proposal:<id>:new``). Offers on an urgent shift skip the daily digest
     (``Shift.is_urgent``: the one rule; the wave that made the offer does not decide it)."""
-    from notifications.services import notify
-
     sent = 0
     proposals = Proposal.objects.filter(pk__in=proposal_ids, state=ProposalState.PENDING).select_related(
         "professional__user", "shift__establishment", "shift__unit"

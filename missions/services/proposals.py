@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from establishments.models import Shift
-from missions.contracts.tasks import contract_draft_task
 from missions.eligibility import Stage, exclusions_for, stage_rules
 from missions.models import (
     Mission,
@@ -29,6 +28,7 @@ from missions.services.missions import aggregates_refresh_queue
 from missions.services.notices import WITHDRAWN_SHIFT_FULL, mission_booked_notify, proposals_withdrawn_notify
 from professionals.models import Professional
 from ville_hopital.audit import audit_record
+from ville_hopital.task_queue import task_queue_on_commit
 from ville_hopital.transitions import transition, transition_check
 
 
@@ -168,7 +168,7 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
     if _first_free_position(shift) is None:
         proposals_withdraw(actor=None, shift=shift, reason=WITHDRAWN_SHIFT_FULL)
     mission_booked_notify(mission=mission)
-    transaction.on_commit(lambda: contract_draft_task.delay(mission.pk), robust=True)  # contracts
+    task_queue_on_commit("missions.contracts.tasks.draft", mission.pk)  # contracts
     aggregates_refresh_queue(shift=shift)
     return mission
 

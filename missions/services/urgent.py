@@ -51,11 +51,11 @@ from missions.models import (
 from missions.selectors_urgent import closed_reason, open_positions
 from missions.services.matching import proposals_notify_on_commit
 from missions.services.proposals import proposal_accept, proposal_create
-from missions.tasks import match_urgent_shift
 from professionals.models import Professional
 from territories.geo import haversine_km
 from ville_hopital.audit import audit_record
 from ville_hopital.money import format_amount, round_eur
+from ville_hopital.task_queue import task_queue_on_commit
 from ville_hopital.transitions import transition
 
 #: Wave number of offers made outside the waves (HR's named offer, a position taken, a candidacy):
@@ -82,9 +82,7 @@ def _wave_queue_on_commit(shift_id: int, wave: int, *, countdown: int = 0) -> No
     # there the periodic ``match_urgent_pending`` sends the next wave when it is due.
     if countdown and current_app.conf.task_always_eager:
         return
-    transaction.on_commit(
-        lambda: match_urgent_shift.apply_async((shift_id, wave), countdown=countdown), robust=True
-    )
+    task_queue_on_commit("missions.tasks.match_urgent_shift", shift_id, wave, countdown=countdown)
 
 
 # --------------------------------------------------------------------------------------------
