@@ -13,15 +13,15 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from establishments.models import Shift
-from missions.models import MatchingRunKind
-from missions.services.matching import matching_run_night, matching_run_region, proposals_notify
-from missions.services.notices import (
+from missions.booking.services.notices import (
     missions_reminder_notify,
     proposals_expiring_notify,
     shifts_unfilled_notify,
 )
-from missions.services.proposals import proposals_expire
-from missions.services.urgent import urgent_pending_match, urgent_shift_match
+from missions.booking.services.proposals import proposals_expire
+from missions.core.models import MatchingRunKind
+from missions.platform.services.matching import matching_run_night, matching_run_region, proposals_notify
+from missions.platform.services.urgent import urgent_pending_match, urgent_shift_match
 
 
 @shared_task(bind=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=60, max_retries=3)

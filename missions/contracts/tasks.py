@@ -8,7 +8,7 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 
 from missions.contracts.services import contract_draft, contracts_draft_missing, contracts_flag_unsigned
-from missions.models import Mission
+from missions.core.models import Mission
 
 logger = logging.getLogger(__name__)
 
