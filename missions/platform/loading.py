@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from scipy.spatial import cKDTree
 
@@ -126,30 +126,96 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
     earlier waves' proposals are still pending. ``include_closed`` (explanations, HR's counts) keeps
     the shifts of the horizon whatever their state, route or open positions: the rules of
     ``missions.core.eligibility`` then say why nobody may take them.
+
+    One stage per helper below, in this order: shifts and their open positions, the professionals
+    who reach them, what each professional brings (insurance, availability, bookings, skills,
+    blocks, offers answered), then the engine's instance (``instance_build``).
     """
     t0 = time.perf_counter()
     horizon = horizon_days or settings.MATCHING_HORIZON_DAYS
     now = now or timezone.now()
-    shifts = _open_shifts(region_code=region_code, start=start, horizon=horizon, now=now, shift_ids=shift_ids,
-                          include_closed=include_closed)
-    taken, known_proposals, known_missions = _taken_per_shift([r["pk"] for r in shifts], now, count_pending)
-    for r in shifts:
-        r["open"] = max(r["positions"] - taken.get(r["pk"], 0), 0)
-    shifts = [r for r in shifts if r["open"] > 0 or include_closed]
+    shifts, known_proposals, known_missions = _open_positions(
+        region_code=region_code, start=start, horizon=horizon, now=now, shift_ids=shift_ids,
+        count_pending=count_pending, include_closed=include_closed,
+    )
     region = region_code or ""
     if not shifts:
         return Partition(region, start, now, _empty_instance(start, horizon), np.zeros(0), np.zeros(0, np.int64),
                          np.zeros(0, bool), np.zeros(0, np.int32), np.zeros(0, np.int64),
                          known_proposals=known_proposals, known_missions=known_missions,
                          timings={"load": time.perf_counter() - t0})
-    shift_pks = [r["pk"] for r in shifts]
+    rows, sub = _reachable_professionals(shifts)
+    index_of = {int(r[0]): i for i, r in enumerate(rows)}
+    last_day = start + timedelta(days=horizon - 1)
+    window = _booked_window(start, last_day)
+    booked = _booked_items(sub, index_of, window, now, known_missions=known_missions,
+                           known_proposals=known_proposals)
+    bookings, booked_set, used = _bookings(booked, start=start, horizon=horizon, n_pros=len(rows))
+    instance = _build_instance(
+        start, horizon, rows, _pro_skills(sub), used, _availability(sub, index_of, start, last_day), booked_set,
+        shifts, _required_skills([r["pk"] for r in shifts]),
+    )
+    insured_until = _insured_until(sub)
+    part = Partition(
+        region_code=region, start=start, now=now, instance=instance,
+        shift_starts=np.array([r["starts_at"].timestamp() for r in shifts], dtype=np.float64),
+        shift_establishment=np.array([r["establishment_id"] for r in shifts], dtype=np.int64),
+        shift_urgent=np.array([r["urgent"] for r in shifts], dtype=bool),
+        pro_notice_hours=np.array([r[7] for r in rows], dtype=np.int32),
+        blocked=np.array(sorted(_blocks(sub, index_of, shifts)), dtype=np.int64),
+        answered=np.array(sorted(_answered(shifts, index_of)), dtype=np.int64),
+        shift_ends=np.array([r["ends_at"].timestamp() for r in shifts], dtype=np.float64),
+        shift_closed=np.array([r["state"] != ShiftState.PUBLISHED or r["starts_at"] <= now
+                               or r["establishment__status"] == EstablishmentStatus.SUSPENDED for r in shifts], bool),
+        shift_forbidden=np.array([r["contract_route"] == FORBIDDEN_ROUTE for r in shifts], bool),
+        shift_day=np.array([timezone.localdate(r["starts_at"]).toordinal() for r in shifts], np.int64),
+        shift_month=np.array([month_key(timezone.localdate(r["starts_at"])) for r in shifts], np.int64),
+        pro_insured_until=np.array([insured_until[r[0]].toordinal() if r[0] in insured_until else 0 for r in rows],
+                                   np.int64),
+        bookings=bookings,
+        window=window,
+        known_proposals=known_proposals, known_missions=known_missions,
+    )
+    part.timings["load"] = time.perf_counter() - t0
+    return part
+
+
+# --------------------------------------------------------------------------------------------
+# Shifts and their open positions
+# --------------------------------------------------------------------------------------------
+
+
+def _open_positions(*, region_code: str | None, start: date, horizon: int, now: datetime,
+                    shift_ids: Sequence[int] | None, count_pending: bool, include_closed: bool
+                    ) -> tuple[list[dict], set[int], set[int]]:
+    """The horizon's shifts with their ``open`` positions (only those with some unless
+    ``include_closed``), and the pending proposals and active missions seen on them."""
+    shifts = _open_shifts(region_code=region_code, start=start, horizon=horizon, now=now, shift_ids=shift_ids,
+                          include_closed=include_closed)
+    taken, known_proposals, known_missions = _taken_per_shift([r["pk"] for r in shifts], now, count_pending)
+    for r in shifts:
+        r["open"] = max(r["positions"] - taken.get(r["pk"], 0), 0)
+    return [r for r in shifts if r["open"] > 0 or include_closed], known_proposals, known_missions
+
+
+def _required_skills(shift_pks: list[int]) -> dict[int, list[str]]:
     required: dict[int, list[str]] = defaultdict(list)
     through = Shift.required_skills.through
     for chunk in chunks(shift_pks, 20_000):
         for shift_id, code in through.objects.filter(shift_id__in=chunk).values_list("shift_id", "skill_id"):
             required[shift_id].append(code)
+    return required
 
-    # --- professionals: same profession, home inside a box, then the exact reach test ------------
+
+# --------------------------------------------------------------------------------------------
+# The professionals who reach them
+# --------------------------------------------------------------------------------------------
+
+
+def _reachable_professionals(shifts: list[dict]) -> tuple[list[tuple], QuerySet]:
+    """Active professionals of the shifts' professions whose radius reaches at least one of them:
+    their rows (pk, profession, lat, lon, commune, radius, max missions a month, notice hours) and
+    the sub-query of the box pre-filter that the other stages select by."""
     professions = sorted({r["profession_id"] for r in shifts})
     s_lat = np.array([r["location__latitude"] for r in shifts], dtype=np.float64)
     s_lon = np.array([r["location__longitude"] for r in shifts], dtype=np.float64)
@@ -163,35 +229,45 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
         ).order_by("pk")
     )
     if rows:
-        p_prof = np.array([r[1] for r in rows], dtype=object)
-        p_lat = np.array([r[2] for r in rows], dtype=np.float64)
-        p_lon = np.array([r[3] for r in rows], dtype=np.float64)
-        p_radius = np.array([r[5] for r in rows], dtype=np.float64)
-        keep = np.zeros(len(rows), bool)
         s_prof = np.array([r["profession_id"] for r in shifts], dtype=object)
-        p_xyz, s_xyz = unit_vectors(p_lat, p_lon), unit_vectors(s_lat, s_lon)
-        for code in professions:
-            pi, si = np.flatnonzero(p_prof == code), np.flatnonzero(s_prof == code)
-            if len(pi) == 0:
-                continue
-            dist, _ = cKDTree(s_xyz[si]).query(p_xyz[pi], k=1)
-            chords = np.array([chord_for_km(r) for r in p_radius[pi]])
-            keep[pi] = dist <= chords
+        keep = _within_reach(rows, s_prof, unit_vectors(s_lat, s_lon), professions)
         rows = [r for r, k in zip(rows, keep, strict=True) if k]
-    pro_ids = np.array([r[0] for r in rows], dtype=np.int64)
-    sub = pros_qs.values("pk")
-    index_of = {int(pk): i for i, pk in enumerate(pro_ids)}
+    return rows, pros_qs.values("pk")
 
-    # --- insurance: the last valid day per professional ------------------------------------------
-    insured_until: dict[int, date] = {}
-    for pro_id, until in (
+
+def _within_reach(rows: list[tuple], s_prof: np.ndarray, s_xyz: np.ndarray, professions: list[str]) -> np.ndarray:
+    """The exact reach test, per profession: the nearest shift of it within the professional's radius."""
+    p_prof = np.array([r[1] for r in rows], dtype=object)
+    p_radius = np.array([r[5] for r in rows], dtype=np.float64)
+    p_xyz = unit_vectors(np.array([r[2] for r in rows], dtype=np.float64),
+                         np.array([r[3] for r in rows], dtype=np.float64))
+    keep = np.zeros(len(rows), bool)
+    for code in professions:
+        pi, si = np.flatnonzero(p_prof == code), np.flatnonzero(s_prof == code)
+        if len(pi) == 0:
+            continue
+        dist, _ = cKDTree(s_xyz[si]).query(p_xyz[pi], k=1)
+        keep[pi] = dist <= np.array([chord_for_km(r) for r in p_radius[pi]])
+    return keep
+
+
+# --------------------------------------------------------------------------------------------
+# What each professional brings: insurance, availability, bookings, skills, blocks, answers
+# --------------------------------------------------------------------------------------------
+
+
+def _insured_until(sub: QuerySet) -> dict[int, date]:
+    """The last valid day of each professional's insurance (absent: none on file)."""
+    return dict(
         Credential.objects.filter(professional__in=sub, kind=CredentialKind.INSURANCE, expires_on__isnull=False)
         .values("professional_id").annotate(until=Max("expires_on")).values_list("professional_id", "until")
-    ):
-        insured_until[pro_id] = until
+    )
 
-    # --- availability inside the horizon (insurance is a pair rule: the shift's local date) ------
-    last_day = start + timedelta(days=horizon - 1)
+
+def _availability(sub: QuerySet, index_of: dict[int, int], start: date, last_day: date
+                  ) -> tuple[list[int], list[int], list[int]]:
+    """The declared slots inside the horizon as (pro index, day from 1, slot) lists (insurance is a
+    pair rule: the shift's local date)."""
     a_pro, a_day, a_slot = [], [], []
     for pro_id, day, slot in Availability.objects.filter(
         professional__in=sub, day__gte=start, day__lte=last_day
@@ -202,32 +278,52 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
         a_pro.append(i)
         a_day.append((day - start).days + 1)
         a_slot.append(1 if slot == "N" else 0)
+    return a_pro, a_day, a_slot
 
-    # --- booked: active missions and pending proposals, by slot and by month ---------------------
+
+def _booked_window(start: date, last_day: date) -> tuple[datetime, datetime]:
+    """The bookings the rules look at: ``BOOKED_MARGIN_DAYS`` around the horizon and its whole months."""
     win_from = min(slot_start(start - timedelta(days=BOOKED_MARGIN_DAYS + 1), 0), month_bounds(start)[0])
     # (the month of the day after the last: a night shift of the last day may start there)
     win_to = max(slot_start(last_day + timedelta(days=BOOKED_MARGIN_DAYS + 2), 0),
                  month_bounds(last_day + timedelta(days=1))[1])
-    booked_items: list[tuple[int, int, bool, datetime, datetime]] = []
+    return win_from, win_to
+
+
+def _booked_items(sub: QuerySet, index_of: dict[int, int], window: tuple[datetime, datetime], now: datetime, *,
+                  known_missions: set[int], known_proposals: set[int]
+                  ) -> list[tuple[int, int, bool, datetime, datetime]]:
+    """Active missions and pending proposals in the window: (pro index, shift pk, is a mission, start,
+    end). Every id seen joins ``known_*`` (the write-time check of what changed meanwhile)."""
+    win_from, win_to = window
+    items: list[tuple[int, int, bool, datetime, datetime]] = []
     for pk, pro_id, shift_id, s_at, e_at in Mission.objects.filter(
         professional__in=sub, state__in=ACTIVE_MISSION_STATES, starts_at__gte=win_from, starts_at__lt=win_to
     ).values_list("pk", "professional_id", "shift_id", "starts_at", "ends_at"):
         known_missions.add(pk)
         if pro_id in index_of:
-            booked_items.append((index_of[pro_id], shift_id, True, s_at, e_at))
+            items.append((index_of[pro_id], shift_id, True, s_at, e_at))
     for pk, pro_id, shift_id, s_at, e_at in Proposal.objects.filter(
         professional__in=sub, state=ProposalState.PENDING, expires_at__gt=now,
         shift__starts_at__gte=win_from, shift__starts_at__lt=win_to,
     ).values_list("pk", "professional_id", "shift_id", "shift__starts_at", "shift__ends_at"):
         known_proposals.add(pk)
         if pro_id in index_of:
-            booked_items.append((index_of[pro_id], shift_id, False, s_at, e_at))
+            items.append((index_of[pro_id], shift_id, False, s_at, e_at))
+    return items
+
+
+def _bookings(items: list[tuple[int, int, bool, datetime, datetime]], *, start: date, horizon: int, n_pros: int
+              ) -> tuple[Bookings, set[tuple[int, int, int]], np.ndarray]:
+    """The bookings by slot (``Bookings`` and the engine's booked (pro, day, slot) set) and the
+    missions each professional already has in the busiest month of the horizon."""
+    last_day = start + timedelta(days=horizon - 1)
     months = sorted({month_start(start), month_start(last_day)})
     per_month: dict[tuple[int, date], int] = defaultdict(int)
     booked_set: set[tuple[int, int, int]] = set()
     lo, hi = 1 - BOOKED_MARGIN_DAYS, horizon + BOOKED_MARGIN_DAYS
     b_month, b_slot_rows = [], []
-    for row, (i, _shift_id, _mission, s_at, e_at) in enumerate(booked_items):
+    for row, (i, _shift_id, _mission, s_at, e_at) in enumerate(items):
         month = month_start(timezone.localtime(s_at).date())
         b_month.append(month_key(month))
         if month in months:
@@ -238,68 +334,51 @@ def partition_load(*, region_code: str | None, start: date, horizon_days: int | 
                 booked_set.add((i, d, slot))
                 b_slot_rows.append((row, d, slot))
     bookings = Bookings(
-        pro=np.array([b[0] for b in booked_items], np.int32),
-        shift=np.array([b[1] for b in booked_items], np.int64),
-        mission=np.array([b[2] for b in booked_items], bool),
+        pro=np.array([b[0] for b in items], np.int32),
+        shift=np.array([b[1] for b in items], np.int64),
+        mission=np.array([b[2] for b in items], bool),
         month=np.array(b_month, np.int64),
         slot_booking=np.array([r[0] for r in b_slot_rows], np.int32),
         slot_day=np.array([r[1] for r in b_slot_rows], np.int16),
         slot_slot=np.array([r[2] for r in b_slot_rows], np.int8),
     )
-    used = np.zeros(len(pro_ids), np.int32)
+    used = np.zeros(n_pros, np.int32)
     for (i, _m), n in per_month.items():
         used[i] = max(used[i], n)  # the busiest month of the horizon sets what is left (conservative)
+    return bookings, booked_set, used
 
-    # --- skills and blocks -----------------------------------------------------------------------
+
+def _pro_skills(sub: QuerySet) -> dict[int, list[str]]:
     pro_skills: dict[int, list[str]] = defaultdict(list)
     for pro_id, code in Professional.skills.through.objects.filter(professional__in=sub).values_list(
         "professional_id", "skill_id"
     ):
         pro_skills[pro_id].append(code)
-    estab_pks = sorted({r["establishment_id"] for r in shifts})
-    block_keys = set()
-    for pro_id, est in Professional.blocked_establishments.through.objects.filter(
-        professional__in=sub, establishment_id__in=estab_pks
-    ).values_list("professional_id", "establishment_id"):
-        if pro_id in index_of:
-            block_keys.add(index_of[pro_id] * BLOCK_SPACE + est)
-    for pro_id, est in EstablishmentBlock.objects.filter(
-        professional__in=sub, establishment_id__in=estab_pks
-    ).values_list("professional_id", "establishment_id"):
-        if pro_id in index_of:
-            block_keys.add(index_of[pro_id] * BLOCK_SPACE + est)
+    return pro_skills
 
-    # --- pairs already answered: a declined (or unanswered, expired) offer is not made again -----
+
+def _blocks(sub: QuerySet, index_of: dict[int, int], shifts: list[dict]) -> set[int]:
+    """Blocks both ways (the professional's, the establishment's) as pro index * BLOCK_SPACE + establishment pk."""
+    estab_pks = sorted({r["establishment_id"] for r in shifts})
+    keys = set()
+    for through in (Professional.blocked_establishments.through.objects, EstablishmentBlock.objects):
+        for pro_id, est in through.filter(professional__in=sub, establishment_id__in=estab_pks).values_list(
+            "professional_id", "establishment_id"
+        ):
+            if pro_id in index_of:
+                keys.add(index_of[pro_id] * BLOCK_SPACE + est)
+    return keys
+
+
+def _answered(shifts: list[dict], index_of: dict[int, int]) -> set[int]:
+    """Pairs already answered (pro index * BLOCK_SPACE + shift index): a declined (or unanswered,
+    expired) offer is not made again."""
     shift_pos = {r["pk"]: j for j, r in enumerate(shifts)}
     answered = set()
-    for chunk in chunks(shift_pks, 20_000):
+    for chunk in chunks(list(shift_pos), 20_000):
         for pro_id, shift_id in Proposal.objects.filter(
             shift_id__in=chunk, state__in=[ProposalState.DECLINED, ProposalState.EXPIRED]
         ).values_list("professional_id", "shift_id"):
             if pro_id in index_of:
                 answered.add(index_of[pro_id] * BLOCK_SPACE + shift_pos[shift_id])
-
-    instance = _build_instance(start, horizon, rows, pro_skills, used, (a_pro, a_day, a_slot), booked_set,
-                               shifts, required)
-    part = Partition(
-        region_code=region, start=start, now=now, instance=instance,
-        shift_starts=np.array([r["starts_at"].timestamp() for r in shifts], dtype=np.float64),
-        shift_establishment=np.array([r["establishment_id"] for r in shifts], dtype=np.int64),
-        shift_urgent=np.array([r["urgent"] for r in shifts], dtype=bool),
-        pro_notice_hours=np.array([r[7] for r in rows], dtype=np.int32),
-        blocked=np.array(sorted(block_keys), dtype=np.int64),
-        answered=np.array(sorted(answered), dtype=np.int64),
-        shift_ends=np.array([r["ends_at"].timestamp() for r in shifts], dtype=np.float64),
-        shift_closed=np.array([r["state"] != ShiftState.PUBLISHED or r["starts_at"] <= now
-                               or r["establishment__status"] == EstablishmentStatus.SUSPENDED for r in shifts], bool),
-        shift_forbidden=np.array([r["contract_route"] == FORBIDDEN_ROUTE for r in shifts], bool),
-        shift_day=np.array([timezone.localdate(r["starts_at"]).toordinal() for r in shifts], np.int64),
-        shift_month=np.array([month_key(timezone.localdate(r["starts_at"])) for r in shifts], np.int64),
-        pro_insured_until=np.array([insured_until[r[0]].toordinal() if r[0] in insured_until else 0 for r in rows],
-                                   np.int64),
-        bookings=bookings,
-        window=(win_from, win_to),
-        known_proposals=known_proposals, known_missions=known_missions,
-    )
-    part.timings["load"] = time.perf_counter() - t0
-    return part
+    return answered
