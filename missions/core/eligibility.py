@@ -19,8 +19,8 @@ Who asks what:
   accepting ones: only missions are booked (the professional's other pending offers do not stand in
   the way of the one they accept), and the working-time rules are the legal ones, in hours;
 * the matching (``platform_candidates`` for the nightly engine, ``ranked_candidates`` for urgent
-  waves, ``eligible_professionals``) and both explanation pages (``exclusions_for``,
-  ``exclusion_counts``): ``Stage.OFFER``, every rule. The facts are the offering ones: a pending
+  waves, ``eligible_professionals``: ``missions.platform.eligible``, which loads the partition) and
+  both explanation pages (``exclusions_for`` here, ``exclusion_counts`` there): ``Stage.OFFER``, every rule. The facts are the offering ones: a pending
   offer counts as booked (the professional may accept it tomorrow; the loader does the same), and
   the working-time rules are checked in hours *and* on the engine's half-day slots, the model the
   matching works with, so that an explanation names what actually kept an offer away.

@@ -1,4 +1,4 @@
-"""Load a partition: the database state of a region (or of a few shifts) as the engine's instance (docs/matching-platform.md).
+"""Loading a partition, stage by stage (docs/matching-platform.md).
 
 ``partition_load`` turns the database state of a region (or of a few shifts) into the engine's
 :class:`missions.matching.Instance`, with the platform's extra rules applied:
