@@ -139,7 +139,7 @@ def generate(scale: float, seed: int) -> dict:
 
     from accounts.models import ArsStaff, User
     from establishments.models import Establishment, Shift, Unit
-    from missions.models import Mission
+    from missions.core.models import Mission
     from professionals.models import Availability, Professional
     from reference.models import ContractRoute, RouteKind
     from territories.models import Commune, Region
@@ -395,7 +395,7 @@ def main() -> None:
     from django.db import connection
 
     from dashboards.services import aggregates_rebuild, aggregates_refresh, availability_refresh
-    from missions.models import Mission
+    from missions.core.models import Mission
     from territories.services import geography_load
 
     stats: dict = {}

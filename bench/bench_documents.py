@@ -89,8 +89,8 @@ def main() -> None:
 def run(repeat: int) -> list[tuple[str, list[float], str, list[float]]]:
     from weasyprint import HTML
 
+    from establishments.csv_import import shifts_import_csv
     from establishments.models import Shift
-    from establishments.services import shifts_import_csv
     from missions.contracts.services import contract_draft, contract_new_version
     from tests.factories import make_establishment, make_mission, make_professional, make_unit, make_user
 

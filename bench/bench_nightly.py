@@ -3,7 +3,7 @@
 Builds (once, deterministic for a seed) a bench database with the real communes of Occitanie
 (region 76): professionals placed by population, about 4 declared slots a month each, insurance,
 blocks, missions already booked, and about 20,000 open positions in ~600 establishments. Then runs
-``missions.services.matching.matching_run_region`` — the same code as the Celery task — and writes
+``missions.platform.services.matching.matching_run_region`` — the same code as the Celery task — and writes
 the measured durations to ``docs/bench/nightly.md``.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/vh_bench_nightly \\
@@ -112,7 +112,7 @@ def generate(n_pros: int, start: date) -> dict:
 
     from accounts.models import User
     from establishments.models import Establishment, EstablishmentStatus, Shift, Unit
-    from missions.models import EstablishmentBlock, Mission
+    from missions.core.models import EstablishmentBlock, Mission
     from professionals.models import Credential, CredentialKind, Professional
     from reference.models import ContractRoute
     from territories.models import Commune
@@ -251,8 +251,8 @@ def ensure_data(n_pros: int, start: date, *, regenerate: bool = False) -> None:
 def run_once(start: date):
     from django.db import connection
 
-    from missions.models import MatchingRun, MatchingRunKind, Proposal
-    from missions.services.matching import matching_run_region
+    from missions.core.models import MatchingRun, MatchingRunKind, Proposal
+    from missions.platform.services.matching import matching_run_region
     from notifications.models import Notification
 
     Proposal.objects.filter(matching_run_id__isnull=False).delete()
@@ -311,9 +311,9 @@ def bench_urgent(count: int = 5) -> list[tuple[int, int, float, float, int]]:
     from django.utils import timezone
 
     from establishments.models import Shift
-    from missions.models import Proposal
-    from missions.services.matching import explain_unfilled
-    from missions.services.urgent import urgent_shift_match
+    from missions.core.models import Proposal
+    from missions.platform.services.matching import explain_unfilled
+    from missions.platform.services.urgent import urgent_shift_match
 
     now = timezone.now()
     shifts = Shift.objects.filter(starts_at__gt=now + timedelta(hours=2), starts_at__lt=now + timedelta(hours=48),
@@ -345,7 +345,7 @@ def _write_report(path: Path, results, peak_mb: float, urgent) -> None:
         "# Nightly matching of one region: PostgreSQL → proposals written",
         "",
         "Measured by `bench/bench_nightly.py` (the code path of the Celery task `match_region`:",
-        "`missions.services.matching.matching_run_region`) on this machine: "
+        "`missions.platform.services.matching.matching_run_region`) on this machine: "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores shared with other jobs, "
         f"PostgreSQL 15 on the same host. Date: {timezone_now()}.",
         "",

@@ -85,7 +85,7 @@ def clean_previous_run() -> None:
     from django.db import connection
 
     from establishments.models import Shift
-    from missions.models import MatchingRun, MatchingRunKind
+    from missions.core.models import MatchingRun, MatchingRunKind
     from notifications.models import Notification
 
     Notification.objects.all().delete()
@@ -183,7 +183,7 @@ def post_shifts(*, count: int, rate: float, hr, ests, units, rng: np.random.Gene
     from django.utils import timezone
 
     from establishments.services import ShiftSpec, shift_post
-    from missions.matching_io import FORBIDDEN_ROUTE
+    from missions.core.partition import FORBIDDEN_ROUTE
     from reference.models import ContractRoute, Profession
 
     size = np.array([{"CHU": 40, "CH": 8, "ESPIC": 4, "CLINIQUE": 3, "EHPAD": 1, "MOBILE": 2}[e.type_id]
@@ -238,7 +238,7 @@ def poll_until_sent(posted: list[Posted], *, timeout: float) -> None:
     sent (or ``timeout``); fill in the times."""
     from django.db import connection
 
-    from missions.models import MatchingRun, MatchingRunKind, Proposal
+    from missions.core.models import MatchingRun, MatchingRunKind, Proposal
     from notifications.models import Delivery, Notification
 
     by_id = {p.shift_id: p for p in posted}
@@ -322,7 +322,7 @@ class RankedLists:
         self.seconds = 0.0
 
     def at(self, shift_id: int, moment: datetime, committed: datetime) -> list[int]:
-        from missions.eligibility import eligible_professionals
+        from missions.platform.eligible import eligible_professionals
 
         shift = self.shifts[shift_id]
         points = [committed] + [shift.starts_at - timedelta(hours=h) for h in self.notices
@@ -350,12 +350,12 @@ class Outcome:
 
 
 def simulate(posted: list[Posted], *, model: Model, waves: bool, lists: RankedLists, draws: Draws) -> Outcome:
-    """Play the acceptance model. ``waves``: the escalation of ``missions.escalation`` (sizes and
+    """Play the acceptance model. ``waves``: the escalation of ``missions.core.escalation`` (sizes and
     spacing of its table, re-read at each wave as the start gets closer) until the shift is full,
     has started, or everyone eligible was asked; otherwise only the first wave (today's five)."""
     from django.conf import settings
 
-    from missions.escalation import wave_plan
+    from missions.core.escalation import wave_plan
 
     ttl = timedelta(hours=settings.PROPOSAL_TTL_HOURS)
     info = {p.shift_id: p for p in posted}
@@ -541,7 +541,7 @@ def write_report(path: Path, *, args, data: dict) -> None:
         "Acceptance model: each offer is accepted with probability *p*, after an exponential delay of",
         f"mean {args.mean_delay:g} min; an offer not accepted is never answered. An acceptance counts if it",
         "comes before the offer expires (`PROPOSAL_TTL_HOURS`, never after the start) and a position is",
-        "still open; a professional books at most one of these shifts. Waves follow `missions.escalation`",
+        "still open; a professional books at most one of these shifts. Waves follow `missions.core.escalation`",
         "(under 6 h: 5, 10, 15… every 5 min; under 24 h: 5 every 15 min; the row re-read at each wave)",
         "until the shift is full, starts, or everyone eligible was asked. The first wave is the one the",
         "worker really sent; the next ones take the real ranked list (`eligible_professionals`, asked again",
@@ -572,7 +572,7 @@ def write_report(path: Path, *, args, data: dict) -> None:
          for s in ("waves", "single")],
         path.with_suffix(".svg"),
         title="Urgent positions filled (%), escalating waves vs a single wave of five",
-        series={"waves": ("#1f6f8b", "escalating waves (missions.escalation)"),
+        series={"waves": ("#1f6f8b", "escalating waves (missions.core.escalation)"),
                 "single": ("#e07a3f", "single wave of five (today)")},
         fmt=lambda v: f"{v:.0f}", top=100.0,
     )
@@ -661,7 +661,7 @@ def reach_analysis(posted: list[Posted], shifts: dict) -> dict:
     """Shifts reached by profession, and, summed over the shifts whose first wave found nobody, the
     first rule that kept each professional within reach away (``exclusion_counts``, HR's own
     explanation, at the commit time)."""
-    from missions.eligibility import exclusion_counts
+    from missions.platform.eligible import exclusion_counts
 
     by_profession: dict[str, list[int]] = {}
     for p in posted:

@@ -78,7 +78,7 @@ import random
 from missions.contracts.models import Contract
 from ville_hopital.demo import DemoContext
 if not Contract.objects.exists():
-    from missions.contracts import demo
+    from missions import demo_contracts as demo
     demo.seed(DemoContext(rng=random.Random(2026), size=1))
     from dashboards.services import aggregates_rebuild
     aggregates_rebuild()  # the dashboards step ran before these bookings
@@ -125,7 +125,7 @@ def prepare_database(env: dict, db_path: Path, reuse: bool) -> dict[str, str]:
     manage(env, "migrate", "-v0")
     manage(env, "load_geography", "-v0")
     output = manage(env, "seed_demo", "-v1")
-    # The contracts demo step (missions.contracts.demo) is not in seed_demo's steps yet: run it
+    # The contracts demo step (missions.demo_contracts) is not in seed_demo's steps yet: run it
     # here when seed_demo left no contract, so the contract page has something to show.
     manage(env, "shell", "-c", CONTRACTS_DEMO)
     logins_file.write_text(output)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from accounts.models import User
 from dashboards.services import aggregates_rebuild, availability_refresh
 from establishments.models import Establishment, EstablishmentStatus, Shift, ShiftSeries, Unit
-from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
+from missions.core.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
 from professionals.models import Professional
 from reference.models import ContractRoute, Profession, RouteKind
 from reference.selectors import pay_cap_for_shift

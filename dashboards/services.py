@@ -48,7 +48,7 @@ from dashboards.models import (
 )
 from dashboards.selectors import Filters, Scope
 from establishments.models import Shift, ShiftState
-from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
+from missions.core.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
 from professionals.models import Availability
 from ville_hopital.audit import audit_record
 from ville_hopital.models import AuditEvent

@@ -377,8 +377,14 @@ def _line_draft(
     return draft, []
 
 
-def import_shifts(*, actor, establishment: Establishment, file) -> ImportReport:
-    """Validate every line, then write all the shifts in one transaction — or nothing."""
+@transaction.atomic
+def shifts_import_csv(*, actor, establishment: Establishment, file) -> ImportReport:
+    """Import shifts from a CSV or XLSX file (see docs/csv-import.md): validate every line, then
+    write all the shifts in one transaction — or nothing.
+
+    Returns an ``ImportReport``: ``created`` shifts, or the line-by-line ``errors`` and nothing written.
+    It lives here rather than in ``services``: this module builds on ``services.shift_validate``,
+    so ``services`` never imports it back."""
     require_writer(actor, establishment)
     report = ImportReport()
     raw = file.read(MAX_BYTES + 1)

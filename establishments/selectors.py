@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from directories.selectors import DirectoryCheck, finess_check
 from establishments.models import (
@@ -64,8 +65,6 @@ def units_of(*, user, establishment: Establishment) -> QuerySet[Unit]:
 
 
 def upcoming_shift_count(*, user, establishment: Establishment) -> int:
-    from django.utils import timezone
-
     return Shift.objects.for_user(user).filter(establishment=establishment, starts_at__gte=timezone.now()).count()
 
 

@@ -616,14 +616,3 @@ def shift_share_with_legal_entity(*, actor, shift: Shift, shared: bool = True) -
             data={"finess_legal": shift.establishment.finess_legal},
         )
     return shift
-
-
-@transaction.atomic
-def shifts_import_csv(*, actor, establishment: Establishment, file):
-    """Import shifts from a CSV (see ``establishments.csv_import`` and docs/csv-import.md).
-
-    Returns an ``ImportReport``: ``created`` shifts, or the line-by-line ``errors`` and nothing written.
-    """
-    from establishments.csv_import import import_shifts
-
-    return import_shifts(actor=actor, establishment=establishment, file=file)

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from establishments import selectors, services
-from establishments.csv_import import COLUMNS, template_csv
+from establishments.csv_import import COLUMNS, shifts_import_csv, template_csv
 from establishments.forms import (
     SHIFT_FIELD_MAP,
     EstablishmentRegisterForm,
@@ -270,7 +270,7 @@ def shift_import(request: HttpRequest, pk: int) -> HttpResponse:
     form = ShiftImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
-        report = services.shifts_import_csv(
+        report = shifts_import_csv(
             actor=request.user, establishment=establishment, file=form.cleaned_data["file"]
         )
         if report.ok:

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
 from missions.contracts.models import Contract, ContractSignature
-from missions.models import MatchingRun, Mission, Proposal
+from missions.core.models import MatchingRun, Mission, Proposal
 from professionals.admin import ReadOnlyAdmin
 
 
@@ -63,7 +63,7 @@ class ContractAdmin(admin.ModelAdmin):
 
 
 # --- Proposals and missions: read-only (no add, change or delete); every transition goes through
-# missions.services. ---
+# the services of missions.booking and missions.platform. ---
 
 @admin.register(Proposal)
 class ProposalAdmin(ReadOnlyAdmin):

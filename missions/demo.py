@@ -15,9 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from establishments.models import Shift, ShiftState
-from missions.models import MatchingRunKind, Proposal, ProposalSource
-from missions.services.matching import matching_run_region
-from missions.services.proposals import proposal_create
+from missions.booking.services.proposals import proposal_create
+from missions.core.models import MatchingRunKind, Proposal, ProposalSource
+from missions.platform.services.matching import matching_run_region
 from professionals.demo import KNOWN_LOGIN
 from professionals.models import Credential, CredentialKind, Professional
 from professionals.services import credential_upload

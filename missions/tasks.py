@@ -13,6 +13,15 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from establishments.models import Shift
+from missions.booking.services.notices import (
+    missions_reminder_notify,
+    proposals_expiring_notify,
+    shifts_unfilled_notify,
+)
+from missions.booking.services.proposals import proposals_expire
+from missions.core.models import MatchingRunKind
+from missions.platform.services.matching import matching_run_night, matching_run_region, proposals_notify
+from missions.platform.services.urgent import urgent_pending_match, urgent_shift_match
 
 
 @shared_task(bind=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=60, max_retries=3)
@@ -23,9 +32,6 @@ def match_region(self, region_code: str, start_iso: str) -> int:
     open). A worker killed mid-run leaves the message unacknowledged (``acks_late``): it is
     delivered again and the new run marks the interrupted one failed.
     """
-    from missions.models import MatchingRunKind
-    from missions.services.matching import matching_run_region
-
     run = matching_run_region(region_code=region_code, start=date.fromisoformat(start_iso),
                               kind=MatchingRunKind.NIGHTLY, task_id=self.request.id or "")
     return run.pk
@@ -34,16 +40,12 @@ def match_region(self, region_code: str, start_iso: str) -> int:
 @shared_task
 def match_night(start_iso: str | None = None) -> list[str]:
     """Fan out: one ``match_region`` task per region (today by default, local time)."""
-    from missions.services.matching import matching_run_night
-
     return matching_run_night(start=date.fromisoformat(start_iso) if start_iso else None)
 
 
 @shared_task
 def match_urgent_shift(shift_id: int, wave: int) -> int:
     """Send wave ``wave`` of an urgent shift (nothing if it was already sent or the shift is full)."""
-    from missions.services.urgent import urgent_shift_match
-
     shift = Shift.objects.filter(pk=shift_id).first()
     if shift is None:
         return 0
@@ -53,46 +55,34 @@ def match_urgent_shift(shift_id: int, wave: int) -> int:
 @shared_task
 def match_urgent_pending() -> int:
     """Safety net: every urgent shift whose next wave is due gets it (lost countdowns, new posts)."""
-    from missions.services.urgent import urgent_pending_match
-
     return urgent_pending_match()
 
 
 @shared_task
 def notify_proposals(proposal_ids: list[int]) -> int:
     """Notify the professionals of these new proposals (idempotent per proposal)."""
-    from missions.services.matching import proposals_notify
-
     return proposals_notify(proposal_ids=proposal_ids)
 
 
 @shared_task
 def expire_proposals() -> int:
     """Pending proposals past their expiry become expired: their positions go back to the pool."""
-    from missions.services.proposals import proposals_expire
-
     return proposals_expire()
 
 
 @shared_task
 def notify_expiring_proposals() -> int:
     """``proposal.expiring`` for pending offers expiring within 2 h (idempotent per proposal)."""
-    from missions.services.notices import proposals_expiring_notify
-
     return proposals_expiring_notify()
 
 
 @shared_task
 def remind_missions() -> int:
     """``mission.reminder`` for booked missions starting tomorrow (idempotent per mission)."""
-    from missions.services.notices import missions_reminder_notify
-
     return missions_reminder_notify()
 
 
 @shared_task
 def notify_unfilled_shifts() -> int:
     """``shift.unfilled`` for published shifts starting within 24 h with open positions (idempotent)."""
-    from missions.services.notices import shifts_unfilled_notify
-
     return shifts_unfilled_notify()

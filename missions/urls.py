@@ -4,9 +4,7 @@ from django.urls import include, path
 
 app_name = "missions"
 urlpatterns = [
-    path("", include("missions.urls_professional")),
-    path("rh/", include("missions.urls_hr")),
-    path("", include("missions.urls_matching")),
-    path("", include("missions.urls_urgent")),
+    path("", include("missions.booking.urls")),
+    path("", include("missions.platform.urls")),
     path("contrats/", include("missions.contracts.urls")),
 ]

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        # Register the tasks in every process, not only in workers: the services queue ``deliver`` by
+        # name (ville_hopital.task_queue), and the web process must find it to run it eagerly. Inside
+        # ready(), not at the top: the tasks import services and models, which need the app registry.
+        import notifications.tasks  # noqa: F401

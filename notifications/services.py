@@ -51,9 +51,13 @@ from notifications.selectors import sms_choice_for
 from notifications.sms import get_sms_backend
 from ville_hopital.audit import audit_record
 from ville_hopital.emails import email_context
+from ville_hopital.task_queue import task_queue, task_queue_on_commit
 from ville_hopital.transitions import transition
 
 logger = logging.getLogger(__name__)
+
+# Queued by name: notifications.tasks imports this module (a task only calls a service).
+DELIVER_TASK = "notifications.tasks.deliver"
 
 MAX_ATTEMPTS = 6  # then the delivery is failed and shown in admin
 SEND_LEASE = timedelta(minutes=5)  # longer than EMAIL_TIMEOUT / SMS_TIMEOUT: a live attempt is never taken over
@@ -170,9 +174,7 @@ def _queue(delivery: Delivery) -> None:
     """Queue the send once the transaction commits. ``robust``: a broker that is down at that moment
     must not turn the caller's committed request into an error — the delivery stays pending and
     ``deliveries_requeue`` (every 10 minutes) queues it again."""
-    from notifications.tasks import deliver  # the tasks module imports this one
-
-    transaction.on_commit(lambda: deliver.delay(delivery.pk), robust=True)
+    task_queue_on_commit(DELIVER_TASK, delivery.pk)
 
 
 @transaction.atomic
@@ -359,8 +361,6 @@ def deliveries_requeue(*, now=None, limit: int = 500) -> int:
     ``REQUEUE_GRACE`` (their message was lost: broker down at commit, a purged queue) and ``sending``
     ones whose lease ran out (their worker died: the attempt marks them failed, never re-sends).
     A delivery queued twice is harmless: ``delivery_attempt`` takes it once."""
-    from notifications.tasks import deliver
-
     now = now or timezone.now()
     due = Delivery.objects.filter(
         models.Q(state=DeliveryState.PENDING, next_attempt_at__lte=now - REQUEUE_GRACE)
@@ -369,7 +369,7 @@ def deliveries_requeue(*, now=None, limit: int = 500) -> int:
     queued = 0
     for pk in due:
         try:
-            deliver.delay(pk)
+            task_queue(DELIVER_TASK, pk)
         except Exception:  # the broker is still down: the next run tries again
             logger.exception("could not queue delivery %s", pk)
             break

@@ -39,7 +39,7 @@ class ProfessionalQuerySet(models.QuerySet):
     def eligible_on(self, day: date) -> ProfessionalQuerySet:
         """Who may receive proposals for ``day``: those covered by a professional liability
         insurance (RCP) valid that day. No insurance uploaded, or only expired ones, means no
-        proposals until a valid attestation is sent (the same rule as ``missions.matching_io``).
+        proposals until a valid attestation is sent (the same rule as ``missions.platform.loading``).
         """
         insured = Credential.objects.filter(
             kind=CredentialKind.INSURANCE, expires_on__isnull=False, expires_on__gte=day

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from professionals.services import credentials_expiring_notify
+
 
 @shared_task
 def notify_expiring_credentials() -> int:
     """``credential.expiring`` for RCP insurances ending within 30 days (idempotent per expiry)."""
-    from professionals.services import credentials_expiring_notify
-
     return credentials_expiring_notify()

@@ -1,6 +1,6 @@
 """The professional's own pages: home, profile, credentials, availability calendar, calendar feed.
 
-Proposals, missions and earnings are pages of ``missions`` (missions.views.professional).
+Proposals, missions and earnings are pages of ``missions`` (missions.booking.views.professional).
 Every object is read through ``.for_user(request.user)``: another person's id is a 404.
 """
 

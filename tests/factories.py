@@ -39,8 +39,8 @@ from establishments.services import (
     shift_post,
     unit_create,
 )
-from missions.models import Mission, MissionState, Proposal, ProposalSource
-from missions.services.proposals import proposal_accept, proposal_create
+from missions.booking.services.proposals import proposal_accept, proposal_create
+from missions.core.models import Mission, MissionState, Proposal, ProposalSource
 from professionals.models import Availability, Credential, CredentialKind, Professional
 from professionals.services import availability_month_save, professional_create
 from reference.models import EstablishmentType, Profession, Skill

@@ -33,7 +33,7 @@ app.conf.beat_schedule["missions.contracts.flag_unsigned"] = {
 app.conf.beat_schedule["missions.contracts.draft_missing"] = {
     "task": "missions.contracts.tasks.draft_missing", "schedule": crontab(minute=0),  # hourly, before the flag
 }
-# Notices (missions/services/notices.py, professionals.services.credentials_expiring_notify).
+# Notices (missions/booking/services/notices.py, professionals.services.credentials_expiring_notify).
 app.conf.beat_schedule["missions.notify_expiring_proposals"] = {
     "task": "missions.tasks.notify_expiring_proposals", "schedule": crontab(minute="*/15"),
 }

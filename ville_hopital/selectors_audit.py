@@ -47,7 +47,7 @@ from establishments.models import (
     Unit,
 )
 from missions.contracts.models import Contract
-from missions.models import Mission
+from missions.core.models import Mission
 from professionals.models import Professional
 from ville_hopital.input_hygiene import query_date
 from ville_hopital.list_pages import RowGroup, group_by_week

@@ -1,9 +1,14 @@
-"""Queue a Celery task of an app that the caller must not import, once the transaction commits.
+"""Queue a Celery task by name: of an app the caller must not import, or of the caller's own app.
 
 The apps form layers (``establishments`` → ``missions`` → ``dashboards``): a lower app never
 imports a higher one, yet some of its writes must start work up there (an urgent shift posted
 in ``establishments`` is matched by ``missions``; a mission changing state refreshes the
 ``dashboards`` aggregates). The caller names the task instead of importing it.
+
+Inside one app the same naming keeps the dependency one-directional: a ``tasks`` module imports
+its ``services`` at the top (a task only calls a service), so a service that must queue a task
+of its own app names it here rather than importing ``tasks`` back (which would be a cycle,
+dodged until now by imports inside functions).
 
 The task object is looked up in the registry and ``apply_async`` is called on it, rather than
 ``send_task``: it then runs in process when Celery is eager (the embedded set-up and the tests)
@@ -11,8 +16,10 @@ and goes to the broker otherwise, while ``send_task`` always goes to the broker 
 embedded set-up, nothing would ever consume it. Every app registers its tasks when Django starts
 (``AppConfig.ready``), so an unknown name is a programming error, logged loudly.
 
-``robust=True``: a broker that is down must not turn a committed write into an error page; each
-of these tasks has a periodic safety net that catches what was lost.
+``task_queue_on_commit`` registers with ``robust=True``: a broker that is down must not turn a
+committed write into an error page; each of these tasks has a periodic safety net that catches
+what was lost. ``task_queue`` sends at once (a fan-out outside any transaction, a requeue sweep)
+and lets a broker error reach the caller, which decides.
 """
 
 from __future__ import annotations
@@ -23,10 +30,15 @@ from celery import current_app
 from django.db import transaction
 
 
-def task_queue_on_commit(name: str, *args: Any) -> None:
+def task_queue(name: str, *args: Any, countdown: float | None = None) -> str:
+    """Queue task ``name`` with ``args`` now (in process when Celery is eager); return the task id."""
+    return current_app.tasks[name].apply_async(args=args, countdown=countdown).id
+
+
+def task_queue_on_commit(name: str, *args: Any, countdown: float | None = None) -> None:
     """After the current transaction commits (at once outside one), run task ``name`` with ``args``."""
 
     def send() -> None:
-        current_app.tasks[name].apply_async(args=args)
+        task_queue(name, *args, countdown=countdown)
 
     transaction.on_commit(send, robust=True)

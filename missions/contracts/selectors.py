@@ -23,8 +23,8 @@ from missions.contracts.models import (
     SignatureSide,
 )
 from missions.contracts.pdf import sha256_hex
-from missions.eligibility import DAILY_REST, MAX_WEEK_HOURS
-from missions.models import PROFESSIONAL_CANCEL_NOTICE, Mission, MissionState
+from missions.core.eligibility import DAILY_REST, MAX_WEEK_HOURS
+from missions.core.models import PROFESSIONAL_CANCEL_NOTICE, Mission, MissionState
 from reference.models import ContractRoute, RouteKind
 from reference.selectors import contract_route_for
 from ville_hopital.list_pages import RowGroup, group_by_week
@@ -269,7 +269,7 @@ def _whole_hours(duration: timedelta) -> int:
 
 def contract_time_terms(*, daily_rest_hours: int, week_hours: int, notice_hours: int) -> dict[str, str]:
     """The durations the contract states, counted from the values the platform enforces
-    (``missions.eligibility``: daily rest, weekly maximum; ``PROFESSIONAL_CANCEL_NOTICE``), each
+    (``missions.core.eligibility``: daily rest, weekly maximum; ``PROFESSIONAL_CANCEL_NOTICE``), each
     with its plural: « 11 heures consécutives par 24 heures », « 48 heures au plus sur 7 jours »,
     « jusqu'à 48 heures avant son début »."""
     return {

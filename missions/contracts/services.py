@@ -55,7 +55,7 @@ from missions.contracts.selectors import (
     membership_of,
     signature_page_context,
 )
-from missions.models import Mission, MissionState
+from missions.core.models import Mission, MissionState
 from notifications.services import notify
 from reference.models import RouteKind
 from ville_hopital.audit import audit_count, audit_record

@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.core.exceptions import ValidationError
+
+from missions.contracts.services import contract_draft, contracts_draft_missing, contracts_flag_unsigned
+from missions.core.models import Mission
 
 logger = logging.getLogger(__name__)
 
@@ -12,16 +16,12 @@ logger = logging.getLogger(__name__)
 @shared_task(name="missions.contracts.tasks.flag_unsigned")
 def flag_unsigned() -> int:
     """Hourly (beat): flag contracts not signed by both whose mission starts within 24 h."""
-    from missions.contracts.services import contracts_flag_unsigned
-
     return contracts_flag_unsigned()
 
 
 @shared_task(name="missions.contracts.tasks.draft_missing")
 def draft_missing() -> int:
     """Hourly (beat): draft contracts a lost booking task did not."""
-    from missions.contracts.services import contracts_draft_missing
-
     return contracts_draft_missing()
 
 
@@ -32,11 +32,6 @@ def contract_draft_task(mission_id: int) -> int | None:
     A mission that cannot get a contract (forbidden route, pay above the cap: a bug upstream) is
     logged and left to the hourly sweeper's log, never raised into the booking that queued this.
     """
-    from django.core.exceptions import ValidationError
-
-    from missions.contracts.services import contract_draft
-    from missions.models import Mission
-
     try:
         return contract_draft(mission=Mission.objects.get(pk=mission_id)).pk
     except ValidationError as error:

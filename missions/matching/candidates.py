@@ -139,7 +139,7 @@ def build_candidates(instance: Instance, progress: bool = False) -> Candidates:
     parts: list[Candidates] = []
     iterator = groups
     if progress:
-        from tqdm import tqdm
+        from tqdm import tqdm  # not a cycle: the progress bar is optional, loaded only when asked for
 
         iterator = tqdm(groups, desc="candidates", unit="group", leave=False)
     for g in iterator:

@@ -131,7 +131,7 @@ def _solve_in_batches(instance: Instance, cand: Candidates, urgency: np.ndarray,
     batches = component_batches(instance, cand, BATCH_ARCS)
     iterator = batches
     if progress and len(batches) > 1:
-        from tqdm import tqdm
+        from tqdm import tqdm  # not a cycle: the progress bar is optional, loaded only when asked for
 
         iterator = tqdm(batches, desc="flow", unit="batch", leave=False)
     for idx in iterator:

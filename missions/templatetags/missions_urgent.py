@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django import template
 
-from missions.selectors_hr import urgent_unfilled_positions
+from missions.booking.selectors_hr import urgent_unfilled_positions
 
 register = template.Library()
 

@@ -25,14 +25,14 @@ def test_make_lint_runs_import_linter():
 def test_the_layers_hold():
     result = _lint_imports()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "Contracts: 3 kept, 0 broken." in result.stdout
+    assert "Contracts: 5 kept, 0 broken." in result.stdout
 
 
 def test_the_contracts_see_a_break(tmp_path):
     """The same apps with their layers upside down: every app that imports one below it is caught,
     so the check reads the real imports (a contract that cannot fail would pass here too)."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
-    layers = next(c for c in config["contracts"] if c["type"] == "layers")["layers"]
+    layers = next(c for c in config["contracts"] if c["id"] == "apps-in-layers")["layers"]
     upside_down = "\n".join(f"    {layer}" for layer in reversed(layers))
     (tmp_path / "reversed.ini").write_text(
         "[importlinter]\nroot_packages =\n" + "\n".join(f"    {p}" for p in config["root_packages"])
@@ -42,3 +42,20 @@ def test_the_contracts_see_a_break(tmp_path):
     result = _lint_imports(str(tmp_path / "reversed.ini"))
     assert result.returncode == 1
     assert "dashboards" in result.stdout and "BROKEN" in result.stdout
+
+
+def test_the_missions_layers_see_a_break(tmp_path):
+    """missions' own parts upside down (core above platform): the imports between them are caught."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    layers = next(c for c in config["contracts"] if c["id"] == "missions-in-layers")["layers"]
+    upside_down = "\n".join(f"    {layer}" for layer in reversed(layers))
+    (tmp_path / "reversed.ini").write_text(
+        "[importlinter]\nroot_packages =\n" + "\n".join(f"    {p}" for p in config["root_packages"])
+        + "\n\n[importlinter:contract:reversed]\nname = upside down\ntype = layers\ncontainers =\n    missions\n"
+        + "layers =\n" + upside_down + "\n",
+        encoding="utf-8",
+    )
+    result = _lint_imports(str(tmp_path / "reversed.ini"))
+    assert result.returncode == 1
+    for importer in ("missions.platform", "missions.booking", "missions.contracts"):
+        assert f"{importer} is not allowed to import" in result.stdout, result.stdout[-3000:]

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from establishments.models import MemberRole, Shift
 from missions.contracts.models import Contract
 from missions.contracts.services import contract_draft
-from missions.models import MatchingRun, MatchingRunKind, Mission, Proposal
+from missions.core.models import MatchingRun, MatchingRunKind, Mission, Proposal
 from notifications.models import Delivery
 from notifications.services import notify
 from territories.models import Region

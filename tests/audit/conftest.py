@@ -14,7 +14,7 @@ from accounts.models import User
 from establishments.models import Establishment, MemberRole
 from missions.contracts.models import Contract
 from missions.contracts.services import contract_draft
-from missions.models import Mission
+from missions.core.models import Mission
 from professionals.models import Credential, Professional
 from professionals.services import credential_upload
 from tests.factories import make_establishment, make_mission, make_professional, make_user, platform_staff

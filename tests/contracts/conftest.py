@@ -16,7 +16,7 @@ import pytest
 
 from accounts.models import User
 from establishments.models import Establishment, MemberRole
-from missions.models import Mission
+from missions.core.models import Mission
 from professionals.models import Professional
 from tests.factories import from_now, make_establishment, make_mission, make_professional, make_user
 

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from missions.booking.services.notices import shifts_unfilled_notify
 from missions.contracts.services import contract_draft, contract_sign
-from missions.services.notices import shifts_unfilled_notify
 from notifications.models import Notification
 from tests.factories import PASSWORD, from_now, make_mission, make_shift
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from missions.contracts.demo import book_and_sign
 from missions.contracts.models import Contract, ContractState
+from missions.demo_contracts import book_and_sign
 from professionals.models import Professional
 from tests.factories import PASSWORD, from_now, insure, make_proposal, make_shift
 from ville_hopital.demo import DemoContext

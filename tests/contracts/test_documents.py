@@ -52,7 +52,7 @@ def test_each_route_gets_its_own_document(profession, etype, route, title, tmp_p
 
 def test_the_forbidden_route_never_gets_a_contract():
     # An independent nursing assistant in a medico-social establishment: the posting service refuses
-    # such a shift and no offer of it can be made (missions.eligibility, contract_route), so the shift
+    # such a shift and no offer of it can be made (missions.core.eligibility, contract_route), so the shift
     # and the mission are rows (as_row) to reach the contract's own check.
     pro = make_professional(profession="35")
     site = make_establishment(type_code="EHPAD")

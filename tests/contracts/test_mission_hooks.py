@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboards.models import DailyFill
+from missions.booking.services.missions import mission_cancel, mission_complete
 from missions.contracts.models import ContractState
 from missions.contracts.services import contract_draft, contract_sign, contracts_flag_unsigned
-from missions.models import CancelledBy, Mission, MissionState
-from missions.services.missions import mission_cancel, mission_complete
+from missions.core.models import CancelledBy, Mission, MissionState
 from tests.factories import PASSWORD, move_shift
 from ville_hopital.models import AuditEvent
 

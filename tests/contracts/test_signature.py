@@ -25,7 +25,7 @@ from missions.contracts.services import (
     contracts_complete_for_mission,
     contracts_flag_unsigned,
 )
-from missions.models import MissionState
+from missions.core.models import MissionState
 from tests.contracts.conftest import file_bytes, pdf_text
 from tests.factories import PASSWORD, from_now, make_mission
 from ville_hopital.models import AuditEvent

@@ -10,7 +10,7 @@ import pytest
 
 from missions.contracts.models import ContractState
 from missions.contracts.services import contract_draft, contract_sign, contracts_flag_unsigned
-from missions.models import MissionState
+from missions.core.models import MissionState
 from notifications.models import DigestState, Notification
 from notifications.services import Preference, preferences_update
 from tests.factories import PASSWORD

@@ -189,7 +189,7 @@ def test_hr_makes_a_new_version_through_the_page(client, world, contract):
 
 
 def test_cancel_through_the_page_only_once_the_mission_is_closed(client, world, contract):
-    from missions.models import MissionState
+    from missions.core.models import MissionState
 
     url = reverse("missions:contract_cancel", args=[contract.pk])
     client.force_login(world.bob)

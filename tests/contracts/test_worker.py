@@ -75,7 +75,7 @@ def test_two_signatures_of_one_side_at_once_record_one(live_db):
 def test_accepting_a_proposal_drafts_the_contract_on_commit(world, django_capture_on_commit_callbacks):
     from datetime import timedelta
 
-    from missions.services.proposals import proposal_accept
+    from missions.booking.services.proposals import proposal_accept
     from professionals.models import Professional
     from tests.factories import from_now, make_proposal, make_shift
 

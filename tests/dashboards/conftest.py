@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from establishments.models import Establishment, Shift, ShiftState
-from missions.models import Mission, MissionState
+from missions.core.models import Mission, MissionState
 from professionals.models import Availability, Professional
 from tests import factories
 

@@ -25,7 +25,7 @@ from dashboards.models import (
 from dashboards.selectors import Filters, Scope, establishment_ranking, overview
 from dashboards.services import aggregates_rebuild, aggregates_refresh_recent, day_runs
 from establishments.models import Shift, ShiftState
-from missions.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
+from missions.core.models import ACTIVE_MISSION_STATES, CancelledBy, Mission, MissionState
 from territories.models import Region
 from tests.dashboards.conftest import MARSEILLE, MENDE, MONTPELLIER, NIMES, PARIS, RODEZ
 from ville_hopital.audit import audit_record

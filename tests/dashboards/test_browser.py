@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from dashboards.services import aggregates_rebuild, availability_refresh
-from missions.models import CancelledBy, MissionState
+from missions.core.models import CancelledBy, MissionState
 from tests.browser import log_in
 from tests.dashboards.conftest import MENDE, MONTPELLIER, NIMES, RODEZ, World
 from tests.factories import make_user

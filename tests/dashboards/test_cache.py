@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dashboards.services import aggregates_rebuild, aggregates_refresh
-from missions.models import MissionState
+from missions.core.models import MissionState
 from tests.dashboards.conftest import MONTPELLIER
 
 

@@ -12,7 +12,7 @@ from dashboards import demo
 from dashboards.models import DailyFillArea
 from dashboards.selectors import Filters, overview, scope_for
 from establishments.models import Shift, ShiftSeries
-from missions.models import Mission, MissionState
+from missions.core.models import Mission, MissionState
 from tests.dashboards.conftest import MENDE, MONTPELLIER, RODEZ
 from ville_hopital.demo import DemoContext
 

@@ -38,7 +38,7 @@ from dashboards.selectors import (
 )
 from dashboards.services import aggregates_rebuild, availability_refresh
 from establishments.models import ShiftState
-from missions.models import CancelledBy, MissionState
+from missions.core.models import CancelledBy, MissionState
 from tests.dashboards.conftest import MENDE, MONTPELLIER, NIMES, PARIS, RODEZ
 
 DONE, BOOKED, CANCELLED = MissionState.DONE, MissionState.BOOKED, MissionState.CANCELLED

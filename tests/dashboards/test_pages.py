@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from dashboards.services import aggregates_rebuild, availability_refresh
 from dashboards.tables import EXPORTABLE
-from missions.models import MissionState
+from missions.core.models import MissionState
 from tests.dashboards.conftest import MENDE, MONTPELLIER, PARIS
 
 PAGES = ("dashboards:overview", "dashboards:establishments", "dashboards:shortages")

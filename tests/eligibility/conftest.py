@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from missions.models import Mission, Proposal, ProposalState
+from missions.core.models import Mission, Proposal, ProposalState
 from tests.matching_platform.conftest import World
 
 __all__ = ["RulesWorld", "book", "offer"]

@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from establishments.models import Shift
-from missions.eligibility import RULES, Pairs, exclusions_for
-from missions.matching_io import Partition, partition_load, slot_of
+from missions.core.eligibility import RULES, Pairs, exclusions_for
+from missions.core.partition import Partition
+from missions.core.slots import slot_of
+from missions.platform.loading import partition_load
 
 
 def load(shifts: list[Shift], now: datetime) -> Partition:

@@ -16,15 +16,9 @@ import numpy as np
 import pytest
 
 from establishments.models import Shift, ShiftState
-from missions.eligibility import (
-    REACH_CODES,
-    RULES,
-    Pairs,
-    eligible_professionals,
-    exclusion_counts,
-    first_failures,
-)
-from missions.models import EstablishmentBlock, Mission, ProposalState
+from missions.core.eligibility import RULES, Pairs, first_failures
+from missions.core.models import EstablishmentBlock, Mission, ProposalState
+from missions.platform.eligible import REACH_CODES, eligible_professionals, exclusion_counts
 from tests.eligibility.conftest import book, offer
 from tests.eligibility.helpers import load, row_codes
 

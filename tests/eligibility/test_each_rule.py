@@ -1,4 +1,4 @@
-"""Every rule of ``missions.eligibility``, one case each: ``exclusions_for`` returns its code, the
+"""Every rule of ``missions.core.eligibility``, one case each: ``exclusions_for`` returns its code, the
 professional's explanation page names it, the vectorised check gives the same verdict as the row
 check, and HR's counts put the professional under it and add up."""
 
@@ -11,9 +11,10 @@ import pytest
 from django.utils import timezone
 
 from establishments.models import Shift, ShiftState
-from missions.eligibility import RULE_BY_CODE, RULES, exclusion_counts, exclusions_for
-from missions.models import EstablishmentBlock, ProposalState
-from missions.services.matching import explain_for_professional, matching_run_region
+from missions.core.eligibility import RULE_BY_CODE, RULES, exclusions_for
+from missions.core.models import EstablishmentBlock, ProposalState
+from missions.platform.eligible import exclusion_counts
+from missions.platform.services.matching import explain_for_professional, matching_run_region
 from tests.eligibility.conftest import book, offer
 from tests.eligibility.helpers import load, row_codes, vector_codes
 

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from establishments.models import Shift
-from missions.eligibility import RULE_BY_CODE, Stage, exclusions_for
-from missions.models import EstablishmentBlock, MissionState
-from missions.services.proposals import proposal_accept, proposal_create
+from missions.booking.services.proposals import proposal_accept, proposal_create
+from missions.core.eligibility import RULE_BY_CODE, Stage, exclusions_for
+from missions.core.models import EstablishmentBlock, MissionState
 from tests.eligibility.conftest import book, offer
 
 MONTPELLIER, CASTELNAU = "34172", "34057"

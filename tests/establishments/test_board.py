@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from establishments.models import Shift, ShiftState
-from missions.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
-from missions.selectors_hr import BoardFilters, shift_board
-from missions.services.shifts import shift_cancel
+from missions.booking.selectors_hr import BoardFilters, shift_board
+from missions.booking.services.shifts import shift_cancel
+from missions.core.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
 from tests.factories import (
     book,
     in_days,

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from establishments.models import Establishment, EstablishmentStatus, Shift
 from establishments.services import ShiftSpec, establishment_verify, shift_post
-from missions.models import Mission, MissionState
+from missions.core.models import Mission, MissionState
 from reference.models import Profession
 from tests.browser import enrol_second_factor
 from tests.factories import PASSWORD, book, finess, in_days, make_professional, make_user, move_to_past

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from establishments.models import Shift
-from missions.services.shifts import shift_cancel
+from missions.booking.services.shifts import shift_cancel
 from tests.factories import make_unit
 from ville_hopital.models import AuditEvent
 

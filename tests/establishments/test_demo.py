@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from establishments import demo
-from establishments.csv_import import template_csv
+from establishments.csv_import import shifts_import_csv, template_csv
 from establishments.models import (
     Establishment,
     EstablishmentStatus,
@@ -19,7 +19,6 @@ from establishments.models import (
     Shift,
     ShiftSeries,
 )
-from establishments.services import shifts_import_csv
 from tests.factories import writer_of
 from ville_hopital import demo as platform_demo
 from ville_hopital.demo import DemoContext

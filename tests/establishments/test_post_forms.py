@@ -10,7 +10,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from establishments.models import ShiftState
-from missions.models import MissionState
+from missions.core.models import MissionState
 from tests.factories import book, make_professional, move_to_past, post_shift
 from ville_hopital.models import AuditEvent
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from missions.services.proposals import proposal_accept
+from missions.booking.services.proposals import proposal_accept
 from professionals.services import professional_update
 from reference.models import EstablishmentType, Profession, Skill
 from tests import factories

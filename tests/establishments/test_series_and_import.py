@@ -11,9 +11,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from establishments.csv_import import COLUMNS, template_csv
+from establishments.csv_import import COLUMNS, shifts_import_csv, template_csv
 from establishments.models import Shift, ShiftSeries
-from establishments.services import ShiftSpec, shift_series_post, shifts_import_csv
+from establishments.services import ShiftSpec, shift_series_post
 from tests.factories import make_unit, profession
 from ville_hopital.models import AuditEvent
 

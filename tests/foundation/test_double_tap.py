@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from missions.models import Mission, MissionState
+from missions.core.models import Mission, MissionState
 from tests.factories import in_days, make_availability, make_professional, make_proposal, make_shift
 from tests.foundation.embedded_server import EmbeddedServer, sqlite_file_copy
 

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from missions.models import Proposal, ProposalState
+from missions.core.models import Proposal, ProposalState
 from tests.clock import OFFSET_ENV
 from tests.factories import in_days, insure, make_availability, make_professional, make_shift
 from tests.foundation.embedded_server import EmbeddedServer, sqlite_file_copy

@@ -20,9 +20,9 @@ from django.utils import timezone, translation
 from dashboards.charts import trend_svg
 from dashboards.forms import FilterForm
 from dashboards.selectors import NATIONAL, Scope
-from missions.eligibility import MonthlyCap
-from missions.models import MissionState
-from missions.services.proposals import proposal_accept
+from missions.booking.services.proposals import proposal_accept
+from missions.core.eligibility import MonthlyCap
+from missions.core.models import MissionState
 from tests.factories import book, local, make_professional, make_proposal, make_shift, writer_of
 from tests.foundation.test_i18n import catalogues, parse_po
 from ville_hopital.money import format_amount

@@ -27,8 +27,8 @@ from accounts.models import User
 from establishments.models import Shift
 from missions.contracts.models import Contract
 from missions.contracts.services import contracts_draft_missing
-from missions.models import Mission, Proposal
-from missions.services.urgent import urgent_pending_match
+from missions.core.models import Mission, Proposal
+from missions.platform.services.urgent import urgent_pending_match
 from tests.factories import (
     PASSWORD,
     default_unit,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from missions.models import Mission, MissionState, Proposal
+from missions.core.models import Mission, MissionState, Proposal
 from tests.factories import book, make_professional, make_proposal, make_shift, make_user
 
 pytestmark = pytest.mark.django_db

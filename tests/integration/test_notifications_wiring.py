@@ -10,16 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from establishments.models import MemberRole, ShiftState
-from missions.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
-from missions.services.missions import mission_cancel
-from missions.services.notices import (
+from missions.booking.services.missions import mission_cancel
+from missions.booking.services.notices import (
     mission_booked_notify,
     missions_reminder_notify,
     proposals_expiring_notify,
     shifts_unfilled_notify,
 )
-from missions.services.proposals import proposal_accept
-from missions.services.shifts import shift_cancel
+from missions.booking.services.proposals import proposal_accept
+from missions.booking.services.shifts import shift_cancel
+from missions.core.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
 from notifications.models import Notification
 from professionals.services import credentials_expiring_notify
 from tests.factories import (

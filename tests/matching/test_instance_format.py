@@ -20,7 +20,7 @@ from missions.matching import (
     write_instance,
 )
 from missions.matching.cli import main
-from missions.matching_io import read_excluded
+from missions.platform.files import read_excluded
 
 SAMPLE = Path(__file__).parent / "data" / "sample-lozere"
 

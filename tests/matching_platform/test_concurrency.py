@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from missions.models import MatchingRunState, Proposal, ProposalState
-from missions.services.matching import matching_run_region
+from missions.core.models import MatchingRunState, Proposal, ProposalState
+from missions.platform.services.matching import matching_run_region
 from territories.services import geography_load
 from tests.matching_platform.conftest import World
 from ville_hopital.models import AuditEvent

@@ -8,8 +8,8 @@ import random
 import pytest
 
 from establishments import demo as establishments_demo
+from missions.core.models import Proposal, ProposalState
 from missions.demo import known_login_proposals
-from missions.models import Proposal, ProposalState
 from professionals import demo as professionals_demo
 from professionals.models import Professional
 from territories.geo import haversine_km

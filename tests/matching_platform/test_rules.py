@@ -8,15 +8,16 @@ import pytest
 from django.utils import timezone
 
 from establishments.models import Shift
-from missions.matching_io import partition_load, slot_of
-from missions.models import EstablishmentBlock, MatchingRunState, Proposal
-from missions.services.matching import (
+from missions.booking.services.proposals import proposal_decline, proposals_expire
+from missions.core.models import EstablishmentBlock, MatchingRunState, Proposal
+from missions.core.slots import slot_of
+from missions.platform.loading import partition_load
+from missions.platform.services.matching import (
     explain_for_professional,
     explain_unfilled,
     matching_run_region,
     proposals_notify,
 )
-from missions.services.proposals import proposal_decline, proposals_expire
 from notifications.models import Notification
 from professionals.models import Professional
 from tests.factories import book, make_proposal

@@ -9,13 +9,14 @@ import numpy as np
 from django.core.management import call_command
 from django.db import transaction
 
-from missions.eligibility import platform_candidates
+from missions.booking.services.proposals import proposal_accept
+from missions.core.models import MatchingRun, MatchingRunState, Mission, Proposal, ProposalState
 from missions.matching import read_assignment, read_instance, solve
 from missions.matching.cli import main as engine_main
-from missions.matching_io import partition_load, proposals_write
-from missions.models import MatchingRun, MatchingRunState, Mission, Proposal, ProposalState
-from missions.services.matching import matching_run_region
-from missions.services.proposals import proposal_accept
+from missions.platform.eligible import platform_candidates
+from missions.platform.loading import partition_load
+from missions.platform.services.matching import matching_run_region
+from missions.platform.writes import proposals_write
 
 MONTPELLIER, CASTELNAU, LATTES, PEROLS = "34172", "34057", "34129", "34198"
 VILLENEUVE_AVIGNON, LES_ANGLES, AVIGNON = "30351", "30011", "84007"

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from establishments.services import ShiftSpec, shift_post
-from missions.escalation import wave_plan
-from missions.models import MatchingRun, Proposal, ProposalState
-from missions.services.matching import explain_unfilled, matching_run_region
-from missions.services.proposals import proposal_accept, proposal_decline
-from missions.services.urgent import urgent_pending_match, urgent_shift_match, urgent_shifts_due
+from missions.booking.services.proposals import proposal_accept, proposal_decline
+from missions.core.escalation import wave_plan
+from missions.core.models import MatchingRun, Proposal, ProposalState
+from missions.platform.services.matching import explain_unfilled, matching_run_region
+from missions.platform.services.urgent import urgent_pending_match, urgent_shift_match, urgent_shifts_due
 from reference.models import Profession
 
 MONTPELLIER = "34172"
@@ -104,7 +104,7 @@ def test_periodic_task_sends_the_due_wave_only_after_the_delay(world):
     assert shift.pk in urgent_shifts_due()
     assert urgent_pending_match() == 5
     assert shift.pk not in urgent_shifts_due()  # wave 1 is 0 min old
-    later = timezone.now() + wave_plan(shift, timezone.now()).every + timedelta(seconds=1)  # missions.escalation
+    later = timezone.now() + wave_plan(shift, timezone.now()).every + timedelta(seconds=1)  # missions.core.escalation
     assert shift.pk in urgent_shifts_due(now=later)
     assert urgent_pending_match(now=later) == 5
     assert sorted(set(Proposal.objects.filter(shift=shift).values_list("wave", flat=True))) == [1, 2]

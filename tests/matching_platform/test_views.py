@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from establishments.models import MemberRole
-from missions.models import Proposal
-from missions.services.matching import matching_run_region
+from missions.core.models import Proposal
+from missions.platform.services.matching import matching_run_region
 from tests.browser import log_in
 from tests.factories import add_member, make_user
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from missions.models import MatchingRun, MatchingRunState, Proposal
+from missions.core.models import MatchingRun, MatchingRunState, Proposal
 from missions.tasks import match_night
 from territories.models import Region
 

@@ -36,9 +36,9 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from establishments.models import Shift
-from missions.matching_io import WRITE_LOCK_KEY
-from missions.models import MatchingRun, MatchingRunState, Mission, Proposal
-from missions.services.matching import matching_run_region
+from missions.core.models import MatchingRun, MatchingRunState, Mission, Proposal
+from missions.platform.services.matching import matching_run_region
+from missions.platform.writes import WRITE_LOCK_KEY
 from missions.tasks import match_region
 
 OCCITANIE = "76"

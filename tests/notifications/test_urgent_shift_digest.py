@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from missions.models import CancelledBy, Proposal, ProposalSource
-from missions.services.matching import proposals_notify
-from missions.services.missions import mission_cancel
-from missions.services.notices import proposals_expiring_notify
+from missions.booking.services.missions import mission_cancel
+from missions.booking.services.notices import proposals_expiring_notify
+from missions.core.models import CancelledBy, Proposal, ProposalSource
+from missions.platform.services.matching import proposals_notify
 from notifications.models import Delivery, DigestState, Notification
 from notifications.services import Preference, preferences_update
 from tests.contracts.conftest import build_world

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from missions.services.matching import proposals_notify
+from missions.platform.services.matching import proposals_notify
 from notifications.models import Channel
 from notifications.services import NIGHT_SMS_WITHIN, in_quiet_hours, notify, sms_allowed_at
 from tests.factories import from_now, make_professional, make_proposal, make_shift, make_user
@@ -132,7 +132,7 @@ def test_at_night_an_opted_in_professional_is_texted_only_for_an_imminent_shift_
 def test_an_urgent_offer_made_by_the_matching_reaches_only_the_opted_in_nurse_by_sms(
     daytime, brevo, django_capture_on_commit_callbacks
 ):
-    """End to end through ``missions.services.matching.proposals_notify`` (what the urgent waves call):
+    """End to end through ``missions.platform.services.matching.proposals_notify`` (what the urgent waves call):
     the offer on tonight's shift carries ``starts_at``; the SMS goes through the local Brevo fake."""
     shift = make_shift(starts_at=from_now(timedelta(hours=4)), urgent=True)
     keen = make_professional(min_notice_hours=2)

@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from accounts.models import Civility, User
 from establishments.models import Establishment, MemberRole
+from missions.booking.services.notices import mission_booked_notify
+from missions.contracts.models import Contract
 from missions.contracts.services import contract_draft, contract_sign
-from missions.models import Contract, Mission, MissionState
-from missions.services.notices import mission_booked_notify
+from missions.core.models import Mission, MissionState
 from professionals.models import Credential, Professional
 from professionals.pro_sante_connect.models import PscIdentity
 from professionals.services import credential_upload

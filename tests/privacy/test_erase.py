@@ -13,7 +13,8 @@ from django.db import models
 from django.urls import reverse
 
 from accounts.models import Civility, User
-from missions.models import ContractSignature, Mission, MissionState
+from missions.contracts.models import ContractSignature
+from missions.core.models import Mission, MissionState
 from professionals.models import Credential, Professional
 from tests.factories import PASSWORD, from_now, make_ars_agent, make_mission, make_professional, make_user
 from tests.privacy.conftest import ALICE_PHONE

@@ -10,8 +10,8 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import User
-from missions.models import Proposal, ProposalState
-from missions.services.proposals import proposal_decline
+from missions.booking.services.proposals import proposal_decline
+from missions.core.models import Proposal, ProposalState
 from notifications.models import Notification
 from notifications.services import notify
 from tests.factories import (

@@ -14,8 +14,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import SignupIntent
-from missions.models import Mission, ProposalSource
-from missions.services.proposals import proposal_accept
+from missions.booking.services.proposals import proposal_accept
+from missions.core.models import Mission, ProposalSource
 from professionals.models import Availability, Professional
 from tests.factories import insure, local, make_professional, make_proposal, make_shift
 from tests.foundation.test_browser_accounts import confirmation_link, sign_up_and_verify

@@ -16,8 +16,8 @@ from django.utils import translation
 
 from accounts.models import Civility, SignupIntent, User
 from establishments.models import MemberRole
+from missions.booking.services.notices import mission_booked_notify, proposals_withdrawn_notify
 from missions.contracts.services import contract_draft
-from missions.services.notices import mission_booked_notify, proposals_withdrawn_notify
 from notifications.models import Notification
 from professionals.models import Professional, profession_label
 from professionals.services import professional_create, professional_update

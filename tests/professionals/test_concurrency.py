@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from missions.models import Mission, MissionState, ProposalState
-from missions.services.proposals import proposal_accept
+from missions.booking.services.proposals import proposal_accept
+from missions.core.models import Mission, MissionState, ProposalState
 from tests.factories import local, make_professional, make_proposal, make_shift
 
 pytestmark = [pytest.mark.postgres]

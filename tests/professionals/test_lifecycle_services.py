@@ -10,8 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from establishments.models import MemberRole, ShiftState
-from missions.eligibility import Stage, exclusions_for
-from missions.models import (
+from missions.booking.services.missions import mission_cancel, mission_complete
+from missions.booking.services.proposals import (
+    proposal_accept,
+    proposal_create,
+    proposal_decline,
+    proposals_expire,
+)
+from missions.core.eligibility import Stage, exclusions_for
+from missions.core.models import (
     CancelledBy,
     EstablishmentBlock,
     Mission,
@@ -19,8 +26,6 @@ from missions.models import (
     ProposalSource,
     ProposalState,
 )
-from missions.services.missions import mission_cancel, mission_complete
-from missions.services.proposals import proposal_accept, proposal_create, proposal_decline, proposals_expire
 from tests.factories import (
     book,
     in_days,

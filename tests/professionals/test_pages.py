@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from establishments.models import MemberRole
-from missions.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
-from missions.services.proposals import proposal_accept
+from missions.booking.services.proposals import proposal_accept
+from missions.core.models import CancelledBy, Mission, MissionState, Proposal, ProposalState
 from professionals.models import Availability, Credential, Professional
 from tests.factories import (
     book,

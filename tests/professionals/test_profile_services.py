@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from missions.services.proposals import proposal_accept
+from missions.booking.services.proposals import proposal_accept
 from professionals.calendar import copy_previous_month, month_weeks, parse_slot, shortcut_slots, week_of_month
 from professionals.models import Availability, Credential
 from professionals.services import (

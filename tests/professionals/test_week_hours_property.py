@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from missions.eligibility import _max_hours_in_any_week
+from missions.core.eligibility import _max_hours_in_any_week
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 WEEK_H = 168

@@ -30,7 +30,7 @@ from accounts.services import ars_invitation_create
 from establishments.models import MemberRole
 from establishments.services import member_invitation_create
 from missions.contracts.services import contract_draft
-from missions.models import ProposalSource
+from missions.core.models import ProposalSource
 from notifications.services import DIGEST_SCOPE, unsubscribe_url
 from professionals.services import credential_upload
 from territories.models import Region

@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from establishments.models import Establishment, MemberRole, Shift
-from missions.matching_io import slot_of
+from missions.core.slots import slot_of
 from professionals.models import Professional
 from tests.factories import (
     insure,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from missions.services.shifts import shift_cancel
-from missions.services.urgent import urgent_shift_match
+from missions.booking.services.shifts import shift_cancel
+from missions.platform.services.urgent import urgent_shift_match
 from tests.factories import book, make_proposal, move_to_past
 from tests.lists import group_headings
 

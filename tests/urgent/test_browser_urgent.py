@@ -18,7 +18,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from establishments.models import Shift
-from missions.models import Mission, Proposal, ProposalState
+from missions.core.models import Mission, Proposal, ProposalState
 from notifications.services import sms_allowed_at
 from tests.browser import log_in
 from tests.clock import PARIS

@@ -9,16 +9,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from missions.escalation import ESCALATION, next_wave_at, wave_plan
-from missions.models import MatchingRun, Proposal, ProposalState
-from missions.selectors_hr import set_next_wave, shift_for_hr
-from missions.services.proposals import proposal_accept, proposal_decline
-from missions.services.urgent import (
-    proposals_mark_seen,
-    urgent_pending_match,
-    urgent_shift_match,
-    urgent_shifts_due,
-)
+from missions.booking.selectors_hr import set_next_wave, shift_for_hr
+from missions.booking.services.proposals import proposal_accept, proposal_decline, proposals_mark_seen
+from missions.core.escalation import ESCALATION, next_wave_at, wave_plan
+from missions.core.models import MatchingRun, Proposal, ProposalState
+from missions.platform.services.urgent import urgent_pending_match, urgent_shift_match, urgent_shifts_due
 from notifications.models import Notification
 
 from .conftest import nurses

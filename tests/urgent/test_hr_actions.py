@@ -12,8 +12,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from missions.models import Proposal, ProposalSource
-from missions.services.urgent import shift_flag_urgent, shift_offer_to, shift_pay_raise, urgent_shift_match
+from missions.core.models import Proposal, ProposalSource
+from missions.platform.services.urgent import (
+    shift_flag_urgent,
+    shift_offer_to,
+    shift_pay_raise,
+    urgent_shift_match,
+)
 from notifications.models import Notification
 from tests.factories import book, in_days, make_shift
 from ville_hopital.models import AuditEvent

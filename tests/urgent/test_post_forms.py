@@ -10,7 +10,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from missions.models import Proposal
+from missions.core.models import Proposal
 from ville_hopital.models import AuditEvent
 
 from .conftest import nurse

@@ -15,10 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from missions.models import Mission, MissionState, Proposal, ProposalSource, ProposalState
-from missions.services.proposals import proposal_accept
-from missions.services.shifts import shift_cancel
-from missions.services.urgent import candidacy_confirm, shift_apply, shift_take
+from missions.booking.services.proposals import proposal_accept
+from missions.booking.services.shifts import shift_cancel
+from missions.core.models import Mission, MissionState, Proposal, ProposalSource, ProposalState
+from missions.platform.services.urgent import candidacy_confirm, shift_apply, shift_take
 from tests.factories import book, make_proposal, move_shift
 from ville_hopital.models import AuditEvent
 

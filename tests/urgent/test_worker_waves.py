@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from missions.escalation import wave_plan
-from missions.models import Proposal
-from missions.services.urgent import urgent_shift_match
+from missions.core.escalation import wave_plan
+from missions.core.models import Proposal
+from missions.platform.services.urgent import urgent_shift_match
 from tests.factories import local, make_shift
 from ville_hopital.celery import app as celery_app
 

@@ -22,7 +22,8 @@ from django.db.models import Q
 from accounts.models import ArsInvitation, ArsStaff, User
 from dashboards.models import ProfessionalDay
 from establishments.models import MemberInvitation, Membership, Shift, ShiftSeries
-from missions.models import Contract, ContractSignature, EstablishmentBlock, Mission, Proposal
+from missions.contracts.models import Contract, ContractSignature
+from missions.core.models import EstablishmentBlock, Mission, Proposal
 from notifications.models import (
     Delivery,
     Digest,

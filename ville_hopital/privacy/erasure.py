@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ArsInvitation, ArsStaff, Civility, User
 from establishments.models import MemberInvitation, Membership
-from missions.models import EstablishmentBlock, Mission, MissionState, Proposal, ProposalState
+from missions.core.models import EstablishmentBlock, Mission, MissionState, Proposal, ProposalState
 from notifications.models import (
     Delivery,
     Digest,

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from missions.models import Contract
+from missions.contracts.models import Contract
 from professionals.models import Credential
 from ville_hopital.audit import audit_record
 from ville_hopital.privacy.declarations import PERSONAL_DATA, PersonalData

@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, ProtectedError
 from django.utils import timezone
 
 from accounts.models import User
-from missions.models import Proposal, ProposalState
+from missions.core.models import Proposal, ProposalState
 from notifications.models import Notification
 from ville_hopital.models import AuditEvent
 from ville_hopital.months import add_months

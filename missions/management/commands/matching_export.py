@@ -6,8 +6,9 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from missions.eligibility import excluded_pairs
-from missions.matching_io import partition_export, partition_load
+from missions.platform.eligible import excluded_pairs
+from missions.platform.files import partition_export
+from missions.platform.loading import partition_load
 from territories.models import Region
 
 

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from missions.models import MatchingRunKind
-from missions.services.matching import matching_run_region
+from missions.core.models import MatchingRunKind
+from missions.platform.services.matching import matching_run_region
 from territories.models import Region
 
 STEPS = ("load", "solve", "write")

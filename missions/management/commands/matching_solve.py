@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from missions.matching import check_assignment, read_instance, solve, write_assignment
 from missions.matching.cli import main as engine_main
 from missions.matching.instance import InstanceError
-from missions.matching_io import EXCLUDED_FILE, candidates_without, read_excluded
+from missions.platform.files import EXCLUDED_FILE, candidates_without, read_excluded
 
 
 class Command(BaseCommand):

@@ -24,7 +24,7 @@ DEMO_STEPS = [
     "establishments.demo",
     "professionals.demo",  # after establishments.demo: the demo proposals need its shifts
     "missions.demo",  # the known login's offers, insurance certificates, then one nightly matching
-    "missions.contracts.demo",  # some proposals accepted: missions booked, contracts drafted, some signed
+    "missions.demo_contracts",  # some proposals accepted: missions booked, contracts drafted, some signed
     "dashboards.demo",  # demo history and the aggregates of everything seeded before
     "ville_hopital.demo_second_factor",  # last: staff, ARS, admins and HR get the printed TOTP key
 ]
