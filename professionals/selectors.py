@@ -9,6 +9,7 @@ table, not a use of its code. Keep them in this module only.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from directories.selectors import RppsDeclaration, rpps_checks
 from professionals.calendar import (
@@ -191,6 +193,23 @@ def calendar_month(professional: Professional, year: int, month: int, *, now: da
         year=year, month=month, weeks=weeks, declared=len(declared), booked=len(booked), previous=previous,
         following=next_month(first), copy_candidates=copy,
     )
+
+
+def month_grid_key(month: CalendarMonth, *, professional_id: int, revision: str) -> str:
+    """The calendar grid's cache key: a digest of everything the grid shows — each slot's state
+    (declared, past, locked), each booked mission's link and labels — with the language, the
+    professional and the grid template's ``revision``. Any change of what the grid shows is a new
+    key, so a cached grid is never stale; it saves rendering some 60 cells, not reading them."""
+    digest = hashlib.sha256()
+    digest.update(f"{professional_id}|{get_language()}|{revision}|{month.year}-{month.month}".encode())
+    for week in month.weeks:
+        for day in week:
+            for slot in day.slots if day else ():
+                digest.update(f"|{slot.value}:{slot.declared:d}{slot.past:d}".encode())
+                for mission in slot.missions:
+                    digest.update(f"/{mission.pk}:{mission.starts_at.isoformat()}:{mission.shift.unit.name}"
+                                  f":{mission.shift.establishment.name}".encode())
+    return f"calendar-grid:{digest.hexdigest()}"
 
 
 def set_directory_checks(professionals: Iterable[Professional]) -> None:

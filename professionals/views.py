@@ -6,6 +6,8 @@ Every object is read through ``.for_user(request.user)``: another person's id is
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from datetime import UTC, date
 from urllib.parse import urlencode, urlsplit
 
@@ -13,11 +15,14 @@ import icalendar
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -29,10 +34,12 @@ from professionals import calendar as cal
 from professionals.forms import CalendarForm, CredentialForm, ProfileForm, ShortcutForm
 from professionals.models import Credential, Professional, slot_bounds
 from professionals.selectors import (
+    CalendarMonth,
     calendar_month,
     confirmed_missions_for_feed,
     declared_slots,
     insurance_status,
+    month_grid_key,
     my_credentials,
     professional_of,
     upcoming_booked_missions,
@@ -254,6 +261,7 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
         for message in messages_
     ]
     month_view = calendar_month(professional, year, month)
+    grid = month_grid_html(month_view, professional=professional)
     previous_ok = month_view.previous.year >= 2000
     next_ok = months_ahead < CALENDAR_MONTHS_AHEAD
     return render(
@@ -261,6 +269,7 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
         "professionals/calendar.html",
         {
             "cal": month_view,
+            "grid": grid,
             "errors": errors,
             "shortcut_form": form if not errors else ShortcutForm(),
             "previous_ok": previous_ok,
@@ -269,6 +278,29 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+#: The month grid (``calendar``): some 60 cells, the larger part of the page's rendering.
+MONTH_GRID_TEMPLATE = "professionals/_month_grid.html"
+#: How long an unchanged grid is kept (its key changes with what it shows, so this bounds only memory).
+MONTH_GRID_SECONDS = 3600
+
+
+@functools.cache
+def _month_grid_revision() -> str:
+    """The grid template's own digest, in its key: a deployed change of the template is a new key."""
+    source = get_template(MONTH_GRID_TEMPLATE).template.source
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def month_grid_html(month_view: CalendarMonth, *, professional: Professional) -> str:
+    """The grid's HTML, from the cache when the same grid was rendered before (``month_grid_key``)."""
+    key = month_grid_key(month_view, professional_id=professional.pk, revision=_month_grid_revision())
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(MONTH_GRID_TEMPLATE, {"cal": month_view})
+        cache.set(key, html, MONTH_GRID_SECONDS)
+    return mark_safe(html)  # noqa: S308  (our template's output, escaped when it was rendered)
 
 
 # --------------------------------------------------------------------------- iCalendar feed
