@@ -234,6 +234,20 @@ def encode_skills(rows: Sequence[list[str]], vocabulary: dict[str, int], words: 
     return masks
 
 
+def _token_rows(texts: Sequence[str]) -> tuple[list[list[str]], np.ndarray]:
+    """The distinct texts (in order of first appearance, so the vocabulary is numbered as if
+    every row were read) split into tokens, and each row's index among them: a region's 50,000
+    professionals have a few hundred distinct skill lists."""
+    distinct: dict[str, int] = {}
+    rows = np.fromiter((distinct.setdefault(text, len(distinct)) for text in texts), np.int64, len(texts))
+    return [split_tokens(text) for text in distinct], rows
+
+
+def _encode_rows(token_rows: tuple[list[list[str]], np.ndarray], vocabulary: dict[str, int], words: int) -> np.ndarray:
+    distinct, rows = token_rows
+    return encode_skills(distinct, vocabulary, words)[rows]
+
+
 def decode_skills(mask_row: np.ndarray, skills: Sequence[str]) -> str:
     return "|".join(s for b, s in enumerate(skills) if int(mask_row[b // 64]) >> (b % 64) & 1)
 
@@ -469,7 +483,7 @@ def _read_pros(folder: Path, vocab: dict[str, int], prof_vocab: dict[str, int]) 
     cols = {
         "ids": _unique_ids(t, "pro_id"),
         "profession": _parse_text(t, "profession"),
-        "skills": [split_tokens(s) for s in t.columns["skills"]],
+        "skills": _token_rows(t.columns["skills"]),
         "lat": _parse_column(t, "lat", float, _in_range(-90, 90), "latitude must be in -90..90"),
         "lon": _parse_column(t, "lon", float, _in_range(-180, 180), "longitude must be in -180..180"),
         "commune": _parse_text(t, "commune_insee", allow_empty=True),
@@ -478,7 +492,7 @@ def _read_pros(folder: Path, vocab: dict[str, int], prof_vocab: dict[str, int]) 
     }
     if "used_missions" in t.columns:
         cols["used_missions"] = _parse_column(t, "used_missions", int, lambda v: v >= 0, "must be >= 0")
-    for tokens in cols["skills"]:
+    for tokens in cols["skills"][0]:
         for s in tokens:
             vocab.setdefault(s, len(vocab))
     for p in cols["profession"]:
@@ -519,14 +533,14 @@ def _read_shifts(folder: Path, estab_ids: np.ndarray, horizon: int, vocab: dict[
         "ids": _unique_ids(t, "shift_id"),
         "estab": _lookup(t, "estab_id", estab_ids, "estab_id"),
         "profession": _parse_text(t, "profession"),
-        "required": [split_tokens(s) for s in t.columns["required_skills"]],
+        "required": _token_rows(t.columns["required_skills"]),
         "day": _parse_column(t, "day", int, _in_range(1, horizon), f"day must be in 1..{horizon}"),
         "slot": _parse_slots(t),
         "positions": _parse_column(t, "positions", int, lambda v: v >= 1, "positions must be >= 1"),
         "urgency": _parse_column(t, "urgency", int, _in_range(URGENCY_MIN, URGENCY_MAX), "urgency must be in 1..5"),
         "posted_seq": _parse_column(t, "posted_seq", int, None, ""),
     }
-    for tokens in cols["required"]:
+    for tokens in cols["required"][0]:
         for s in tokens:
             vocab.setdefault(s, len(vocab))
     for p in cols["profession"]:
@@ -563,13 +577,13 @@ def read_instance(folder: str | Path) -> Instance:
         used = np.bincount(booked.pro, minlength=len(p["ids"]))
     pros = Pros(
         ids=p["ids"], profession=_codes(p["profession"], prof_vocab),
-        skills=encode_skills(p["skills"], skill_vocab, words), lat=p["lat"], lon=p["lon"],
+        skills=_encode_rows(p["skills"], skill_vocab, words), lat=p["lat"], lon=p["lon"],
         commune=p["commune"], radius_km=p["radius_km"], max_missions=p["max_missions"].astype(np.int32),
         used_missions=np.asarray(used, dtype=np.int32),
     )
     shifts = Shifts(
         ids=s["ids"], estab=s["estab"], profession=_codes(s["profession"], prof_vocab),
-        required=encode_skills(s["required"], skill_vocab, words), day=s["day"].astype(np.int16),
+        required=_encode_rows(s["required"], skill_vocab, words), day=s["day"].astype(np.int16),
         slot=s["slot"], positions=s["positions"].astype(np.int32), urgency=s["urgency"].astype(np.int8),
         posted_seq=s["posted_seq"],
     )
