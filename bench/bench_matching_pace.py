@@ -58,6 +58,47 @@ def run(argv: list[str]) -> dict:
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}  # Linux reports kB
 
 
+def stages(folder: Path, out: Path) -> int:
+    """The command's work stage by stage, in this (child) process: what ``manage.py
+    matching_solve`` does, with a clock between the stages. Prints JSON."""
+    t0 = time.perf_counter()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ville_hopital.settings")
+    import django
+
+    django.setup()
+    t1 = time.perf_counter()
+    from missions.management.commands import matching_solve  # noqa: F401  (what the command imports)
+    from missions.matching import check_assignment, solve, write_assignment
+    from missions.matching.candidates import build_candidates
+
+    t2 = time.perf_counter()
+    inst = read_instance(folder)
+    t3 = time.perf_counter()
+    cand = build_candidates(inst)
+    t4 = time.perf_counter()
+    result = solve(inst, candidates=cand)
+    t5 = time.perf_counter()
+    assert check_assignment(inst, result.assignment) == []
+    t6 = time.perf_counter()
+    write_assignment(inst, result.assignment, out)
+    t7 = time.perf_counter()
+    print(json.dumps({"django_setup": t1 - t0, "imports": t2 - t1, "read": t3 - t2, "candidates": t4 - t3,
+                      "flow": t5 - t4, "check": t6 - t5, "write": t7 - t6, "total": t7 - t0,
+                      "flow_batches": result.counts["flow_batches"], "candidate_pairs": len(cand)}))
+    return 0
+
+
+def stage_profile(folder: Path) -> dict:
+    """One stage-timed run of the command and of the reference (after the timed runs)."""
+    out = folder.parent / f"{folder.name}-stages.csv"
+    command = json.loads(subprocess.run([sys.executable, __file__, "--stages", str(folder), str(out)], cwd=ROOT,
+                                        check=True, capture_output=True, text=True).stdout)
+    reference = json.loads(subprocess.run(program_argv("reference", folder, out), cwd=ROOT, check=True,
+                                          capture_output=True, text=True).stdout)["timings"]
+    return {"command": {k: round(v, 3) if isinstance(v, float) else v for k, v in command.items()},
+            "reference": reference}
+
+
 def objective(folder: Path, assignment: Path) -> tuple[float, int]:
     """FORMAT's objective of an assignment file, distances recomputed by the engine's reader."""
     inst = read_instance(folder)
@@ -75,7 +116,7 @@ def machine() -> dict:
             "python": platform.python_version(), "shared": "yes: other work ran on the same 2 cores"}
 
 
-def bench_instance(folder: Path, label: str, runs: int, bar: tqdm) -> dict:
+def bench_instance(folder: Path, label: str, runs: int, bar: tqdm, with_stages: bool) -> dict:
     times: dict[str, list[dict]] = {p: [] for p in PROGRAMS}
     outs = {p: folder.parent / f"{folder.name}-{p}.csv" for p in PROGRAMS}
     for _ in range(runs):
@@ -84,7 +125,7 @@ def bench_instance(folder: Path, label: str, runs: int, bar: tqdm) -> dict:
             times[program].append(run(program_argv(program, folder, outs[program])))
             bar.update()
     values = {p: objective(folder, outs[p]) for p in PROGRAMS}
-    row = {"instance": label, "runs": runs, "load_average": os.getloadavg()}
+    row = {"instance": label, "runs": runs, "load_average": os.getloadavg(), "stages": stage_profile(folder) if with_stages else None}
     for p in PROGRAMS:
         walls = [t["wall_s"] for t in times[p]]
         row[p] = {"wall_s": walls, "median_wall_s": statistics.median(walls),
@@ -112,11 +153,23 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def stage_table(rows: list[dict]) -> str:
+    names = ("django_setup", "imports", "read", "candidates", "flow", "check", "write", "total")
+    lines = ["| instance | program | " + " | ".join(names) + " |", "|---|---|" + "---:|" * len(names)]
+    for r in (r for r in rows if r["stages"]):
+        c, f = r["stages"]["command"], r["stages"]["reference"]
+        lines.append(f"| {r['instance']} | command | " + " | ".join(f"{c[n]:.2f}" for n in names) + " |")
+        lines.append(f"| {r['instance']} | reference | – | – | {f['read']:.2f} | {f['candidates']:.2f} | "
+                     f"{f['flow']:.2f} | – | {f['write']:.2f} | – |")
+    return "\n".join(lines)
+
+
 def update_doc(rows: list[dict], meta: dict) -> None:
     m = meta["machine"]
     note = (f"{m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB, shared with other work "
             f"(load average {meta['load_average_at_start'][0]:.1f} at the start).")
-    replace_marked(DOC, "pace", f"{table(rows)}\n\n{note}")
+    replace_marked(DOC, "pace", f"{table(rows)}\n\nStages (seconds, one extra run each):\n\n{stage_table(rows)}"
+                   f"\n\n{note}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=["departement", "region", "national"], default="region")
     parser.add_argument("--demands", default="0.12,0.30", help="positions per available slot, comma-separated")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-stages", action="store_true", help="skip the extra stage-timed run (national)")
+    parser.add_argument("--stages", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.stages:
+        return stages(*args.stages)
     demands = [float(d) for d in args.demands.split(",")]
     meta = {"machine": machine(), "load_average_at_start": os.getloadavg(), "seed": args.seed,
             "command": "python bench/bench_matching_pace.py " + " ".join(argv or sys.argv[1:])}
@@ -137,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             label = f"{args.scale} demand {demand:g}"
             folder = Path(tmp) / f"{args.scale}-{demand:g}"
             write_instance(generate(args.scale, args.seed, None, communes=communes, demand=demand), folder)
-            rows.append(bench_instance(folder, label, args.runs, bar))
+            rows.append(bench_instance(folder, label, args.runs, bar, not args.no_stages))
             tqdm.write(json.dumps(rows[-1]))
     meta["load_average_at_end"] = os.getloadavg()
     old = json.loads(OUT.read_text())["runs"] if OUT.exists() else []

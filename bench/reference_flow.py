@@ -24,6 +24,7 @@ from ortools.graph.python import min_cost_flow
 
 EARTH_KM = 6371.0088  # FORMAT's radius (IUGG mean)
 UNITS_PER_KM = 10**6  # costs in millimetres, as the engine
+CHUNK_PAIRS = 4_000_000
 
 
 def read_folder(folder: Path) -> dict:
@@ -83,13 +84,35 @@ def prepared(d: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def candidates(avail: pd.DataFrame, shifts: pd.DataFrame) -> pd.DataFrame:
     """Every (availability row, shift) of the same half-day (the caller splits by profession)
-    within the professional's radius, the professional holding every required skill."""
-    shifts = shifts.sort_values("t", kind="stable")
-    s_t = shifts["t"].to_numpy()
-    a_t = avail["t"].to_numpy()
-    lo, hi = np.searchsorted(s_t, a_t, "left"), np.searchsorted(s_t, a_t, "right")
+    within the professional's radius, the professional holding every required skill.
+
+    Shifts are sorted by (half-day, latitude) so each availability row only meets the shifts of
+    its half-day inside its latitude band (a great-circle distance is at least the latitude
+    difference times R·π/180, so the band loses no pair); the haversine decides the rest.
+    """
+    km_per_degree = EARTH_KM * np.pi / 180
+    key = shifts["t"].to_numpy() * 1000.0 + shifts["e_lat"].to_numpy() + 90  # latitude + 90 < 1000
+    shifts = shifts.iloc[np.argsort(key, kind="stable")]
+    s_key = np.sort(key)
+    band = avail["radius_km"].to_numpy() / km_per_degree * (1 + 1e-9) + 1e-9
+    a_key = avail["t"].to_numpy() * 1000.0 + avail["lat"].to_numpy() + 90
+    lo, hi = np.searchsorted(s_key, a_key - band, "left"), np.searchsorted(s_key, a_key + band, "right")
     count = hi - lo
-    a_row = np.repeat(np.arange(len(avail)), count)
+    # Pairs are examined a few million at a time: the national instance meets ~10⁸ in the bands.
+    ends = np.searchsorted(np.cumsum(count), np.arange(CHUNK_PAIRS, count.sum() + CHUNK_PAIRS, CHUNK_PAIRS), "right")
+    parts, first = [], 0
+    for last in np.unique(np.r_[ends, len(avail)]):
+        if last > first:
+            parts.append(_pairs(avail, shifts, np.arange(first, last), lo[first:last], count[first:last]))
+        first = last
+    if not parts:
+        return pd.DataFrame({"pro": [], "shift": [], "t": [], "km": []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _pairs(avail: pd.DataFrame, shifts: pd.DataFrame, rows: np.ndarray, lo: np.ndarray,
+           count: np.ndarray) -> pd.DataFrame:
+    a_row = np.repeat(rows, count)
     s_row = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
     lat, lon = avail["lat"].to_numpy()[a_row], avail["lon"].to_numpy()[a_row]
     e_lat, e_lon = shifts["e_lat"].to_numpy()[s_row], shifts["e_lon"].to_numpy()[s_row]
@@ -99,7 +122,7 @@ def candidates(avail: pd.DataFrame, shifts: pd.DataFrame) -> pd.DataFrame:
     ok = km <= avail["radius_km"].to_numpy()[a_row]
     ok &= (shifts["mask"].to_numpy()[s_row] & ~avail["mask"].to_numpy()[a_row]) == 0
     return pd.DataFrame({"pro": avail["pro"].to_numpy()[a_row[ok]], "shift": shifts["shift"].to_numpy()[s_row[ok]],
-                         "t": s_t[s_row[ok]], "km": km[ok]})
+                         "t": shifts["t"].to_numpy()[s_row[ok]], "km": km[ok]})
 
 
 def solve_profession(pairs: pd.DataFrame, cap: np.ndarray, positions: np.ndarray, urgency: np.ndarray,
