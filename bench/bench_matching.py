@@ -136,13 +136,18 @@ def table(rows: list[dict]) -> str:
 
 
 def update_doc(rows: list[dict]) -> None:
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
-    text = DOC.read_text(encoding="utf-8")
+    replace_marked(DOC, "bench", table(rows))
+
+
+def replace_marked(doc: Path, marker: str, body: str) -> None:
+    """Put ``body`` between ``<!-- marker:start -->`` and ``<!-- marker:end -->`` of ``doc``."""
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    text = doc.read_text(encoding="utf-8")
     if start not in text:
         return
     before, rest = text.split(start, 1)
     _, after = rest.split(end, 1)
-    DOC.write_text(f"{before}{start}\n{table(rows)}\n{end}{after}", encoding="utf-8")
+    doc.write_text(f"{before}{start}\n{body}\n{end}{after}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -192,7 +192,9 @@ def make_shifts(rng: np.random.Generator, estabs: Establishments, positions_targ
 
 
 def generate(scale: str, seed: int = 1, area: str | None = None, scarce: bool = False, all_rules: bool = False,
-             communes: Communes | None = None) -> Instance:
+             communes: Communes | None = None, demand: float | None = None) -> Instance:
+    """``demand``, when given, sets the positions to that share of the available slots (the
+    default mix is about 0.10; ``scarce`` is about 0.5)."""
     rng = np.random.default_rng(seed)
     c = communes or load_communes()
     idx, n_pros, label = select_area(c, scale, area)
@@ -201,6 +203,8 @@ def generate(scale: str, seed: int = 1, area: str | None = None, scarce: bool = 
     availability = make_availability(rng, n_pros, SLOTS_PER_PRO * (0.5 if scarce else 1.0))
     estabs = make_establishments(rng, c, idx, share)
     positions = NATIONAL_POSITIONS * share * (2.5 if scarce else 1.0)
+    if demand is not None:
+        positions = demand * len(availability)
     shifts, required = make_shifts(rng, estabs, int(positions))
     vocab = sorted({s for row in pro_skills + required for s in row})
     index = {s: i for i, s in enumerate(vocab)}
@@ -209,7 +213,7 @@ def generate(scale: str, seed: int = 1, area: str | None = None, scarce: bool = 
     rules = Rules(rest_night_then_day=True, rest_after_24h=all_rules, max_hours_per_7_days=48.0 if all_rules else None)
     meta = Meta("2025-11-03", HORIZON, 10000.0, rules,
                 {"area": label, "generator": f"bench/generate_instance.py seed={seed} scale={scale}"
-                 + (" scarce" if scarce else "")})
+                 + (" scarce" if scarce else "") + ("" if demand is None else f" demand={demand:g}")})
     return Instance(pros, availability, estabs, shifts, meta, tuple(p[0] for p in PROFESSIONS), tuple(vocab))
 
 
@@ -220,10 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scarce", action="store_true", help="demand exceeds supply")
     parser.add_argument("--all-rules", action="store_true", help="also rest_after_24h and 48 h / 7 days")
+    parser.add_argument("--demand", type=float, help="positions as a share of the available slots")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    inst = generate(args.scale, args.seed, args.area, args.scarce, args.all_rules)
+    inst = generate(args.scale, args.seed, args.area, args.scarce, args.all_rules, demand=args.demand)
     t1 = time.perf_counter()
     write_instance(inst, args.out)
     print(f"{len(inst.pros)} pros, {len(inst.availability)} available slots, {len(inst.establishments)} "

@@ -61,7 +61,7 @@ def _print_summary(instance: Instance, result: Result, as_json: bool, out: TextI
     bound = "n/a" if summary["upper_bound"] is None else f"{summary['upper_bound']:.3f}"
     gap = "n/a" if summary["gap"] is None else f"{100 * summary['gap']:.4f} %"
     print(f"method       {summary['method']}", file=out)
-    print(f"rules        {_rules_line(instance.rules)}", file=out)
+    print(f"rules        {rules_line(instance.rules)}", file=out)
     print(f"filled       {summary['filled']} / {summary['positions_total']} positions", file=out)
     print(f"urgency      {summary['urgency_filled']} / {summary['urgency_total']}", file=out)
     print(f"km           {summary['km']:.3f}", file=out)
@@ -71,7 +71,7 @@ def _print_summary(instance: Instance, result: Result, as_json: bool, out: TextI
     print(f"time         {summary['timings'].get('total', 0.0):.3f} s", file=out)
 
 
-def _rules_line(rules: Rules) -> str:
+def rules_line(rules: Rules) -> str:
     hours = "no limit" if rules.max_hours_per_7_days is None else f"{rules.max_hours_per_7_days:g} h"
     return (f"rest_night_then_day {'on' if rules.rest_night_then_day else 'off'}, "
             f"rest_after_24h {'on' if rules.rest_after_24h else 'off'}, max_hours_per_7_days {hours}")

@@ -234,6 +234,20 @@ def encode_skills(rows: Sequence[list[str]], vocabulary: dict[str, int], words: 
     return masks
 
 
+def _token_rows(texts: Sequence[str]) -> tuple[list[list[str]], np.ndarray]:
+    """The distinct texts (in order of first appearance, so the vocabulary is numbered as if
+    every row were read) split into tokens, and each row's index among them: a region's 50,000
+    professionals have a few hundred distinct skill lists."""
+    distinct: dict[str, int] = {}
+    rows = np.fromiter((distinct.setdefault(text, len(distinct)) for text in texts), np.int64, len(texts))
+    return [split_tokens(text) for text in distinct], rows
+
+
+def _encode_rows(token_rows: tuple[list[list[str]], np.ndarray], vocabulary: dict[str, int], words: int) -> np.ndarray:
+    distinct, rows = token_rows
+    return encode_skills(distinct, vocabulary, words)[rows]
+
+
 def decode_skills(mask_row: np.ndarray, skills: Sequence[str]) -> str:
     return "|".join(s for b, s in enumerate(skills) if int(mask_row[b // 64]) >> (b % 64) & 1)
 
@@ -262,7 +276,11 @@ def _read_table(folder: Path, name: str, required: Sequence[str], optional: Sequ
     path = folder / name
     if not path.is_file():
         raise InstanceError(name, "file not found", None, None)
-    with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: tolerate an Excel BOM
+    text = path.read_text(encoding="utf-8-sig")  # -sig: tolerate an Excel BOM
+    plain = _read_plain(name, text, required, optional)
+    if plain is not None:
+        return plain
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
@@ -284,6 +302,38 @@ def _read_table(folder: Path, name: str, required: Sequence[str], optional: Sequ
             for c, i in zip(wanted, index, strict=True):
                 columns[c].append(row[i].strip())
     return _Table(name, columns, np.asarray(lines, dtype=np.int64))
+
+
+_NOT_PLAIN = ('"', " ", "\t", "\r", "\n\n")
+
+
+def _read_plain(name: str, text: str, required: Sequence[str], optional: Sequence[str]) -> _Table | None:
+    """The common case read at C speed: no quoting, no blank, no space, no carriage return.
+
+    Such a file is exactly "fields joined by commas, rows by newlines", so one ``str.split``
+    gives what ``csv.reader`` plus ``strip`` would, about five times faster on the 200,000
+    availability rows of a region. Anything else (or a row with the wrong number of fields, or a
+    missing column) returns None and the ``csv`` reader takes over, with its file/line/column
+    errors.
+    """
+    if any(mark in text for mark in _NOT_PLAIN):
+        return None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        return None
+    header = lines[0].split(",")
+    if any(col not in header for col in required):
+        return None
+    width = len(header)
+    body = lines[1:]
+    if any(line.count(",") != width - 1 for line in body):
+        return None
+    fields = ",".join(body).split(",") if body else []
+    wanted = [c for c in (*required, *optional) if c in header]
+    columns = {c: fields[header.index(c)::width] for c in wanted}
+    return _Table(name, columns, np.arange(2, len(body) + 2, dtype=np.int64))
 
 
 def _parse_column(table: _Table, col: str, kind: type, check: Callable[[np.ndarray], np.ndarray] | None,
@@ -433,7 +483,7 @@ def _read_pros(folder: Path, vocab: dict[str, int], prof_vocab: dict[str, int]) 
     cols = {
         "ids": _unique_ids(t, "pro_id"),
         "profession": _parse_text(t, "profession"),
-        "skills": [split_tokens(s) for s in t.columns["skills"]],
+        "skills": _token_rows(t.columns["skills"]),
         "lat": _parse_column(t, "lat", float, _in_range(-90, 90), "latitude must be in -90..90"),
         "lon": _parse_column(t, "lon", float, _in_range(-180, 180), "longitude must be in -180..180"),
         "commune": _parse_text(t, "commune_insee", allow_empty=True),
@@ -442,7 +492,7 @@ def _read_pros(folder: Path, vocab: dict[str, int], prof_vocab: dict[str, int]) 
     }
     if "used_missions" in t.columns:
         cols["used_missions"] = _parse_column(t, "used_missions", int, lambda v: v >= 0, "must be >= 0")
-    for tokens in cols["skills"]:
+    for tokens in cols["skills"][0]:
         for s in tokens:
             vocab.setdefault(s, len(vocab))
     for p in cols["profession"]:
@@ -483,14 +533,14 @@ def _read_shifts(folder: Path, estab_ids: np.ndarray, horizon: int, vocab: dict[
         "ids": _unique_ids(t, "shift_id"),
         "estab": _lookup(t, "estab_id", estab_ids, "estab_id"),
         "profession": _parse_text(t, "profession"),
-        "required": [split_tokens(s) for s in t.columns["required_skills"]],
+        "required": _token_rows(t.columns["required_skills"]),
         "day": _parse_column(t, "day", int, _in_range(1, horizon), f"day must be in 1..{horizon}"),
         "slot": _parse_slots(t),
         "positions": _parse_column(t, "positions", int, lambda v: v >= 1, "positions must be >= 1"),
         "urgency": _parse_column(t, "urgency", int, _in_range(URGENCY_MIN, URGENCY_MAX), "urgency must be in 1..5"),
         "posted_seq": _parse_column(t, "posted_seq", int, None, ""),
     }
-    for tokens in cols["required"]:
+    for tokens in cols["required"][0]:
         for s in tokens:
             vocab.setdefault(s, len(vocab))
     for p in cols["profession"]:
@@ -527,13 +577,13 @@ def read_instance(folder: str | Path) -> Instance:
         used = np.bincount(booked.pro, minlength=len(p["ids"]))
     pros = Pros(
         ids=p["ids"], profession=_codes(p["profession"], prof_vocab),
-        skills=encode_skills(p["skills"], skill_vocab, words), lat=p["lat"], lon=p["lon"],
+        skills=_encode_rows(p["skills"], skill_vocab, words), lat=p["lat"], lon=p["lon"],
         commune=p["commune"], radius_km=p["radius_km"], max_missions=p["max_missions"].astype(np.int32),
         used_missions=np.asarray(used, dtype=np.int32),
     )
     shifts = Shifts(
         ids=s["ids"], estab=s["estab"], profession=_codes(s["profession"], prof_vocab),
-        required=encode_skills(s["required"], skill_vocab, words), day=s["day"].astype(np.int16),
+        required=_encode_rows(s["required"], skill_vocab, words), day=s["day"].astype(np.int16),
         slot=s["slot"], positions=s["positions"].astype(np.int32), urgency=s["urgency"].astype(np.int8),
         posted_seq=s["posted_seq"],
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,17 +20,6 @@ from missions.matching import (
 )
 from missions.matching.cli import main
 from missions.platform.files import read_excluded
-
-SAMPLE = Path(__file__).parent / "data" / "sample-lozere"
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    target = tmp_path / "instance"
-    shutil.copytree(SAMPLE, target)
-    for f in target.iterdir():
-        f.chmod(0o644)
-    return target
 
 
 def _edit_cell(path: Path, line: int, column: str, value: str) -> None:
