@@ -228,20 +228,30 @@ def overseas_shapes() -> dict[str, InsetShape]:
     return found
 
 
-def _bounds(paths: Sequence[str]) -> tuple[float, float, float, float]:
-    xs, ys = [], []
-    for path in paths:
-        for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", path):
-            xs.append(float(x))
-            ys.append(float(y))
+def _bounds(codes: Sequence[str]) -> tuple[float, float, float, float]:
+    """The bounding box of these metropolitan départements (source units)."""
+    boxes = [_shape_bounds(code) for code in codes]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+# The outlines are vendored data: their boxes and label points are computed once per process, not
+# on every view of the map (parsing some 100 paths' coordinates was most of the map's drawing time).
+@functools.cache
+def _shape_bounds(code: str) -> tuple[float, float, float, float]:
+    pairs = _PAIR.findall(departement_shapes()[code])
+    xs, ys = [float(x) for x, _y in pairs], [float(y) for _x, y in pairs]
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _label_point(path: str) -> tuple[float, float]:
+@functools.cache
+def _label_point(code: str) -> tuple[float, float]:
     # The mean of the largest ring's vertices: inside every département shape of the source.
-    ring = max(path.split("Z"), key=len)
-    pairs = [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", ring)]
+    ring = max(departement_shapes()[code].split("Z"), key=len)
+    pairs = [(float(x), float(y)) for x, y in _PAIR.findall(ring)]
     return sum(x for x, _y in pairs) / len(pairs), sum(y for _x, y in pairs) / len(pairs)
+
+
+_PAIR = re.compile(r"(-?[\d.]+),(-?[\d.]+)")
 
 
 INSETS_PER_ROW = 5  # the five overseas départements side by side under metropolitan France
@@ -263,7 +273,7 @@ def map_svg(points: Sequence[MapPoint], chart_id: str = "map") -> SafeString:
     insets = [p for p in shown if p.code not in shapes]  # overseas: an inset each
     desc = "; ".join(f"{p.code} {p.name} : {percent(p.rate)}" for p in shown) or _("aucune donnée")
     if drawn:
-        x0, y0, x1, y1 = _bounds([shapes[p.code] for p in drawn])
+        x0, y0, x1, y1 = _bounds([p.code for p in drawn])
         span = max(x1 - x0, y1 - y0, 20.0)
         unit = span / 40  # the size of a label, whatever the zoom
     else:  # an overseas region: its inset is the whole figure, its name a heading-sized label
@@ -283,7 +293,7 @@ def map_svg(points: Sequence[MapPoint], chart_id: str = "map") -> SafeString:
     height = (y1 - y0 + 2 * pad if drawn else gap) + inset_h
     parts = [_open_box(chart_id, _("Carte des départements selon le taux de pourvoi"), desc, x0 - pad, top, width, height)]
     for p in drawn:
-        lx, ly = _label_point(shapes[p.code])
+        lx, ly = _label_point(p.code)
         parts.append(
             f"<g><title>{escape(_map_label(p))}</title>"
             f'<path d="{shapes[p.code]}" fill="{rate_colour(p.rate)}" stroke="{INK}" stroke-width="{unit / 12:.2f}" '

@@ -97,7 +97,7 @@ def test_national_map_draws_every_metropolitan_outline_and_overseas_insets():
     x, y, width, height = map(float, re.search(r'viewBox="([^"]+)"', svg).group(1).split())
     boxes = [tuple(map(float, m)) for m in re.findall(r'<rect x="([\d.-]+)" y="([\d.-]+)" width="([\d.]+)" height="([\d.]+)"', svg)]
     assert len(boxes) == 5 and len({by for _bx, by, _w, _h in boxes}) == 1
-    _x0, _y0, _x1, metro_bottom = charts._bounds(list(charts.departement_shapes().values()))
+    _x0, _y0, _x1, metro_bottom = charts._bounds(list(charts.departement_shapes()))
     assert all(by > metro_bottom and x <= bx and bx + w <= x + width and by + h <= y + height for bx, by, w, h in boxes)
 
 
