@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from pypdf import PdfReader, PdfWriter
-from weasyprint import HTML
 
 from reference.models import RouteKind
 
@@ -27,6 +26,10 @@ def sha256_hex(data: bytes) -> str:
 
 
 def html_to_pdf(html: str) -> bytes:
+    # Not a cycle: WeasyPrint takes ~0.9 s to import (Pango through cffi), and Django's start-up
+    # imports this module (the contract tasks); loaded here, only the processes that draw a PDF pay it.
+    from weasyprint import HTML
+
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -59,3 +60,41 @@ def test_the_missions_layers_see_a_break(tmp_path):
     assert result.returncode == 1
     for importer in ("missions.platform", "missions.booking", "missions.contracts"):
         assert f"{importer} is not allowed to import" in result.stdout, result.stdout[-3000:]
+
+
+#: The packages whose imports the layers govern (the apps and the project package).
+APP_PACKAGES = ("accounts", "dashboards", "directories", "establishments", "missions", "notifications", "professionals",
+                "reference", "territories", "ville_hopital")
+
+
+def imports_inside_functions(source: str) -> list[tuple[int, str]]:
+    """(line, function name) of each import inside a function, but those of ``AppConfig.ready`` (the
+    app registry is ready only then) and those whose line or comment just above says "not a cycle"."""
+    lines = source.splitlines()
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) or function.name == "ready":
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                said = " ".join(lines[max(node.lineno - 4, 0):node.lineno]).lower()
+                if "not a cycle" not in said:
+                    found.append((node.lineno, function.name))
+    return found
+
+
+def test_no_import_inside_a_function_dodges_a_cycle():
+    """The README's rule: an import inside a function says why it is not dodging a cycle."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} (in {name})"
+        for package in APP_PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+        for line, name in imports_inside_functions(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, offenders
+
+
+def test_the_import_check_sees_one():
+    source = "def f():\n    from missions import tasks\n\n\ndef g():\n    # not a cycle: heavy, rarely used\n    import weasyprint\n"
+    assert imports_inside_functions(source) == [(2, "f")]
