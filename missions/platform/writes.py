@@ -59,37 +59,43 @@ def _conflicts(part: Partition, pro_pks: list[int], shift_pks: list[int]) -> tup
     Returns the professionals that got a new pending proposal or mission, and for each shift that
     changed the number of positions taken now.
     """
-    changed_pros: set[int] = set()
-    shift_taken: dict[int, int] = defaultdict(int)
-    changed_shifts: set[int] = set()
+    return _changed_professionals(part, pro_pks), _changed_shifts_taken(part, shift_pks)
+
+
+def _changed_professionals(part: Partition, pro_pks: list[int]) -> set[int]:
+    """Those of ``pro_pks`` with a pending proposal or an active mission in the window that the load
+    did not see."""
+    changed: set[int] = set()
     win_from, win_to = part.window
     for chunk in chunks(pro_pks, 20_000):
-        for pk, pro_id in Proposal.objects.filter(
+        proposals = Proposal.objects.filter(
             professional_id__in=chunk, state=ProposalState.PENDING, expires_at__gt=part.now,
             shift__starts_at__gte=win_from, shift__starts_at__lt=win_to,
-        ).values_list("pk", "professional_id"):
-            if pk not in part.known_proposals:
-                changed_pros.add(pro_id)
-        for pk, pro_id in Mission.objects.filter(
-            professional_id__in=chunk, state__in=ACTIVE_MISSION_STATES, starts_at__gte=win_from,
-            starts_at__lt=win_to,
-        ).values_list("pk", "professional_id"):
-            if pk not in part.known_missions:
-                changed_pros.add(pro_id)
+        ).values_list("pk", "professional_id")
+        missions = Mission.objects.filter(
+            professional_id__in=chunk, state__in=ACTIVE_MISSION_STATES, starts_at__gte=win_from, starts_at__lt=win_to,
+        ).values_list("pk", "professional_id")
+        changed.update(pro for pk, pro in proposals if pk not in part.known_proposals)
+        changed.update(pro for pk, pro in missions if pk not in part.known_missions)
+    return changed
+
+
+def _changed_shifts_taken(part: Partition, shift_pks: list[int]) -> dict[int, int]:
+    """For each of ``shift_pks`` with a pending proposal or an active mission the load did not see,
+    the number of its positions taken now (pending proposals and active missions)."""
+    taken: dict[int, int] = defaultdict(int)
+    changed: set[int] = set()
     for chunk in chunks(shift_pks, 20_000):
-        for pk, shift_id in Proposal.objects.filter(
+        proposals = Proposal.objects.filter(
             shift_id__in=chunk, state=ProposalState.PENDING, expires_at__gt=part.now
-        ).values_list("pk", "shift_id"):
-            shift_taken[shift_id] += 1
-            if pk not in part.known_proposals:
-                changed_shifts.add(shift_id)
-        for pk, shift_id in Mission.objects.filter(shift_id__in=chunk, state__in=ACTIVE_MISSION_STATES).values_list(
-            "pk", "shift_id"
-        ):
-            shift_taken[shift_id] += 1
-            if pk not in part.known_missions:
-                changed_shifts.add(shift_id)
-    return changed_pros, {s: shift_taken[s] for s in changed_shifts}
+        ).values_list("pk", "shift_id")
+        missions = Mission.objects.filter(shift_id__in=chunk, state__in=ACTIVE_MISSION_STATES).values_list("pk", "shift_id")
+        for rows, known in ((proposals, part.known_proposals), (missions, part.known_missions)):
+            for pk, shift_id in rows:
+                taken[shift_id] += 1
+                if pk not in known:
+                    changed.add(shift_id)
+    return {shift_id: taken[shift_id] for shift_id in changed}
 
 
 def proposals_write(*, part: Partition, assignment: Assignment, source: str, matching_run_id: int | None,
