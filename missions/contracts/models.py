@@ -12,7 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -74,12 +74,6 @@ def contract_pdf_path(instance: Contract, filename: str) -> str:
     return f"contracts/{secrets.token_hex(16)}.pdf"
 
 
-def _member_of(user) -> QuerySet:
-    """The user's establishments, as a subquery: joining through the memberships instead repeated
-    rows and needed a DISTINCT that sorted every contract of the establishment on HR's board."""
-    return Establishment.objects.for_user(user).values("pk")
-
-
 class ContractQuerySet(models.QuerySet):
     def for_user(self, user) -> ContractQuerySet:
         """The two parties (the mission's professional, members of the shift's establishment) and staff."""
@@ -87,7 +81,11 @@ class ContractQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self.all()
-        return self.filter(Q(mission__professional__user=user) | Q(mission__shift__establishment__in=_member_of(user)))
+        # The user's establishments as a subquery (Establishment.objects.for_user, as Shift's): a join
+        # through the memberships repeated rows and needed a DISTINCT that sorted every contract.
+        return self.filter(
+            Q(mission__professional__user=user) | Q(mission__shift__establishment__in=Establishment.objects.for_user(user))
+        )
 
     def for_professional(self, user) -> ContractQuerySet:
         if not user.is_authenticated:
@@ -97,7 +95,7 @@ class ContractQuerySet(models.QuerySet):
     def for_establishment_member(self, user) -> ContractQuerySet:
         if not user.is_authenticated:
             return self.none()
-        return self.filter(mission__shift__establishment__in=_member_of(user))
+        return self.filter(mission__shift__establishment__in=Establishment.objects.for_user(user))
 
     def live_unsigned(self) -> ContractQuerySet:
         return self.filter(state__in=LIVE_UNSIGNED_STATES)
