@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ville_hopital.access import ADMIN, CHANGE, VIEW, Action, action_check
 from ville_hopital.identifiers import validate_finess
 
 
@@ -34,16 +35,28 @@ class MemberRole(models.TextChoices):
 WRITER_ROLES = frozenset({MemberRole.ADMIN, MemberRole.HR})
 
 
+#: The member roles that may take each action on their establishment (``ville_hopital.access``).
+ROLES_FOR_ACTION: dict[str, frozenset[str]] = {
+    VIEW: frozenset(MemberRole.values),
+    CHANGE: WRITER_ROLES,
+    ADMIN: frozenset({MemberRole.ADMIN}),
+}
+
+
 class EstablishmentQuerySet(models.QuerySet):
-    def for_user(self, user) -> EstablishmentQuerySet:
+    def for_user(self, user, action: Action = VIEW) -> EstablishmentQuerySet:
+        """The establishments ``user`` is a member of with a role allowed to ``action``: any role
+        views, admin and HR change (post shifts, book), only admins administer (members, tokens)."""
+        roles = ROLES_FOR_ACTION[action_check(action)]
         if not user.is_authenticated:
             return self.none()
-        return self.filter(memberships__user=user)
+        if action == VIEW:
+            return self.filter(memberships__user=user)
+        # One filter() call: the user and the role are conditions on the same membership row.
+        return self.filter(memberships__user=user, memberships__role__in=roles)
 
     def writable_by(self, user) -> EstablishmentQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(memberships__user=user, memberships__role__in=WRITER_ROLES)
+        return self.for_user(user, CHANGE)
 
 
 class Establishment(models.Model):
@@ -116,8 +129,8 @@ class MemberInvitation(models.Model):
 
 
 class UnitQuerySet(models.QuerySet):
-    def for_user(self, user) -> UnitQuerySet:
-        return self.filter(establishment__in=Establishment.objects.for_user(user))
+    def for_user(self, user, action: Action = VIEW) -> UnitQuerySet:
+        return self.filter(establishment__in=Establishment.objects.for_user(user, action))
 
 
 class Unit(models.Model):
@@ -166,8 +179,10 @@ class ShiftQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(models.Q(urgent=True) | models.Q(starts_at__lte=now + URGENT_WITHIN))
 
-    def for_user(self, user) -> ShiftQuerySet:
-        """Shifts of the user's establishments, and shifts shared with their legal entity.
+    def for_user(self, user, action: Action = VIEW) -> ShiftQuerySet:
+        """To view: shifts of the user's establishments, and shifts shared with their legal entity.
+        To change (edit, cancel, share, offer, book): only the user's own establishments' shifts,
+        as HR or admin — a sister site's shared shift is visible, never theirs.
 
         Only a *verified* site belongs to a legal entity: the legal FINESS is what a registration
         declares, checked by staff at verification, so a pending site naming a hospital group's
@@ -176,6 +191,8 @@ class ShiftQuerySet(models.QuerySet):
         Both conditions are subqueries (``IN (SELECT …)``) and the join to the shift's own
         establishment is one row: no shift is repeated, so no ``DISTINCT`` — which, on HR's board,
         made PostgreSQL sort every annotated row of the establishment's shifts to drop none."""
+        if action_check(action) != VIEW:
+            return self.filter(establishment__in=Establishment.objects.for_user(user, action))
         mine = Establishment.objects.for_user(user)
         legal = mine.filter(status=EstablishmentStatus.VERIFIED).values("finess_legal")
         return self.filter(

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notifications.events import EVENT_CHOICES
+from ville_hopital.access import VIEW, Action, action_check
 
 
 class Channel(models.TextChoices):
@@ -53,7 +54,9 @@ class DigestState(models.TextChoices):
 
 
 class NotificationQuerySet(models.QuerySet):
-    def for_user(self, user) -> NotificationQuerySet:
+    def for_user(self, user, action: Action = VIEW) -> NotificationQuerySet:
+        """One's own notifications, to read and to mark read."""
+        action_check(action)
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(recipient=user)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Civility
 from establishments.models import Establishment
 from reference.models import Profession
+from ville_hopital.access import CHANGE, VIEW, Action, action_check
 from ville_hopital.identifiers import validate_adeli, validate_rpps
 
 RADIUS_KM_MIN, RADIUS_KM_MAX = 1, 200
@@ -31,7 +32,10 @@ class Notice(models.IntegerChoices):
 
 
 class ProfessionalQuerySet(models.QuerySet):
-    def for_user(self, user) -> ProfessionalQuerySet:
+    def for_user(self, user, action: Action = VIEW) -> ProfessionalQuerySet:
+        """A professional's profile is theirs alone, to view and to change (an establishment reads
+        what it needs of a booked professional through the mission and ``Credential``)."""
+        action_check(action)
         if not user.is_authenticated:
             return self.none()
         return self.filter(user=user)
@@ -145,11 +149,13 @@ MISSION_STATES_SHARING_DOCUMENTS = ("booked", "done", "no_show")
 
 class CredentialQuerySet(models.QuerySet):
     def owned_by(self, user) -> CredentialQuerySet:
-        return self.filter(professional__in=Professional.objects.for_user(user))
+        return self.for_user(user, CHANGE)
 
-    def for_user(self, user) -> CredentialQuerySet:
+    def for_user(self, user, action: Action = VIEW) -> CredentialQuerySet:
         """Readable by the owner, and by members of an establishment that has (or had) a mission
-        that is not cancelled with the professional."""
+        that is not cancelled with the professional; changed (uploaded, deleted) by the owner alone."""
+        if action_check(action) != VIEW:
+            return self.filter(professional__in=Professional.objects.for_user(user, action))
         if not user.is_authenticated:
             return self.none()
         with_mission = Professional.objects.filter(
@@ -192,8 +198,8 @@ def slot_bounds(day: date, slot: str) -> tuple[datetime, datetime]:
 
 
 class AvailabilityQuerySet(models.QuerySet):
-    def for_user(self, user) -> AvailabilityQuerySet:
-        return self.filter(professional__in=Professional.objects.for_user(user))
+    def for_user(self, user, action: Action = VIEW) -> AvailabilityQuerySet:
+        return self.filter(professional__in=Professional.objects.for_user(user, action))
 
 
 class Availability(models.Model):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from establishments.models import Establishment
 from reference.models import RouteKind
+from ville_hopital.access import VIEW, Action, action_check
 
 __all__ = [
     "CONTRACT_TRANSITIONS",
@@ -75,10 +76,17 @@ def contract_pdf_path(instance: Contract, filename: str) -> str:
 
 
 class ContractQuerySet(models.QuerySet):
-    def for_user(self, user) -> ContractQuerySet:
-        """The two parties (the mission's professional, members of the shift's establishment) and staff."""
+    def for_user(self, user, action: Action = VIEW) -> ContractQuerySet:
+        """The two parties (the mission's professional, members of the shift's establishment) and,
+        to view, staff. To change (sign): the professional, and HR or admins of the establishment."""
+        action_check(action)
         if not user.is_authenticated:
             return self.none()
+        if action != VIEW:
+            return self.filter(
+                Q(mission__professional__user=user)
+                | Q(mission__shift__establishment__in=Establishment.objects.for_user(user, action))
+            )
         if user.is_staff:
             return self.all()
         # The user's establishments as a subquery (Establishment.objects.for_user, as Shift's): a join

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from establishments.models import Establishment, Shift
 from professionals.models import Professional
+from ville_hopital.access import VIEW, Action
 
 
 class ProposalState(models.TextChoices):
@@ -46,6 +47,15 @@ class ProposalSource(models.TextChoices):
 
 
 class ProposalQuerySet(models.QuerySet):
+    def for_user(self, user, action: Action = VIEW) -> ProposalQuerySet:
+        """The professional's own, and those on shifts the user may ``action`` as an establishment
+        member (to view: a sister site's shared shift included; to change: their own site's, as HR).
+        Each side is a subquery, so a row is never repeated and no ``DISTINCT`` is needed."""
+        return self.filter(
+            models.Q(professional__in=Professional.objects.for_user(user, action))
+            | models.Q(shift__in=Shift.objects.for_user(user, action))
+        )
+
     def for_professional(self, user) -> ProposalQuerySet:
         return self.filter(professional__in=Professional.objects.for_user(user))
 
@@ -112,6 +122,15 @@ class CancelledBy(models.TextChoices):
 
 
 class MissionQuerySet(models.QuerySet):
+    def for_user(self, user, action: Action = VIEW) -> MissionQuerySet:
+        """The professional's own, and those on shifts the user may ``action`` as an establishment
+        member (to view: a sister site's shared shift included; to change: their own site's, as HR).
+        Each side is a subquery, so a row is never repeated and no ``DISTINCT`` is needed."""
+        return self.filter(
+            models.Q(professional__in=Professional.objects.for_user(user, action))
+            | models.Q(shift__in=Shift.objects.for_user(user, action))
+        )
+
     def for_professional(self, user) -> MissionQuerySet:
         return self.filter(professional__in=Professional.objects.for_user(user))
 
