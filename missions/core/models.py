@@ -10,6 +10,7 @@ a position holds at most one active mission, a professional at most one per shif
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -46,8 +47,10 @@ class ProposalSource(models.TextChoices):
     CANDIDACY = "candidacy", _("candidature du professionnel")
 
 
-class ProposalQuerySet(models.QuerySet):
-    def for_user(self, user, action: Action = VIEW) -> ProposalQuerySet:
+class BookingQuerySet(models.QuerySet):
+    """Rows about one professional on one shift (proposals, missions): who may see or act on them."""
+
+    def for_user(self, user, action: Action = VIEW) -> Self:
         """The professional's own, and those on shifts the user may ``action`` as an establishment
         member (to view: a sister site's shared shift included; to change: their own site's, as HR).
         Each side is a subquery, so a row is never repeated and no ``DISTINCT`` is needed."""
@@ -56,6 +59,8 @@ class ProposalQuerySet(models.QuerySet):
             | models.Q(shift__in=Shift.objects.for_user(user, action))
         )
 
+
+class ProposalQuerySet(BookingQuerySet):
     def for_professional(self, user) -> ProposalQuerySet:
         return self.filter(professional__in=Professional.objects.for_user(user))
 
@@ -121,16 +126,7 @@ class CancelledBy(models.TextChoices):
     PLATFORM = "platform", _("la plateforme")
 
 
-class MissionQuerySet(models.QuerySet):
-    def for_user(self, user, action: Action = VIEW) -> MissionQuerySet:
-        """The professional's own, and those on shifts the user may ``action`` as an establishment
-        member (to view: a sister site's shared shift included; to change: their own site's, as HR).
-        Each side is a subquery, so a row is never repeated and no ``DISTINCT`` is needed."""
-        return self.filter(
-            models.Q(professional__in=Professional.objects.for_user(user, action))
-            | models.Q(shift__in=Shift.objects.for_user(user, action))
-        )
-
+class MissionQuerySet(BookingQuerySet):
     def for_professional(self, user) -> MissionQuerySet:
         return self.filter(professional__in=Professional.objects.for_user(user))
 
