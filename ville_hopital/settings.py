@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     # Base layers: they import none of the domain apps.
     "accounts",
     "territories",
@@ -311,6 +312,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "ville_hopital.api_schema.ApiSchema",
     "DEFAULT_PAGINATION_CLASS": "ville_hopital.pagination.BoundedPagination",
+    # Each list declares its filters once (a django-filter FilterSet); an unknown value answers 400.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # A service's refusal (Django's ValidationError) answers 400 naming its fields, never a 500.
     "EXCEPTION_HANDLER": "ville_hopital.api_errors.exception_handler",
     "PAGE_SIZE": 50,
