@@ -20,13 +20,13 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -38,6 +38,7 @@ from establishments.services import (
     ReferenceCache,
     ShiftDraft,
     ShiftSpec,
+    require_admin,
     require_writer,
     save_drafts,
     shift_times,
@@ -408,32 +409,32 @@ def shifts_import_csv(*, actor, establishment: Establishment, file) -> ImportRep
         report.errors.append(first)
         return report
     header = [_normalise_header(h) for h in _without_trailing_empties(first[1], keep=0)]
-    unknown = [h for h in header if h and h not in COLUMNS]
-    missing = [c for c in REQUIRED if c not in header]
-    for name in unknown:
-        report.errors.append(
-            LineError(1, name, _("colonne inconnue ; colonnes attendues : %(cols)s") % {"cols": ", ".join(COLUMNS)})
-        )
-    for name in missing:
-        report.errors.append(LineError(1, name, _("colonne obligatoire absente")))
+    report.errors.extend(_column_errors(1, header))
     if len(set(header)) != len(header):
         report.errors.append(LineError(1, "", _("une colonne apparaît deux fois")))
     if report.errors:
         return report
-    if not establishment.can_post:
-        report.errors.append(
-            LineError(0, "", _("L'établissement doit être vérifié par l'équipe Ville-Hôpital avant de publier."))
-        )
-        return report
+    return _import_lines(actor=actor, establishment=establishment, lines=_file_lines(rows, header, report),
+                         report=report, empty_line=2)
 
-    now = timezone.now()
-    lookups = LineLookups(establishment)
-    cache = ReferenceCache()
-    drafts: list[tuple[int, ShiftDraft]] = []
+
+def _column_errors(line: int, columns: list[str]) -> list[LineError]:
+    """Unknown columns and missing required ones, each an error of ``line``."""
+    errors = [
+        LineError(line, name, _("colonne inconnue ; colonnes attendues : %(cols)s") % {"cols": ", ".join(COLUMNS)})
+        for name in columns if name and name not in COLUMNS
+    ]
+    errors.extend(LineError(line, name, _("colonne obligatoire absente")) for name in REQUIRED if name not in columns)
+    return errors
+
+
+def _file_lines(rows: Iterator[Row | LineError], header: list[str], report: ImportReport) -> Iterator[Row]:
+    """A file's lines after the header, as (line, column → text); what a file alone can get wrong
+    (an unreadable line, too many lines, a count of values unlike the header's) in ``report``."""
     for row in rows:
         if isinstance(row, LineError):
             report.errors.append(row)
-            break
+            return
         line, values = row
         if not any(v.strip() for v in values):
             continue
@@ -441,7 +442,7 @@ def shifts_import_csv(*, actor, establishment: Establishment, file) -> ImportRep
         report.lines += 1
         if report.lines > MAX_LINES:
             report.errors.append(LineError(line, "", _("Au plus %(max)s lignes par fichier.") % {"max": MAX_LINES}))
-            break
+            return
         if len(values) != len(header):
             report.errors.append(
                 LineError(
@@ -451,7 +452,45 @@ def shifts_import_csv(*, actor, establishment: Establishment, file) -> ImportRep
                 )
             )
             continue
-        row = dict(zip(header, values, strict=True))
+        yield line, dict(zip(header, values, strict=True))
+
+
+@transaction.atomic
+def shifts_import_rows(*, actor, establishment: Establishment, rows: Sequence[Mapping[str, str]]) -> ImportReport:
+    """The import of a file, from rows already read (the API's JSON import): each row maps the
+    file's columns (``COLUMNS``) to their text, and its errors are reported under its index (from 0).
+    The same checks and the same all-or-nothing write as ``shifts_import_csv``."""
+    require_writer(actor, establishment)
+    report = ImportReport(encoding="json")
+    if len(rows) > MAX_LINES:
+        report.errors.append(LineError(0, "", _("Au plus %(max)s lignes par fichier.") % {"max": MAX_LINES}))
+        return report
+    lines: list[Row] = []
+    for index, row in enumerate(rows):
+        cells = {_normalise_header(name): value for name, value in row.items()}
+        problems = _column_errors(index, list(cells))
+        report.errors.extend(problems)
+        if not problems:
+            lines.append((index, cells))
+    report.lines = len(rows)
+    return _import_lines(actor=actor, establishment=establishment, lines=iter(lines), report=report, empty_line=0)
+
+
+def _import_lines(
+    *, actor, establishment: Establishment, lines: Iterator[tuple[int, dict[str, str]]], report: ImportReport,
+    empty_line: int,
+) -> ImportReport:
+    """Every line checked (``shift_validate``, as the posting form), then all written, or nothing."""
+    if not establishment.can_post:
+        report.errors.append(
+            LineError(0, "", _("L'établissement doit être vérifié par l'équipe Ville-Hôpital avant de publier."))
+        )
+        return report
+    now = timezone.now()
+    lookups = LineLookups(establishment)
+    cache = ReferenceCache()
+    drafts: list[tuple[int, ShiftDraft]] = []
+    for line, row in lines:
         bad = [column for column, value in row.items() if has_forbidden_character(value)]
         if bad:
             report.errors.extend(
@@ -464,7 +503,7 @@ def shifts_import_csv(*, actor, establishment: Establishment, file) -> ImportRep
         else:
             drafts.append((line, draft))
     if report.lines == 0 and not report.errors:
-        report.errors.append(LineError(2, "", _("Aucune vacation dans le fichier.")))
+        report.errors.append(LineError(empty_line, "", _("Aucune vacation dans le fichier.")))
     if report.errors:
         return report
     with transaction.atomic():
@@ -481,6 +520,55 @@ def shifts_import_csv(*, actor, establishment: Establishment, file) -> ImportRep
                   "encoding": report.encoding, "delimiter": report.delimiter},
         )
     return report
+
+
+class RowsRefused(ValidationError):
+    """Some rows of a bulk posting are refused: ``rows`` maps each wrong row's index (from 0) to its
+    fields and their messages, as ``shift_validate`` names them (``NON_FIELD_ERRORS`` for the row)."""
+
+    def __init__(self, rows: dict[int, dict[str, list[str]]]) -> None:
+        self.rows = rows
+        super().__init__([
+            f"{index} — {name} : {message}"
+            for index, fields in rows.items() for name, messages in fields.items() for message in messages
+        ])
+
+
+#: A bulk posting holds at most this many shifts (the API refuses more before reading them).
+MAX_BULK_SHIFTS = 1000
+
+
+@transaction.atomic
+def shifts_post_bulk(*, actor, lines: Sequence[tuple[ShiftSpec, datetime, datetime]]) -> list[Shift]:
+    """Post many shifts at once, all or nothing: each (spec, start, end) checked by ``shift_validate``
+    (as the posting form and the import: one clock, the legal tables read once per distinct
+    question), then all written in bulk under their establishments' row locks, one audit row per
+    establishment. A wrong row raises ``RowsRefused`` naming it; nothing is written."""
+    establishments = {spec.unit.establishment.pk: spec.unit.establishment for spec, _start, _end in lines}
+    for establishment in establishments.values():
+        require_writer(actor, establishment)
+    for spec, _start, _end in lines:
+        if spec.shared_with_legal_entity:
+            require_admin(actor, spec.unit.establishment)
+    if len(lines) > MAX_BULK_SHIFTS:
+        raise ValidationError({"shifts": _("Au plus %(max)s vacations par envoi.") % {"max": MAX_BULK_SHIFTS}})
+    now, cache = timezone.now(), ReferenceCache()
+    drafts: list[ShiftDraft] = []
+    refused: dict[int, dict[str, list[str]]] = {}
+    for index, (spec, starts_at, ends_at) in enumerate(lines):
+        try:
+            drafts.append(shift_validate(actor=actor, spec=spec, starts_at=starts_at, ends_at=ends_at, now=now,
+                                         cache=cache, check_permission=False))
+        except ValidationError as error:
+            refused[index] = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+    if refused:
+        raise RowsRefused(refused)
+    list(Establishment.objects.select_for_update().filter(pk__in=sorted(establishments)).order_by("pk"))
+    shifts = save_drafts(drafts)
+    for pk, establishment in establishments.items():
+        audit_record(actor=actor, action="shift.post_bulk", target=establishment,
+                     data={"shifts": [s.pk for s in shifts if s.establishment_id == pk]})
+    return shifts
 
 
 def _natural_key(shift: Shift) -> tuple[int, int, datetime, datetime]:

@@ -4,7 +4,8 @@ drf-spectacular documents each operation's 200; the answers every client also ge
 from what the operation is: 400 when it reads parameters or a body (a validation error, a malformed
 body, a control character refused by ``input_hygiene``), 403 when it needs a signed-in person (DRF
 answers 403, not 401: the session comes first among the authentication classes), 404 when its path
-names an object, 415 when it reads a body (one of another type). Each is JSON: ``{"detail": "…"}``
+names an object, 415 when it reads a body (one of another type); an operation whose handler is
+``ville_hopital.idempotency.idempotent`` states the ``Idempotency-Key`` header and its 409. Each is JSON: ``{"detail": "…"}``
 or, for a validation error, ``{"field": ["…"]}``. A text query parameter states, as a pattern, the
 characters ``input_hygiene`` refuses. Checked against the running API by
 ``tests/integration/test_api_schemathesis.py``.
@@ -15,6 +16,8 @@ from __future__ import annotations
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.permissions import AllowAny
 
+from ville_hopital.idempotency import HEADER as IDEMPOTENCY_HEADER
+from ville_hopital.idempotency import HEADER_DESCRIPTION as IDEMPOTENCY_DESCRIPTION
 from ville_hopital.input_hygiene import FORBIDDEN_CHARACTERS
 
 #: DRF's error bodies: ``{"detail": "message"}``, or a list of messages per field.
@@ -36,6 +39,13 @@ class ApiSchema(AutoSchema):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
+        if getattr(getattr(self.view, self.method.lower(), None), "idempotent", False):
+            operation.setdefault("parameters", []).append({
+                "in": "header", "name": IDEMPOTENCY_HEADER, "required": False, "description": IDEMPOTENCY_DESCRIPTION,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            })
+            operation["responses"].setdefault("409", error_response(
+                "The Idempotency-Key was already used with another path or body (the message says which)."))
         parameters = operation.get("parameters", [])
         for parameter in parameters:
             schema = parameter.get("schema", {})

@@ -51,3 +51,7 @@ app.conf.beat_schedule["ville_hopital.privacy_retention_purge"] = {
     # docs/privacy.md: read notifications, closed offers' reasons, unconfirmed sign-ups past their period
     "task": "ville_hopital.tasks.privacy_retention_purge", "schedule": crontab(hour=4, minute=15),
 }
+app.conf.beat_schedule["ville_hopital.idempotency_keys_purge"] = {
+    # the API's Idempotency-Key rows are kept 24 hours (ville_hopital.idempotency)
+    "task": "ville_hopital.tasks.idempotency_keys_purge", "schedule": crontab(minute=20),  # hourly
+}

@@ -28,3 +28,25 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A creating API request made with an ``Idempotency-Key`` header, and the answer it got
+    (``ville_hopital.idempotency``): the same key and request again is answered with it, nothing
+    written twice. Kept 24 hours (``idempotency_keys_purge``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    body_sha256 = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+        verbose_name = _("clé d'idempotence")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.method} {self.path}"

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from ville_hopital.idempotency import idempotency_keys_purge as keys_purge
 from ville_hopital.models import AuditEvent
 from ville_hopital.privacy.retention import retention_purge
 
@@ -15,3 +16,9 @@ def system_ping(note: str) -> int:
 def privacy_retention_purge() -> dict[str, int]:
     """Daily: what the retention periods no longer allow to keep (ville_hopital.privacy.retention)."""
     return retention_purge()
+
+
+@shared_task
+def idempotency_keys_purge() -> int:
+    """Hourly: the API's idempotency keys past their 24 hours (ville_hopital.idempotency)."""
+    return keys_purge()

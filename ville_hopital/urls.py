@@ -13,6 +13,9 @@ api_v1 = [
     path("auth/token/", api.TokenObtainView.as_view(), name="token"),
     path("territories/", include("territories.api")),
     path("notifications/", include("notifications.api")),
+    path("", include("establishments.api")),
+    path("", include("missions.booking.api_hr")),
+    path("", include("missions.platform.api_hr")),
 ]
 
 handler404 = views.page_not_found

@@ -84,6 +84,12 @@ def offer_candidate(*, shift: Shift, professional_id: int, now: datetime) -> Pro
     return Professional.objects.select_related("home_commune", "user").filter(pk=professional_id).first()
 
 
+def offer_candidate_by_rpps(*, shift: Shift, rpps: str, now: datetime) -> Professional | None:
+    """``offer_candidate`` for the professional of this RPPS number (the API names people by it)."""
+    professional_id = Professional.objects.filter(rpps=rpps).values_list("pk", flat=True).first()
+    return None if professional_id is None else offer_candidate(shift=shift, professional_id=professional_id, now=now)
+
+
 def _worked_here(shift: Shift) -> set[int]:
     return set(
         Mission.objects.filter(shift__establishment_id=shift.establishment_id, state__in=ACTIVE_MISSION_STATES)

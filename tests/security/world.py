@@ -228,6 +228,7 @@ BY_URL_NAME = {
         ("missions:hr_board", "establishment"), ("missions:hr_shift_*", "shift"),
         ("missions:hr_candidacy_*", "candidacy"), ("missions:contract_*", "contract"),
         ("notifications:mark_read", "notification"), ("api:notification-*", "notification"),
+        ("api:establishment-*", "establishment"), ("api:shift-*", "shift"),
         ("audit:establishment*", "establishment"),
     ),
     "token": (
