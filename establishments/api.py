@@ -376,17 +376,17 @@ class ShiftFilter(filters.FilterSet):
     state = filters.ChoiceFilter(choices=ShiftState.choices)
     starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
-    urgent = filters.BooleanFilter(method="filter_urgent", help_text="urgent now (flagged, or within 48 hours)")
+    # A choice, not a BooleanFilter: that one reads an unknown word as "no filter" instead of refusing it.
+    urgent = filters.ChoiceFilter(choices=[(word, word) for word in ("true", "false", "1", "0")],
+                                  method="filter_urgent", help_text="urgent now (flagged, or within 48 hours)")
 
     class Meta:
         model = Shift
         fields: list[str] = []
 
-    def filter_urgent(self, queryset, name: str, value: bool | None):
-        if value is None:
-            return queryset
+    def filter_urgent(self, queryset, name: str, value: str):
         urgent = Shift.objects.urgent().values("pk")
-        return queryset.filter(pk__in=urgent) if value else queryset.exclude(pk__in=urgent)
+        return queryset.filter(pk__in=urgent) if value in ("true", "1") else queryset.exclude(pk__in=urgent)
 
 
 urlpatterns = [
