@@ -329,6 +329,8 @@ SPECTACULAR_SETTINGS = {
     # Without deep links, an operation's path is plain text, not a link inside its toggle button
     # (a focusable control nested in another: axe-core's nested-interactive).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
+    # Several resources have a "state": each choice set gets its own stable name in a generated client.
+    "ENUM_NAME_OVERRIDES": {"ShiftStateEnum": "establishments.models.ShiftState"},
 }
 
 # --- Security (production) ------------------------------------------------------------------

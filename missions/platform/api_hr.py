@@ -54,6 +54,10 @@ class OfferCreateSerializer(StrictSerializer):
 
 
 class OfferSerializer(serializers.ModelSerializer):
+    # Plain strings: the professional side's offers name their choice sets in the schema.
+    state = serializers.CharField(read_only=True, help_text="pending, accepted, declined, expired or withdrawn")
+    source = serializers.CharField(read_only=True)
+
     class Meta:
         model = Proposal
         fields = ["id", "shift", "professional", "state", "source", "created_at", "expires_at"]

@@ -7,7 +7,7 @@ the field, nothing written; the list's queries constant whatever the page size."
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -277,7 +277,9 @@ def test_bulk_posts_all_or_nothing(scene):
     rows = [scene.shift_body(days=10 + i) for i in range(3)]
     created = post(scene.client(scene.alice), url, {"shifts": rows})
     assert created.status_code == 201, created.json()
-    assert len(created.json()) == 3 and Shift.objects.count() == 3
+    assert created.json()["created"] == 3 and Shift.objects.count() == 3
+    starts = [Shift.objects.get(pk=pk).starts_at for pk in created.json()["ids"]]
+    assert starts == [datetime.fromisoformat(row["starts_at"]) for row in rows]  # row i is ids[i]
     bare = post(scene.client(scene.alice), url, [scene.shift_body(days=20)])
     assert bare.status_code == 201 and Shift.objects.count() == 4
     wrong = [scene.shift_body(days=30), scene.shift_body(days=31, pay="5000.00"), scene.shift_body(days=32)]
