@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -51,9 +51,11 @@ from reference.models import Profession, Skill
 from territories.models import Commune
 from ville_hopital.access import CHANGE, VIEW
 from ville_hopital.api_access import object_to_change
+from ville_hopital.api_filters import DateTimeFilter, IdFilter, StrictFilterSet
 from ville_hopital.api_schema import ERROR_BODY
 from ville_hopital.api_serializers import StrictSerializer
 from ville_hopital.idempotency import idempotent
+from ville_hopital.input_hygiene import LARGEST_INT
 
 FORBIDDEN_WRITE = OpenApiResponse(ERROR_BODY, description="You may see this establishment but not change it (a viewer).")
 
@@ -163,17 +165,22 @@ def shifts_rendered(ids: Sequence[int]) -> list[dict]:
 # --------------------------------------------------------------------------- shifts: what is posted
 
 
+@extend_schema_field({"type": "string", "pattern": r"^-?[0-9]{1,7}(\.[0-9]{1,2})?$", "example": "612.50"})
+class MoneyField(serializers.DecimalField):
+    """An amount in euros as a decimal string (a JSON number is read too)."""
+
+
 class ShiftFieldsSerializer(StrictSerializer):
     """What a posting says, whatever its dates (one-off, bulk, recurring)."""
 
-    unit = serializers.IntegerField(min_value=1, help_text="a unit of one of my establishments")
+    unit = serializers.IntegerField(min_value=1, max_value=LARGEST_INT, help_text="a unit of one of my establishments")
     profession = serializers.CharField(max_length=8, help_text="TRE_G15 code (60) or short name (IDE)")
     required_skills = serializers.ListField(child=serializers.CharField(max_length=8), required=False, default=list,
                                             max_length=50, help_text="skill codes")
     positions = serializers.IntegerField()
     urgency = serializers.IntegerField(required=False, default=3)
     urgent = serializers.BooleanField(required=False, default=False)
-    pay = serializers.DecimalField(max_digits=9, decimal_places=2, help_text="euros per position, excl. VAT")
+    pay = MoneyField(max_digits=9, decimal_places=2, help_text="euros per position, excl. VAT (\"612.50\")")
     location = serializers.CharField(required=False, allow_null=True, default=None, max_length=5,
                                      help_text="INSEE code of where a mobile unit parks that day")
     shared_with_legal_entity = serializers.BooleanField(required=False, default=False)
@@ -334,7 +341,7 @@ class ShiftSeriesCreateView(APIView):
 
 
 class ShiftImportSerializer(StrictSerializer):
-    establishment = serializers.IntegerField(min_value=1)
+    establishment = serializers.IntegerField(min_value=1, max_value=LARGEST_INT)
     rows = serializers.ListField(
         child=serializers.DictField(child=serializers.CharField(allow_blank=True, trim_whitespace=False)),
         help_text="each row maps the CSV import's columns (" + ", ".join(COLUMNS) + ") to their text",
@@ -359,7 +366,11 @@ class ShiftImportView(APIView):
     def post(self, request: Request) -> Response:
         serializer = ShiftImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        establishment = object_to_change(Establishment, request.user, pk=serializer.validated_data["establishment"])
+        pk = serializer.validated_data["establishment"]
+        if not Establishment.objects.for_user(request.user, VIEW).filter(pk=pk).exists():
+            # Named in the body, as a posting's unit: one the user cannot see is a field error, not a 404.
+            raise ValidationError({"establishment": [_("Établissement inconnu parmi les vôtres.")]})
+        establishment = object_to_change(Establishment, request.user, pk=pk)
         report = shifts_import_rows(actor=request.user, establishment=establishment,
                                     rows=serializer.validated_data["rows"])
         if not report.ok:
@@ -378,13 +389,13 @@ class ShiftImportView(APIView):
 # --------------------------------------------------------------------------- the list's filters
 
 
-class ShiftFilter(filters.FilterSet):
-    establishment = filters.NumberFilter(field_name="establishment_id")
-    unit = filters.NumberFilter(field_name="unit_id")
-    profession = filters.CharFilter(field_name="profession_id", help_text="TRE_G15 code")
+class ShiftFilter(StrictFilterSet):
+    establishment = IdFilter(field_name="establishment_id")
+    unit = IdFilter(field_name="unit_id")
+    profession = filters.CharFilter(field_name="profession_id", max_length=4, help_text="TRE_G15 code")
     state = filters.ChoiceFilter(choices=ShiftState.choices)
-    starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = DateTimeFilter(field_name="starts_at", lookup_expr="gte", help_text="ISO 8601, with its offset")
+    starts_before = DateTimeFilter(field_name="starts_at", lookup_expr="lt", help_text="ISO 8601, with its offset")
     # A choice, not a BooleanFilter: that one reads an unknown word as "no filter" instead of refusing it.
     urgent = filters.ChoiceFilter(choices=[(word, word) for word in ("true", "false", "1", "0")],
                                   method="filter_urgent", help_text="urgent now (flagged, or within 48 hours)")

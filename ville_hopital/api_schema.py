@@ -5,7 +5,8 @@ from what the operation is: 400 when it reads parameters or a body (a validation
 body, a control character refused by ``input_hygiene``), 403 when it needs a signed-in person (DRF
 answers 403, not 401: the session comes first among the authentication classes), 404 when its path
 names an object, 415 when it reads a body (one of another type); an operation whose handler is
-``ville_hopital.idempotency.idempotent`` states the ``Idempotency-Key`` header and its 409. Each is JSON: ``{"detail": "…"}``
+``ville_hopital.idempotency.idempotent`` states the ``Idempotency-Key`` header and its 409; a body
+that refuses unknown fields (``api_serializers.StrictSerializer``) states ``additionalProperties: false``. Each is JSON: ``{"detail": "…"}``
 or, for a validation error, ``{"field": ["…"]}``. A text query parameter states, as a pattern, the
 characters ``input_hygiene`` refuses. Checked against the running API by
 ``tests/integration/test_api_schemathesis.py``.
@@ -23,11 +24,22 @@ from ville_hopital.input_hygiene import FORBIDDEN_CHARACTERS
 #: DRF's error bodies: ``{"detail": "message"}``, or a list of messages per field.
 ERROR_BODY = {
     "type": "object",
-    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    # An object for the errors of a list's items or a nested body: {"shifts": {"12": {"pay": ["…"]}}}.
+    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}},
+                                       {"type": "object"}]},
 }
 
 #: A text query parameter holds no control character but tab, LF and CR (``input_hygiene``, 400 otherwise).
 CLEAN_TEXT = f"^[^{FORBIDDEN_CHARACTERS.pattern[1:-1]}]*$"
+
+
+def _clean_text_everywhere(schema: dict) -> None:
+    """Every free text of a body holds no control character (``input_hygiene`` refuses it: 400)."""
+    if schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema):
+        schema["pattern"] = CLEAN_TEXT
+    for child in (*schema.get("properties", {}).values(), schema.get("items"), schema.get("additionalProperties")):
+        if isinstance(child, dict):
+            _clean_text_everywhere(child)
 
 
 def error_response(description: str) -> dict:
@@ -35,6 +47,14 @@ def error_response(description: str) -> dict:
 
 
 class ApiSchema(AutoSchema):
+    def _map_basic_serializer(self, serializer, direction):
+        """A serializer refusing unknown fields (``StrictSerializer``) says so: ``additionalProperties: false``."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        if getattr(serializer, "refuses_unknown_fields", False):
+            schema["additionalProperties"] = False
+            _clean_text_everywhere(schema)
+        return schema
+
     def get_operation(self, *args, **kwargs) -> dict | None:
         operation = super().get_operation(*args, **kwargs)
         if operation is None:

@@ -11,7 +11,10 @@ from rest_framework import serializers
 
 
 class StrictSerializer(serializers.Serializer):
-    """A ``Serializer`` that refuses unknown fields: ``{"<field>": ["Champ inconnu."]}``."""
+    """A ``Serializer`` that refuses unknown fields: ``{"<field>": ["Champ inconnu."]}`` (the schema
+    says ``additionalProperties: false``: ``ville_hopital.api_schema.ApiSchema``)."""
+
+    refuses_unknown_fields = True
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):

@@ -29,17 +29,19 @@ from ville_hopital.api_schema import ERROR_BODY
 from ville_hopital.api_serializers import StrictSerializer
 from ville_hopital.idempotency import idempotent
 from ville_hopital.identifiers import is_ascii_digits
+from ville_hopital.input_hygiene import LARGEST_INT
 
 RPPS_LENGTH = 11
 
 
 @extend_schema_field({"oneOf": [{"type": "string", "pattern": "^[0-9]{11}$", "description": "RPPS number"},
-                                {"type": "integer", "minimum": 1, "description": "the professional's id"}]})
+                                {"type": "integer", "minimum": 1, "maximum": LARGEST_INT,
+                                 "description": "the professional's id"}]})
 class ProfessionalReference(serializers.Field):
     """An RPPS number (``"10101010101"``) or an id (``42``): ("rpps", text) or ("id", number)."""
 
     def to_internal_value(self, data) -> tuple[str, str | int]:
-        if isinstance(data, int) and not isinstance(data, bool) and data >= 1:
+        if isinstance(data, int) and not isinstance(data, bool) and 1 <= data <= LARGEST_INT:
             return "id", data
         if isinstance(data, str) and len(data) == RPPS_LENGTH and is_ascii_digits(data):
             return "rpps", data

@@ -67,6 +67,12 @@ TOKEN_PATH = "/api/v1/auth/token/"
 CONFIG = schemathesis.Config.from_dict({"operations": [{
     "include-path": TOKEN_PATH,
     "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", 400, 429]}},  # wrong credentials: 400
+}, {
+    # Postings and actions on shifts: a well-formed body naming a unit, a profession or a professional
+    # the caller cannot use, a date in the past or a pay above the legal cap is the services' 400.
+    "include-path-regex": "^/api/v1/(shifts/|establishments/[^/]+/units/)",
+    "include-method": "POST",
+    "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", 400, 403, 404, 409]}},
 }]})
 
 # A server always gives the peer's address (the sign-in rate limit counts per address); werkzeug's
