@@ -5,7 +5,7 @@ to a named professional in ``missions.platform.api_hr``.
 
 Access: reads through ``for_user(user, VIEW)``; writes through ``for_user(user, CHANGE)``: a row the
 user cannot see is a 404, one they can see but not change (a viewer member, a sister site's shared
-shift) a 403 saying so (``ville_hopital.api_access.object_to_change``). A posting names its unit in
+shift) a 404 (``establishments.access``: the gates of the HTML pages). A posting names its unit in
 its body: a unit the user cannot see is a 400 naming ``unit`` (the same as one that does not exist),
 a unit of a site where they are a viewer a 403.
 
@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from establishments.access import establishment_or_404
 from establishments.csv_import import (
     COLUMNS,
     MAX_BULK_SHIFTS,
@@ -50,7 +51,6 @@ from establishments.services import (
 from reference.models import Profession, Skill
 from territories.models import Commune
 from ville_hopital.access import CHANGE, VIEW
-from ville_hopital.api_access import object_to_change
 from ville_hopital.api_filters import DateTimeFilter, IdFilter, StrictFilterSet
 from ville_hopital.api_schema import ERROR_BODY
 from ville_hopital.api_serializers import StrictSerializer
@@ -127,7 +127,7 @@ class UnitListCreateView(generics.ListAPIView):
                    responses={201: UnitSerializer, 403: FORBIDDEN_WRITE})
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        establishment = object_to_change(Establishment, request.user, pk=pk)
+        establishment = establishment_or_404(request.user, pk, CHANGE)
         serializer = UnitCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         unit = unit_create(actor=request.user, establishment=establishment, **serializer.validated_data)
@@ -370,7 +370,7 @@ class ShiftImportView(APIView):
         if not Establishment.objects.for_user(request.user, VIEW).filter(pk=pk).exists():
             # Named in the body, as a posting's unit: one the user cannot see is a field error, not a 404.
             raise ValidationError({"establishment": [_("Établissement inconnu parmi les vôtres.")]})
-        establishment = object_to_change(Establishment, request.user, pk=pk)
+        establishment = establishment_or_404(request.user, pk, CHANGE)
         report = shifts_import_rows(actor=request.user, establishment=establishment,
                                     rows=serializer.validated_data["rows"])
         if not report.ok:

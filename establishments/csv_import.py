@@ -33,19 +33,19 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from establishments.access import establishment_require
 from establishments.models import Establishment, Shift, ShiftState, Unit
 from establishments.services import (
     ReferenceCache,
     ShiftDraft,
     ShiftSpec,
-    require_admin,
-    require_writer,
     save_drafts,
     shift_times,
     shift_validate,
 )
 from reference.models import Profession, Skill
 from territories.models import Commune
+from ville_hopital.access import ADMIN, CHANGE
 from ville_hopital.audit import audit_record
 from ville_hopital.input_hygiene import has_forbidden_character
 from ville_hopital.spreadsheet_cells import csv_text_cell
@@ -386,7 +386,7 @@ def shifts_import_csv(*, actor, establishment: Establishment, file) -> ImportRep
     Returns an ``ImportReport``: ``created`` shifts, or the line-by-line ``errors`` and nothing written.
     It lives here rather than in ``services``: this module builds on ``services.shift_validate``,
     so ``services`` never imports it back."""
-    require_writer(actor, establishment)
+    establishment_require(actor, establishment, CHANGE)
     report = ImportReport()
     raw = file.read(MAX_BYTES + 1)
     if isinstance(raw, str):
@@ -460,7 +460,7 @@ def shifts_import_rows(*, actor, establishment: Establishment, rows: Sequence[Ma
     """The import of a file, from rows already read (the API's JSON import): each row maps the
     file's columns (``COLUMNS``) to their text, and its errors are reported under its index (from 0).
     The same checks and the same all-or-nothing write as ``shifts_import_csv``."""
-    require_writer(actor, establishment)
+    establishment_require(actor, establishment, CHANGE)
     report = ImportReport(encoding="json")
     if len(rows) > MAX_LINES:
         report.errors.append(LineError(0, "", _("Au plus %(max)s lignes par fichier.") % {"max": MAX_LINES}))
@@ -546,10 +546,10 @@ def shifts_post_bulk(*, actor, lines: Sequence[tuple[ShiftSpec, datetime, dateti
     establishment. A wrong row raises ``RowsRefused`` naming it; nothing is written."""
     establishments = {spec.unit.establishment.pk: spec.unit.establishment for spec, _start, _end in lines}
     for establishment in establishments.values():
-        require_writer(actor, establishment)
-    for spec, _start, _end in lines:
-        if spec.shared_with_legal_entity:
-            require_admin(actor, spec.unit.establishment)
+        establishment_require(actor, establishment, CHANGE)
+    # Sharing with the legal entity is an admin's decision (as ``shift_post``): asked once per establishment.
+    for pk in {spec.unit.establishment.pk for spec, _start, _end in lines if spec.shared_with_legal_entity}:
+        establishment_require(actor, establishments[pk], ADMIN)
     if len(lines) > MAX_BULK_SHIFTS:
         raise ValidationError({"shifts": _("Au plus %(max)s vacations par envoi.") % {"max": MAX_BULK_SHIFTS}})
     now, cache = timezone.now(), ReferenceCache()

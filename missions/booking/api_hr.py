@@ -4,8 +4,9 @@ filled, pending offers, status), the one-off posting (``shift_post``, the postin
 cancelling (``shift_cancel``) and sharing with the legal entity (``shift_share_with_legal_entity``).
 
 Reads: ``Shift.objects.for_user(user, VIEW)`` (a sister site's shared shift included). Writes:
-``for_user(user, CHANGE)``; a shift the user sees but may not change is a 403 saying so
-(``ville_hopital.api_access``), any other a 404. Postings, bulk and series: ``establishments.api``.
+``for_user(user, CHANGE)`` through ``establishments.access.row_to_change_or_404`` (the HR pages'
+gate): a viewer of the shift's site gets a 403 saying so, anyone else (a sister site's shared shift
+included: visible, never theirs) a 404. Postings, bulk and series: ``establishments.api``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from establishments.access import establishment_or_404, row_to_change_or_404
 from establishments.api import (
     FORBIDDEN_WRITE,
     ShiftCreateSerializer,
@@ -30,7 +32,6 @@ from establishments.services import shift_post, shift_share_with_legal_entity
 from missions.booking.selectors_hr import BoardStatus, with_board_status
 from missions.booking.services.shifts import shift_cancel
 from ville_hopital.access import ADMIN, VIEW
-from ville_hopital.api_access import object_to_change
 from ville_hopital.api_schema import ERROR_BODY
 from ville_hopital.api_serializers import StrictSerializer
 from ville_hopital.idempotency import idempotent
@@ -92,8 +93,8 @@ class ShiftDetailView(generics.RetrieveAPIView):
         return board_shifts(self.request.user)
 
 
-SHIFT_FORBIDDEN = OpenApiResponse(ERROR_BODY, description="You see this shift but may not change it "
-                                                          "(a viewer, or a sister site's shared shift).")
+SHIFT_FORBIDDEN = OpenApiResponse(ERROR_BODY, description="A viewer of the shift's establishment (or, to share, "
+                                                          "anyone but its admins).")
 
 
 class ShiftCancelSerializer(StrictSerializer):
@@ -107,7 +108,8 @@ class ShiftCancelView(APIView):
     @extend_schema(operation_id="shifts_cancel", request=ShiftCancelSerializer,
                    responses={200: BoardShiftSerializer, 403: SHIFT_FORBIDDEN})
     def post(self, request: Request, pk: int) -> Response:
-        shift = object_to_change(Shift, request.user, queryset=Shift.objects.select_related("establishment"), pk=pk)
+        shift = row_to_change_or_404(Shift.objects.select_related("establishment"), request.user, pk,
+                                     establishment="establishment_id")
         serializer = ShiftCancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         shift_cancel(actor=request.user, shift=shift, reason=serializer.validated_data["reason"])
@@ -120,13 +122,14 @@ class ShiftShareSerializer(StrictSerializer):
 
 class ShiftShareView(APIView):
     """An establishment's admin offers a shift to the other sites of its legal entity (or stops);
-    HR and viewers, who see the shift: 403."""
+    its HR and viewers: 403."""
 
     @extend_schema(operation_id="shifts_share", request=ShiftShareSerializer,
                    responses={200: BoardShiftSerializer, 403: SHIFT_FORBIDDEN})
     def post(self, request: Request, pk: int) -> Response:
-        shift = object_to_change(Shift, request.user, queryset=Shift.objects.select_related("establishment"),
-                                 action=ADMIN, pk=pk)
+        shift = row_to_change_or_404(Shift.objects.select_related("establishment"), request.user, pk,
+                                     establishment="establishment_id")
+        establishment_or_404(request.user, shift.establishment_id, ADMIN)  # an admin's action: HR too get 403
         serializer = ShiftShareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         shift_share_with_legal_entity(actor=request.user, shift=shift, shared=serializer.validated_data["shared"])

@@ -5,7 +5,7 @@ The professional is named by their RPPS number (a string of 11 digits) or, as th
 their id (an integer). Whom HR may name is what the page's search shows (``offer_candidate``:
 eligible for the shift, worked at the establishment, or already asked for it); anyone else is
 answered as an unknown number: 400 naming ``professional``. The shift: ``for_user(user, CHANGE)``
-(a viewer, or HR of a sister site: 403; not visible: 404).
+through ``establishments.access.row_to_change_or_404`` (a viewer of its site: 403; anyone else: 404).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from establishments.access import row_to_change_or_404
 from establishments.models import Shift
 from missions.core.models import Proposal
 from missions.platform.selectors_urgent import offer_candidate, offer_candidate_by_rpps
 from missions.platform.services.urgent import shift_offer_to
-from ville_hopital.api_access import object_to_change
 from ville_hopital.api_schema import ERROR_BODY
 from ville_hopital.api_serializers import StrictSerializer
 from ville_hopital.idempotency import idempotent
@@ -69,10 +69,11 @@ class OfferSerializer(serializers.ModelSerializer):
 class ShiftOfferCreateView(APIView):
     @extend_schema(operation_id="shifts_offer_create", request=OfferCreateSerializer,
                    responses={201: OfferSerializer,
-                              403: OpenApiResponse(ERROR_BODY, description="A viewer, or a sister site's shift.")})
+                              403: OpenApiResponse(ERROR_BODY, description="A viewer of the shift's establishment.")})
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        shift = object_to_change(Shift, request.user, queryset=Shift.objects.select_related("establishment"), pk=pk)
+        shift = row_to_change_or_404(Shift.objects.select_related("establishment"), request.user, pk,
+                                     establishment="establishment_id")
         serializer = OfferCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         kind, value = serializer.validated_data["professional"]
