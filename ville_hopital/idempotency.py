@@ -121,8 +121,10 @@ def idempotent(post: Callable[..., Response]) -> Callable[..., Response]:
         with transaction.atomic():
             record = _claim(user=request.user, key=key, method=method, path=path, digest=digest)
             if record is None:
-                return _replay(IdempotencyKey.objects.get(user=request.user, key=key),
-                               method=method, path=path, digest=digest)
+                held = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+                if held is None:  # purged between the two statements: the client may simply retry
+                    return Response({HEADER: [_("Une requête avec cette clé est en cours.")]}, status=409)
+                return _replay(held, method=method, path=path, digest=digest)
             response = post(view, request, *args, **kwargs)
             if not 200 <= response.status_code < 300:
                 transaction.set_rollback(True)  # nothing of a refused request is kept, its key neither
