@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -93,8 +94,13 @@ class IntegrationTokenListView(generics.ListAPIView):
 
     serializer_class = IntegrationTokenSerializer
     filterset_class = IntegrationTokenFilter
+    # JSON only: a client is software, and a form body's field names would meet the input hygiene
+    # middleware before the serializer could ignore them.
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema's generation: no request, no establishment
+            return IntegrationToken.objects.none()
         establishment = _administered(self.request, self.kwargs["establishment_id"])
         return integration_tokens_of(user=self.request.user, establishment=establishment)
 

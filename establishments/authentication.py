@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
@@ -87,3 +88,16 @@ class IntegrationTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return CHALLENGE
+
+
+class IntegrationTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI document states it: HTTP bearer (drf-spectacular finds it by its class)."""
+
+    target_class = IntegrationTokenAuthentication
+    name = "integrationToken"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "http", "scheme": "bearer",
+            "description": "An establishment's integration token (vh_it_…), created by one of its admins.",
+        }
