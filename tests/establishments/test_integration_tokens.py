@@ -34,6 +34,7 @@ from notifications.services import channels_for, preferences_for
 from tests.factories import add_member, make_shift, make_user, sign_in
 from ville_hopital.access import CHANGE, VIEW
 from ville_hopital.models import AuditEvent
+from ville_hopital.privacy.retention import unverified_signups
 from ville_hopital.roles import second_factor_required
 
 pytestmark = pytest.mark.django_db
@@ -343,3 +344,27 @@ def test_the_establishments_trail_shows_its_tokens(client, alice, establishment_
     client.force_login(alice)
     page = client.get(reverse("audit:establishment", args=[establishment_a.pk])).content.decode()
     assert "Jeton d&#x27;intégration créé" in page and "Jeton d&#x27;intégration utilisé" in page
+
+
+def test_the_refusal_speaks_english_when_asked(client, alice, read_token):
+    token, secret = read_token
+    integration_token_revoke(actor=alice, token=token)
+    response = client.get(reverse("api:me"), HTTP_ACCEPT_LANGUAGE="en", **bearer(secret))
+    assert response.status_code == 401
+    assert response.json()["detail"].startswith("Integration token revoked on ")
+
+
+def test_the_page_shows_the_services_refusal(client, alice, establishment_a):
+    sign_in(client, alice)
+    page = reverse("establishments:integration_tokens", args=[establishment_a.pk])
+    too_far = timezone.localdate() + timedelta(days=400)
+    response = client.post(page, {"name": "Planning", "scope": "read", "expires_on": too_far.isoformat()})
+    assert response.status_code == 200
+    assert "Un jeton dure au plus un an" in response.content.decode()
+    assert not IntegrationToken.objects.exists()
+
+
+def test_a_revoked_tokens_account_is_not_purged_as_an_abandoned_sign_up(alice, read_token):
+    token = integration_token_revoke(actor=alice, token=read_token[0])
+    later = timezone.now() + timedelta(days=365)
+    assert not unverified_signups(before=later).filter(pk=token.user.pk).exists()
