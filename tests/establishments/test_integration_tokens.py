@@ -383,3 +383,13 @@ def test_an_accepted_request_costs_two_queries_and_the_date_once_a_minute(client
         assert client.get(reverse("api:me"), **bearer(secret)).status_code == 200
     about_tokens = [sql.split()[0] for sql in seen if "integrationtoken" in sql or "auditevent" in sql]
     assert about_tokens == ["SELECT", "INSERT"]
+
+
+def test_staff_see_the_tokens_in_the_admin_and_change_nothing(client, admin_user, read_token):
+    token, secret = read_token
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:establishments_integrationtoken_changelist"))
+    assert listing.status_code == 200 and token.key_prefix in listing.content.decode()
+    detail = client.get(reverse("admin:establishments_integrationtoken_change", args=[token.pk])).content.decode()
+    assert token.key_hash not in detail and secret not in detail
+    assert client.get(reverse("admin:establishments_integrationtoken_add")).status_code == 403
