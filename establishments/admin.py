@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from establishments.models import Establishment, IntegrationToken, MemberInvitation, Membership, Shift, Unit
 from establishments.selectors import establishment_finess_check
 from establishments.services import establishment_verify
+from ville_hopital.admin import ReadOnlyModelAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -71,7 +72,7 @@ class MemberInvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(IntegrationToken)
-class IntegrationTokenAdmin(admin.ModelAdmin):
+class IntegrationTokenAdmin(ReadOnlyModelAdmin):
     """Read only: an establishment's admins create and revoke its tokens (``services_tokens``, which
     writes the account, the membership and the audit row together); staff see which exist."""
 
@@ -80,12 +81,3 @@ class IntegrationTokenAdmin(admin.ModelAdmin):
     search_fields = ["name", "key_prefix", "establishment__name"]
     list_select_related = ["establishment"]
     exclude = ["key_hash"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
