@@ -26,13 +26,14 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import SignupIntent, User
+from establishments.access import establishment_require
 from establishments.models import (
     ROLE_FOR_SCOPE,
     Establishment,
@@ -57,14 +58,6 @@ TOKEN_CREATE = "integration_token.create"  # noqa: S105 (an audit action's name,
 TOKEN_REVOKE = "integration_token.revoke"  # noqa: S105
 TOKEN_USE = "integration_token.use"  # noqa: S105
 TOKEN_REFUSED = "integration_token.refused"  # noqa: S105
-
-
-def _administered(actor, establishment: Establishment) -> Establishment:
-    """The views fetch the establishment with ``for_user(…, ADMIN)`` (404 otherwise): this is the
-    service's own check, for any other caller."""
-    if not Establishment.objects.for_user(actor, ADMIN).filter(pk=establishment.pk).exists():
-        raise PermissionDenied(_("Seul un administrateur de l'établissement peut faire cela."))
-    return establishment
 
 
 def _check_expiry(expires_at: datetime, now: datetime) -> None:
@@ -98,7 +91,9 @@ def integration_token_create(
     *, actor, establishment: Establishment, name: str, scope: str, expires_at: datetime | None = None,
 ) -> tuple[IntegrationToken, str]:
     """Create a token and its account; returns the token and its secret, which is never kept."""
-    _administered(actor, establishment)
+    # The views fetch the establishment with for_user(…, ADMIN) (404 otherwise): this is the service's
+    # own check, for any other caller.
+    establishment_require(actor, establishment, ADMIN)
     now = timezone.now()
     if scope not in IntegrationTokenScope.values:
         raise ValidationError({"scope": _("Portée inconnue : « read » (lecture) ou « write » (écriture).")})
@@ -128,7 +123,7 @@ def integration_token_revoke(*, actor, token: IntegrationToken) -> IntegrationTo
     """Revoke a token: it authenticates no more, its account is deactivated and leaves the
     establishment. Revoking a revoked token changes nothing (and writes nothing)."""
     token = IntegrationToken.objects.select_for_update().select_related("user").get(pk=token.pk)
-    _administered(actor, token.establishment)
+    establishment_require(actor, token.establishment_id, ADMIN)
     if token.revoked_at is not None:
         return token
     token.revoked_at = timezone.now()
