@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("establishments.api")),
     path("", include("missions.booking.api_hr")),
     path("", include("missions.platform.api_hr")),
+    path("establishments/<int:establishment_id>/tokens/", include("establishments.api_tokens")),
 ]
 
 handler404 = views.page_not_found
