@@ -9,18 +9,31 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import hypothesis
 import pytest
+import schemathesis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from dashboards.services import aggregates_rebuild, availability_refresh
 from dashboards.tables import FIGURE_COLUMNS
 from missions.core.models import MissionState
 from tests.dashboards.conftest import MENDE, MONTPELLIER, PARIS, World
 from tests.factories import make_ars_agent, make_user, platform_staff
+from tests.integration.test_api_schemathesis import A_CLIENT, RUN, _requests_in_the_test_transaction
+from ville_hopital.input_hygiene import FORBIDDEN_CHARACTERS
+from ville_hopital.wsgi import application
 
 pytestmark = pytest.mark.django_db
 
@@ -359,3 +372,46 @@ def test_the_schema_documents_each_operation(client):
     assert set(figures) == set(FIGURES)
     assert figures["posted"]["type"] == "integer" and figures["fill_rate"]["type"] == "number"
     assert figures["fill_rate"]["nullable"] and "between 0 and 1" in figures["fill_rate"]["description"]
+
+
+#: The shared bounded run, without shrinking: each example computes a territory's figures, and a
+#: failure is reported as found rather than narrowed down over hundreds more requests.
+SEARCH_ONLY = hypothesis.settings(RUN, max_examples=15, phases=(hypothesis.Phase.explicit, hypothesis.Phase.generate))
+
+
+def test_generated_requests_as_the_region_s_agent(data, alice):
+    """Generated parameters (schemathesis, from the schema), as the region's agent: never a 5xx, a
+    status and a body the schema documents (the figures' JSON shape included), a 400 naming only
+    parameters. The territory is the agent's own, so the filters are what is read, not the 404."""
+    token = Token.objects.create(user=alice).key
+    with _requests_in_the_test_transaction():
+        schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(path_regex="^/api/v1/ars/")
+        failures = []
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            # Invalid requests need something to make invalid: the regions' list has no parameter.
+            modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE) if operation.query else (GenerationMode.POSITIVE,)
+            for mode in modes:
+
+                @SEARCH_ONLY
+                @hypothesis.given(case=operation.as_strategy(mode))
+                def conforms(case):
+                    if "code" in (case.path_parameters or {}):
+                        case.path_parameters = {"code": OCCITANIE}
+                    case.headers = {**(case.headers or {}), "Authorization": f"Token {token}"}
+                    response = case.call(environ_base=A_CLIENT)
+                    case.validate_response(response, checks=[
+                        not_a_server_error, status_code_conformance, content_type_conformance,
+                        response_schema_conformance,
+                    ])
+                    if response.status_code == 400:  # named as sent (a control character shown as "?")
+                        sent = {FORBIDDEN_CHARACTERS.sub("?", name) for name in case.query or {}}
+                        assert set(response.json()) <= sent, response.json()
+                    else:
+                        assert response.status_code == 200, (case.query, response.status_code)
+
+                try:
+                    conforms()
+                except (Exception, BaseExceptionGroup) as error:
+                    failures.append(f"{operation.label} ({mode.value}):\n{error}")
+    assert not failures, "\n\n".join(failures)
