@@ -1,7 +1,8 @@
 """Establishments (FINESS sites), their members, units and the shifts they post.
 
-Tenancy: every scoped model has a queryset ``for_user(user)`` — the one place that says who sees
-what. Views and API views go through it; "missing" and "not yours" both end in a 404.
+Tenancy: every scoped model has a queryset ``for_user(user, action)`` (``ville_hopital.access``: view,
+change, admin) — the one place that says who may do what with which rows. Views, API views and
+services go through it; "missing" and "not yours" both end in a 404.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ class EstablishmentQuerySet(models.QuerySet):
         # One filter() call: the user and the role are conditions on the same membership row.
         return self.filter(memberships__user=user, memberships__role__in=roles)
 
-    def writable_by(self, user) -> EstablishmentQuerySet:
-        return self.for_user(user, CHANGE)
+    def in_join_order(self, user) -> EstablishmentQuerySet:
+        """``user``'s establishments (``for_user(user, VIEW)``), the one they joined first first. The
+        ordering reuses the join of ``for_user``'s filter: the user's own membership rows, no other."""
+        return self.for_user(user, VIEW).order_by("memberships__created_at", "pk")
 
 
 class Establishment(models.Model):
@@ -92,11 +95,20 @@ class Establishment(models.Model):
         return self.status == EstablishmentStatus.VERIFIED
 
 
+class MembershipQuerySet(models.QuerySet):
+    def allowed_to(self, action: Action) -> MembershipQuerySet:
+        """The memberships whose role may take ``action`` on their establishment: the other way
+        round from ``EstablishmentQuerySet.for_user`` (who to tell, who signs), by the same roles."""
+        return self.filter(role__in=ROLES_FOR_ACTION[action_check(action)])
+
+
 class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("rôle"), max_length=10, choices=MemberRole.choices)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "establishment"], name="one_membership_per_pair")]
@@ -104,10 +116,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.establishment} ({self.get_role_display()})"
-
-    @property
-    def can_write(self) -> bool:
-        return self.role in WRITER_ROLES
 
 
 def _token() -> str:
@@ -269,3 +277,74 @@ class Shift(models.Model):
     @property
     def hours(self) -> Decimal:
         return Decimal((self.ends_at - self.starts_at).total_seconds()) / Decimal(3600)
+
+
+class IntegrationTokenScope(models.TextChoices):
+    READ = "read", _("lecture")
+    WRITE = "write", _("écriture")
+
+
+#: The member role an integration token's account holds, per scope: what it may do is then what
+#: ``Model.objects.for_user`` lets that role do, on every page and API endpoint, with no rule of its own.
+ROLE_FOR_SCOPE: dict[str, str] = {IntegrationTokenScope.READ: MemberRole.VIEWER, IntegrationTokenScope.WRITE: MemberRole.HR}
+
+
+class IntegrationTokenQuerySet(models.QuerySet):
+    def for_user(self, user, action: Action = VIEW) -> IntegrationTokenQuerySet:
+        """The tokens of the establishments ``user`` may ``action`` (managing them is ``ADMIN``)."""
+        return self.filter(establishment__in=Establishment.objects.for_user(user, action))
+
+
+class IntegrationToken(models.Model):
+    """A named API credential of an establishment, for its own software (planning, HR system).
+
+    It authenticates as ``user``, an account created with it that no person signs in to
+    (``User.is_integration``), member of the establishment as a viewer (scope read) or HR (scope
+    write): access is then the members' rule (``ROLE_FOR_SCOPE``). Only the SHA-256 of the secret
+    is kept (``key_hash``); the secret is shown once, when the token is created. ``key_prefix``
+    (the first characters of the secret) tells tokens apart in lists and in the audit trail.
+    Revoked, or past ``expires_at``, it authenticates no more (``establishments.authentication``).
+    """
+
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="integration_tokens")
+    name = models.CharField(_("nom"), max_length=100)
+    scope = models.CharField(_("portée"), max_length=10, choices=IntegrationTokenScope.choices)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="integration_token", editable=False,
+    )
+    key_prefix = models.CharField(_("début du jeton"), max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+    )
+
+    objects = IntegrationTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A revoked token's name may be given again (to its replacement).
+            models.UniqueConstraint(
+                fields=["establishment", "name"], condition=models.Q(revoked_at__isnull=True),
+                name="integration_token_name_unique_per_site",
+            ),
+        ]
+        verbose_name = _("jeton d'intégration")
+        verbose_name_plural = _("jetons d'intégration")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…) — {self.establishment}"
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+    def state(self, now: datetime | None = None) -> str:
+        """« active », « expired » or « revoked », for the lists."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if self.is_usable(now) else "expired"

@@ -33,7 +33,7 @@ def current_establishment(request: HttpRequest) -> Establishment | None:
     wanted = request.session.get(CURRENT_KEY)
     establishment = mine.filter(pk=wanted).first() if wanted else None
     # Otherwise the first establishment the person joined (usually the one they registered).
-    return establishment or mine.order_by("memberships__created_at", "pk").filter(memberships__user=request.user).first()
+    return establishment or Establishment.objects.in_join_order(request.user).select_related("type", "commune").first()
 
 
 def set_current_establishment(request: HttpRequest, establishment: Establishment) -> None:
@@ -42,15 +42,11 @@ def set_current_establishment(request: HttpRequest, establishment: Establishment
         request.session[CURRENT_KEY] = establishment.pk
 
 
-def membership_for(*, user, establishment: Establishment) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, establishment=establishment).first()
-
-
 def members_of(*, user, establishment: Establishment) -> QuerySet[Membership]:
+    """The people of the establishment; its integration tokens' accounts are listed with the tokens."""
     return Membership.objects.filter(
-        establishment__in=Establishment.objects.for_user(user), establishment=establishment
+        establishment__in=Establishment.objects.for_user(user), establishment=establishment,
+        user__is_integration=False,
     ).select_related("user").order_by("user__last_name", "user__email")
 
 

@@ -1,15 +1,17 @@
-"""HR pages of an establishment: onboarding, dashboard and switcher, members, units, posting.
+"""HR pages of an establishment: onboarding, dashboard and switcher, members, units, posting, and
+its integration tokens (its admins only: ``for_user(…, ADMIN)``, a 404 for its other members).
 
 Every page takes the establishment from ``Establishment.objects.for_user`` (another
-establishment's page is a 404); pages and actions that write check the member's role
-(a viewer gets a 403). The shift board lives in ``missions`` (it shows proposals and missions).
+establishment's page is a 404); pages and actions that write ask it for ``CHANGE`` or ``ADMIN``
+(``establishments.access``: a viewer gets a 403). The shift board lives in ``missions`` (it shows
+proposals and missions).
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,10 +20,18 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from establishments import selectors, services
+from establishments.access import (
+    establishment_allows,
+    establishment_or_404,
+    establishment_require,
+    is_establishment_member,
+    row_to_change_or_404,
+)
 from establishments.csv_import import COLUMNS, shifts_import_csv, template_csv
 from establishments.forms import (
     SHIFT_FIELD_MAP,
     EstablishmentRegisterForm,
+    IntegrationTokenForm,
     InvitationForm,
     ShiftForm,
     ShiftImportForm,
@@ -30,37 +40,37 @@ from establishments.forms import (
     SwitchForm,
     UnitForm,
 )
-from establishments.models import Establishment, MemberRole, Shift, Unit
+from establishments.models import Establishment, IntegrationToken, Shift, Unit
+from establishments.selectors_tokens import integration_tokens_of
 from establishments.services import shift_times
+from establishments.services_tokens import integration_token_create
+from establishments.services_tokens import integration_token_revoke as integration_token_revoke_service
+from ville_hopital.access import ADMIN, CHANGE, VIEW, Action
 from ville_hopital.forms import (
     apply_service_errors,
     form_error_text,
     invalid_form_response,
     service_error_text,
 )
-from ville_hopital.mixins import is_establishment_member, role_required
+from ville_hopital.mixins import role_required
 from ville_hopital.reauthentication import require_second_factor_again
 
 
-def _establishment(request: HttpRequest, pk: int) -> Establishment:
-    establishment = get_object_or_404(selectors.my_establishments(user=request.user), pk=pk)
+def _establishment(request: HttpRequest, pk: int, action: Action = VIEW) -> Establishment:
+    establishment = establishment_or_404(request.user, pk, action)
     selectors.set_current_establishment(request, establishment)
     return establishment
 
 
 def _writable(request: HttpRequest, pk: int) -> Establishment:
-    establishment = _establishment(request, pk)
-    services.require_writer(request.user, establishment)
-    return establishment
+    return _establishment(request, pk, CHANGE)
 
 
 def _context(request: HttpRequest, establishment: Establishment, **extra) -> dict:
-    membership = selectors.membership_for(user=request.user, establishment=establishment)
     return {
         "establishment": establishment,
-        "membership": membership,
-        "can_write": bool(membership and membership.can_write),
-        "is_admin": bool(membership and membership.role == MemberRole.ADMIN),
+        "can_write": establishment_allows(request.user, establishment, CHANGE),
+        "is_admin": establishment_allows(request.user, establishment, ADMIN),
         "my_establishments": selectors.my_establishments(user=request.user),
         **extra,
     }
@@ -124,7 +134,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
     establishment = _establishment(request, pk)
     form = InvitationForm(request.POST or None)
     if request.method == "POST":
-        services.require_admin(request.user, establishment)
+        establishment_require(request.user, establishment, ADMIN)
         # Inviting gives access to the establishment: a recent second factor, else allauth asks for it
         # and then sends this invitation.
         require_second_factor_again(request)
@@ -179,7 +189,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(is_establishment_member)
 def unit_update(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_object_or_404(Unit.objects.for_user(request.user).select_related("establishment"), pk=pk)
+    unit = get_object_or_404(Unit.objects.for_user(request.user, VIEW).select_related("establishment"), pk=pk)
     establishment = _writable(request, unit.establishment_id)
     form = UnitForm(request.POST or None, instance=Unit.objects.get(pk=unit.pk))
     if request.method == "POST" and form.is_valid():
@@ -194,16 +204,11 @@ def unit_update(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "establishments/unit_form.html", _context(request, establishment, form=form, unit=unit))
 
 
-def _is_admin(request: HttpRequest, establishment: Establishment) -> bool:
-    membership = selectors.membership_for(user=request.user, establishment=establishment)
-    return bool(membership and membership.role == MemberRole.ADMIN)
-
-
 @role_required(is_establishment_member)
 def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
     establishment = _writable(request, pk)
     form = ShiftForm(
-        request.POST or None, establishment=establishment, can_share=_is_admin(request, establishment)
+        request.POST or None, establishment=establishment, can_share=establishment_allows(request.user, establishment, ADMIN)
     )
     if request.method == "POST" and form.is_valid() and (times := form.times()):
         starts_at, ends_at = shift_times(form.cleaned_data["day"], *times)
@@ -229,7 +234,7 @@ def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
 def shift_series_create(request: HttpRequest, pk: int) -> HttpResponse:
     establishment = _writable(request, pk)
     form = ShiftSeriesForm(
-        request.POST or None, establishment=establishment, can_share=_is_admin(request, establishment)
+        request.POST or None, establishment=establishment, can_share=establishment_allows(request.user, establishment, ADMIN)
     )
     if request.method == "POST" and form.is_valid() and (times := form.times()):
         data = form.cleaned_data
@@ -294,9 +299,11 @@ def shift_import_template(request: HttpRequest, pk: int | None = None) -> HttpRe
 @role_required(is_establishment_member)
 @require_POST
 def shift_share(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = get_object_or_404(Shift.objects.for_user(request.user).select_related("establishment"), pk=pk)
-    if not _is_admin(request, shift.establishment):
-        raise PermissionDenied
+    # The admin's action on one of their site's shifts: a sister site's shared shift is a 404, a
+    # member who is not its admin gets a 403 before the form is read.
+    shift = row_to_change_or_404(Shift.objects.select_related("establishment"), request.user, pk,
+                                 establishment="establishment_id")
+    establishment_require(request.user, shift.establishment, ADMIN)
     form = ShiftShareForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
@@ -313,3 +320,53 @@ def shift_share(request: HttpRequest, pk: int) -> HttpResponse:
             else _("Vacation réservée à votre site."),
         )
     return redirect("missions:hr_board", pk=shift.establishment_id)
+
+
+# --------------------------------------------------------------------------- integration tokens
+
+
+def _administered(request: HttpRequest, pk: int) -> Establishment:
+    """The establishment, for one of its admins; a 404 for anyone else (its HR and viewers too)."""
+    establishment = get_object_or_404(Establishment.objects.for_user(request.user, ADMIN), pk=pk)
+    selectors.set_current_establishment(request, establishment)
+    return establishment
+
+
+@role_required(is_establishment_member)
+def integration_tokens(request: HttpRequest, pk: int) -> HttpResponse:
+    """The establishment's integration tokens and the form creating one. The new secret is shown on
+    the answer to the POST itself (not after a redirect: it is never kept anywhere to be shown again),
+    with ``Cache-Control: no-store``."""
+    establishment = _administered(request, pk)
+    form = IntegrationTokenForm(request.POST or None)
+    if request.method == "POST":
+        # A token gives access to the establishment, as an invitation does: a recent second factor.
+        require_second_factor_again(request)
+        if form.is_valid():
+            try:
+                token, secret = integration_token_create(
+                    actor=request.user, establishment=establishment, **form.token_fields(),
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                response = render(request, "establishments/integration_token_created.html",
+                                  _context(request, establishment, token=token, secret=secret))
+                response["Cache-Control"] = "no-store"
+                return response
+    return render(request, "establishments/integration_tokens.html", _context(
+        request, establishment, form=form, now=timezone.now(),
+        tokens=integration_tokens_of(user=request.user, establishment=establishment),
+    ))
+
+
+@role_required(is_establishment_member)
+def integration_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation; POST: revoke, back to the list."""
+    token = get_object_or_404(IntegrationToken.objects.for_user(request.user, ADMIN).select_related("establishment"), pk=pk)
+    establishment = _administered(request, token.establishment_id)
+    if request.method == "POST":
+        integration_token_revoke_service(actor=request.user, token=token)
+        messages.success(request, _("Jeton « %(name)s » révoqué : il ne permet plus d'accéder à l'API.") % {"name": token.name})
+        return redirect("establishments:integration_tokens", pk=establishment.pk)
+    return render(request, "establishments/integration_token_revoke.html", _context(request, establishment, token=token))

@@ -7,7 +7,8 @@ Three readers:
 - **an establishment's admin** (``MemberRole.ADMIN``; HR and viewers get a 404, as for a missing
   establishment) reads the rows whose *target* belongs to the establishment: the establishment
   itself (registration, verification, CSV imports), its units, shifts and shift series, its
-  memberships and member invitations, the missions booked on its shifts and their contracts
+  memberships and member invitations, its integration tokens (created, revoked, each use and
+  refusal), the missions booked on its shifts and their contracts
   (transitions, signatures, and every download of a contract PDF, whoever read it). Rows are
   chosen by target ids, never by actor: what a member did elsewhere stays out, and what a
   professional or the system did to the establishment's things is in;
@@ -39,8 +40,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from establishments.models import (
     Establishment,
+    IntegrationToken,
     MemberInvitation,
-    MemberRole,
     Membership,
     Shift,
     ShiftSeries,
@@ -49,6 +50,7 @@ from establishments.models import (
 from missions.contracts.models import Contract
 from missions.core.models import Mission
 from professionals.models import Professional
+from ville_hopital.access import ADMIN, VIEW
 from ville_hopital.input_hygiene import query_date
 from ville_hopital.list_pages import RowGroup, group_by_week
 from ville_hopital.models import AuditEvent
@@ -80,6 +82,10 @@ ACTION_LABELS = {
     "establishment.verify": _("Établissement vérifié"),
     "member_invitation.create": _("Membre invité"),
     "member_invitation.accept": _("Invitation acceptée"),
+    "integration_token.create": _("Jeton d'intégration créé"),
+    "integration_token.revoke": _("Jeton d'intégration révoqué"),
+    "integration_token.use": _("Jeton d'intégration utilisé"),
+    "integration_token.refused": _("Jeton d'intégration refusé (révoqué ou expiré)"),
     "unit.create": _("Unité créée"),
     "unit.update": _("Unité modifiée"),
     "shift.post": _("Vacation publiée"),
@@ -103,13 +109,14 @@ TARGET_LABELS = {
     "establishments.shiftseries": _("série de vacations"),
     "establishments.membership": _("membre"),
     "establishments.memberinvitation": _("invitation"),
+    "establishments.integrationtoken": _("jeton d'intégration"),
     "missions.mission": _("mission"),
     "missions.contract": _("contrat"),
     "territories.region": _("région"),
 }
 
 #: Offered in the action filter (a prefix such as ``auth.`` matches a whole family).
-ACTION_SUGGESTIONS = ("auth.", "credential.download", "contract.download", "dashboard.export", "api_token.", "audit.export")
+ACTION_SUGGESTIONS = ("auth.", "credential.download", "contract.download", "dashboard.export", "api_token.", "integration_token.", "audit.export")
 
 
 def _label(model: type[Model]) -> str:
@@ -131,6 +138,7 @@ def establishment_scope(establishment: Establishment) -> Q:
         | _targets(ShiftSeries, ShiftSeries.objects.filter(establishment=establishment))
         | _targets(Membership, Membership.objects.filter(establishment=establishment))
         | _targets(MemberInvitation, MemberInvitation.objects.filter(establishment=establishment))
+        | _targets(IntegrationToken, IntegrationToken.objects.filter(establishment=establishment))
         | _targets(Mission, Mission.objects.filter(shift__establishment=establishment))
         | _targets(Contract, Contract.objects.filter(mission__shift__establishment=establishment))
     )
@@ -138,11 +146,13 @@ def establishment_scope(establishment: Establishment) -> Q:
 
 def own_scope(user: User) -> Q:
     """The rows about ``user``: their account, their professional profile (credential readings
-    target it), and who downloaded their contracts."""
+    target it), and who downloaded their contracts (their own as the professional, not those of
+    the establishments they belong to: a narrowing of ``for_user`` to the trail's subject)."""
+    mine = Professional.objects.for_user(user, VIEW)
     return (
         Q(target_type=_label(User), target_id=str(user.pk))
-        | _targets(Professional, Professional.objects.filter(user=user))
-        | (Q(action="contract.download") & _targets(Contract, Contract.objects.filter(mission__professional__user=user)))
+        | _targets(Professional, mine)
+        | (Q(action="contract.download") & _targets(Contract, Contract.objects.filter(mission__professional__in=mine)))
     )
 
 
@@ -152,7 +162,7 @@ def trail_establishments(user: Any) -> QuerySet[Establishment]:
         return Establishment.objects.none()
     if user.is_staff:
         return Establishment.objects.all()
-    return Establishment.objects.filter(memberships__user=user, memberships__role=MemberRole.ADMIN)
+    return Establishment.objects.for_user(user, ADMIN)
 
 
 @dataclass(frozen=True)
