@@ -35,9 +35,14 @@ def schema_document() -> dict:
     return json.loads(OpenApiJsonRenderer().render(schema, renderer_context={}))
 
 
+def schema_operations(document: dict) -> list[tuple[str, str, dict]]:
+    """(METHOD, path, operation) of every operation of the document."""
+    return [(method.upper(), path, operation)
+            for path, item in document["paths"].items() for method, operation in item.items() if method in METHODS]
+
+
 def operation_ids() -> frozenset[str]:
-    return frozenset(operation["operationId"] for item in schema_document()["paths"].values()
-                     for method, operation in item.items() if method in METHODS)
+    return frozenset(operation["operationId"] for _method, _path, operation in schema_operations(schema_document()))
 
 
 def missing(*names: str) -> str:
@@ -49,8 +54,8 @@ def missing(*names: str) -> str:
 def request_schema(operation_id: str) -> dict:
     """The (resolved) JSON schema of the operation's request body."""
     document = schema_document()
-    operation = next(operation for item in document["paths"].values() for method, operation in item.items()
-                     if method in METHODS and operation["operationId"] == operation_id)
+    operation = next(operation for _method, _path, operation in schema_operations(document)
+                     if operation["operationId"] == operation_id)
     [content] = operation["requestBody"]["content"].values()
     schema = content["schema"]
     while "$ref" in schema:

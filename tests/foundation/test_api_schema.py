@@ -15,12 +15,12 @@ import pytest
 from django.urls import reverse
 from drf_spectacular.validation import validate_schema
 
+from tests.api_client.generated import schema_operations as operations
 from ville_hopital.api_schema import ERROR_REF
 
 pytestmark = pytest.mark.django_db
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-METHODS = {"get", "put", "patch", "post", "delete"}
 
 
 @pytest.fixture
@@ -28,11 +28,6 @@ def document(client) -> dict:
     response = client.get(reverse("schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     return response.json()
-
-
-def operations(document: dict) -> list[tuple[str, str, dict]]:
-    return [(method.upper(), path, operation)
-            for path, item in document["paths"].items() for method, operation in item.items() if method in METHODS]
 
 
 def naming_problems(document: dict) -> list[str]:

@@ -38,7 +38,6 @@ REGION_1 = frozenset({"ars_1", "staff"})
 NOBODY = frozenset()
 
 READ, WRITE = "read", "write"
-METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def shape(path: str) -> str:
@@ -150,9 +149,3 @@ def path_values(path: str, objects: dict) -> dict[str, object]:
     if missing:
         raise LookupError(f"{path}: the security world has no {missing}; add them to tests/security/world.py")
     return {name: getattr(objects[key], "pk", objects[key]) for name, key in zip(names, keys, strict=True)}
-
-
-def schema_operations(document: dict) -> list[tuple[str, str, dict]]:
-    """(METHOD, path, operation) of every operation of the document."""
-    return [(method.upper(), path, operation)
-            for path, item in document["paths"].items() for method, operation in item.items() if method in METHODS]

@@ -17,15 +17,8 @@ from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.authtoken.models import Token
 
-from tests.api_client.generated import schema_document
-from tests.security.api_policy import (
-    API_ROLES,
-    LOGGED_IN,
-    Rule,
-    path_values,
-    rule_for,
-    schema_operations,
-)
+from tests.api_client.generated import schema_document, schema_operations
+from tests.security.api_policy import API_ROLES, LOGGED_IN, Rule, path_values, rule_for
 from tests.security.world import World
 
 pytestmark = pytest.mark.django_db
