@@ -5,7 +5,8 @@ from what the operation is: 400 when it reads parameters or a body (a validation
 body, a control character refused by ``input_hygiene``), 401 when the first authentication class
 asks for credentials (``WWW-Authenticate``) and 403 when the operation needs a signed-in person
 (DRF answers 403, not 401, while the session comes first among the authentication classes), 404
-when its path names an object, 409 when it takes an ``Idempotency-Key``, 415 when it reads a body
+when its path names an object, 409 when it takes an ``Idempotency-Key`` or acts on an object (a
+service refusing a change of state), 415 when it reads a body
 (one of another type), 429 when it is throttled. Each is JSON, the one ``Error`` component:
 ``{"detail": "…"}`` or, for a validation error, ``{"field": ["…"]}``. A text query parameter
 states, as a pattern, the characters ``input_hygiene`` refuses.
@@ -26,10 +27,15 @@ from rest_framework.permissions import AllowAny
 
 from ville_hopital.input_hygiene import FORBIDDEN_CHARACTERS
 
-#: DRF's error bodies: ``{"detail": "message"}``, or a list of messages per field.
+#: DRF's error bodies: ``{"detail": "message"}``, or the messages of each field: a list of texts, or
+#: for a nested body the same shape again (``{"slots": [{}, {"day": ["…"]}]}``, ``{"0": {"pay": ["…"]}}``).
 ERROR_BODY = {
     "type": "object",
-    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    "additionalProperties": {"oneOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "object"}]}},
+        {"type": "object"},
+    ]},
 }
 #: The component every error response points to (``error_component``).
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -82,6 +88,8 @@ class ApiSchema(AutoSchema):
             (any(p["in"] == "path" for p in parameters), "404", "Not found (or not yours: the same answer)."),
             (any(p["in"] == "header" and p["name"].lower() == "idempotency-key" for p in parameters), "409",
              "The Idempotency-Key was used with another body."),
+            (self.method != "GET" and any(p["in"] == "path" for p in parameters), "409",
+             "The object's state does not allow it (already cancelled, answered, closed…)."),
             (has_body, "415", "A body of another type than the one listed, or unreadable."),
             (bool(self.view.get_throttles()), "429", "Too many requests: wait, then try again."),
         )

@@ -27,6 +27,8 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 PACKAGE = "vh_api_client"
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 METHODS = {"get", "put", "patch", "post", "delete"}
+#: The generator's settings, as an integrator gives them (docs/api.md): a PDF (a contract) is a file.
+GENERATOR_CONFIG = {"content_type_overrides": {"application/pdf": "application/octet-stream"}}
 
 
 @cache
@@ -68,11 +70,13 @@ def generate(folder: Path) -> ModuleType:
     one the generator reads entirely) and import it."""
     schema_file = folder / "schema.json"
     schema_file.write_text(json.dumps(schema_document()))
+    config_file = folder / "generator.json"  # YAML's subset: JSON reads as YAML
+    config_file.write_text(json.dumps(GENERATOR_CONFIG))
     # The generator formats its output with ruff, installed beside it.
     environment = {**os.environ, "PATH": f"{GENERATOR.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(
         [str(GENERATOR), "generate", "--path", str(schema_file), "--output-path", str(folder / PACKAGE),
-         "--meta", "none", "--fail-on-warning"],
+         "--meta", "none", "--config", str(config_file), "--fail-on-warning"],
         capture_output=True, text=True, env=environment, timeout=120, check=False,
     )
     if result.returncode != 0:

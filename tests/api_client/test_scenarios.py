@@ -17,6 +17,7 @@ from tests.factories import (
     PASSWORD,
     in_days,
     insure,
+    make_availability,
     make_establishment,
     make_professional,
     make_proposal,
@@ -86,6 +87,7 @@ def test_hr_posts_a_shift_and_reads_its_booking(api, live_server, live_db):
     nurse = make_professional(make_user("ide@example.org"))
     insure(nurse)
     starts_at = in_days(15)
+    make_availability(nurse, starts_at.date(), "D")  # HR offers to the professionals free that day
     hr_client = sign_in(api, live_server.url, hr.email, code=totp_code())
     body = body_for("shifts_create", {
         "establishment": site.pk, "unit": accepted_before.unit_id,

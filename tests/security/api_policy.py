@@ -35,6 +35,7 @@ SITE_1_WRITERS = frozenset({"hr_1", "admin_1"})
 ADMIN_1 = frozenset({"admin_1"})
 BOTH_PARTIES = PRO_A | SITE_1
 REGION_1 = frozenset({"ars_1", "staff"})
+ARS = frozenset({"ars_1", "ars_2", "staff"})
 NOBODY = frozenset()
 
 READ, WRITE = "read", "write"
@@ -119,7 +120,8 @@ RULES: tuple[tuple[str, str | None, Rule], ...] = (
                                       why="one's contracts, either side")),
     ("/api/v1/contracts/{}/*", READ, Rule(BOTH_PARTIES, unsure=frozenset({"staff"}),
                                           why="the parties (platform staff: as the pages allow)")),
-    # ARS: region 1's agents and platform staff.
+    # ARS: region 1's agents and platform staff; the list of regions, to every agent (their own) and staff.
+    ("/api/v1/ars/regions/", READ, Rule(ARS, why="the regions one reads: ARS agents and platform staff")),
     ("/api/v1/ars/regions/{}/*", READ, Rule(REGION_1, why="region 1's agents and platform staff")),
 )
 

@@ -115,8 +115,8 @@ def test_an_unclassified_operation_fails_the_run(world):
     assert rule_for("/api/v1/invoices/{id}/", "GET") is None
     with pytest.raises(LookupError, match=r"invoices.*PATH_OBJECTS"):
         path_values("/api/v1/invoices/{id}/", world.objects)
-    with pytest.raises(LookupError, match=r"webhook"):
-        path_values("/api/v1/establishments/{id}/webhooks/{wid}/", world.objects)
+    with pytest.raises(LookupError, match=r"no \['shift'\].*world.py"):
+        path_values("/api/v1/shifts/{id}/", {})
 
 
 def test_the_rules_of_the_plan(world):
