@@ -85,7 +85,9 @@ def _method_refused(request: HttpRequest) -> bool:
     except Resolver404:
         return False
     cls = getattr(view, "cls", None) or getattr(view, "view_class", None)
-    return cls is not None and not hasattr(cls, request.method.lower())
+    # Django answers HEAD with the view's GET (``View.setup``).
+    method = "get" if request.method == "HEAD" else request.method.lower()
+    return cls is not None and not hasattr(cls, method)
 
 
 def bad_input_response(request: HttpRequest, field: str, message: str) -> HttpResponse:

@@ -93,3 +93,4 @@ def test_a_method_the_address_does_not_take_is_a_405_whatever_the_query(client, 
     response = client.delete("/api/v1/territories/communes/?q=%C2%84")
     assert response.status_code == 405
     assert client.get("/api/v1/territories/communes/?q=%C2%84").status_code == 400
+    assert client.head("/api/v1/territories/communes/?q=%00").status_code == 400  # HEAD is the view's GET
