@@ -2,8 +2,8 @@
 
 drf-spectacular documents each operation's 200; the answers every client also gets are added here,
 from what the operation is: 400 when it reads parameters or a body (a validation error, a malformed
-body, a control character refused by ``input_hygiene``), 401 when the first authentication class
-asks for credentials (``WWW-Authenticate``) and 403 when the operation needs a signed-in person
+body, a control character refused by ``input_hygiene``), 401 when an authentication class sends a
+challenge (``WWW-Authenticate``: a refused token) and 403 when the operation needs a signed-in person
 (DRF answers 403, not 401, while the session comes first among the authentication classes), 404
 when its path names an object, 409 when it takes an ``Idempotency-Key`` or acts on an object (a
 service refusing a change of state), 415 when it reads a body
@@ -22,7 +22,9 @@ and against the running API by ``tests/integration/test_api_schemathesis.py``.
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework.permissions import AllowAny
 
 from ville_hopital.input_hygiene import FORBIDDEN_CHARACTERS
@@ -44,6 +46,8 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 CLEAN_TEXT = f"^[^{FORBIDDEN_CHARACTERS.pattern[1:-1]}]*$"
 
 API_PREFIX = "/api/v1/"
+#: The keyword of an integration token in the Authorization header (RFC 6750).
+BEARER = "Bearer"
 #: The one body media type an operation documents, first found first chosen.
 BODY_MEDIA_TYPES = ("application/json", "multipart/form-data")
 
@@ -79,11 +83,12 @@ class ApiSchema(AutoSchema):
         parameters = operation.get("parameters", [])
         has_body = "requestBody" in operation
         signed_in = not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
-        authenticators = self.view.get_authenticators()
-        asks_credentials = bool(authenticators and authenticators[0].authenticate_header(self.view.request))
+        # DRF answers 401 when the first class sends a challenge; a class may also answer 401 itself
+        # (an integration token's Bearer, refused): any class with a challenge may give a 401.
+        asks_credentials = any(a.authenticate_header(self.view.request) for a in self.view.get_authenticators())
         conditions = (
             (bool(parameters) or has_body, "400", "Invalid parameters or body; the message names the field."),
-            (signed_in and asks_credentials, "401", "Not signed in (no or an invalid token)."),
+            (signed_in and asks_credentials, "401", "An invalid or expired token, refused with a challenge."),
             (signed_in, "403", "Not signed in (no or an invalid token), or not allowed."),
             (any(p["in"] == "path" for p in parameters), "404", "Not found (or not yours: the same answer)."),
             (any(p["in"] == "header" and p["name"].lower() == "idempotency-key" for p in parameters), "409",
@@ -94,6 +99,18 @@ class ApiSchema(AutoSchema):
             (bool(self.view.get_throttles()), "429", "Too many requests: wait, then try again."),
         )
         return [(status, description) for present, status, description in conditions if present]
+
+
+class IntegrationTokenScheme(OpenApiAuthenticationExtension):
+    """An establishment's integration token (``Authorization: Bearer vh_it_…``) in the document's
+    security schemes, so a generated client knows it (optional: the class may not be installed)."""
+
+    target_class = "establishments.authentication.IntegrationTokenAuthentication"
+    name = "integrationToken"
+    optional = True
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix=BEARER)
 
 
 def error_component(result: dict, generator, request, public) -> dict:
