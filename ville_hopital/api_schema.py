@@ -3,7 +3,7 @@
 drf-spectacular documents each operation's 200; the answers every client also gets are added here,
 from what the operation is: 400 when it reads parameters or a body (a validation error, a malformed
 body, a control character refused by ``input_hygiene``), 401 when an authentication class sends a
-challenge (``WWW-Authenticate``: a refused token) and 403 when the operation needs a signed-in person
+challenge (``WWW-Authenticate``: an integration token refused, ``establishments.authentication``) and 403 when the operation needs a signed-in person
 (DRF answers 403, not 401, while the session comes first among the authentication classes), 404
 when its path names an object, 409 when it takes an ``Idempotency-Key`` or acts on an object (a
 service refusing a change of state), 415 when it reads a body
@@ -22,9 +22,7 @@ and against the running API by ``tests/integration/test_api_schemathesis.py``.
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework.permissions import AllowAny
 
 from ville_hopital.input_hygiene import FORBIDDEN_CHARACTERS
@@ -46,8 +44,6 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 CLEAN_TEXT = f"^[^{FORBIDDEN_CHARACTERS.pattern[1:-1]}]*$"
 
 API_PREFIX = "/api/v1/"
-#: The keyword of an integration token in the Authorization header (RFC 6750).
-BEARER = "Bearer"
 #: The one body media type an operation documents, first found first chosen.
 BODY_MEDIA_TYPES = ("application/json", "multipart/form-data")
 
@@ -99,18 +95,6 @@ class ApiSchema(AutoSchema):
             (bool(self.view.get_throttles()), "429", "Too many requests: wait, then try again."),
         )
         return [(status, description) for present, status, description in conditions if present]
-
-
-class IntegrationTokenScheme(OpenApiAuthenticationExtension):
-    """An establishment's integration token (``Authorization: Bearer vh_it_…``) in the document's
-    security schemes, so a generated client knows it (optional: the class may not be installed)."""
-
-    target_class = "establishments.authentication.IntegrationTokenAuthentication"
-    name = "integrationToken"
-    optional = True
-
-    def get_security_definition(self, auto_schema) -> dict:
-        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix=BEARER)
 
 
 def error_component(result: dict, generator, request, public) -> dict:
