@@ -330,14 +330,23 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Reinforcement shifts for freelance health professionals.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A response's read-only fields (ids, computed values) are not asked for in the request bodies:
+    # ``Shift`` and ``ShiftRequest`` are two components (a generated client requires only what it sends).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per state vocabulary, whichever serializer shows it (else drf-spectacular names the
+    # colliding ``state`` enums by a hash, and the generated client's types change with the code).
+    "ENUM_NAME_OVERRIDES": {
+        "ShiftStateEnum": "establishments.models.ShiftState", "MissionStateEnum": "missions.core.models.MissionState",
+        "OfferStateEnum": "missions.core.models.ProposalState", "ContractStateEnum": "missions.contracts.models.ContractState",
+    },
+    # Errors as one ``Error`` component (ville_hopital.api_schema), after the enums' own hook.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ville_hopital.api_schema.error_component"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Without deep links, an operation's path is plain text, not a link inside its toggle button
     # (a focusable control nested in another: axe-core's nested-interactive).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
-    # Several resources have a "state": each choice set gets its own stable name in a generated client.
-    "ENUM_NAME_OVERRIDES": {"ShiftStateEnum": "establishments.models.ShiftState"},
 }
 
 # --- Security (production) ------------------------------------------------------------------

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("missions.booking.api_hr")),
     path("", include("missions.platform.api_hr")),
     path("establishments/<int:establishment_id>/tokens/", include("establishments.api_tokens")),
+    path("ars/", include("dashboards.api")),
 ]
 
 handler404 = views.page_not_found
