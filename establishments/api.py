@@ -392,7 +392,7 @@ class ShiftImportView(APIView):
 class ShiftFilter(StrictFilterSet):
     establishment = IdFilter(field_name="establishment_id")
     unit = IdFilter(field_name="unit_id")
-    profession = filters.CharFilter(field_name="profession_id", max_length=4, help_text="TRE_G15 code")
+    profession = filters.CharFilter(field_name="profession_id", help_text="TRE_G15 code")
     state = filters.ChoiceFilter(choices=ShiftState.choices)
     starts_after = DateTimeFilter(field_name="starts_at", lookup_expr="gte", help_text="ISO 8601, with its offset")
     starts_before = DateTimeFilter(field_name="starts_at", lookup_expr="lt", help_text="ISO 8601, with its offset")

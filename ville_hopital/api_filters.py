@@ -11,10 +11,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from ville_hopital.input_hygiene import LARGEST_INT
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(filters.NumberFilter):
     """An id: a whole number; one no row can have (below 1, past PostgreSQL's integers) matches nothing."""
 
@@ -46,12 +49,14 @@ class DateTimeFilter(filters.IsoDateTimeFilter):
 
 
 class StrictFilterSet(filters.FilterSet):
-    """A parameter given empty (``?state=``) is refused, as the schema's types say, instead of being
-    read as "no filter"."""
+    """A parameter given empty (``?state=``, ``?unit=``) is refused, as the schema's types say, instead
+    of being read as "no filter" (free text aside: empty is a text)."""
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
-        for name in self.filters:
+        for name, declared in self.filters.items():
+            if isinstance(declared, filters.CharFilter):  # free text: empty is a value like another
+                continue
             if name in self.data and self.data.get(name) == "":
                 self.form.add_error(name, _("Une valeur est attendue."))
                 valid = False
