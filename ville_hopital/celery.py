@@ -51,3 +51,11 @@ app.conf.beat_schedule["ville_hopital.privacy_retention_purge"] = {
     # docs/privacy.md: read notifications, closed offers' reasons, unconfirmed sign-ups past their period
     "task": "ville_hopital.tasks.privacy_retention_purge", "schedule": crontab(hour=4, minute=15),
 }
+# Webhooks (webhooks/, docs/webhooks.md): the unfilled shifts reaching their deadline, and the
+# deliveries whose retry countdown was lost (or, embedded, never waited for: Celery runs eagerly).
+app.conf.beat_schedule["missions.webhooks_unfilled_shifts"] = {
+    "task": "missions.tasks.webhooks_unfilled_shifts", "schedule": crontab(minute="*/10"),
+}
+app.conf.beat_schedule["webhooks.requeue_deliveries"] = {
+    "task": "webhooks.tasks.requeue_deliveries", "schedule": crontab(),  # every minute
+}

@@ -13,6 +13,7 @@ api_v1 = [
     path("auth/token/", api.TokenObtainView.as_view(), name="token"),
     path("territories/", include("territories.api")),
     path("notifications/", include("notifications.api")),
+    path("establishments/<int:establishment_id>/webhooks/", include("webhooks.api")),
 ]
 
 handler404 = views.page_not_found
@@ -31,6 +32,7 @@ urlpatterns = [
     path("territoires/", include("territories.urls")),
     path("pro/", include("professionals.urls")),
     path("etablissement/", include("establishments.urls")),
+    path("etablissement/", include("webhooks.urls")),  # an admin's webhook pages, beside the establishment's
     path("missions/", include("missions.urls")),
     path("ars/", include("dashboards.urls")),
     path("notifications/", include("notifications.urls")),

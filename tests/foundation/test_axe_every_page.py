@@ -44,6 +44,8 @@ NOT_WALKED = {
     "mfa_edit_webauthn": "a passkey's own page, by its id: a passkey is only made by a browser's authenticator "
                          "(tests/foundation/test_browser_mfa.py enrols one through Chromium's virtual authenticator)",
     "mfa_remove_webauthn": "the same, to remove a passkey",
+    "webhooks:*": "an establishment admin's pages, and no role of the walk administers one "
+                  "(tests/webhooks/test_browser.py reads them with axe as establishment 1's admin)",
 }
 
 #: Pages only a journey reaches (read on the way, in every group where one passes through them).
