@@ -1,5 +1,7 @@
 """API of an establishment's webhooks (``/api/v1/establishments/{id}/webhooks/``): its admins only.
 
+Included from ``ville_hopital/urls.py`` at the root of ``api_v1``.
+
 The establishment is read with ``Establishment.objects.for_user(user, ADMIN)`` and a webhook with
 ``WebhookSubscription.objects.for_user(user, ADMIN)``: HR, viewers (and an integration token, which
 is never an admin) and strangers get a 404. The writes are the services the HTML page uses; a
@@ -159,9 +161,12 @@ class WebhookDeliveryListView(_AdministeredEstablishment, generics.ListAPIView):
         return selectors.deliveries_of(user=self.request.user, subscription=self.subscription())
 
 
+# Whole paths, included at the API's root: each pattern names both of its keywords (the security
+# walk reads a pattern's own keywords).
+BASE = "establishments/<int:establishment_id>/webhooks/"
 urlpatterns = [
-    path("", WebhookListView.as_view(), name="webhook-list"),
-    path("<int:webhook_id>/", WebhookDetailView.as_view(), name="webhook-detail"),
-    path("<int:webhook_id>/enable/", WebhookEnableView.as_view(), name="webhook-enable"),
-    path("<int:webhook_id>/deliveries/", WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
+    path(BASE, WebhookListView.as_view(), name="webhook-list"),
+    path(f"{BASE}<int:webhook_id>/", WebhookDetailView.as_view(), name="webhook-detail"),
+    path(f"{BASE}<int:webhook_id>/enable/", WebhookEnableView.as_view(), name="webhook-enable"),
+    path(f"{BASE}<int:webhook_id>/deliveries/", WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
 ]

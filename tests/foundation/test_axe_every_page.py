@@ -46,6 +46,7 @@ NOT_WALKED = {
     "mfa_remove_webauthn": "the same, to remove a passkey",
     "webhooks:*": "an establishment admin's pages, and no role of the walk administers one "
                   "(tests/webhooks/test_browser.py reads them with axe as establishment 1's admin)",
+    "api:webhook-*": "the same pages' API, for the same admins only (tests/webhooks/test_api.py)",
 }
 
 #: Pages only a journey reaches (read on the way, in every group where one passes through them).
