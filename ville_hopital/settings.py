@@ -340,6 +340,12 @@ SPECTACULAR_SETTINGS = {
     # Without deep links, an operation's path is plain text, not a link inside its toggle button
     # (a focusable control nested in another: axe-core's nested-interactive).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
+    # Choice sets named once, whatever the field is called where they stand.
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventEnum": "webhooks.models.WebhookEvent.choices",
+        "WebhookStateEnum": "webhooks.models.SubscriptionState.choices",
+        "WebhookDeliveryStateEnum": "webhooks.models.DeliveryState.choices",
+    },
 }
 
 # --- Security (production) ------------------------------------------------------------------

@@ -13,6 +13,8 @@ from __future__ import annotations
 import django_filters
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -21,6 +23,7 @@ from rest_framework.views import APIView
 
 from establishments.models import Establishment
 from ville_hopital.access import ADMIN
+from ville_hopital.api_schema import CLEAN_TEXT
 from webhooks import selectors, services
 from webhooks.models import (
     DeliveryState,
@@ -59,6 +62,25 @@ class WebhookCreateSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False,
         max_length=len(WebhookEvent.values),
     )
+
+    def validate(self, attrs: dict) -> dict:
+        """Only ``url`` and ``events``: a misspelt field (``event``) must not pass for an omitted one."""
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: [_("Champ inconnu.")] for name in unknown})
+        return attrs
+
+
+class WebhookCreateSchema(OpenApiSerializerExtension):
+    """The schema says what the API enforces: no other property (``WebhookCreateSerializer.validate``)
+    and, in ``url``, no control character (``input_hygiene``)."""
+
+    target_class = WebhookCreateSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = super().map_serializer(auto_schema, direction)
+        schema["properties"]["url"]["pattern"] = CLEAN_TEXT
+        return {**schema, "additionalProperties": False}
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
@@ -129,7 +151,8 @@ class WebhookListView(_AdministeredEstablishment, generics.ListAPIView):
         subscription, _secret = services.webhook_subscription_create(
             actor=request.user, establishment=establishment, **body.validated_data
         )
-        return Response(WebhookCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED)
+        return Response(WebhookCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED,
+                        headers={"Cache-Control": "no-store"})
 
 
 class WebhookDetailView(_AdministeredEstablishment, APIView):

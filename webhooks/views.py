@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from establishments import selectors as establishment_selectors
@@ -48,6 +49,7 @@ def _context(request: HttpRequest, establishment: Establishment, **extra) -> dic
     }
 
 
+@never_cache  # the answer to a creation shows the secret: no cache keeps it
 @login_required
 def webhook_list(request: HttpRequest, establishment_id: int) -> HttpResponse:
     establishment = _administered(request, establishment_id)

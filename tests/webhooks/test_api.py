@@ -44,6 +44,7 @@ def test_an_admin_creates_a_webhook_and_sees_its_secret_once(world):
         "url": PUBLIC_URL, "events": ["contract.signed", "shift.filled", "shift.filled"],
     }, format="json")
     assert response.status_code == 201, response.json()
+    assert "no-store" in response["Cache-Control"]
     body = response.json()
     assert body["url"] == PUBLIC_URL and body["events"] == ["shift.filled", "contract.signed"]
     assert body["secret"].startswith("whsec_") and len(body["secret"]) > 40
@@ -96,6 +97,7 @@ def test_the_refusal_speaks_english_when_asked(world):
     ({"url": PUBLIC_URL}, "events"),
     ({"events": ["shift.filled"]}, "url"),
     ({"url": "https://93.184.216.34/" + "x" * 600, "events": ["shift.filled"]}, "url"),
+    ({"url": PUBLIC_URL, "events": ["shift.filled"], "secret": "mine"}, "secret"),  # not ours to choose
 ])
 def test_a_malformed_body_names_its_field(world, body, field):
     response = api(world.alice).post(list_url(world.site), body, format="json")

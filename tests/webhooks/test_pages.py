@@ -33,6 +33,7 @@ def test_an_admin_creates_a_webhook_and_reads_its_secret_once(client, world):
     subscription = WebhookSubscription.objects.get()
     page = response.content.decode()
     assert subscription.secret in page and "copiez son secret maintenant" in page
+    assert "no-store" in response["Cache-Control"]
     assert subscription.events == ["shift.filled", "mission.done"]
     again = client.get(_page(world)).content.decode()
     assert PUBLIC_URL in again and subscription.secret not in again
