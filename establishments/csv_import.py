@@ -33,18 +33,19 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from establishments.access import establishment_require
 from establishments.models import Establishment, Shift, ShiftState, Unit
 from establishments.services import (
     ReferenceCache,
     ShiftDraft,
     ShiftSpec,
-    require_writer,
     save_drafts,
     shift_times,
     shift_validate,
 )
 from reference.models import Profession, Skill
 from territories.models import Commune
+from ville_hopital.access import CHANGE
 from ville_hopital.audit import audit_record
 from ville_hopital.input_hygiene import has_forbidden_character
 from ville_hopital.spreadsheet_cells import csv_text_cell
@@ -385,7 +386,7 @@ def shifts_import_csv(*, actor, establishment: Establishment, file) -> ImportRep
     Returns an ``ImportReport``: ``created`` shifts, or the line-by-line ``errors`` and nothing written.
     It lives here rather than in ``services``: this module builds on ``services.shift_validate``,
     so ``services`` never imports it back."""
-    require_writer(actor, establishment)
+    establishment_require(actor, establishment, CHANGE)
     report = ImportReport()
     raw = file.read(MAX_BYTES + 1)
     if isinstance(raw, str):

@@ -1,7 +1,8 @@
 """Establishments (FINESS sites), their members, units and the shifts they post.
 
-Tenancy: every scoped model has a queryset ``for_user(user)`` — the one place that says who sees
-what. Views and API views go through it; "missing" and "not yours" both end in a 404.
+Tenancy: every scoped model has a queryset ``for_user(user, action)`` (``ville_hopital.access``: view,
+change, admin) — the one place that says who may do what with which rows. Views, API views and
+services go through it; "missing" and "not yours" both end in a 404.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ class EstablishmentQuerySet(models.QuerySet):
         # One filter() call: the user and the role are conditions on the same membership row.
         return self.filter(memberships__user=user, memberships__role__in=roles)
 
-    def writable_by(self, user) -> EstablishmentQuerySet:
-        return self.for_user(user, CHANGE)
+    def in_join_order(self, user) -> EstablishmentQuerySet:
+        """``user``'s establishments (``for_user(user, VIEW)``), the one they joined first first. The
+        ordering reuses the join of ``for_user``'s filter: the user's own membership rows, no other."""
+        return self.for_user(user, VIEW).order_by("memberships__created_at", "pk")
 
 
 class Establishment(models.Model):
@@ -92,11 +95,20 @@ class Establishment(models.Model):
         return self.status == EstablishmentStatus.VERIFIED
 
 
+class MembershipQuerySet(models.QuerySet):
+    def allowed_to(self, action: Action) -> MembershipQuerySet:
+        """The memberships whose role may take ``action`` on their establishment: the other way
+        round from ``EstablishmentQuerySet.for_user`` (who to tell, who signs), by the same roles."""
+        return self.filter(role__in=ROLES_FOR_ACTION[action_check(action)])
+
+
 class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("rôle"), max_length=10, choices=MemberRole.choices)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "establishment"], name="one_membership_per_pair")]
@@ -104,10 +116,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.establishment} ({self.get_role_display()})"
-
-    @property
-    def can_write(self) -> bool:
-        return self.role in WRITER_ROLES
 
 
 def _token() -> str:

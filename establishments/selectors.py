@@ -33,19 +33,13 @@ def current_establishment(request: HttpRequest) -> Establishment | None:
     wanted = request.session.get(CURRENT_KEY)
     establishment = mine.filter(pk=wanted).first() if wanted else None
     # Otherwise the first establishment the person joined (usually the one they registered).
-    return establishment or mine.order_by("memberships__created_at", "pk").filter(memberships__user=request.user).first()
+    return establishment or Establishment.objects.in_join_order(request.user).select_related("type", "commune").first()
 
 
 def set_current_establishment(request: HttpRequest, establishment: Establishment) -> None:
     # Written only when it changes: every write is an UPDATE of the session row, on each page HR opens.
     if request.session.get(CURRENT_KEY) != establishment.pk:
         request.session[CURRENT_KEY] = establishment.pk
-
-
-def membership_for(*, user, establishment: Establishment) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, establishment=establishment).first()
 
 
 def members_of(*, user, establishment: Establishment) -> QuerySet[Membership]:

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from establishments.access import establishment_require
 from establishments.models import (
     Establishment,
     EstablishmentStatus,
@@ -46,6 +47,7 @@ from reference.models import EstablishmentType, Profession, Skill
 from reference.selectors import contract_route_for, pay_cap_for_shift
 from reference.skills import foreign_skill_messages
 from territories.models import Commune
+from ville_hopital.access import ADMIN, CHANGE
 from ville_hopital.audit import audit_record
 from ville_hopital.emails import email_send_on_commit
 from ville_hopital.identifiers import clean_finess, validate_finess
@@ -66,31 +68,6 @@ SHIFT_TEMPLATES: dict[str, tuple[time, time]] = {
 # Fields a shift references by instance: they were loaded from the database (and checked) just
 # before, so ``full_clean`` need not query each of them again (that made a CSV import slow).
 _SHIFT_FK_FIELDS = ["establishment", "unit", "profession", "location", "created_by", "series"]
-
-
-# --------------------------------------------------------------------------- #
-# Roles
-# --------------------------------------------------------------------------- #
-
-
-def membership_of(user, establishment: Establishment) -> Membership | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Membership.objects.filter(user=user, establishment=establishment).first()
-
-
-def require_writer(user, establishment: Establishment) -> Membership:
-    membership = membership_of(user, establishment)
-    if membership is None or not membership.can_write:
-        raise PermissionDenied(_("Votre rôle dans cet établissement ne permet pas de modifier."))
-    return membership
-
-
-def require_admin(user, establishment: Establishment) -> Membership:
-    membership = membership_of(user, establishment)
-    if membership is None or membership.role != MemberRole.ADMIN:
-        raise PermissionDenied(_("Seul un administrateur de l'établissement peut faire cela."))
-    return membership
 
 
 # --------------------------------------------------------------------------- #
@@ -205,7 +182,7 @@ def member_invitation_create(
     *, actor, establishment: Establishment, email: str, role: str
 ) -> MemberInvitation:
     """An admin invites someone by email with a role (admin, HR or viewer)."""
-    require_admin(actor, establishment)
+    establishment_require(actor, establishment, ADMIN)
     email = email.strip().lower()
     if role not in MemberRole.values:
         raise ValidationError({"role": _("Rôle inconnu.")})
@@ -268,7 +245,7 @@ def unit_create(
     parking: str = "",
     patient_record_access: str = "",
 ) -> Unit:
-    require_writer(actor, establishment)
+    establishment_require(actor, establishment, CHANGE)
     unit = Unit(
         establishment=establishment, name=name.strip(), specialty=specialty, where_to_go=where_to_go,
         contact=contact, parking=parking, patient_record_access=patient_record_access,
@@ -283,7 +260,7 @@ def unit_create(
 
 @transaction.atomic
 def unit_update(*, actor, unit: Unit, **changes) -> Unit:
-    require_writer(actor, unit.establishment)
+    establishment_require(actor, unit.establishment, CHANGE)
     unknown = set(changes) - set(UNIT_FIELDS)
     if unknown:
         raise TypeError(f"unit_update: unknown fields {sorted(unknown)}")
@@ -373,7 +350,7 @@ def shift_validate(
     location = spec.location
     establishment = unit.establishment
     if check_permission:
-        require_writer(actor, establishment)
+        establishment_require(actor, establishment, CHANGE)
     if not establishment.can_post:
         raise ValidationError(
             {NON_FIELD_ERRORS: _("L'établissement doit être vérifié par l'équipe Ville-Hôpital avant de publier.")},
@@ -502,7 +479,7 @@ def save_drafts(drafts: Sequence[ShiftDraft], *, series: ShiftSeries | None = No
 def shift_post(*, actor, spec: ShiftSpec, starts_at: datetime, ends_at: datetime) -> Shift:
     """Publish one shift (a writer member of a verified establishment). Urgent if within 48 h."""
     if spec.shared_with_legal_entity:
-        require_admin(actor, spec.unit.establishment)
+        establishment_require(actor, spec.unit.establishment, ADMIN)
     draft = shift_validate(actor=actor, spec=spec, starts_at=starts_at, ends_at=ends_at)
     shift = draft.shift
     shift.save()
@@ -552,7 +529,7 @@ def shift_series_post(
     before the start ends the next morning. An error on any date names that date.
     """
     unit = spec.unit
-    require_writer(actor, unit.establishment)
+    establishment_require(actor, unit.establishment, CHANGE)
     weekdays = sorted(set(weekdays))
     errors: dict[str, list[str]] = {}
     if not weekdays or any(not 0 <= w <= 6 for w in weekdays):
@@ -562,7 +539,7 @@ def shift_series_post(
     if errors:
         raise ValidationError(errors)
     if spec.shared_with_legal_entity:
-        require_admin(actor, unit.establishment)
+        establishment_require(actor, unit.establishment, ADMIN)
     cache = ReferenceCache()
     now = timezone.now()
     drafts: list[ShiftDraft] = []
@@ -604,7 +581,7 @@ def shift_series_post(
 @transaction.atomic
 def shift_share_with_legal_entity(*, actor, shift: Shift, shared: bool = True) -> Shift:
     """An admin offers (or stops offering) a shift to the other sites of the same legal entity."""
-    require_admin(actor, shift.establishment)
+    establishment_require(actor, shift.establishment, ADMIN)
     shift = Shift.objects.select_for_update().get(pk=shift.pk)
     if shift.state == ShiftState.CANCELLED:
         raise ValidationError({NON_FIELD_ERRORS: _("Cette vacation est annulée.")})

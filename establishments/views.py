@@ -1,15 +1,16 @@
 """HR pages of an establishment: onboarding, dashboard and switcher, members, units, posting.
 
 Every page takes the establishment from ``Establishment.objects.for_user`` (another
-establishment's page is a 404); pages and actions that write check the member's role
-(a viewer gets a 403). The shift board lives in ``missions`` (it shows proposals and missions).
+establishment's page is a 404); pages and actions that write ask it for ``CHANGE`` or ``ADMIN``
+(``establishments.access``: a viewer gets a 403). The shift board lives in ``missions`` (it shows
+proposals and missions).
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,6 +19,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from establishments import selectors, services
+from establishments.access import (
+    establishment_allows,
+    establishment_or_404,
+    establishment_require,
+    is_establishment_member,
+    row_to_change_or_404,
+)
 from establishments.csv_import import COLUMNS, shifts_import_csv, template_csv
 from establishments.forms import (
     SHIFT_FIELD_MAP,
@@ -30,37 +38,34 @@ from establishments.forms import (
     SwitchForm,
     UnitForm,
 )
-from establishments.models import Establishment, MemberRole, Shift, Unit
+from establishments.models import Establishment, Shift, Unit
 from establishments.services import shift_times
+from ville_hopital.access import ADMIN, CHANGE, VIEW, Action
 from ville_hopital.forms import (
     apply_service_errors,
     form_error_text,
     invalid_form_response,
     service_error_text,
 )
-from ville_hopital.mixins import is_establishment_member, role_required
+from ville_hopital.mixins import role_required
 from ville_hopital.reauthentication import require_second_factor_again
 
 
-def _establishment(request: HttpRequest, pk: int) -> Establishment:
-    establishment = get_object_or_404(selectors.my_establishments(user=request.user), pk=pk)
+def _establishment(request: HttpRequest, pk: int, action: Action = VIEW) -> Establishment:
+    establishment = establishment_or_404(request.user, pk, action)
     selectors.set_current_establishment(request, establishment)
     return establishment
 
 
 def _writable(request: HttpRequest, pk: int) -> Establishment:
-    establishment = _establishment(request, pk)
-    services.require_writer(request.user, establishment)
-    return establishment
+    return _establishment(request, pk, CHANGE)
 
 
 def _context(request: HttpRequest, establishment: Establishment, **extra) -> dict:
-    membership = selectors.membership_for(user=request.user, establishment=establishment)
     return {
         "establishment": establishment,
-        "membership": membership,
-        "can_write": bool(membership and membership.can_write),
-        "is_admin": bool(membership and membership.role == MemberRole.ADMIN),
+        "can_write": establishment_allows(request.user, establishment, CHANGE),
+        "is_admin": establishment_allows(request.user, establishment, ADMIN),
         "my_establishments": selectors.my_establishments(user=request.user),
         **extra,
     }
@@ -124,7 +129,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
     establishment = _establishment(request, pk)
     form = InvitationForm(request.POST or None)
     if request.method == "POST":
-        services.require_admin(request.user, establishment)
+        establishment_require(request.user, establishment, ADMIN)
         # Inviting gives access to the establishment: a recent second factor, else allauth asks for it
         # and then sends this invitation.
         require_second_factor_again(request)
@@ -179,7 +184,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(is_establishment_member)
 def unit_update(request: HttpRequest, pk: int) -> HttpResponse:
-    unit = get_object_or_404(Unit.objects.for_user(request.user).select_related("establishment"), pk=pk)
+    unit = get_object_or_404(Unit.objects.for_user(request.user, VIEW).select_related("establishment"), pk=pk)
     establishment = _writable(request, unit.establishment_id)
     form = UnitForm(request.POST or None, instance=Unit.objects.get(pk=unit.pk))
     if request.method == "POST" and form.is_valid():
@@ -194,16 +199,11 @@ def unit_update(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "establishments/unit_form.html", _context(request, establishment, form=form, unit=unit))
 
 
-def _is_admin(request: HttpRequest, establishment: Establishment) -> bool:
-    membership = selectors.membership_for(user=request.user, establishment=establishment)
-    return bool(membership and membership.role == MemberRole.ADMIN)
-
-
 @role_required(is_establishment_member)
 def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
     establishment = _writable(request, pk)
     form = ShiftForm(
-        request.POST or None, establishment=establishment, can_share=_is_admin(request, establishment)
+        request.POST or None, establishment=establishment, can_share=establishment_allows(request.user, establishment, ADMIN)
     )
     if request.method == "POST" and form.is_valid() and (times := form.times()):
         starts_at, ends_at = shift_times(form.cleaned_data["day"], *times)
@@ -229,7 +229,7 @@ def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
 def shift_series_create(request: HttpRequest, pk: int) -> HttpResponse:
     establishment = _writable(request, pk)
     form = ShiftSeriesForm(
-        request.POST or None, establishment=establishment, can_share=_is_admin(request, establishment)
+        request.POST or None, establishment=establishment, can_share=establishment_allows(request.user, establishment, ADMIN)
     )
     if request.method == "POST" and form.is_valid() and (times := form.times()):
         data = form.cleaned_data
@@ -294,9 +294,11 @@ def shift_import_template(request: HttpRequest, pk: int | None = None) -> HttpRe
 @role_required(is_establishment_member)
 @require_POST
 def shift_share(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = get_object_or_404(Shift.objects.for_user(request.user).select_related("establishment"), pk=pk)
-    if not _is_admin(request, shift.establishment):
-        raise PermissionDenied
+    # The admin's action on one of their site's shifts: a sister site's shared shift is a 404, a
+    # member who is not its admin gets a 403 before the form is read.
+    shift = row_to_change_or_404(Shift.objects.select_related("establishment"), request.user, pk,
+                                 establishment="establishment_id")
+    establishment_require(request.user, shift.establishment, ADMIN)
     form = ShiftShareForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))

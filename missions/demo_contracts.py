@@ -13,17 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from establishments.demo import HR_EMAIL
-from establishments.models import WRITER_ROLES
+from establishments.models import Establishment
 from missions.booking.services.proposals import proposal_accept
 from missions.contracts.models import Contract, ContractState
 from missions.contracts.services import contract_sign, contracts_draft_missing
 from missions.core.models import Mission, MissionState, Proposal, ProposalState
 from professionals.demo import KNOWN_LOGIN
 from professionals.models import Professional
+from ville_hopital.access import CHANGE
 from ville_hopital.demo import DEMO_PASSWORD, DemoContext
 
 DEMO_IP = "192.0.2.10"  # documentation range (RFC 5737): demo signatures come from no real address
@@ -40,7 +42,9 @@ def book_and_sign(
             continue  # already booked (a re-run of the demo)
         pending = Proposal.objects.filter(professional=professional, state=ProposalState.PENDING, expires_at__gt=now)
         if professional.user.email == known and hr_email:  # so the HR login finds it waiting
-            pending = pending.filter(shift__establishment__memberships__user__email=hr_email) or pending
+            hr = get_user_model().objects.filter(email=hr_email).first()
+            ours = pending.filter(shift__establishment__in=Establishment.objects.for_user(hr)) if hr else None
+            pending = ours or pending
         proposal = pending.order_by("shift__starts_at").first()
         if proposal is None:
             continue
@@ -62,7 +66,7 @@ def book_and_sign(
         signed += 1
         if is_known or draw > 0.35:
             continue  # waits for the establishment
-        membership = contract.mission.shift.establishment.memberships.filter(role__in=WRITER_ROLES).select_related(
+        membership = contract.mission.shift.establishment.memberships.allowed_to(CHANGE).select_related(
             "user").order_by("pk").first()
         if membership is not None:
             contract_sign(actor=membership.user, contract=contract, password=password, ip=DEMO_IP)

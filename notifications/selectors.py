@@ -13,7 +13,7 @@ from notifications.events import BOTH, ESTABLISHMENT, EVENTS, PROFESSIONAL, Even
 from notifications.models import Notification, NotificationSettings, PhoneVerification
 from notifications.phones import mobile_display
 from ville_hopital.list_pages import RowGroup, group_by_week
-from ville_hopital.mixins import is_establishment_member, is_professional
+from ville_hopital.mixins import is_professional
 
 
 def notifications_for(user) -> QuerySet[Notification]:
@@ -38,7 +38,9 @@ def events_for(user) -> list[Event]:
     audiences = set()
     if is_professional(user):
         audiences.add(PROFESSIONAL)
-    if is_establishment_member(user):
+    # Not an access decision (which toggles the page lists), and this app sits below establishments
+    # (import layers), so it cannot ask Establishment.objects.for_user: the reverse relation suffices.
+    if user.memberships.exists():
         audiences.add(ESTABLISHMENT)
     audiences = audiences or set(BOTH)
     return [event for event in EVENTS.values() if audiences & set(event.audience)]

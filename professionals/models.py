@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Civility
 from establishments.models import Establishment
 from reference.models import Profession
-from ville_hopital.access import CHANGE, VIEW, Action, action_check
+from ville_hopital.access import VIEW, Action, action_check
 from ville_hopital.identifiers import validate_adeli, validate_rpps
 
 RADIUS_KM_MIN, RADIUS_KM_MAX = 1, 200
@@ -148,9 +148,6 @@ MISSION_STATES_SHARING_DOCUMENTS = ("booked", "done", "no_show")
 
 
 class CredentialQuerySet(models.QuerySet):
-    def owned_by(self, user) -> CredentialQuerySet:
-        return self.for_user(user, CHANGE)
-
     def for_user(self, user, action: Action = VIEW) -> CredentialQuerySet:
         """Readable by the owner, and by members of an establishment that has (or had) a mission
         that is not cancelled with the professional; changed (uploaded, deleted) by the owner alone."""

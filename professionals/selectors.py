@@ -34,6 +34,7 @@ from professionals.models import (
     Professional,
     slot_bounds,
 )
+from ville_hopital.access import CHANGE
 from ville_hopital.months import month_days, next_month, previous_month
 
 BOOKED = "booked"
@@ -78,7 +79,7 @@ def confirmed_missions_for_feed(professional: Professional) -> QuerySet:
 
 
 def my_credentials(*, user) -> QuerySet[Credential]:
-    return Credential.objects.owned_by(user).order_by("kind", "-uploaded_at")
+    return Credential.objects.for_user(user, CHANGE).order_by("kind", "-uploaded_at")
 
 
 @dataclass(frozen=True)

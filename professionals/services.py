@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.services import civility_set
+from establishments.access import is_establishment_member
 from establishments.models import Establishment
 from notifications.selectors import sms_choice_for
 from notifications.services import notify, sms_settings_update
@@ -152,7 +153,7 @@ def professional_create(
         raise PermissionDenied
     if Professional.objects.filter(user=actor).exists():
         raise ValidationError(_("Vous avez déjà un profil professionnel."))
-    if actor.memberships.exists():
+    if is_establishment_member(actor):
         raise ValidationError(_("Un compte d'établissement ne peut pas être aussi un profil de professionnel."))
     pro = Professional(
         user=actor, profession=profession, home_commune=home_commune, rpps=rpps, adeli=adeli, radius_km=radius_km,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Civility
+from establishments.access import is_establishment_member
 from notifications.phones import mobile_display
 from notifications.selectors import sms_choice_for
 from professionals import calendar as cal
@@ -53,8 +54,9 @@ from professionals.services import (
     professional_create,
     professional_update,
 )
+from ville_hopital.access import CHANGE
 from ville_hopital.forms import apply_service_errors
-from ville_hopital.mixins import is_establishment_member, is_professional, role_required
+from ville_hopital.mixins import is_professional, role_required
 from ville_hopital.money import format_amount
 from ville_hopital.months import month_days, month_key, previous_month
 from ville_hopital.proxies import client_ip
@@ -193,7 +195,7 @@ def credential_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 @role_required(is_professional)
 def credential_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    credential = get_object_or_404(Credential.objects.owned_by(request.user), pk=pk)
+    credential = get_object_or_404(Credential.objects.for_user(request.user, CHANGE), pk=pk)
     credential_delete(actor=request.user, credential=credential)
     messages.success(request, _("Document supprimé."))
     return redirect("professionals:credentials")

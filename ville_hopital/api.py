@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import api_token_issue
+from establishments.access import is_establishment_member
 from ville_hopital.api_schema import ERROR_BODY
 from ville_hopital.roles import home_url_for, second_factor_required
 
@@ -35,7 +36,7 @@ class MeView(APIView):
             role
             for role, present in (
                 ("professional", hasattr(user, "professional")),
-                ("establishment_member", user.memberships.exists()),
+                ("establishment_member", is_establishment_member(user)),
                 ("ars", hasattr(user, "ars_staff")),
                 ("staff", user.is_staff),
             )

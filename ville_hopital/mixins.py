@@ -1,4 +1,7 @@
-"""Role gates shared by the HTML views. Anyone lacking the role gets a 404, never a hint."""
+"""Role gates shared by the HTML views. Anyone lacking the role gets a 404, never a hint.
+
+The establishment member's gate is ``establishments.access.is_establishment_member`` (asked of
+``Establishment.objects.for_user``): this module sits below the apps and imports none."""
 
 from __future__ import annotations
 
@@ -27,10 +30,6 @@ def role_required(has_role: Callable[[object], bool]) -> Callable:
 
 def is_professional(user) -> bool:
     return hasattr(user, "professional")
-
-
-def is_establishment_member(user) -> bool:
-    return user.memberships.exists()
 
 
 def is_ars_staff(user) -> bool:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.urls import reverse
 
 from accounts.models import SignupIntent
+from establishments.access import is_establishment_member
 from establishments.models import Establishment
+from ville_hopital.access import CHANGE
 from ville_hopital.mixins import is_ars_staff
 
 
@@ -15,7 +17,7 @@ def home_url_for(user) -> str:
         return reverse("admin:index")
     if hasattr(user, "ars_staff"):
         return reverse("dashboards:home")
-    if user.memberships.exists():
+    if is_establishment_member(user):
         return reverse("establishments:home")
     if hasattr(user, "professional"):
         return reverse("professionals:home")
@@ -28,7 +30,8 @@ def second_factor_required(user) -> bool:
     """Platform staff (the Django admin), ARS staff and the admin / HR members of an establishment
     must sign in with a second factor (TOTP or a passkey); viewers and professionals may.
 
-    Staff first: no query. A member's writing roles are ``Establishment.objects.writable_by``."""
+    Staff first: no query. A member's writing roles are those ``Establishment.objects.for_user(user,
+    CHANGE)`` answers for."""
     if not user.is_authenticated:
         return False
-    return user.is_staff or is_ars_staff(user) or Establishment.objects.writable_by(user).exists()
+    return user.is_staff or is_ars_staff(user) or Establishment.objects.for_user(user, CHANGE).exists()

@@ -40,7 +40,6 @@ from accounts.models import User
 from establishments.models import (
     Establishment,
     MemberInvitation,
-    MemberRole,
     Membership,
     Shift,
     ShiftSeries,
@@ -49,6 +48,7 @@ from establishments.models import (
 from missions.contracts.models import Contract
 from missions.core.models import Mission
 from professionals.models import Professional
+from ville_hopital.access import ADMIN, VIEW
 from ville_hopital.input_hygiene import query_date
 from ville_hopital.list_pages import RowGroup, group_by_week
 from ville_hopital.models import AuditEvent
@@ -138,11 +138,13 @@ def establishment_scope(establishment: Establishment) -> Q:
 
 def own_scope(user: User) -> Q:
     """The rows about ``user``: their account, their professional profile (credential readings
-    target it), and who downloaded their contracts."""
+    target it), and who downloaded their contracts (their own as the professional, not those of
+    the establishments they belong to: a narrowing of ``for_user`` to the trail's subject)."""
+    mine = Professional.objects.for_user(user, VIEW)
     return (
         Q(target_type=_label(User), target_id=str(user.pk))
-        | _targets(Professional, Professional.objects.filter(user=user))
-        | (Q(action="contract.download") & _targets(Contract, Contract.objects.filter(mission__professional__user=user)))
+        | _targets(Professional, mine)
+        | (Q(action="contract.download") & _targets(Contract, Contract.objects.filter(mission__professional__in=mine)))
     )
 
 
@@ -152,7 +154,7 @@ def trail_establishments(user: Any) -> QuerySet[Establishment]:
         return Establishment.objects.none()
     if user.is_staff:
         return Establishment.objects.all()
-    return Establishment.objects.filter(memberships__user=user, memberships__role=MemberRole.ADMIN)
+    return Establishment.objects.for_user(user, ADMIN)
 
 
 @dataclass(frozen=True)

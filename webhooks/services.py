@@ -29,12 +29,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from establishments.access import establishment_require
 from establishments.models import Establishment, MemberRole
 from notifications.services import notify
 from ville_hopital.access import ADMIN
@@ -90,8 +91,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _require_admin(actor, establishment: Establishment) -> None:
-    if not Establishment.objects.for_user(actor, ADMIN).filter(pk=establishment.pk).exists():
-        raise PermissionDenied(_("Seul un administrateur de l'établissement peut gérer ses webhooks."))
+    establishment_require(actor, establishment, ADMIN,
+                          _("Seul un administrateur de l'établissement peut gérer ses webhooks."))
 
 
 def _clean_events(events: list[str]) -> list[str]:

@@ -43,7 +43,6 @@ def _context(request: HttpRequest, establishment: Establishment, **extra) -> dic
     """What the establishment's header needs (``establishments/_header.html``): the reader is an admin."""
     return {
         "establishment": establishment, "can_write": True, "is_admin": True,
-        "membership": establishment_selectors.membership_for(user=request.user, establishment=establishment),
         "my_establishments": establishment_selectors.my_establishments(user=request.user),
         **extra,
     }

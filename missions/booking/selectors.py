@@ -22,6 +22,7 @@ from missions.core.models import Mission, MissionState, Proposal, ProposalSource
 from professionals.models import Professional
 from territories.geo import haversine_km
 from territories.models import Commune
+from ville_hopital.access import VIEW, Action
 from ville_hopital.list_pages import RowGroup, group_by_week
 
 # --------------------------------------------------------------------------- #
@@ -34,11 +35,22 @@ def slot_label(starts_at: datetime) -> str:
     return _("jour") if 6 <= timezone.localtime(starts_at).hour < 18 else _("nuit")
 
 
+def about_me(queryset: QuerySet, user, action: Action = VIEW) -> QuerySet:
+    """The professional's pages (inbox, « Mes missions », earnings) and their rows.
+
+    What ``user`` may see or act on is ``for_user(user, action)``, the one access rule. These pages are about the
+    user *as a professional*: they then narrow to the rows about their own profile. A person who is
+    both a professional and an HR member sees their site's missions on HR's board, not in « Mes
+    missions ». The narrowing only removes rows from an already restricted queryset: it grants
+    nothing, so it is a page's filter, not an access rule."""
+    return queryset.for_user(user, action).filter(professional__in=Professional.objects.for_user(user, VIEW))
+
+
 def proposals_inbox(*, user) -> QuerySet[Proposal]:
     """Pending, unexpired offers to the user (not their own candidacies), by the shift's start (the
     inbox groups them by week), the soonest expiry first within a start."""
     return (
-        Proposal.objects.for_professional(user)
+        about_me(Proposal.objects, user)
         .pending()
         .exclude(source=ProposalSource.CANDIDACY)  # their own candidacies wait for HR, not for them
         .select_related("shift__establishment__commune", "shift__unit", "shift__profession")
@@ -61,17 +73,15 @@ def proposals_by_week(page: Iterable[Proposal]) -> list[RowGroup[Proposal]]:
 def proposals_recent(*, user, limit: int = 20) -> QuerySet[Proposal]:
     """The latest answered, expired or withdrawn proposals (history under the inbox)."""
     return (
-        Proposal.objects.for_professional(user)
+        about_me(Proposal.objects, user)
         .exclude(state=ProposalState.PENDING)
         .select_related("shift__establishment", "shift__unit")
         .order_by("-decided_at", "-pk")[:limit]
     )
 
 
-def my_missions(*, user) -> QuerySet[Mission]:
-    return Mission.objects.for_professional(user).select_related(
-        "shift__establishment__commune", "shift__unit", "shift__profession"
-    )
+#: What « Mes missions » and a mission's page show of each mission.
+MISSION_RELATED = ("shift__establishment__commune", "shift__unit", "shift__profession")
 
 
 class MissionView:
@@ -97,14 +107,19 @@ def my_missions_in(*, user, view: str, now: datetime | None = None) -> QuerySet[
     """One list of « Mes missions »: upcoming ones soonest first, past and cancelled ones latest first."""
     condition = _mission_view_filters(now or timezone.now())[view]
     order = ("starts_at", "pk") if view == MissionView.UPCOMING else ("-starts_at", "-pk")
-    return my_missions(user=user).filter(condition).order_by(*order)
+    return (
+        about_me(Mission.objects, user)
+        .select_related(*MISSION_RELATED)
+        .filter(condition)
+        .order_by(*order)
+    )
 
 
 def my_mission_counts(*, user, now: datetime | None = None) -> dict[str, int]:
     """How many missions each list of « Mes missions » holds (one query)."""
     filters = _mission_view_filters(now or timezone.now())
     names = {view: f"n{index}" for index, view in enumerate(filters)}  # aggregate names are identifiers
-    counts = Mission.objects.for_professional(user).aggregate(
+    counts = about_me(Mission.objects, user).aggregate(
         **{names[view]: Count("pk", filter=condition) for view, condition in filters.items()}
     )
     return {view: counts[name] for view, name in names.items()}
@@ -125,7 +140,7 @@ class MonthEarnings:
 def earnings_by_month(*, user) -> list[MonthEarnings]:
     """Missions marked done (service fait) and their pay, per calendar month of the start (local time)."""
     rows = (
-        Mission.objects.for_professional(user)
+        about_me(Mission.objects, user)
         .filter(state=MissionState.DONE)
         .annotate(month=TruncMonth("starts_at", tzinfo=timezone.get_current_timezone()))
         .values("month")

@@ -55,6 +55,7 @@ from missions.core.models import (
     ProposalState,
 )
 from professionals.selectors import set_directory_checks
+from ville_hopital.access import CHANGE
 from ville_hopital.list_pages import RowGroup, group_rows
 
 
@@ -218,7 +219,11 @@ def shift_board(*, user, establishment: Establishment, filters: BoardFilters,
                 now: datetime | None = None) -> QuerySet[Shift]:
     """The establishment's shifts, and those its sister sites shared with the legal entity, in
     ``BoardGroup`` order (urgent shifts still to fill, to fill, partly filled, to close, filled,
-    settled), each group by start, each shift with its escalation status."""
+    settled), each group by start, each shift with its escalation status.
+
+    Each shift carries ``changeable``: whether ``Shift.objects.for_user(user, CHANGE)`` has it (the
+    board's cancel and close actions): a sister site's shared shift is on the board, never the
+    user's to change, and a viewer changes none."""
     tz = timezone.get_current_timezone()
     now = now or timezone.now()
     queryset = Shift.objects.for_user(user).filter(
@@ -238,6 +243,7 @@ def shift_board(*, user, establishment: Establishment, filters: BoardFilters,
     # In HR's order of work (BoardGroup): on a phone, the week's past shifts used to push the work to
     # do off screen.
     queryset = with_board_group(with_escalation_status(queryset, now=now), now=now)
+    queryset = queryset.annotate(changeable=Exists(Shift.objects.for_user(user, CHANGE).filter(pk=OuterRef("pk"))))
     return (
         queryset.select_related("unit", "profession", "location", "establishment")
         .prefetch_related(
@@ -296,5 +302,3 @@ def urgent_unfilled_positions(*, user, establishment: Establishment, now: dateti
     return max(int(total or 0), 0)
 
 
-def mission_for_hr(*, user, pk: int) -> QuerySet[Mission]:
-    return Mission.objects.for_establishment_member(user).select_related("shift__establishment").filter(pk=pk)

@@ -95,16 +95,6 @@ class ContractQuerySet(models.QuerySet):
             Q(mission__professional__user=user) | Q(mission__shift__establishment__in=Establishment.objects.for_user(user))
         )
 
-    def for_professional(self, user) -> ContractQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(mission__professional__user=user)
-
-    def for_establishment_member(self, user) -> ContractQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(mission__shift__establishment__in=Establishment.objects.for_user(user))
-
     def live_unsigned(self) -> ContractQuerySet:
         return self.filter(state__in=LIVE_UNSIGNED_STATES)
 

@@ -13,6 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from establishments.access import establishment_allows
 from establishments.models import Establishment, Membership
 from missions.contracts.models import (
     CURRENT_STATES,
@@ -25,8 +26,10 @@ from missions.contracts.models import (
 from missions.contracts.pdf import sha256_hex
 from missions.core.eligibility import DAILY_REST, MAX_WEEK_HOURS
 from missions.core.models import PROFESSIONAL_CANCEL_NOTICE, Mission, MissionState
+from professionals.models import Professional
 from reference.models import ContractRoute, RouteKind
 from reference.selectors import contract_route_for
+from ville_hopital.access import CHANGE, VIEW
 from ville_hopital.list_pages import RowGroup, group_by_week
 from ville_hopital.money import format_amount
 
@@ -46,8 +49,13 @@ def _with_related(qs: QuerySet[Contract]) -> QuerySet[Contract]:
 
 
 def contracts_for_professional(user) -> QuerySet[Contract]:
-    """"Mes contrats": every version, newest mission first."""
-    return _with_related(Contract.objects.for_professional(user)).order_by("-mission__starts_at", "-version")
+    """"Mes contrats": every version, newest mission first.
+
+    What the user may see is ``Contract.objects.for_user(user, VIEW)``; this list is about them as a
+    professional, so it narrows to their own missions (a person who is also an establishment member
+    finds their site's contracts in the establishment's list): a page's filter, not an access rule."""
+    own = Contract.objects.for_user(user, VIEW).filter(mission__professional__in=Professional.objects.for_user(user))
+    return _with_related(own).order_by("-mission__starts_at", "-version")
 
 
 #: The scope of the contracts list that is the professional's own contracts.
@@ -83,7 +91,7 @@ def contracts_in_scope(user, scope: ContractScope) -> QuerySet[Contract]:
     if scope.key == MY_CONTRACTS:
         return contracts_for_professional(user)
     return _with_related(
-        Contract.objects.for_establishment_member(user).filter(mission__shift__establishment__in=scope.establishments)
+        Contract.objects.for_user(user, VIEW).filter(mission__shift__establishment__in=scope.establishments)
     ).order_by("-mission__starts_at", "-version")
 
 
@@ -92,9 +100,10 @@ def contracts_by_week(page: Iterable[Contract]) -> list[RowGroup[Contract]]:
     return group_by_week(page, when=lambda contract: contract.mission.starts_at)
 
 
-def contract_for_user_queryset(user) -> QuerySet[Contract]:
-    """What a detail / download / sign view may look up (others get a 404)."""
-    return _with_related(Contract.objects.for_user(user)).prefetch_related(
+def contracts_with_details(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
+    """What a contract's page shows of ``contracts`` (already ``Contract.objects.for_user``): its
+    mission, parties and signatures, without a query per signature."""
+    return _with_related(contracts).prefetch_related(
         Prefetch("signatures", queryset=ContractSignature.objects.select_related("user"))
     )
 
@@ -103,7 +112,9 @@ def unsigned_contracts_for_establishment_member(user, establishment: Establishme
     """For HR's board, the "Contrats non signés" block: contracts of the user's establishments (or
     of ``establishment`` only) that are flagged (mission within 24 h, or already started) and still
     not signed by both parties."""
-    qs = Contract.objects.for_establishment_member(user).live_unsigned()
+    qs = Contract.objects.for_user(user, VIEW).filter(
+        mission__shift__establishment__in=Establishment.objects.for_user(user, VIEW)
+    ).live_unsigned()
     if establishment is not None:
         qs = qs.filter(mission__shift__establishment=establishment)
     return (
@@ -134,9 +145,9 @@ def contract_file_intact(contract: Contract, *, final: bool = False) -> bool:
         return False
 
 
-def membership_of(user, establishment_id: int) -> Membership | None:
-    if not user.is_authenticated:
-        return None
+def signer_membership(user, establishment_id: int) -> Membership | None:
+    """The signer's membership, for the role a signature records (« RH — CH de Mende »). Not an
+    access check: who may sign is ``establishment_allows`` (``Establishment.objects.for_user``)."""
     return Membership.objects.filter(user=user, establishment_id=establishment_id).first()
 
 
@@ -159,12 +170,10 @@ def signing_position(user, contract: Contract) -> SigningPosition:
     is_viewer = False
     if mission.professional.user_id == user.pk:
         side = SignatureSide.PROFESSIONAL
+    elif establishment_allows(user, mission.shift.establishment_id, CHANGE):
+        side = SignatureSide.ESTABLISHMENT
     else:
-        membership = membership_of(user, mission.shift.establishment_id)
-        if membership is not None and membership.can_write:
-            side = SignatureSide.ESTABLISHMENT
-        elif membership is not None:
-            is_viewer = True
+        is_viewer = establishment_allows(user, mission.shift.establishment_id, VIEW)
     already = side in signed_sides if side else False
     open_ = contract.state in (*LIVE_UNSIGNED_STATES, ContractState.SIGNED)
     latest = not Contract.objects.filter(previous=contract).exists()

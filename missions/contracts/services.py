@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from establishments.models import WRITER_ROLES
+from establishments.access import establishment_allows, establishment_require
 from missions.contracts.models import (
     CURRENT_STATES,
     LIVE_UNSIGNED_STATES,
@@ -52,13 +52,14 @@ from missions.contracts.selectors import (
     UNSIGNED_FLAG_HORIZON,
     contract_document_context,
     contract_pay_check,
-    membership_of,
     signature_page_context,
+    signer_membership,
 )
 from missions.contracts.webhook_events import contract_signed_emit
 from missions.core.models import Mission, MissionState
 from notifications.services import notify
 from reference.models import RouteKind
+from ville_hopital.access import CHANGE, VIEW
 from ville_hopital.audit import audit_count, audit_record
 from ville_hopital.transitions import transition
 
@@ -121,7 +122,7 @@ def _notify_sides(contract: Contract, *, event: str, sides, key: str = "", now: 
     if SignatureSide.PROFESSIONAL in sides:
         recipients.append((person, establishment.name))
     if SignatureSide.ESTABLISHMENT in sides:
-        for membership in establishment.memberships.filter(role__in=WRITER_ROLES).select_related("user"):
+        for membership in establishment.memberships.allowed_to(CHANGE).select_related("user"):
             recipients.append((membership.user, person.get_full_name() or person.email))
     for recipient, counterparty in recipients:
         notify(recipient=recipient, event=event, urgent=urgent, context={**base, "counterparty": counterparty},
@@ -149,9 +150,8 @@ def contract_draft(*, mission: Mission) -> Contract:
 def _require_writer(actor, contract: Contract) -> None:
     if getattr(actor, "is_staff", False):
         return
-    membership = membership_of(actor, contract.mission.shift.establishment_id)
-    if membership is None or not membership.can_write:
-        raise PermissionDenied(_("Seuls un administrateur ou un membre RH de l'établissement peuvent faire cela."))
+    establishment_require(actor, contract.mission.shift.establishment_id, CHANGE,
+                          _("Seuls un administrateur ou un membre RH de l'établissement peuvent faire cela."))
 
 
 @transaction.atomic
@@ -188,10 +188,10 @@ def _signing_side(actor, contract: Contract) -> str:
         raise PermissionDenied(_("Connectez-vous pour signer."))
     if contract.mission.professional.user_id == actor.pk:
         return SignatureSide.PROFESSIONAL
-    membership = membership_of(actor, contract.mission.shift.establishment_id)
-    if membership is not None and membership.can_write:
+    establishment = contract.mission.shift.establishment_id
+    if establishment_allows(actor, establishment, CHANGE):
         return SignatureSide.ESTABLISHMENT
-    if membership is not None:
+    if establishment_allows(actor, establishment, VIEW):
         raise PermissionDenied(_("Un membre en lecture seule ne peut pas signer : il faut un administrateur ou un RH."))
     raise PermissionDenied(_("Vous n'êtes pas partie à ce contrat."))
 
@@ -275,7 +275,7 @@ def _sign(*, actor, contract: Contract, side: str, ip: str | None, signed_hash: 
     if side == SignatureSide.PROFESSIONAL:
         role = contract.mission.professional.profession.label
     else:
-        membership = membership_of(actor, contract.mission.shift.establishment_id)
+        membership = signer_membership(actor, contract.mission.shift.establishment_id)
         role = f"{membership.get_role_display() if membership else _('personnel')} — {contract.mission.shift.establishment.name}"
     signature = ContractSignature(
         contract=contract, side=side, user=actor, signer_name=actor.get_full_name() or actor.email,

@@ -1,12 +1,17 @@
 """Contract pages: the lists ("Mes contrats", one list per establishment), a contract's page, the
-PDF download and the signature. Thin: look up through ``Contract.objects.for_user`` (else 404),
-call a service, render."""
+PDF download and the signature. Thin: look up through ``Contract.objects.for_user(user, VIEW)``
+(else 404), call a service, render.
+
+Actions (sign, cancel, new version) also fetch with ``VIEW``, not ``CHANGE``: a viewer member and
+platform staff may read the contract, and the service's refusal tells them why they may not act
+(a viewer: a 403 naming the role needed; staff may cancel) instead of a 404 on a page they see."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,16 +23,17 @@ from missions.contracts.models import Contract
 from missions.contracts.selectors import (
     MY_CONTRACTS,
     contract_file_intact,
-    contract_for_user_queryset,
     contract_scopes,
     contracts_by_week,
     contracts_in_scope,
+    contracts_with_details,
     signing_position,
 )
 from missions.contracts.services import contract_cancel as contract_cancel_service
 from missions.contracts.services import contract_download_record
 from missions.contracts.services import contract_new_version as contract_new_version_service
 from missions.contracts.services import contract_sign as contract_sign_service
+from ville_hopital.access import VIEW
 from ville_hopital.forms import apply_service_errors
 from ville_hopital.list_pages import list_page
 from ville_hopital.mixins import is_professional
@@ -88,9 +94,13 @@ def _detail(
     }, status=status)
 
 
+def _contracts(request: HttpRequest) -> QuerySet[Contract]:
+    return contracts_with_details(Contract.objects.for_user(request.user, VIEW))
+
+
 @login_required
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)
+    contract = get_object_or_404(_contracts(request), pk=pk)
     return _detail(request, contract, ContractSignForm())
 
 
@@ -98,7 +108,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_download(request: HttpRequest, pk: int) -> FileResponse:
     """``?document=final`` (the signed PDF with its signature page) or ``original``; by default the
     final one once it exists."""
-    contract = get_object_or_404(Contract.objects.for_user(request.user), pk=pk)
+    contract = get_object_or_404(Contract.objects.for_user(request.user, VIEW), pk=pk)
     which = request.GET.get("document") or ("final" if contract.final_pdf else "original")
     if which == "final" and contract.final_pdf:
         field, suffix = contract.final_pdf, "signe"
@@ -120,7 +130,7 @@ def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
     A signer with a second factor who has not used it recently is first sent to confirm it (allauth's
     re-authentication), then back to the contract's page: what was posted is not kept (a password)."""
-    contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)
+    contract = get_object_or_404(_contracts(request), pk=pk)
     if signing_position(request.user, contract).may_sign and second_factor_again_needed(request):
         messages.info(request, _("Confirmez d'abord votre identité avec votre second facteur, puis signez."))
         return reauthentication_redirect(request, reverse("missions:contract_detail", args=[contract.pk]))
@@ -136,12 +146,12 @@ def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Contrat signé. Merci."))
             return redirect("missions:contract_detail", pk=contract.pk)
-    contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)  # unchanged, freshly read
+    contract = get_object_or_404(_contracts(request), pk=pk)  # unchanged, freshly read
     return _detail(request, contract, form, status=400)
 
 
 def _reason_action(request: HttpRequest, pk: int, *, prefix: str, service, done: str) -> HttpResponse:
-    contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)
+    contract = get_object_or_404(_contracts(request), pk=pk)
     form = ContractReasonForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
@@ -151,7 +161,7 @@ def _reason_action(request: HttpRequest, pk: int, *, prefix: str, service, done:
         else:
             messages.success(request, done)
             return redirect("missions:contract_detail", pk=result.pk)
-    contract = get_object_or_404(contract_for_user_queryset(request.user), pk=pk)
+    contract = get_object_or_404(_contracts(request), pk=pk)
     return _detail(request, contract, ContractSignForm(), status=400, **{f"{prefix}_form": form})
 
 

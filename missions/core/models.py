@@ -61,12 +61,6 @@ class BookingQuerySet(models.QuerySet):
 
 
 class ProposalQuerySet(BookingQuerySet):
-    def for_professional(self, user) -> ProposalQuerySet:
-        return self.filter(professional__in=Professional.objects.for_user(user))
-
-    def for_establishment_member(self, user) -> ProposalQuerySet:
-        return self.filter(shift__in=Shift.objects.for_user(user))
-
     def pending(self) -> ProposalQuerySet:
         return self.filter(state=ProposalState.PENDING, expires_at__gt=timezone.now())
 
@@ -127,12 +121,6 @@ class CancelledBy(models.TextChoices):
 
 
 class MissionQuerySet(BookingQuerySet):
-    def for_professional(self, user) -> MissionQuerySet:
-        return self.filter(professional__in=Professional.objects.for_user(user))
-
-    def for_establishment_member(self, user) -> MissionQuerySet:
-        return self.filter(shift__in=Shift.objects.for_user(user))
-
     def active(self) -> MissionQuerySet:
         return self.filter(state__in=ACTIVE_MISSION_STATES)
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from establishments.access import is_establishment_member
 from professionals.models import Professional
 from professionals.pro_sante_connect.claims import PscPerson, PscRefusal
 from professionals.pro_sante_connect.models import PscIdentity
@@ -88,7 +89,7 @@ def _profile_from_claims(user: User, person: PscPerson) -> str:
         return "updated"
     profession = Profession.objects.filter(pk__in=person.profession_codes).first()
     commune = Commune.objects.filter(code_insee__in=person.commune_codes).first()
-    if profession is None or commune is None or user.memberships.exists():
+    if profession is None or commune is None or is_establishment_member(user):
         return "absent"  # the profile form asks the rest; the RPPS typed there is checked against ours
     professional_create(actor=user, profession=profession, home_commune=commune, rpps=person.rpps)
     return "created"

@@ -8,19 +8,23 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from establishments.models import Shift, Unit
+from missions.core.models import Mission, Proposal, ProposalSource
 from tests.factories import (
     book,
     finess,
     make_establishment,
     make_professional,
+    make_proposal,
     make_unit,
     make_user,
     move_to_past,
     post_shift,
     sign_in,
 )
+from ville_hopital.access import VIEW
 
 pytestmark = pytest.mark.django_db
 
@@ -236,16 +240,57 @@ def _site_of_the_same_legal_entity_with_a_shared_shift(world, alice, mende, *, v
 
 
 def test_a_sister_site_sees_a_shared_shift_but_cannot_act_on_it(client, alice, world, mende):
+    """Visible is not changeable: the sister site's HR reads the shared shift (board, HR's page) and
+    every action on it, its mission or its candidacy is a 404, as for a shift that does not exist
+    (``for_user(user, CHANGE)``), before its form is read."""
     dana, sister = _site_of_the_same_legal_entity_with_a_shared_shift(world, alice, mende, verified=True)
+    shift, mission = world["shift"], world["mission"]
+    Shift.objects.filter(pk=mission.shift_id).update(shared_with_legal_entity=True)  # the closed one too
+    candidacy = make_proposal(shift, make_professional(), source=ProposalSource.CANDIDACY)
+    assert Shift.objects.for_user(dana, VIEW).filter(pk=shift.pk).exists()
+    assert Mission.objects.for_user(dana, VIEW).filter(pk=mission.pk).exists()
+    assert Proposal.objects.for_user(dana, VIEW).filter(pk=candidacy.pk).exists()
     client.force_login(dana)
     page = client.get(reverse("missions:hr_board", args=[sister.pk])).content.decode()
-    assert f'id="shift-{world["shift"].pk}"' in page and "CH de Mende" in page
-    assert "Annuler la vacation" not in page
-    response = client.post(reverse("missions:hr_shift_cancel", args=[world["shift"].pk]), {"reason": "x"})
-    assert response.status_code == 403
-    assert client.post(reverse("missions:hr_mission_complete", args=[world["mission"].pk]), {"outcome": "done"}).status_code == 404
-    world["shift"].refresh_from_db()
-    assert world["shift"].state == "published"
+    assert f'id="shift-{shift.pk}"' in page and "CH de Mende" in page
+    assert "Annuler la vacation" not in page and "Service fait" not in page
+    assert client.get(reverse("missions:hr_shift_act", args=[shift.pk])).status_code == 200
+    refused = [
+        ("missions:hr_shift_cancel", shift.pk, {"reason": "x"}),
+        ("missions:hr_shift_offer", shift.pk, {"professional": candidacy.professional_id}),
+        ("missions:hr_shift_raise", shift.pk, {"pay": "650"}),
+        ("missions:hr_shift_urgent", shift.pk, {}),
+        ("establishments:shift_share", shift.pk, {"shared": "0"}),
+        ("missions:hr_mission_complete", mission.pk, {"outcome": "done"}),
+        ("missions:hr_candidacy_confirm", candidacy.pk, {}),
+    ]
+    for name, pk, data in refused:
+        assert client.post(reverse(name, args=[pk]), data).status_code == 404, name
+    shift.refresh_from_db()
+    mission.refresh_from_db()
+    candidacy.refresh_from_db()
+    assert (shift.state, shift.urgent, shift.shared_with_legal_entity) == ("published", False, True)
+    assert mission.state == "booked" and candidacy.state == "pending"
+    assert not Proposal.objects.filter(shift=shift, source=ProposalSource.MANUAL).exists()
+
+
+def test_the_shared_shifts_own_site_acts_on_it(client, alice, bob, world, mende):
+    """The control: the same actions on the same shared shift, by its own site: its viewer is refused
+    (403, a role that only reads), its admin closes the mission and cancels the shift."""
+    _site_of_the_same_legal_entity_with_a_shared_shift(world, alice, mende, verified=True)
+    shift, mission = world["shift"], world["mission"]
+    client.force_login(bob)
+    assert client.post(reverse("missions:hr_shift_cancel", args=[shift.pk]), {"reason": "x"}).status_code == 403
+    assert client.post(reverse("missions:hr_mission_complete", args=[mission.pk]), {"outcome": "done"}).status_code == 403
+    client.force_login(alice)
+    page = client.get(reverse("missions:hr_board", args=[world["a"].pk]) + "?du=" + (
+        timezone.localdate() - timedelta(days=30)).isoformat()).content.decode()
+    assert "Annuler la vacation" in page and "Service fait" in page
+    assert client.post(reverse("missions:hr_mission_complete", args=[mission.pk]), {"outcome": "done"}).status_code == 302
+    assert client.post(reverse("missions:hr_shift_cancel", args=[shift.pk]), {"reason": "x"}).status_code == 302
+    shift.refresh_from_db()
+    mission.refresh_from_db()
+    assert shift.state == "cancelled" and mission.state == "done"
 
 
 def test_a_pending_site_declaring_the_groups_legal_finess_sees_none_of_its_shared_shifts(client, alice, world, mende):

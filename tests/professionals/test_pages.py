@@ -606,3 +606,21 @@ def test_the_inbox_goes_by_week_and_marks_seen_only_what_it_shows(client):
     assert seen.count() == 23
     for raw, number in (("0", 1), ("abc", 1), ("3", 2), ("99999999999999999999", 1)):
         assert client.get(url, {"page": raw}).context["proposals"].number == number, raw
+
+
+def test_the_professional_pages_show_only_their_own_rows_to_a_professional_who_is_also_hr(client):
+    """« Mes missions », the inbox and a mission's page are the person's own as a professional:
+    ``for_user`` lets an HR member see their site's missions (on HR's board), the pages narrow."""
+    pro = make_professional()
+    site = make_establishment(members={pro.user: MemberRole.HR})
+    colleague_shift = make_shift(establishment=site)
+    theirs = book(colleague_shift, make_professional())
+    offer = make_proposal(make_shift(establishment=site), make_professional())
+    mine = book(make_shift(), pro)
+    assert Mission.objects.for_user(pro.user).filter(pk=theirs.pk).exists()  # HR may see it…
+    client.force_login(pro.user)
+    rows = [m.pk for week in client.get(reverse("missions:my_missions")).context["weeks"] for m in week.rows]
+    assert rows == [mine.pk]  # …not in « Mes missions »
+    assert client.get(reverse("missions:mission_detail", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("missions:proposal_accept", args=[offer.pk])).status_code == 404
+    assert offer.pk not in [p.pk for p in client.get(reverse("missions:proposals")).context["proposals"]]

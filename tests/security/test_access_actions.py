@@ -12,7 +12,15 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
+from establishments.access import (
+    establishment_allows,
+    establishment_or_404,
+    establishment_require,
+    row_to_change_or_404,
+)
 from establishments.models import Establishment, MemberRole, Shift, Unit
 from establishments.services import shift_share_with_legal_entity
 from missions.contracts.models import Contract
@@ -120,3 +128,34 @@ def test_a_misspelt_action_is_refused(world, model):
     people, _, _ = world
     with pytest.raises(ValueError, match="unknown access action"):
         model.objects.for_user(people["bob"], "veiw")
+
+
+def test_one_establishment_s_roles_are_asked_of_for_user(world):
+    """``establishments.access``: the services' check (403 for anyone not allowed) and the views'
+    gates (404 for a non-member — a sister site included —, 403 for a member whose role only reads)."""
+    people, _, mission = world
+    site = mission.shift.establishment
+    for name, allowed in (("admin", {VIEW, CHANGE, ADMIN}), ("bob", {VIEW, CHANGE}), ("vera", {VIEW}), ("sam", set())):
+        for action in (VIEW, CHANGE, ADMIN):
+            assert establishment_allows(people[name], site, action) is (action in allowed), (name, action)
+            if action not in allowed:
+                with pytest.raises(PermissionDenied):
+                    establishment_require(people[name], site, action)
+    assert establishment_or_404(people["bob"], site.pk, CHANGE) == site
+    with pytest.raises(PermissionDenied):
+        establishment_or_404(people["vera"], site.pk, CHANGE)
+    with pytest.raises(Http404):
+        establishment_or_404(people["sam"], site.pk, VIEW)
+
+
+def test_an_hr_action_takes_the_row_as_change_has_it(world):
+    people, _, mission = world
+    shifts, missions = Shift.objects.all(), Mission.objects.all()
+    assert row_to_change_or_404(shifts, people["bob"], mission.shift_id, establishment="establishment_id") == mission.shift
+    assert row_to_change_or_404(missions, people["admin"], mission.pk, establishment="shift__establishment_id") == mission
+    with pytest.raises(PermissionDenied):  # the site's viewer: a role that only reads
+        row_to_change_or_404(shifts, people["vera"], mission.shift_id, establishment="establishment_id")
+    for name in ("sam", "charlie_hr", "alice"):  # the sister site sees it; the professional is no HR
+        with pytest.raises(Http404):
+            row_to_change_or_404(missions, people[name], mission.pk, establishment="shift__establishment_id")
+    assert Shift.objects.for_user(people["sam"], VIEW).filter(pk=mission.shift_id).exists()

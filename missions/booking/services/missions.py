@@ -17,11 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from establishments.models import Establishment, Shift
+from establishments.access import establishment_allows
+from establishments.models import Shift
 from missions.booking.services.notices import mission_cancelled_notify
 from missions.contracts.services import contracts_cancel_for_mission, contracts_complete_for_mission
 from missions.core.models import PROFESSIONAL_CANCEL_NOTICE, CancelledBy, Mission, MissionState
 from missions.core.webhook_events import mission_cancelled_emit, mission_done_emit
+from ville_hopital.access import CHANGE
 from ville_hopital.task_queue import task_queue_on_commit
 from ville_hopital.transitions import transition, transition_check
 
@@ -36,10 +38,6 @@ def aggregates_refresh_queue(*, shift: Shift) -> None:
     ``dashboards.tasks.refresh_recent`` catches a message lost on the way."""
     day = timezone.localdate(shift.starts_at).isoformat()
     task_queue_on_commit(AGGREGATES_REFRESH_TASK, [day], [shift.establishment_id])
-
-
-def _is_writer_of(actor, mission: Mission) -> bool:
-    return Establishment.objects.writable_by(actor).filter(pk=mission.shift.establishment_id).exists()
 
 
 def _locked(mission: Mission) -> Mission:
@@ -70,7 +68,7 @@ def mission_cancel(*, actor, mission: Mission, reason: str, by: CancelledBy | st
     mission = _locked(mission)
     if by == CancelledBy.PROFESSIONAL and mission.professional.user_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("Cette mission n'est pas la vôtre."))
-    if by == CancelledBy.ESTABLISHMENT and not _is_writer_of(actor, mission):
+    if by == CancelledBy.ESTABLISHMENT and not establishment_allows(actor, mission.shift.establishment_id, CHANGE):
         raise PermissionDenied(_("Seuls les administrateurs et RH de l'établissement peuvent annuler."))
     if by == CancelledBy.PLATFORM and not getattr(actor, "is_staff", False):
         raise PermissionDenied(_("Réservé à l'équipe de la plateforme."))
@@ -108,7 +106,7 @@ def mission_complete(*, actor, mission: Mission, outcome: str) -> Mission:
     if outcome not in COMPLETION_OUTCOMES:
         raise ValidationError({"outcome": _("Issue inconnue : %(o)s.") % {"o": outcome}})
     mission = _locked(mission)
-    if not _is_writer_of(actor, mission):
+    if not establishment_allows(actor, mission.shift.establishment_id, CHANGE):
         raise PermissionDenied(_("Seuls les administrateurs et RH de l'établissement peuvent valider."))
     transition_check(mission, to_state=outcome)
     now = timezone.now()

@@ -35,7 +35,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from establishments.models import WRITER_ROLES, Shift, ShiftState
+from establishments.models import Membership, Shift, ShiftState
 from missions.core.models import (
     ACTIVE_MISSION_STATES,
     CancelledBy,
@@ -46,6 +46,7 @@ from missions.core.models import (
 )
 from notifications.services import notify
 from professionals.models import Professional
+from ville_hopital.access import CHANGE
 
 #: ``proposal.expiring`` is sent when a pending offer expires within this delay.
 EXPIRING_WITHIN = timedelta(hours=2)
@@ -57,7 +58,7 @@ def establishment_writers(establishment_id: int) -> list:
     """The admin and HR members of an establishment (the people who act on its shifts)."""
     return list(
         get_user_model().objects.filter(
-            memberships__establishment_id=establishment_id, memberships__role__in=WRITER_ROLES
+            memberships__in=Membership.objects.filter(establishment_id=establishment_id).allowed_to(CHANGE)
         ).order_by("pk")
     )
 

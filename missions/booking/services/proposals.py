@@ -26,6 +26,7 @@ from missions.core.eligibility import Stage, exclusions_for, stage_rules
 from missions.core.models import Mission, MissionState, Proposal, ProposalSource, ProposalState
 from missions.core.webhook_events import shift_filled_emit
 from professionals.models import Professional
+from ville_hopital.access import CHANGE
 from ville_hopital.audit import audit_record
 from ville_hopital.task_queue import task_queue_on_commit
 from ville_hopital.transitions import transition, transition_check
@@ -226,8 +227,10 @@ def proposals_expire(*, now: datetime | None = None) -> int:
 def proposals_mark_seen(*, actor, proposals: list[Proposal], now: datetime | None = None) -> int:
     """The professional has these pending offers in front of them: stamp ``seen_at`` once (HR's live
     status counts them as seen). Not a state change: no audit row. Returns how many were stamped."""
+    # The access method decides; the page is the professional's inbox, so only offers made to them.
     return (
-        Proposal.objects.for_professional(actor)
+        Proposal.objects.for_user(actor, CHANGE)
+        .filter(professional__in=Professional.objects.for_user(actor, CHANGE))
         .filter(pk__in=[p.pk for p in proposals], state=ProposalState.PENDING, seen_at__isnull=True)
         .update(seen_at=now or timezone.now())
     )

@@ -14,11 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from establishments.access import establishment_require
 from establishments.models import Shift, ShiftState
-from establishments.services import require_writer
 from missions.booking.services.missions import aggregates_refresh_queue, mission_cancel
 from missions.booking.services.proposals import proposals_withdraw
 from missions.core.models import CancelledBy, Mission, MissionState
+from ville_hopital.access import CHANGE
 from ville_hopital.transitions import transition, transition_check
 
 
@@ -29,7 +30,7 @@ def shift_cancel(*, actor, shift: Shift, reason: str) -> Shift:
     Its booked missions are cancelled by the establishment (each professional is told the
     reason) and its pending proposals withdrawn. All or nothing.
     """
-    require_writer(actor, shift.establishment)
+    establishment_require(actor, shift.establishment, CHANGE)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Indiquez le motif de l'annulation : le professionnel le recevra.")})

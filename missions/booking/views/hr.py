@@ -1,27 +1,36 @@
 """HR's shift board: filters, each shift's proposals and assigned professionals, and the actions
-that follow a shift to its end (cancel it; after it, mark each mission done or no-show)."""
+that follow a shift to its end (cancel it; after it, mark each mission done or no-show).
+
+The board shows what the user may *view* (a sister site's shared shift included); its actions take
+the shift or mission as ``for_user(user, CHANGE)`` has it (``establishments.access.row_to_change_or_404``):
+a sister site's shift is a 404 to cancel or close, a viewer's action a 403."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from establishments.models import Establishment, MemberRole, Shift, Unit
-from establishments.selectors import membership_for, my_establishments, set_current_establishment
+from establishments.access import (
+    establishment_allows,
+    establishment_or_404,
+    is_establishment_member,
+    row_to_change_or_404,
+)
+from establishments.models import Shift, Unit
+from establishments.selectors import my_establishments, set_current_establishment
 from missions.booking.forms import MissionCompleteForm, ShiftCancelForm
 from missions.booking.selectors_hr import (
     BoardFilters,
     BoardStatus,
     board_groups,
-    mission_for_hr,
     set_board_directory_checks,
     set_next_wave,
     shift_board,
@@ -30,10 +39,12 @@ from missions.booking.selectors_hr import (
 from missions.booking.services.missions import mission_complete
 from missions.booking.services.shifts import shift_cancel
 from missions.contracts.selectors import unsigned_contracts_for_establishment_member
+from missions.core.models import Mission
+from ville_hopital.access import ADMIN, CHANGE
 from ville_hopital.forms import NextForm, form_error_text, service_error_text
 from ville_hopital.input_hygiene import query_date, query_int
 from ville_hopital.list_pages import list_page
-from ville_hopital.mixins import is_establishment_member, role_required
+from ville_hopital.mixins import role_required
 
 #: A page a phone scrolls through (50 cards were some 17,000 px), the filters and pager close by.
 PAGE_SIZE = 25
@@ -48,9 +59,8 @@ def _back(form: NextForm, establishment_id: int) -> HttpResponse:
 
 @role_required(is_establishment_member)
 def board(request: HttpRequest, pk: int) -> HttpResponse:
-    establishment: Establishment = get_object_or_404(my_establishments(user=request.user), pk=pk)
+    establishment = establishment_or_404(request.user, pk)
     set_current_establishment(request, establishment)
-    membership = membership_for(user=request.user, establishment=establishment)
     units = Unit.objects.for_user(request.user).filter(establishment=establishment)
     unit_id = request.GET.get("unite", "")
     status = request.GET.get("statut", "")
@@ -74,8 +84,8 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "establishment": establishment,
             "my_establishments": my_establishments(user=request.user),
-            "can_write": bool(membership and membership.can_write),
-            "is_admin": bool(membership and membership.role == MemberRole.ADMIN),
+            "can_write": establishment_allows(request.user, establishment, CHANGE),
+            "is_admin": establishment_allows(request.user, establishment, ADMIN),
             "units": units,
             "statuses": BoardStatus.choices,
             "filters": filters,
@@ -93,12 +103,8 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(is_establishment_member)
 @require_POST
 def shift_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = get_object_or_404(Shift.objects.for_user(request.user).select_related("establishment"), pk=pk)
-    if shift.establishment not in my_establishments(user=request.user):
-        raise PermissionDenied  # a sister site's shared shift: visible, not ours to cancel
-    membership = membership_for(user=request.user, establishment=shift.establishment)
-    if not membership.can_write:
-        raise PermissionDenied  # a viewer: refused before the form is read, whatever its body
+    shift = row_to_change_or_404(Shift.objects.select_related("establishment"), request.user, pk,
+                                 establishment="establishment_id")
     form = ShiftCancelForm(request.POST, request=request)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
@@ -115,13 +121,9 @@ def shift_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(is_establishment_member)
 @require_POST
 def mission_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    mission = get_object_or_404(mission_for_hr(user=request.user, pk=pk))
+    mission = row_to_change_or_404(Mission.objects.select_related("shift__establishment"), request.user, pk,
+                                   establishment="shift__establishment_id")
     establishment = mission.shift.establishment
-    membership = membership_for(user=request.user, establishment=establishment)
-    if membership is None:
-        raise PermissionDenied  # shared from a sister site: not ours to close
-    if not membership.can_write:
-        raise PermissionDenied
     form = MissionCompleteForm(request.POST, request=request)
     if not form.is_valid():
         messages.error(request, form_error_text(form))

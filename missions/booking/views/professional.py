@@ -1,7 +1,8 @@
 """The professional's side of proposals and missions: inbox, accept/decline, my missions, cancel, earnings.
 
-Objects are fetched through ``.for_professional(request.user)``: another professional's proposal or
-mission is a 404, exactly like a missing one.
+Objects are fetched through ``for_user(request.user, VIEW | CHANGE)`` narrowed to the user's own
+rows as a professional (``selectors.about_me``: these are the professional's pages, not HR's):
+another professional's proposal or mission is a 404, exactly like a missing one.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from missions.booking.selectors import (
+    MISSION_RELATED,
     MissionView,
+    about_me,
     earnings_by_month,
     missions_by_week,
     my_mission_counts,
-    my_missions,
     my_missions_in,
     proposals_by_week,
     proposals_inbox,
@@ -42,6 +44,7 @@ from missions.core.models import (
     ProposalSource,
     ProposalState,
 )
+from ville_hopital.access import CHANGE
 from ville_hopital.forms import apply_service_errors, service_error_text
 from ville_hopital.list_pages import list_page
 from ville_hopital.mixins import is_professional, role_required
@@ -77,7 +80,7 @@ def proposals(request: HttpRequest) -> HttpResponse:
 def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     # Their own candidacy is confirmed by HR, not by them (missions.platform.services.urgent.candidacy_confirm).
     proposal = get_object_or_404(
-        Proposal.objects.for_professional(request.user).exclude(source=ProposalSource.CANDIDACY), pk=pk
+        about_me(Proposal.objects, request.user, CHANGE).exclude(source=ProposalSource.CANDIDACY), pk=pk
     )
     try:
         mission = proposal_accept(actor=request.user, proposal=proposal)
@@ -95,7 +98,7 @@ def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(is_professional)
 def proposal_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_object_or_404(Proposal.objects.for_professional(request.user), pk=pk)
+    proposal = get_object_or_404(about_me(Proposal.objects, request.user, CHANGE), pk=pk)
     form = DeclineForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -130,7 +133,7 @@ def missions_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(is_professional)
 def mission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    mission = get_object_or_404(my_missions(user=request.user), pk=pk)
+    mission = get_object_or_404(about_me(Mission.objects, request.user).select_related(*MISSION_RELATED), pk=pk)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and mission.state == MissionState.CANCELLED:  # a double submit
         return redirect("missions:my_missions")

@@ -33,8 +33,8 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from establishments.access import establishment_require
 from establishments.models import Shift, ShiftState
-from establishments.services import require_writer
 from missions.booking.services.proposals import proposal_accept, proposal_create
 from missions.core.eligibility import Stage, exclusions_for
 from missions.core.escalation import next_wave_at, wave_plan
@@ -54,6 +54,7 @@ from missions.platform.services.matching import proposals_notify_on_commit
 from missions.platform.writes import NIGHTLY_EXPIRY_MARGIN, WRITE_LOCK_KEY, advisory_xact_lock
 from professionals.models import Professional
 from territories.geo import haversine_km
+from ville_hopital.access import CHANGE
 from ville_hopital.audit import audit_record
 from ville_hopital.money import format_amount, round_eur
 from ville_hopital.task_queue import task_queue_on_commit
@@ -205,7 +206,7 @@ def _locked_open_shift(*, shift: Shift, now: datetime) -> Shift:
 def shift_offer_to(*, actor, shift: Shift, professional: Professional, now: datetime | None = None) -> Proposal:
     """HR offers ``shift`` to one named professional, who must be eligible: otherwise refused with
     the rule that excludes them (``exclusions_for``, HR's wording). The offer is sent at once."""
-    require_writer(actor, shift.establishment)
+    establishment_require(actor, shift.establishment, CHANGE)
     now = now or timezone.now()
     shift = _locked_open_shift(shift=shift, now=now)
     exclusions = exclusions_for(professional=professional, shift=shift, now=now)
@@ -237,7 +238,7 @@ def shift_pay_raise(*, actor, shift: Shift, pay, now: datetime | None = None) ->
     posting; above it, refused with the legal calculation ``pay_cap_explanation``). Pending offers
     carry the new pay (a mission copies the pay when booked); an urgent shift's next wave goes out at
     once."""
-    require_writer(actor, shift.establishment)
+    establishment_require(actor, shift.establishment, CHANGE)
     now = now or timezone.now()
     pay = _parse_pay(pay)
     shift = _locked_open_shift(shift=shift, now=now)
@@ -269,7 +270,7 @@ def _next_wave_number(shift: Shift) -> int:
 @transaction.atomic
 def shift_flag_urgent(*, actor, shift: Shift, now: datetime | None = None) -> Shift:
     """HR flags a shift urgent (whatever its start): its waves begin at once. Idempotent."""
-    require_writer(actor, shift.establishment)
+    establishment_require(actor, shift.establishment, CHANGE)
     now = now or timezone.now()
     shift = _locked_open_shift(shift=shift, now=now)
     if shift.urgent:
@@ -285,7 +286,7 @@ def shift_flag_urgent(*, actor, shift: Shift, now: datetime | None = None) -> Sh
 def candidacy_confirm(*, actor, proposal: Proposal) -> Mission:
     """HR confirms a professional's candidacy: booked by ``proposal_accept`` (every rule checked
     again under its locks) on the professional's behalf — their candidacy was their acceptance."""
-    require_writer(actor, proposal.shift.establishment)
+    establishment_require(actor, proposal.shift.establishment, CHANGE)
     proposal = Proposal.objects.select_related("professional__user").get(pk=proposal.pk)
     if proposal.source != ProposalSource.CANDIDACY:
         raise ValidationError({"proposal": _("Ce n'est pas une candidature.")})

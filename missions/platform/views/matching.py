@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy
 
+from establishments.access import is_establishment_member
 from establishments.models import Shift
 from missions.booking.selectors import (
     open_shifts_for_professional,
@@ -18,7 +19,7 @@ from missions.booking.selectors import (
 from missions.platform.services.matching import explain_for_professional, explain_unfilled
 from territories.models import Departement
 from ville_hopital.list_pages import list_page
-from ville_hopital.mixins import is_establishment_member, is_professional, role_required
+from ville_hopital.mixins import is_professional, role_required
 
 OPEN_SHIFTS_PAGE_SIZE = 20
 

@@ -4,21 +4,25 @@ for taking an urgent position or offering themselves for a later one.
 
 Thin: parse, call one service of ``missions.platform.services.urgent``, say what happened. A refused action
 writes nothing and says why (the rule's message, or the legal calculation of the pay cap).
+
+HR's page reads the shift as the user may *view* it; every action takes it (or the candidacy) as
+``for_user(user, CHANGE)`` has it (``establishments.access.row_to_change_or_404``): a sister site's
+shared shift is a 404 to act on, a viewer's action a 403 before its form is read.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from establishments.access import establishment_allows, is_establishment_member, row_to_change_or_404
 from establishments.models import Shift, ShiftState
-from establishments.selectors import membership_for
 from missions.booking.selectors import shifts_visible_to_professional
 from missions.booking.selectors_hr import UNFILLED, BoardStatus, set_next_wave, shift_for_hr
 from missions.core.models import Proposal, ProposalSource
@@ -38,8 +42,9 @@ from missions.platform.services.urgent import (
     shift_take,
 )
 from professionals.selectors import set_directory_checks
+from ville_hopital.access import CHANGE
 from ville_hopital.forms import form_error_text, service_error_text
-from ville_hopital.mixins import is_establishment_member, is_professional, role_required
+from ville_hopital.mixins import is_professional, role_required
 
 # --------------------------------------------------------------------------------------------
 # HR
@@ -51,13 +56,11 @@ def _hr_shift(request: HttpRequest, pk: int) -> Shift:
 
 
 def _shift_to_change(request: HttpRequest, pk: int) -> Shift:
-    """A shift the user's role may change: a viewer's write is a 403 whatever its body, so the role
-    is checked before the form is read (the services check it again)."""
-    shift = _hr_shift(request, pk)
-    membership = membership_for(user=request.user, establishment=shift.establishment)
-    if not (membership and membership.can_write):
-        raise PermissionDenied
-    return shift
+    """A shift the user may change (``for_user(user, CHANGE)``): a sister site's shared shift is a
+    404, a viewer's write a 403 whatever its body, checked before the form is read (the services
+    check the role again)."""
+    return row_to_change_or_404(shift_for_hr(user=request.user, now=timezone.now()), request.user, pk,
+                                establishment="establishment_id")
 
 
 @role_required(is_establishment_member)
@@ -66,7 +69,6 @@ def shift_act(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     shift = _hr_shift(request, pk)
     set_next_wave([shift], now=now)
-    membership = membership_for(user=request.user, establishment=shift.establishment)
     query = request.GET.get("q", "").strip()[:100]
     candidates = offer_candidates(shift=shift, query=query, now=now) if query else None
     candidacies = list(pending_candidacies(shift=shift, now=now))
@@ -76,7 +78,7 @@ def shift_act(request: HttpRequest, pk: int) -> HttpResponse:
         "now": now,
         "status_label": BoardStatus.labels[shift.board_status],
         "open": shift.board_status in UNFILLED and shift.state == ShiftState.PUBLISHED and shift.starts_at > now,
-        "can_write": bool(membership and membership.can_write),
+        "can_write": establishment_allows(request.user, shift.establishment_id, CHANGE),
         "query": query,
         "candidates": candidates,
         "candidacies": candidacies,
@@ -128,7 +130,7 @@ def shift_raise_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(is_establishment_member)
 @require_POST
 def shift_urgent_view(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = _hr_shift(request, pk)
+    shift = _shift_to_change(request, pk)
     return _act(request, shift, lambda: shift_flag_urgent(actor=request.user, shift=shift),
                 _("Vacation marquée urgente : les propositions partent par vagues."))
 
@@ -136,9 +138,9 @@ def shift_urgent_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(is_establishment_member)
 @require_POST
 def candidacy_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_object_or_404(
-        Proposal.objects.for_establishment_member(request.user).select_related("shift__establishment"),
-        pk=pk, source=ProposalSource.CANDIDACY,
+    proposal = row_to_change_or_404(
+        Proposal.objects.filter(source=ProposalSource.CANDIDACY).select_related("shift__establishment"),
+        request.user, pk, establishment="shift__establishment_id",
     )
     return _act(request, proposal.shift, lambda: candidacy_confirm(actor=request.user, proposal=proposal),
                 _("Candidature confirmée : la mission est réservée."))
