@@ -66,6 +66,13 @@ class User(AbstractUser):
         _("civilité"), max_length=10, choices=Civility.choices, default=Civility.NOT_STATED,
         db_default=Civility.NOT_STATED,
     )
+    # An establishment's integration token acts as an account of its own, which no person signs in
+    # to (unusable password, an address that cannot receive mail): ``establishments.IntegrationToken``
+    # creates it. Marked so that what is about people (the second factor, e-mails and SMS) leaves it out.
+    is_integration = models.BooleanField(
+        _("compte d'intégration"), default=False, db_default=False,
+        help_text=_("the account of an establishment's integration token, not a person"),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -6,9 +6,10 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from establishments.models import Establishment, MemberInvitation, Membership, Shift, Unit
+from establishments.models import Establishment, IntegrationToken, MemberInvitation, Membership, Shift, Unit
 from establishments.selectors import establishment_finess_check
 from establishments.services import establishment_verify
+from ville_hopital.admin import ReadOnlyModelAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -68,3 +69,15 @@ class MemberInvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "establishment", "role", "created_at", "accepted_at"]
     search_fields = ["email", "establishment__name"]
     readonly_fields = ["token"]
+
+
+@admin.register(IntegrationToken)
+class IntegrationTokenAdmin(ReadOnlyModelAdmin):
+    """Read only: an establishment's admins create and revoke its tokens (``services_tokens``, which
+    writes the account, the membership and the audit row together); staff see which exist."""
+
+    list_display = ["name", "establishment", "scope", "key_prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope"]
+    search_fields = ["name", "key_prefix", "establishment__name"]
+    list_select_related = ["establishment"]
+    exclude = ["key_hash"]

@@ -9,8 +9,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from establishments.models import MemberRole, Unit
+from establishments.models import IntegrationTokenScope, MemberRole, Unit
 from establishments.services import SHIFT_TEMPLATES, ShiftSpec
+from establishments.services_tokens import DEFAULT_LIFETIME as TOKEN_DEFAULT_LIFETIME
+from establishments.services_tokens import MAX_LIFETIME as TOKEN_MAX_LIFETIME
 from reference.models import EstablishmentType, Profession
 from reference.skills import NO_CHOICE, SkillCheckboxes, SkillsOfProfessionMixin, skill_queryset
 from territories.forms import CommuneField  # the platform's one commune field
@@ -196,3 +198,38 @@ class ShiftShareForm(forms.Form):
         error_messages={"required": _("indiquez 1 (partager) ou 0 (réserver au site)."),
                         "invalid_choice": _("indiquez 1 (partager) ou 0 (réserver au site).")},
     )
+
+
+class IntegrationTokenForm(forms.Form):
+    """An integration token's name, scope and last day. The service checks the rules (a name not
+    taken, a date within a year): the form only reads the fields."""
+
+    name = forms.CharField(
+        label=_("Nom du jeton"), max_length=100,
+        help_text=_("ce qui l'utilisera, par exemple « Logiciel de planning des urgences »"),
+    )
+    scope = forms.ChoiceField(
+        label=_("Portée"), widget=forms.RadioSelect, initial=IntegrationTokenScope.READ,
+        choices=[
+            (IntegrationTokenScope.READ, _("Lecture : consulter, comme un membre lecteur")),
+            (IntegrationTokenScope.WRITE, _("Écriture : publier et gérer les vacations, comme un membre RH")),
+        ],
+    )
+    expires_on = forms.DateField(
+        label=_("Expire le"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("au plus un an ; le jeton ne sert plus à partir de ce jour, 0 h"),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["expires_on"].initial = today + TOKEN_DEFAULT_LIFETIME
+        self.fields["expires_on"].widget.attrs.update(
+            min=(today + timedelta(days=1)).isoformat(), max=(today + TOKEN_MAX_LIFETIME).isoformat(),
+        )
+
+    def token_fields(self) -> dict:
+        """The service's keywords: the token expires at the start of the chosen day, local time."""
+        data = self.cleaned_data
+        expires_at = timezone.make_aware(datetime.combine(data["expires_on"], time.min))
+        return {"name": data["name"], "scope": data["scope"], "expires_at": expires_at}

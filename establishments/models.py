@@ -277,3 +277,74 @@ class Shift(models.Model):
     @property
     def hours(self) -> Decimal:
         return Decimal((self.ends_at - self.starts_at).total_seconds()) / Decimal(3600)
+
+
+class IntegrationTokenScope(models.TextChoices):
+    READ = "read", _("lecture")
+    WRITE = "write", _("écriture")
+
+
+#: The member role an integration token's account holds, per scope: what it may do is then what
+#: ``Model.objects.for_user`` lets that role do, on every page and API endpoint, with no rule of its own.
+ROLE_FOR_SCOPE: dict[str, str] = {IntegrationTokenScope.READ: MemberRole.VIEWER, IntegrationTokenScope.WRITE: MemberRole.HR}
+
+
+class IntegrationTokenQuerySet(models.QuerySet):
+    def for_user(self, user, action: Action = VIEW) -> IntegrationTokenQuerySet:
+        """The tokens of the establishments ``user`` may ``action`` (managing them is ``ADMIN``)."""
+        return self.filter(establishment__in=Establishment.objects.for_user(user, action))
+
+
+class IntegrationToken(models.Model):
+    """A named API credential of an establishment, for its own software (planning, HR system).
+
+    It authenticates as ``user``, an account created with it that no person signs in to
+    (``User.is_integration``), member of the establishment as a viewer (scope read) or HR (scope
+    write): access is then the members' rule (``ROLE_FOR_SCOPE``). Only the SHA-256 of the secret
+    is kept (``key_hash``); the secret is shown once, when the token is created. ``key_prefix``
+    (the first characters of the secret) tells tokens apart in lists and in the audit trail.
+    Revoked, or past ``expires_at``, it authenticates no more (``establishments.authentication``).
+    """
+
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="integration_tokens")
+    name = models.CharField(_("nom"), max_length=100)
+    scope = models.CharField(_("portée"), max_length=10, choices=IntegrationTokenScope.choices)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="integration_token", editable=False,
+    )
+    key_prefix = models.CharField(_("début du jeton"), max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+    )
+
+    objects = IntegrationTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A revoked token's name may be given again (to its replacement).
+            models.UniqueConstraint(
+                fields=["establishment", "name"], condition=models.Q(revoked_at__isnull=True),
+                name="integration_token_name_unique_per_site",
+            ),
+        ]
+        verbose_name = _("jeton d'intégration")
+        verbose_name_plural = _("jetons d'intégration")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…) — {self.establishment}"
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+    def state(self, now: datetime | None = None) -> str:
+        """« active », « expired » or « revoked », for the lists."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if self.is_usable(now) else "expired"

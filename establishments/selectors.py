@@ -43,8 +43,10 @@ def set_current_establishment(request: HttpRequest, establishment: Establishment
 
 
 def members_of(*, user, establishment: Establishment) -> QuerySet[Membership]:
+    """The people of the establishment; its integration tokens' accounts are listed with the tokens."""
     return Membership.objects.filter(
-        establishment__in=Establishment.objects.for_user(user), establishment=establishment
+        establishment__in=Establishment.objects.for_user(user), establishment=establishment,
+        user__is_integration=False,
     ).select_related("user").order_by("user__last_name", "user__email")
 
 

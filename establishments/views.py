@@ -1,4 +1,5 @@
-"""HR pages of an establishment: onboarding, dashboard and switcher, members, units, posting.
+"""HR pages of an establishment: onboarding, dashboard and switcher, members, units, posting, and
+its integration tokens (its admins only: ``for_user(…, ADMIN)``, a 404 for its other members).
 
 Every page takes the establishment from ``Establishment.objects.for_user`` (another
 establishment's page is a 404); pages and actions that write ask it for ``CHANGE`` or ``ADMIN``
@@ -30,6 +31,7 @@ from establishments.csv_import import COLUMNS, shifts_import_csv, template_csv
 from establishments.forms import (
     SHIFT_FIELD_MAP,
     EstablishmentRegisterForm,
+    IntegrationTokenForm,
     InvitationForm,
     ShiftForm,
     ShiftImportForm,
@@ -38,8 +40,11 @@ from establishments.forms import (
     SwitchForm,
     UnitForm,
 )
-from establishments.models import Establishment, Shift, Unit
+from establishments.models import Establishment, IntegrationToken, Shift, Unit
+from establishments.selectors_tokens import integration_tokens_of
 from establishments.services import shift_times
+from establishments.services_tokens import integration_token_create
+from establishments.services_tokens import integration_token_revoke as integration_token_revoke_service
 from ville_hopital.access import ADMIN, CHANGE, VIEW, Action
 from ville_hopital.forms import (
     apply_service_errors,
@@ -315,3 +320,53 @@ def shift_share(request: HttpRequest, pk: int) -> HttpResponse:
             else _("Vacation réservée à votre site."),
         )
     return redirect("missions:hr_board", pk=shift.establishment_id)
+
+
+# --------------------------------------------------------------------------- integration tokens
+
+
+def _administered(request: HttpRequest, pk: int) -> Establishment:
+    """The establishment, for one of its admins; a 404 for anyone else (its HR and viewers too)."""
+    establishment = get_object_or_404(Establishment.objects.for_user(request.user, ADMIN), pk=pk)
+    selectors.set_current_establishment(request, establishment)
+    return establishment
+
+
+@role_required(is_establishment_member)
+def integration_tokens(request: HttpRequest, pk: int) -> HttpResponse:
+    """The establishment's integration tokens and the form creating one. The new secret is shown on
+    the answer to the POST itself (not after a redirect: it is never kept anywhere to be shown again),
+    with ``Cache-Control: no-store``."""
+    establishment = _administered(request, pk)
+    form = IntegrationTokenForm(request.POST or None)
+    if request.method == "POST":
+        # A token gives access to the establishment, as an invitation does: a recent second factor.
+        require_second_factor_again(request)
+        if form.is_valid():
+            try:
+                token, secret = integration_token_create(
+                    actor=request.user, establishment=establishment, **form.token_fields(),
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                response = render(request, "establishments/integration_token_created.html",
+                                  _context(request, establishment, token=token, secret=secret))
+                response["Cache-Control"] = "no-store"
+                return response
+    return render(request, "establishments/integration_tokens.html", _context(
+        request, establishment, form=form, now=timezone.now(),
+        tokens=integration_tokens_of(user=request.user, establishment=establishment),
+    ))
+
+
+@role_required(is_establishment_member)
+def integration_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation; POST: revoke, back to the list."""
+    token = get_object_or_404(IntegrationToken.objects.for_user(request.user, ADMIN).select_related("establishment"), pk=pk)
+    establishment = _administered(request, token.establishment_id)
+    if request.method == "POST":
+        integration_token_revoke_service(actor=request.user, token=token)
+        messages.success(request, _("Jeton « %(name)s » révoqué : il ne permet plus d'accéder à l'API.") % {"name": token.name})
+        return redirect("establishments:integration_tokens", pk=establishment.pk)
+    return render(request, "establishments/integration_token_revoke.html", _context(request, establishment, token=token))

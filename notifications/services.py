@@ -152,8 +152,9 @@ def channels_for(
     Email when the person ticked it for the event. SMS only to a verified number, when the person
     ticked SMS for the event or — an urgent offer (``Event.urgent_sms``, ``urgent=True``) — chose
     urgent offers by SMS; and not during the quiet hours (``sms_allowed_at``). A deactivated
-    account gets nothing outside the site."""
-    if not recipient.is_active:
+    account gets nothing outside the site, nor does an integration token's account (its address
+    reaches no one: the software reads its notifications through the API)."""
+    if not recipient.is_active or recipient.is_integration:
         return {}
     result = {Channel.EMAIL: recipient.email} if preference.email else {}
     sms = sms_choice_for(recipient)

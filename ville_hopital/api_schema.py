@@ -3,7 +3,8 @@
 drf-spectacular documents each operation's 200; the answers every client also gets are added here,
 from what the operation is: 400 when it reads parameters or a body (a validation error, a malformed
 body, a control character refused by ``input_hygiene``), 403 when it needs a signed-in person (DRF
-answers 403, not 401: the session comes first among the authentication classes), 404 when its path
+answers 403, not 401: the session comes first among the authentication classes; 401 is an integration
+token refused, ``establishments.authentication``), 404 when its path
 names an object, 415 when it reads a body (one of another type). Each is JSON: ``{"detail": "…"}``
 or, for a validation error, ``{"field": ["…"]}``. A text query parameter states, as a pattern, the
 characters ``input_hygiene`` refuses. Checked against the running API by
@@ -46,6 +47,8 @@ class ApiSchema(AutoSchema):
             responses.setdefault("400", error_response("Invalid parameters or body; the message names the field."))
         if not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
             responses.setdefault("403", error_response("Not signed in (no or an invalid token), or not allowed."))
+            # An establishment's integration token (``Authorization: Bearer vh_it_…``) refused has its own answer.
+            responses.setdefault("401", error_response("An integration token unknown, revoked or expired."))
         if any(parameter["in"] == "path" for parameter in parameters):
             responses.setdefault("404", error_response("Not found (or not yours: the same answer)."))
         if "requestBody" in operation:

@@ -31,7 +31,11 @@ def second_factor_required(user) -> bool:
     must sign in with a second factor (TOTP or a passkey); viewers and professionals may.
 
     Staff first: no query. A member's writing roles are those ``Establishment.objects.for_user(user,
-    CHANGE)`` answers for."""
-    if not user.is_authenticated:
+    CHANGE)`` answers for.
+
+    An establishment's integration token's account (``User.is_integration``) is not a person: it has
+    no second factor to give, and holds its HR role only through its token (revocable, expiring,
+    created by an admin who used theirs)."""
+    if not user.is_authenticated or user.is_integration:
         return False
     return user.is_staff or is_ars_staff(user) or Establishment.objects.for_user(user, CHANGE).exists()

@@ -7,7 +7,8 @@ Three readers:
 - **an establishment's admin** (``MemberRole.ADMIN``; HR and viewers get a 404, as for a missing
   establishment) reads the rows whose *target* belongs to the establishment: the establishment
   itself (registration, verification, CSV imports), its units, shifts and shift series, its
-  memberships and member invitations, the missions booked on its shifts and their contracts
+  memberships and member invitations, its integration tokens (created, revoked, each use and
+  refusal), the missions booked on its shifts and their contracts
   (transitions, signatures, and every download of a contract PDF, whoever read it). Rows are
   chosen by target ids, never by actor: what a member did elsewhere stays out, and what a
   professional or the system did to the establishment's things is in;
@@ -39,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from establishments.models import (
     Establishment,
+    IntegrationToken,
     MemberInvitation,
     Membership,
     Shift,
@@ -80,6 +82,10 @@ ACTION_LABELS = {
     "establishment.verify": _("Établissement vérifié"),
     "member_invitation.create": _("Membre invité"),
     "member_invitation.accept": _("Invitation acceptée"),
+    "integration_token.create": _("Jeton d'intégration créé"),
+    "integration_token.revoke": _("Jeton d'intégration révoqué"),
+    "integration_token.use": _("Jeton d'intégration utilisé"),
+    "integration_token.refused": _("Jeton d'intégration refusé (révoqué ou expiré)"),
     "unit.create": _("Unité créée"),
     "unit.update": _("Unité modifiée"),
     "shift.post": _("Vacation publiée"),
@@ -103,13 +109,14 @@ TARGET_LABELS = {
     "establishments.shiftseries": _("série de vacations"),
     "establishments.membership": _("membre"),
     "establishments.memberinvitation": _("invitation"),
+    "establishments.integrationtoken": _("jeton d'intégration"),
     "missions.mission": _("mission"),
     "missions.contract": _("contrat"),
     "territories.region": _("région"),
 }
 
 #: Offered in the action filter (a prefix such as ``auth.`` matches a whole family).
-ACTION_SUGGESTIONS = ("auth.", "credential.download", "contract.download", "dashboard.export", "api_token.", "audit.export")
+ACTION_SUGGESTIONS = ("auth.", "credential.download", "contract.download", "dashboard.export", "api_token.", "integration_token.", "audit.export")
 
 
 def _label(model: type[Model]) -> str:
@@ -131,6 +138,7 @@ def establishment_scope(establishment: Establishment) -> Q:
         | _targets(ShiftSeries, ShiftSeries.objects.filter(establishment=establishment))
         | _targets(Membership, Membership.objects.filter(establishment=establishment))
         | _targets(MemberInvitation, MemberInvitation.objects.filter(establishment=establishment))
+        | _targets(IntegrationToken, IntegrationToken.objects.filter(establishment=establishment))
         | _targets(Mission, Mission.objects.filter(shift__establishment=establishment))
         | _targets(Contract, Contract.objects.filter(mission__shift__establishment=establishment))
     )

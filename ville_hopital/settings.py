@@ -239,6 +239,8 @@ ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 # A personal API token stops working this many days after it was issued; asking again (password and
 # second factor) gives a new one (accounts.services.api_token_issue; the page « Jeton d'API »).
 API_TOKEN_LIFETIME = timedelta(days=envparse.parse_int(ENV, "API_TOKEN_LIFETIME_DAYS", 90, minimum=1))
+# Requests per minute allowed to one establishment integration token (establishments.throttling): 429 past it.
+INTEGRATION_TOKEN_REQUESTS_PER_MINUTE = envparse.parse_int(ENV, "INTEGRATION_TOKEN_REQUESTS_PER_MINUTE", 600, minimum=1)
 
 # --- Pro Santé Connect (OpenID Connect; docs/pro-sante-connect.md) ---------------------------
 # The e-CPS sign-in: off (no button, no route answering) until the three PSC_* values are set.
@@ -319,7 +321,12 @@ REST_FRAMEWORK = {
         # DRF's token check, plus an audit row once an hour per token (accounts.authentication); a
         # token of someone whose role requires a second factor is refused until they enrol.
         "ville_hopital.second_factor.EnrolledTokenAuthentication",
+        # An establishment's integration token (Authorization: Bearer vh_it_…): 401 when unknown,
+        # revoked or expired; every use audited (establishments.authentication).
+        "establishments.authentication.IntegrationTokenAuthentication",
     ],
+    # Per integration token (INTEGRATION_TOKEN_REQUESTS_PER_MINUTE); other requests are not counted.
+    "DEFAULT_THROTTLE_CLASSES": ["establishments.throttling.IntegrationTokenThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "ville_hopital.api_schema.ApiSchema",
     "DEFAULT_PAGINATION_CLASS": "ville_hopital.pagination.BoundedPagination",

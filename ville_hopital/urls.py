@@ -13,6 +13,7 @@ api_v1 = [
     path("auth/token/", api.TokenObtainView.as_view(), name="token"),
     path("territories/", include("territories.api")),
     path("notifications/", include("notifications.api")),
+    path("establishments/<int:establishment_id>/tokens/", include("establishments.api_tokens")),
     path("", include("webhooks.api")),  # establishments/<id>/webhooks/…
 ]
 

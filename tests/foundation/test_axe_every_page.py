@@ -47,6 +47,10 @@ NOT_WALKED = {
     "webhooks:*": "an establishment admin's pages, and no role of the walk administers one "
                   "(tests/webhooks/test_browser.py reads them with axe as establishment 1's admin)",
     "api:webhook-*": "the same pages' API, for the same admins only (tests/webhooks/test_api.py)",
+    "establishments:integration_token*": "an establishment admin's pages, and no role of the walk administers one "
+                                         "(tests/establishments/test_integration_tokens_browser.py reads them with axe "
+                                         "as an establishment's admin)",
+    "api:integration-token*": "the same pages' API, for the same admins only (tests/establishments/test_integration_tokens.py)",
 }
 
 #: Pages only a journey reaches (read on the way, in every group where one passes through them).

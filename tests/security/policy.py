@@ -46,6 +46,8 @@ POLICY: tuple[tuple[tuple[str, ...], Policy], ...] = (
     (("establishments:onboarding", "establishments:shift_import_template"), Policy(LOGGED_IN)),
     (("establishments:home", "establishments:switch"),
      Policy(MEMBERS, post_status=frozenset({400, 404}), why="switch: the empty body names no establishment")),
+    (("establishments:integration_token*", "api:integration-token*"),
+     Policy(NOBODY, why="the establishment's admins only (1 has none among the roles: its HR and viewer get 404)")),
     (("establishments:shift_share",), Policy(NOBODY, forbidden=SITE_1, why="an admin's action (1 has no admin)")),
     (("establishments:members",), Policy(SITE_1, post_forbidden=SITE_1, why="inviting is the admin's")),
     (("establishments:detail", "establishments:shift_import_template_for"), Policy(SITE_1)),

@@ -29,6 +29,7 @@ from accounts.models import User
 from accounts.services import ars_invitation_create
 from establishments.models import MemberRole
 from establishments.services import member_invitation_create
+from establishments.services_tokens import integration_token_create
 from missions.contracts.services import contract_draft
 from missions.core.models import ProposalSource
 from notifications.services import DIGEST_SCOPE, unsubscribe_url
@@ -126,16 +127,20 @@ def skip_reason(name: str, source: str = "") -> str | None:
     return next((reason for pattern, reason in SKIPPED.items() if fnmatch(name, pattern)), None)
 
 
-def _walk(resolver: URLResolver, prefix: str = "", namespace: tuple[str, ...] = (), source: str = ""):
-    """(route, the module of the URLconf that declares it)."""
+def _walk(resolver: URLResolver, prefix: str = "", namespace: tuple[str, ...] = (), source: str = "",
+          kwargs: tuple[str, ...] = ()):
+    """(route, the module of the URLconf that declares it). The keywords of an ``include``'s own
+    path (``establishments/<int:establishment_id>/tokens/``) are the route's too."""
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             inner = (*namespace, pattern.namespace) if pattern.namespace else namespace
             module = getattr(pattern.urlconf_module, "__name__", source)
-            yield from _walk(pattern, prefix + str(pattern.pattern), inner, module)
+            outer = (*kwargs, *pattern.pattern.regex.groupindex)
+            yield from _walk(pattern, prefix + str(pattern.pattern), inner, module, outer)
         elif isinstance(pattern, URLPattern):
             name = ":".join((*namespace, pattern.name or ""))
-            route = Route(name, prefix + str(pattern.pattern), tuple(pattern.pattern.regex.groupindex), pattern.callback)
+            keywords = (*kwargs, *pattern.pattern.regex.groupindex)
+            route = Route(name, prefix + str(pattern.pattern), keywords, pattern.callback)
             yield route, source
 
 
@@ -194,8 +199,10 @@ def build_world() -> World:
     member_token = member_invitation_create(actor=admin_1, establishment=site_1,
                                             email="future-hr@example.org", role=MemberRole.VIEWER).token
     # A public address written as such: nothing to resolve (the tests have no DNS beyond /etc/hosts).
-    webhook, _secret = webhook_subscription_create(actor=admin_1, establishment=site_1, url="https://93.184.216.34/vh",
-                                                   events=[WebhookEvent.MISSION_CANCELLED])
+    webhook, _webhook_secret = webhook_subscription_create(
+        actor=admin_1, establishment=site_1, url="https://93.184.216.34/vh", events=[WebhookEvent.MISSION_CANCELLED],
+    )
+    integration_token, _secret = integration_token_create(actor=admin_1, establishment=site_1, name="Planning", scope="read")
     notification = pro_a.user.notifications.order_by("pk").first()
     assert notification is not None, "booking a mission notifies the professional"
     today = timezone.localdate()
@@ -209,7 +216,7 @@ def build_world() -> World:
         "mission": mission, "worked_mission": worked, "contract": contract, "credential": credential, "notification": notification,
         "webhook": webhook,
         "region": REGION_1, "year": today.year, "month": today.month, "table": "etablissements", "fmt": "csv",
-        "calendar_token": pro_a.calendar_token, "ars_token": ars_token, "member_token": member_token,
+        "integration_token": integration_token, "calendar_token": pro_a.calendar_token, "ars_token": ars_token, "member_token": member_token,
         "unsubscribe_token": unsubscribe_url(user=pro_a.user, scope=DIGEST_SCOPE).rstrip("/").rsplit("/", 1)[-1],
         # allauth's signed links, for the walks that open its pages (the security walk skips them):
         # professional B's address confirmation and password reset, as the e-mails carry them.
@@ -223,13 +230,15 @@ def build_world() -> World:
 KWARG_OBJECTS = {
     "establishment_id": "establishment", "shift_id": "shift", "mission_id": "mission", "proposal_id": "offer",
     "contract_id": "contract", "region": "region", "scope": "region", "year": "year", "month": "month",
-    "table": "table", "fmt": "fmt", "uidb36": "reset_uidb36", "webhook_id": "webhook",
+    "table": "table", "fmt": "fmt", "uidb36": "reset_uidb36", "token_id": "integration_token",
+    "webhook_id": "webhook",
 }
 #: …except ``pk`` and ``token``, whose object depends on the URL (first matching name pattern wins).
 BY_URL_NAME = {
     "pk": (
         ("professionals:credential_*", "credential"), ("establishments:unit_update", "unit"),
-        ("establishments:shift_share", "shift"), ("establishments:*", "establishment"),
+        ("establishments:shift_share", "shift"), ("establishments:integration_token_revoke", "integration_token"),
+        ("establishments:*", "establishment"),
         ("missions:proposal_*", "offer"), ("missions:mission_detail", "mission"), ("missions:hr_mission_*", "worked_mission"),
         ("missions:hr_board", "establishment"), ("missions:hr_shift_*", "shift"),
         ("missions:hr_candidacy_*", "candidacy"), ("missions:contract_*", "contract"),

@@ -21,7 +21,7 @@ from django.db.models import Q
 
 from accounts.models import ArsInvitation, ArsStaff, User
 from dashboards.models import ProfessionalDay
-from establishments.models import MemberInvitation, Membership, Shift, ShiftSeries
+from establishments.models import IntegrationToken, MemberInvitation, Membership, Shift, ShiftSeries
 from missions.contracts.models import Contract, ContractSignature
 from missions.core.models import EstablishmentBlock, Mission, Proposal
 from notifications.models import (
@@ -79,7 +79,7 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
     PersonalData(
         User, "account.json", lambda user: User.objects.filter(pk=user.pk),
         ("id", "email", "first_name", "last_name", "civility", "phone", "signup_intent", "date_joined", "last_login",
-         "is_active", "is_staff", "is_superuser"),
+         "is_active", "is_staff", "is_superuser", "is_integration"),
         {"password": ACCESS_MATERIAL},
     ),
     PersonalData(
@@ -202,6 +202,14 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
         _because(AUTHOR_ONLY, "unit profession starts_at ends_at positions urgent urgency pay pay_cap "
                               "pay_cap_explanation contract_route location shared_with_legal_entity series state "
                               "cancel_reason created_by"),
+    ),
+    PersonalData(
+        IntegrationToken, "memberships.json",
+        lambda user: IntegrationToken.objects.filter(Q(created_by=user) | Q(revoked_by=user)),
+        ("id", "establishment", "name", "created_at", "revoked_at"),
+        {**_because(AUTHOR_ONLY, "scope expires_at last_used_at created_by revoked_by"),
+         "key_hash": ACCESS_MATERIAL, "key_prefix": ACCESS_MATERIAL,
+         "user": "the token's own account (not a person's): the establishment's, not the author's"},
     ),
     PersonalData(
         AuditEvent, "audit_events.json", lambda user: AuditEvent.objects.filter(actor=user),

@@ -30,6 +30,8 @@ def unverified_signups(*, before: datetime) -> models.QuerySet:
     return User.objects.filter(
         date_joined__lt=before, last_login__isnull=True, is_staff=False, is_superuser=False,
         professional__isnull=True, ars_staff__isnull=True, memberships__isnull=True,
+        # A revoked integration token's account: no address to confirm, kept with its token's record.
+        is_integration=False,
     ).exclude(Exists(verified))
 
 
