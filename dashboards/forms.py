@@ -71,11 +71,13 @@ class FilterForm(forms.Form):
                 })
         if self.errors:
             return cleaned
+        # On the end date, the one to change: the page marks it and the API's 400 names it.
         if end < start:
-            raise forms.ValidationError(_("La fin de la période précède son début."), code="end_before_start")
-        if (end - start).days + 1 > MAX_PERIOD_DAYS:
-            raise forms.ValidationError(_("La période ne peut pas dépasser 3 ans."), code="too_long")
-        cleaned["start"], cleaned["end"] = start, end
+            self.add_error("end", forms.ValidationError(_("La fin de la période précède son début."), code="end_before_start"))
+        elif (end - start).days + 1 > MAX_PERIOD_DAYS:
+            self.add_error("end", forms.ValidationError(_("La période ne peut pas dépasser 3 ans."), code="too_long"))
+        else:
+            cleaned["start"], cleaned["end"] = start, end
         return cleaned
 
     def filters(self) -> Filters:

@@ -126,6 +126,27 @@ def _filtered(queryset: QuerySet, scope: Scope, filters: Filters, first: date, l
     return queryset
 
 
+@dataclass(frozen=True)
+class GroupRow:
+    """One line of a breakdown (a département, a profession, an establishment type): what the page's
+    table and the API show, in the same order."""
+
+    code: str
+    name: str
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class Week:
+    """One week of the trend (weeks start on Monday; the period's first and last may be partial)."""
+
+    start: date
+    posted: int
+    filled: int
+
+    @property
+    def fill_rate(self) -> float | None:
+        return self.filled / self.posted if self.posted else None
 
 
 @dataclass
@@ -139,6 +160,25 @@ class Overview:
     profession_names: dict[str, str]
     type_names: dict[str, str]
     centroids: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def departement_rows(self) -> list[GroupRow]:
+        """By département code."""
+        return [GroupRow(code, self.departement_names.get(code, ""), f) for code, f in sorted(self.by_departement.items())]
+
+    def profession_rows(self) -> list[GroupRow]:
+        """By profession name (in the reader's language)."""
+        return _by_name(self.by_profession, self.profession_names)
+
+    def type_rows(self) -> list[GroupRow]:
+        """By establishment type name (in the reader's language)."""
+        return _by_name(self.by_type, self.type_names)
+
+    def week_rows(self) -> list[Week]:
+        return [Week(start, posted, filled) for start, posted, filled in self.weeks]
+
+
+def _by_name(groups: dict[str, Figures], names: dict[str, str]) -> list[GroupRow]:
+    return sorted((GroupRow(code, names.get(code, code), f) for code, f in groups.items()), key=lambda r: (r.name, r.code))
 
 
 GROUP_KEYS = ("departement_id", "profession_id", "establishment_type_id")
@@ -515,6 +555,32 @@ def data_as_of():
     return RefreshState.objects.filter(id=1).values_list("updated_at", flat=True).first()
 
 
+def overview_read(scope: Scope, filters: Filters, today: date, version) -> Overview:
+    """The overview as the page, its exports and the API read it: through the cache (``version``:
+    ``data_as_of()``, which the caller also shows)."""
+    return cached("overview", scope, filters, today, version, lambda: overview(scope, filters, today))
+
+
+def lowest_establishments_read(
+    scope: Scope, filters: Filters, today: date, version, limit: int = ESTABLISHMENTS_SHOWN
+) -> tuple[list[EstablishmentRow], int]:
+    """``lowest_establishments`` through the cache (the page: the first 30; the API: up to its page's end)."""
+    return cached(
+        f"establishments-lowest-{limit}", scope, filters, today, version,
+        lambda: lowest_establishments(scope, filters, today, limit),
+    )
+
+
+def establishment_ranking_read(scope: Scope, filters: Filters, today: date, version) -> list[EstablishmentRow]:
+    """Every ranked establishment (the export), through the cache."""
+    return cached("establishments", scope, filters, today, version, lambda: establishment_ranking(scope, filters, today))
+
+
+def shortages_read(scope: Scope, filters: Filters, today: date, version) -> list[ShortageRow]:
+    """``shortages`` through the cache."""
+    return cached("shortages", scope, filters, today, version, lambda: shortages(scope, filters, today))
+
+
 def cached(kind: str, scope: Scope, filters: Filters, today: date, version, compute):
     """``compute()``, kept in the cache for ``DASHBOARDS_CACHE_SECONDS`` (default 300; 0 turns it
     off) under a key naming the page, territory, filters, today and the aggregates' version: any
@@ -535,12 +601,18 @@ def cached(kind: str, scope: Scope, filters: Filters, today: date, version, comp
 __all__ = [
     "NATIONAL",
     "Filters",
+    "GroupRow",
     "Scope",
+    "Week",
     "establishment_ranking",
+    "establishment_ranking_read",
     "has_dashboard_access",
     "lowest_establishments",
+    "lowest_establishments_read",
     "overview",
+    "overview_read",
     "regions_for",
     "scope_for",
     "shortages",
+    "shortages_read",
 ]

@@ -101,18 +101,17 @@ def _figures_table(slug, title, label_columns: list[Column], items: Sequence[tup
 
 
 def departement_table(o: Overview) -> Table:
-    items = [([f"{code} {o.departement_names.get(code, '')}".strip()], f) for code, f in sorted(o.by_departement.items())]
+    items = [([f"{r.code} {r.name}".strip()], r.figures) for r in o.departement_rows()]
     return _figures_table("departements", _("Par département"), [Column("label", _("Département"), "text")], items)
 
 
 def profession_table(o: Overview) -> Table:
-    items = sorted(((([o.profession_names.get(c, c)]), f) for c, f in o.by_profession.items()), key=lambda i: i[0][0])
+    items = [([r.name], r.figures) for r in o.profession_rows()]
     return _figures_table("professions", _("Par profession"), [Column("label", _("Profession"), "text")], items)
 
 
 def type_table(o: Overview) -> Table:
-    items = sorted((([o.type_names.get(c, c)]), f) for c, f in o.by_type.items())
-    items.sort(key=lambda i: i[0][0])
+    items = [([r.name], r.figures) for r in o.type_rows()]
     return _figures_table("types", _("Par type d'établissement"), [Column("label", _("Type"), "text")], items)
 
 
@@ -126,7 +125,7 @@ def trend_table(o: Overview) -> Table:
             Column("filled", _("Postes pourvus")),
             Column("fill_rate", _("Taux de pourvoi"), "pct"),
         ],
-        [[week, posted, filled, (filled / posted if posted else None)] for week, posted, filled in o.weeks],
+        [[w.start, w.posted, w.filled, w.fill_rate] for w in o.week_rows()],
     )
 
 

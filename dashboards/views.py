@@ -17,19 +17,17 @@ from django.utils.translation import gettext as _
 from dashboards import charts, tables
 from dashboards.forms import FilterForm
 from dashboards.selectors import (
-    ESTABLISHMENTS_SHOWN,
     NATIONAL,
     Scope,
-    cached,
     data_as_of,
-    establishment_ranking,
+    establishment_ranking_read,
     has_dashboard_access,
-    lowest_establishments,
-    overview,
+    lowest_establishments_read,
+    overview_read,
     regions_for,
     scope_for,
     shortage_window,
-    shortages,
+    shortages_read,
 )
 from dashboards.services import dashboard_export_record
 from ville_hopital.mixins import role_required
@@ -77,7 +75,7 @@ def overview_page(request: HttpRequest, scope: str) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, "dashboards/overview.html", context)
     filters, day = context["filters"], today()
-    o = cached("overview", scope_obj, filters, day, context["data_as_of"], lambda: overview(scope_obj, filters, day))
+    o = overview_read(scope_obj, filters, day, context["data_as_of"])
     by_dep = sorted(o.by_departement.items(), key=lambda item: (item[1].fill_rate is None, item[1].fill_rate or 0))
     if scope_obj.is_national:
         by_dep = by_dep[:BARS_SHOWN_NATIONALLY]
@@ -106,12 +104,8 @@ def establishments_page(request: HttpRequest, scope: str) -> HttpResponse:
     scope_obj, form, context = _page(request, scope, "establishments")
     if not form.is_valid():
         return _invalid(request, "dashboards/establishments.html", context)
-    filters, day = context["filters"], today()
-
-    def lowest() -> tuple[list, int]:  # the page reads (and caches) only the rows it shows
-        return lowest_establishments(scope_obj, filters, day, ESTABLISHMENTS_SHOWN)
-
-    shown, total = cached("establishments-lowest", scope_obj, filters, day, context["data_as_of"], lowest)
+    # The page reads (and caches) only the rows it shows.
+    shown, total = lowest_establishments_read(scope_obj, context["filters"], today(), context["data_as_of"])
     context.update(table=tables.establishment_table(shown), total_rows=total, shown=len(shown))
     return render(request, "dashboards/establishments.html", context)
 
@@ -122,7 +116,7 @@ def shortages_page(request: HttpRequest, scope: str) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, "dashboards/shortages.html", context)
     filters, day = context["filters"], today()
-    rows = cached("shortages", scope_obj, filters, day, context["data_as_of"], lambda: shortages(scope_obj, filters, day))
+    rows = shortages_read(scope_obj, filters, day, context["data_as_of"])
     context.update(table=tables.shortage_table(rows), window=shortage_window(filters, day))
     return render(request, "dashboards/shortages.html", context)
 
@@ -130,13 +124,11 @@ def shortages_page(request: HttpRequest, scope: str) -> HttpResponse:
 def build_table(scope: Scope, name: str, filters, day: date) -> tables.Table:
     version = data_as_of()
     if name in tables.OVERVIEW_TABLES:
-        o = cached("overview", scope, filters, day, version, lambda: overview(scope, filters, day))
-        return tables.OVERVIEW_TABLES[name](o)
+        return tables.OVERVIEW_TABLES[name](overview_read(scope, filters, day, version))
     if name == "etablissements":
-        rows = cached("establishments", scope, filters, day, version, lambda: establishment_ranking(scope, filters, day))
-        return tables.establishment_table(rows)
+        return tables.establishment_table(establishment_ranking_read(scope, filters, day, version))
     if name == "penuries":
-        return tables.shortage_table(cached("shortages", scope, filters, day, version, lambda: shortages(scope, filters, day)))
+        return tables.shortage_table(shortages_read(scope, filters, day, version))
     raise Http404
 
 

@@ -38,7 +38,7 @@ class NotificationFilter(serializers.Serializer):
     unread = serializers.BooleanField(required=False, help_text="only the unread ones (`1` or `true`)")
 
 
-@extend_schema_view(get=extend_schema(parameters=[NotificationFilter]))
+@extend_schema_view(get=extend_schema(operation_id="notifications_list", parameters=[NotificationFilter]))
 class NotificationListView(generics.ListAPIView):
     """My notifications, newest first; ``?unread=1`` for the unread ones only."""
 
@@ -62,7 +62,7 @@ class NotificationListView(generics.ListAPIView):
 class UnreadCountView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=inline_serializer("UnreadCount", {"unread": serializers.IntegerField()}))
+    @extend_schema(operation_id="notifications_unread_count", responses=inline_serializer("UnreadCount", {"unread": serializers.IntegerField()}))
     def get(self, request: Request) -> Response:
         return Response({"unread": unread_count(request.user)})
 
@@ -72,7 +72,7 @@ class MarkReadView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=NotificationSerializer)
+    @extend_schema(operation_id="notifications_mark_read", request=None, responses=NotificationSerializer)
     def post(self, request: Request, pk: int) -> Response:
         try:
             notification = notification_mark_read(actor=request.user, notification_id=pk)
@@ -85,7 +85,7 @@ class MarkReadView(APIView):
 class MarkAllReadView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}))
+    @extend_schema(operation_id="notifications_mark_all_read", request=None, responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}))
     def post(self, request: Request) -> Response:
         return Response({"marked": notifications_mark_all_read(actor=request.user)})
 

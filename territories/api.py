@@ -12,7 +12,7 @@ class CommuneSerializer(serializers.ModelSerializer):
         fields = ["code_insee", "name", "departement", "region", "postal_codes", "population", "latitude", "longitude"]
 
 
-@extend_schema_view(get=extend_schema(parameters=[
+@extend_schema_view(get=extend_schema(operation_id="communes_list", parameters=[
     OpenApiParameter("q", str, description="the start of a name, a postal code or an INSEE code"),
 ]))
 class CommuneSearchView(generics.ListAPIView):

@@ -30,6 +30,7 @@ class MeView(APIView):
     permission_classes = [IsAuthenticated]
     serializer_class = MeSerializer
 
+    @extend_schema(operation_id="me_retrieve", responses=MeSerializer)
     def get(self, request: Request) -> Response:
         user = request.user
         roles = [
@@ -52,7 +53,7 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenObtainSerializer(serializers.Serializer):
     username = serializers.EmailField(help_text="the account's email")
     password = serializers.CharField(write_only=True, trim_whitespace=False)
     code = serializers.CharField(
@@ -76,15 +77,15 @@ class TokenObtainView(APIView):
 
     authentication_classes: list = []
     permission_classes: list = []
-    serializer_class = TokenRequestSerializer
+    serializer_class = TokenObtainSerializer
 
-    @extend_schema(request=TokenRequestSerializer, responses={
+    @extend_schema(operation_id="auth_token_create", request=TokenObtainSerializer, responses={
         200: TokenSerializer,
         403: OpenApiResponse(ERROR_BODY, description="The account's role requires a second factor: enrol on the site first."),
         429: OpenApiResponse(ERROR_BODY, description="Too many wrong passwords: wait, then try again."),
     })
     def post(self, request: Request) -> Response:
-        serializer = TokenRequestSerializer(data=request.data)
+        serializer = TokenObtainSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             token = api_token_issue(

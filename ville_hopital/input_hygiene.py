@@ -19,6 +19,7 @@ from datetime import date
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from ville_hopital.identifiers import is_ascii_digits
@@ -71,9 +72,22 @@ class InputHygieneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query = ((name, value) for name, values in request.GET.lists() for value in values)
         field = first_bad_field(query) or first_bad_field(_form_items(request))
-        if field is not None:
+        if field is not None and not _method_refused(request):
             return bad_input_response(request, field, forbidden_character_message(field))
         return self.get_response(request)
+
+
+def _method_refused(request: HttpRequest) -> bool:
+    """Whether the class-based view of the address has no handler for the method: it answers 405
+    without reading a field, and a method the address does not take is a 405 whatever the data."""
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return False
+    cls = getattr(view, "cls", None) or getattr(view, "view_class", None)
+    # Django answers HEAD with the view's GET (``View.setup``).
+    method = "get" if request.method == "HEAD" else request.method.lower()
+    return cls is not None and not hasattr(cls, method)
 
 
 def bad_input_response(request: HttpRequest, field: str, message: str) -> HttpResponse:

@@ -341,18 +341,25 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Reinforcement shifts for freelance health professionals.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A response's read-only fields (ids, computed values) are not asked for in the request bodies:
+    # ``Shift`` and ``ShiftRequest`` are two components (a generated client requires only what it sends).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per state vocabulary, whichever serializer shows it (else drf-spectacular names the
+    # colliding ``state`` enums by a hash, and the generated client's types change with the code).
+    "ENUM_NAME_OVERRIDES": {
+        "ShiftStateEnum": "establishments.models.ShiftState", "MissionStateEnum": "missions.core.models.MissionState",
+        "OfferStateEnum": "missions.core.models.ProposalState", "ContractStateEnum": "missions.contracts.models.ContractState",
+        "WebhookEventEnum": "webhooks.models.WebhookEvent", "WebhookStateEnum": "webhooks.models.SubscriptionState",
+        "WebhookDeliveryStateEnum": "webhooks.models.DeliveryState",
+    },
+    # Errors as one ``Error`` component (ville_hopital.api_schema), after the enums' own hook.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ville_hopital.api_schema.error_component"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Without deep links, an operation's path is plain text, not a link inside its toggle button
     # (a focusable control nested in another: axe-core's nested-interactive).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False},
-    # Choice sets named once, whatever the field is called where they stand.
-    "ENUM_NAME_OVERRIDES": {
-        "WebhookEventEnum": "webhooks.models.WebhookEvent.choices",
-        "WebhookStateEnum": "webhooks.models.SubscriptionState.choices",
-        "WebhookDeliveryStateEnum": "webhooks.models.DeliveryState.choices",
-    },
 }
 
 # --- Security (production) ------------------------------------------------------------------

@@ -14,6 +14,7 @@ api_v1 = [
     path("territories/", include("territories.api")),
     path("notifications/", include("notifications.api")),
     path("establishments/<int:establishment_id>/tokens/", include("establishments.api_tokens")),
+    path("ars/", include("dashboards.api")),
     path("", include("webhooks.api")),  # establishments/<id>/webhooks/…
 ]
 

@@ -86,3 +86,11 @@ def test_the_shared_parsers():
     assert query_date("9999-12-31") is None and query_date("nope") is None
     assert query_int("12") == 12 and query_int("²") is None and query_int("-3") is None
     assert query_int(str(2**31)) is None and query_int("", default=7) == 7
+
+
+def test_a_method_the_address_does_not_take_is_a_405_whatever_the_query(client, db):
+    """The method is refused before the data is read (schemathesis: an undeclared method is a 405)."""
+    response = client.delete("/api/v1/territories/communes/?q=%C2%84")
+    assert response.status_code == 405
+    assert client.get("/api/v1/territories/communes/?q=%C2%84").status_code == 400
+    assert client.head("/api/v1/territories/communes/?q=%00").status_code == 400  # HEAD is the view's GET

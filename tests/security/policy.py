@@ -65,6 +65,8 @@ POLICY: tuple[tuple[tuple[str, ...], Policy], ...] = (
      Policy(PRO_A_AND_SITE_1 | {"staff"}, why="the parties and staff; an empty POST is a form error (400)")),
     (("dashboards:home",), Policy(frozenset({"ars_1", "ars_2", "staff"}))),
     (("dashboards:*",), Policy(frozenset({"ars_1", "staff"}), why="region 1's agents and platform staff")),
+    (("api:ars-regions",), Policy(frozenset({"ars_1", "ars_2", "staff"}), why="the territories one's dashboards cover")),
+    (("api:ars-*",), Policy(frozenset({"ars_1", "staff"}), why="region 1's dashboards as JSON: its agents and staff")),
     (("notifications:mark_read", "api:notification-read"), Policy(frozenset({"pro_a"}))),
     (("webhooks:*", "api:webhook-*"),
      Policy(NOBODY, why="the establishment's admins only (1 has none among the roles: its HR and viewer get 404)")),

@@ -250,6 +250,7 @@ BY_URL_NAME = {
         ("establishments:invitation_accept", "member_token"), ("notifications:unsubscribe", "unsubscribe_token"),
     ),
     "key": (("account_confirm_email", "email_key"), ("account_reset_password_from_key", "reset_key")),
+    "code": (("api:ars-*", "region"),),
 }
 
 
