@@ -288,6 +288,10 @@ WEBHOOK_CA_BUNDLE = ENV.get("WEBHOOK_CA_BUNDLE", "")
 #: tests, which turn it on (``settings`` fixture) to deliver to a real HTTPS server on 127.0.0.1:
 #: on a server, a loopback URL would let an establishment make the platform call itself.
 WEBHOOK_ALLOW_LOOPBACK = envparse.parse_bool(ENV, "WEBHOOK_ALLOW_LOOPBACK", default=False)
+#: Deliveries connect to the loopback only: the tests (tests/conftest.py) and any machine whose
+#: traffic must stay on it. Subscriptions naming public addresses are still accepted and their
+#: deliveries fail with a message saying why — a test never sends a request off the machine.
+WEBHOOK_LOOPBACK_ONLY = envparse.parse_bool(ENV, "WEBHOOK_LOOPBACK_ONLY", default=False)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

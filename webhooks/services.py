@@ -20,6 +20,7 @@ Deliveries are at least once: a receiver recognises a repeat by ``X-VH-Delivery`
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import uuid
 from dataclasses import dataclass
@@ -237,6 +238,8 @@ def _post(delivery: WebhookDelivery, now: datetime) -> PostResult:
         host, port, address = webhook_url_resolve(subscription.url)
     except ValidationError as error:
         return PostResult(None, " ".join(error.message_dict.get("url", [])) or str(error))
+    if settings.WEBHOOK_LOOPBACK_ONLY and not ipaddress.ip_address(address).is_loopback:
+        return PostResult(None, _("Cette instance ne livre qu'à la boucle locale (WEBHOOK_LOOPBACK_ONLY)."))
     parts = urlsplit(subscription.url.strip())
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     body = body_bytes(delivery.payload)

@@ -201,3 +201,14 @@ def test_the_safety_net_queues_an_overdue_delivery(world, receiver, django_captu
         assert webhook_deliveries_requeue() == 1
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SUCCEEDED and delivery.attempts == 2
+
+
+def test_a_public_address_is_not_called_while_deliveries_stay_on_the_loopback(world, django_capture_on_commit_callbacks):
+    """Every test runs with ``WEBHOOK_LOOPBACK_ONLY`` (tests/conftest.py): a subscription to a public
+    address (accepted, as in the security world) gets a failed attempt saying why, and no
+    connection leaves the machine."""
+    _subscribe(world, "https://93.184.216.34/ville-hopital")
+    delivery = _emit(world, 9, django_capture_on_commit_callbacks)
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.FAILED and delivery.last_status_code is None
+    assert "WEBHOOK_LOOPBACK_ONLY" in delivery.last_error
