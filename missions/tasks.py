@@ -2,7 +2,8 @@
 
 Schedule (``ville_hopital/celery.py``, Europe/Paris): ``match_night`` at 02:00, ``expire_proposals``
 every 10 minutes, ``match_urgent_pending`` every 5 minutes; notices: ``notify_expiring_proposals``
-every 15 minutes, ``remind_missions`` at 18:00, ``notify_unfilled_shifts`` hourly.
+every 15 minutes, ``remind_missions`` at 18:00, ``notify_unfilled_shifts`` hourly; webhooks:
+``webhooks_unfilled_shifts`` every 10 minutes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from missions.booking.services.notices import (
 )
 from missions.booking.services.proposals import proposals_expire
 from missions.core.models import MatchingRunKind
+from missions.core.webhook_events import shifts_unfilled_emit
 from missions.platform.services.matching import matching_run_night, matching_run_region, proposals_notify
 from missions.platform.services.urgent import urgent_pending_match, urgent_shift_match
 
@@ -86,3 +88,10 @@ def remind_missions() -> int:
 def notify_unfilled_shifts() -> int:
     """``shift.unfilled`` for published shifts starting within 24 h with open positions (idempotent)."""
     return shifts_unfilled_notify()
+
+
+@shared_task
+def webhooks_unfilled_shifts() -> int:
+    """Webhook ``shift.unfilled`` for shifts reaching their deadline (48 h before the start) with open
+    positions (idempotent: once per shift)."""
+    return shifts_unfilled_emit()

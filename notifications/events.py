@@ -85,6 +85,12 @@ _EVENTS = [
         "shift.unfilled", _("Vacation non pourvue à 24 h"), (ESTABLISHMENT,),
         ("shift", "unit", "starts_at", "open_positions", "url"),
     ),
+    Event(
+        # To the establishment's admins: one of its webhooks kept failing and was turned off
+        # (``webhooks.services``). ``endpoint`` is the webhook's URL, ``url`` the page to re-enable it.
+        "webhook.disabled", _("Webhook désactivé après des échecs répétés"), (ESTABLISHMENT,),
+        ("endpoint", "failures", "url"),
+    ),
 ]
 
 EVENTS: dict[str, Event] = {event.code: event for event in _EVENTS}

@@ -51,7 +51,7 @@ from notifications.selectors import sms_choice_for
 from notifications.sms import get_sms_backend
 from ville_hopital.audit import audit_record
 from ville_hopital.emails import email_context
-from ville_hopital.task_queue import task_queue, task_queue_on_commit
+from ville_hopital.task_queue import task_queue_each, task_queue_on_commit
 from ville_hopital.transitions import transition
 
 logger = logging.getLogger(__name__)
@@ -367,15 +367,7 @@ def deliveries_requeue(*, now=None, limit: int = 500) -> int:
         models.Q(state=DeliveryState.PENDING, next_attempt_at__lte=now - REQUEUE_GRACE)
         | models.Q(state=DeliveryState.SENDING, lease_until__lt=now)
     ).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
-    queued = 0
-    for pk in due:
-        try:
-            task_queue(DELIVER_TASK, pk)
-        except Exception:  # the broker is still down: the next run tries again
-            logger.exception("could not queue delivery %s", pk)
-            break
-        queued += 1
-    return queued
+    return task_queue_each(DELIVER_TASK, due)
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from ville_hopital.celery import app as celery_app
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made beside it are
 # plain synchronous calls, so Django's async-safety guard would only get in the way (tests only).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ.setdefault("WEBHOOK_LOOPBACK_ONLY", "true")  # subprocesses (a real worker) too: see _webhooks_stay_on_this_machine
 
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_DEPARTEMENTS = frozenset({"48", "75", "13", "69", "34", "12", "15", "43", "30"})
@@ -100,6 +101,14 @@ def _fresh_cache_per_test(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _webhooks_stay_on_this_machine(settings):
+    """A subscription may name a public address (the security world's does, to be accepted): its
+    deliveries must still never leave the machine. Tests deliver to their own HTTPS server on
+    127.0.0.1 (``WEBHOOK_ALLOW_LOOPBACK``)."""
+    settings.WEBHOOK_LOOPBACK_ONLY = True
 
 
 @pytest.fixture(autouse=True)

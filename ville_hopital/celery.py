@@ -55,3 +55,11 @@ app.conf.beat_schedule["ville_hopital.idempotency_keys_purge"] = {
     # the API's Idempotency-Key rows are kept 24 hours (ville_hopital.idempotency)
     "task": "ville_hopital.tasks.idempotency_keys_purge", "schedule": crontab(minute=20),  # hourly
 }
+# Webhooks (webhooks/, docs/webhooks.md): the unfilled shifts reaching their deadline, and the
+# deliveries whose retry countdown was lost (or, embedded, never waited for: Celery runs eagerly).
+app.conf.beat_schedule["missions.webhooks_unfilled_shifts"] = {
+    "task": "missions.tasks.webhooks_unfilled_shifts", "schedule": crontab(minute="*/10"),
+}
+app.conf.beat_schedule["webhooks.requeue_deliveries"] = {
+    "task": "webhooks.tasks.requeue_deliveries", "schedule": crontab(),  # every minute
+}

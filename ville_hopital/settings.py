@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "professionals.pro_sante_connect",  # sign-in with the e-CPS; the RPPS it vouches for
     "missions",
     "dashboards",  # ARS read side: sits on top of missions
+    "webhooks",  # an establishment's HTTPS subscriptions to its events (missions emit them)
     "ville_hopital",
 ]
 
@@ -278,6 +279,20 @@ SMS_TIMEOUT = envparse.parse_int(ENV, "SMS_TIMEOUT", 15, minimum=1)
 EMAIL_TIMEOUT = envparse.parse_int(ENV, "EMAIL_TIMEOUT", 30, minimum=1)
 NOTIFICATIONS_RETRY_BASE_SECONDS = envparse.parse_int(ENV, "NOTIFICATIONS_RETRY_BASE_SECONDS", 30, minimum=1)
 
+# --- Webhooks (webhooks/, docs/webhooks.md) ---------------------------------------------------
+#: Seconds a delivery waits for the receiver (connect, then each read) before it counts as failed.
+WEBHOOK_TIMEOUT_SECONDS = envparse.parse_int(ENV, "WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
+#: The CA bundle (a PEM file) deliveries verify the receiver's certificate with; empty: the system's.
+WEBHOOK_CA_BUNDLE = ENV.get("WEBHOOK_CA_BUNDLE", "")
+#: Lets a webhook URL resolve to the loopback address (127.0.0.1, ::1). Off everywhere but in the
+#: tests, which turn it on (``settings`` fixture) to deliver to a real HTTPS server on 127.0.0.1:
+#: on a server, a loopback URL would let an establishment make the platform call itself.
+WEBHOOK_ALLOW_LOOPBACK = envparse.parse_bool(ENV, "WEBHOOK_ALLOW_LOOPBACK", default=False)
+#: Deliveries connect to the loopback only: the tests (tests/conftest.py) and any machine whose
+#: traffic must stay on it. Subscriptions naming public addresses are still accepted and their
+#: deliveries fail with a message saying why — a test never sends a request off the machine.
+WEBHOOK_LOOPBACK_ONLY = envparse.parse_bool(ENV, "WEBHOOK_LOOPBACK_ONLY", default=False)
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
@@ -338,6 +353,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ShiftStateEnum": "establishments.models.ShiftState", "MissionStateEnum": "missions.core.models.MissionState",
         "OfferStateEnum": "missions.core.models.ProposalState", "ContractStateEnum": "missions.contracts.models.ContractState",
+        "WebhookEventEnum": "webhooks.models.WebhookEvent", "WebhookStateEnum": "webhooks.models.SubscriptionState",
+        "WebhookDeliveryStateEnum": "webhooks.models.DeliveryState",
     },
     # Errors as one ``Error`` component (ville_hopital.api_schema), after the enums' own hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ville_hopital.api_schema.error_component"],

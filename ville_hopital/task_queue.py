@@ -24,10 +24,14 @@ and lets a broker error reach the caller, which decides.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Any
 
 from celery import current_app
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 
 def task_queue(name: str, *args: Any, countdown: float | None = None) -> str:
@@ -42,3 +46,18 @@ def task_queue_on_commit(name: str, *args: Any, countdown: float | None = None) 
         task_queue(name, *args, countdown=countdown)
 
     transaction.on_commit(send, robust=True)
+
+
+def task_queue_each(name: str, ids: Iterable[int]) -> int:
+    """Queue task ``name`` once for each id, now (a periodic requeue sweep); returns how many were
+    queued. The first broker error stops the sweep, logged: the broker is down, the next run of the
+    sweep tries again."""
+    queued = 0
+    for pk in ids:
+        try:
+            task_queue(name, pk)
+        except Exception:  # the broker is still down: the next run tries again
+            logger.exception("could not queue %s for %s", name, pk)
+            break
+        queued += 1
+    return queued

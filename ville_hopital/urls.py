@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("missions.platform.api_hr")),
     path("establishments/<int:establishment_id>/tokens/", include("establishments.api_tokens")),
     path("ars/", include("dashboards.api")),
+    path("", include("webhooks.api")),  # establishments/<id>/webhooks/…
 ]
 
 handler404 = views.page_not_found
@@ -36,6 +37,7 @@ urlpatterns = [
     path("territoires/", include("territories.urls")),
     path("pro/", include("professionals.urls")),
     path("etablissement/", include("establishments.urls")),
+    path("etablissement/", include("webhooks.urls")),  # an admin's webhook pages, beside the establishment's
     path("missions/", include("missions.urls")),
     path("ars/", include("dashboards.urls")),
     path("notifications/", include("notifications.urls")),

@@ -55,6 +55,7 @@ from missions.contracts.selectors import (
     signature_page_context,
     signer_membership,
 )
+from missions.contracts.webhook_events import contract_signed_emit
 from missions.core.models import Mission, MissionState
 from notifications.services import notify
 from reference.models import RouteKind
@@ -301,6 +302,8 @@ def _sign(*, actor, contract: Contract, side: str, ip: str | None, signed_hash: 
                         data={"by_version": contract.version})
     if both and contract.mission.state == MissionState.DONE:  # signed late: service fait already attested
         _complete(contract, actor=None)
+    if both:
+        contract_signed_emit(contract=contract)
     return contract
 
 

@@ -64,7 +64,7 @@ def test_the_missions_layers_see_a_break(tmp_path):
 
 #: The packages whose imports the layers govern (the apps and the project package).
 APP_PACKAGES = ("accounts", "dashboards", "directories", "establishments", "missions", "notifications", "professionals",
-                "reference", "territories", "ville_hopital")
+                "reference", "territories", "ville_hopital", "webhooks")
 
 
 def imports_inside_functions(source: str) -> list[tuple[int, str]]:

@@ -39,10 +39,12 @@ from tests.factories import (
 )
 from ville_hopital.models import AuditEvent
 from ville_hopital.transitions import transition
+from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.services import webhook_event_emit, webhook_event_id, webhook_subscription_create
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("accounts", "dashboards", "directories", "establishments", "missions", "notifications",
-            "professionals", "reference", "territories", "ville_hopital")
+            "professionals", "reference", "territories", "ville_hopital", "webhooks")
 HELPER = ROOT / "ville_hopital" / "transitions.py"
 
 
@@ -133,9 +135,25 @@ def _delivery(db) -> Delivery:
     return Delivery.objects.filter(recipient=recipient).first()
 
 
+def _webhook(db) -> WebhookSubscription:
+    admin = make_user()
+    subscription, _secret = webhook_subscription_create(
+        actor=admin, establishment=make_establishment(admin=admin), url="https://93.184.216.34/vh",
+        events=["mission.done"],
+    )
+    return subscription
+
+
+def _webhook_delivery(db) -> WebhookDelivery:
+    subscription = _webhook(db)
+    webhook_event_emit(establishment_id=subscription.establishment_id, event="mission.done",
+                       event_id=webhook_event_id("architecture", 1), data={})
+    return subscription.deliveries.get()
+
+
 BUILDERS = {
     Shift: _shift, Proposal: _proposal, Mission: _mission, Contract: _contract, MatchingRun: _matching_run,
-    Delivery: _delivery,
+    Delivery: _delivery, WebhookSubscription: _webhook, WebhookDelivery: _webhook_delivery,
 }
 
 

@@ -44,6 +44,9 @@ NOT_WALKED = {
     "mfa_edit_webauthn": "a passkey's own page, by its id: a passkey is only made by a browser's authenticator "
                          "(tests/foundation/test_browser_mfa.py enrols one through Chromium's virtual authenticator)",
     "mfa_remove_webauthn": "the same, to remove a passkey",
+    "webhooks:*": "an establishment admin's pages, and no role of the walk administers one "
+                  "(tests/webhooks/test_browser.py reads them with axe as establishment 1's admin)",
+    "api:webhook-*": "the same pages' API, for the same admins only (tests/webhooks/test_api.py)",
     "establishments:integration_token*": "an establishment admin's pages, and no role of the walk administers one "
                                          "(tests/establishments/test_integration_tokens_browser.py reads them with axe "
                                          "as an establishment's admin)",

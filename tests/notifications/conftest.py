@@ -86,6 +86,8 @@ def sample_context(event: str) -> dict:
         "unit": "Urgences",
         "open_positions": 2,
         "pay": Decimal("648.00"),
+        "endpoint": "https://rh.example.org/ville-hopital/evenements",
+        "failures": 3,
     }
     return base
 

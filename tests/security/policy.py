@@ -68,6 +68,8 @@ POLICY: tuple[tuple[tuple[str, ...], Policy], ...] = (
     (("api:ars-regions",), Policy(frozenset({"ars_1", "ars_2", "staff"}), why="the territories one's dashboards cover")),
     (("api:ars-*",), Policy(frozenset({"ars_1", "staff"}), why="region 1's dashboards as JSON: its agents and staff")),
     (("notifications:mark_read", "api:notification-read"), Policy(frozenset({"pro_a"}))),
+    (("webhooks:*", "api:webhook-*"),
+     Policy(NOBODY, why="the establishment's admins only (1 has none among the roles: its HR and viewer get 404)")),
     (("audit:establishment*",),
      Policy(frozenset({"staff"}), why="the establishment's admins (1 has none: its HR and viewer get 404) and staff")),
     (("audit:*",), Policy(LOGGED_IN, why="one's own trail (staff: all of it)")),

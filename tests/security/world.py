@@ -48,6 +48,8 @@ from tests.factories import (
     platform_staff,
 )
 from ville_hopital.models import AuditEvent
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_subscription_create
 
 #: What is left out of the walk, and why (matched against ``namespace:name`` and the view's module).
 SKIPPED = {
@@ -196,6 +198,10 @@ def build_world() -> World:
                                       region=Region.objects.get(code=REGION_1)).token
     member_token = member_invitation_create(actor=admin_1, establishment=site_1,
                                             email="future-hr@example.org", role=MemberRole.VIEWER).token
+    # A public address written as such: nothing to resolve (the tests have no DNS beyond /etc/hosts).
+    webhook, _webhook_secret = webhook_subscription_create(
+        actor=admin_1, establishment=site_1, url="https://93.184.216.34/vh", events=[WebhookEvent.MISSION_CANCELLED],
+    )
     integration_token, _secret = integration_token_create(actor=admin_1, establishment=site_1, name="Planning", scope="read")
     notification = pro_a.user.notifications.order_by("pk").first()
     assert notification is not None, "booking a mission notifies the professional"
@@ -208,6 +214,7 @@ def build_world() -> World:
     objects = {
         "establishment": site_1, "unit": open_shift.unit, "shift": open_shift, "offer": offer, "candidacy": candidacy,
         "mission": mission, "worked_mission": worked, "contract": contract, "credential": credential, "notification": notification,
+        "webhook": webhook,
         "region": REGION_1, "year": today.year, "month": today.month, "table": "etablissements", "fmt": "csv",
         "integration_token": integration_token, "calendar_token": pro_a.calendar_token, "ars_token": ars_token, "member_token": member_token,
         "unsubscribe_token": unsubscribe_url(user=pro_a.user, scope=DIGEST_SCOPE).rstrip("/").rsplit("/", 1)[-1],
@@ -224,6 +231,7 @@ KWARG_OBJECTS = {
     "establishment_id": "establishment", "shift_id": "shift", "mission_id": "mission", "proposal_id": "offer",
     "contract_id": "contract", "region": "region", "scope": "region", "year": "year", "month": "month",
     "table": "table", "fmt": "fmt", "uidb36": "reset_uidb36", "token_id": "integration_token",
+    "webhook_id": "webhook",
 }
 #: …except ``pk`` and ``token``, whose object depends on the URL (first matching name pattern wins).
 BY_URL_NAME = {
@@ -273,7 +281,7 @@ def url_of(route: Route, world: World) -> str:
 
 def _project_tables() -> list[str]:
     local = {"accounts", "territories", "reference", "notifications", "establishments", "professionals",
-             "missions", "dashboards", "ville_hopital", "contracts"}
+             "missions", "dashboards", "ville_hopital", "contracts", "webhooks"}
     return sorted(m._meta.db_table for m in apps.get_models() if m._meta.app_label in local and m._meta.managed)
 
 

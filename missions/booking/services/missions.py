@@ -22,6 +22,7 @@ from establishments.models import Shift
 from missions.booking.services.notices import mission_cancelled_notify
 from missions.contracts.services import contracts_cancel_for_mission, contracts_complete_for_mission
 from missions.core.models import PROFESSIONAL_CANCEL_NOTICE, CancelledBy, Mission, MissionState
+from missions.core.webhook_events import mission_cancelled_emit, mission_done_emit
 from ville_hopital.access import CHANGE
 from ville_hopital.task_queue import task_queue_on_commit
 from ville_hopital.transitions import transition, transition_check
@@ -89,6 +90,7 @@ def mission_cancel(*, actor, mission: Mission, reason: str, by: CancelledBy | st
                data={"by": by.value, "reason": reason}, update_fields=["closed_at", "cancelled_by", "cancel_reason"])
     contracts_cancel_for_mission(actor=actor, mission=mission, reason=reason)
     mission_cancelled_notify(mission=mission)
+    mission_cancelled_emit(mission=mission)
     aggregates_refresh_queue(shift=mission.shift)
     return mission
 
@@ -114,6 +116,7 @@ def mission_complete(*, actor, mission: Mission, outcome: str) -> Mission:
     transition(mission, to_state=outcome, actor=actor, action="mission.complete", update_fields=["closed_at"])
     if mission.state == MissionState.DONE:
         contracts_complete_for_mission(actor=actor, mission=mission)
+        mission_done_emit(mission=mission)
     else:
         contracts_cancel_for_mission(actor=actor, mission=mission, reason=_("absence du professionnel"))
     aggregates_refresh_queue(shift=mission.shift)

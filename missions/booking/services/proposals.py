@@ -24,6 +24,7 @@ from missions.booking.services.notices import (
 )
 from missions.core.eligibility import Stage, exclusions_for, stage_rules
 from missions.core.models import Mission, MissionState, Proposal, ProposalSource, ProposalState
+from missions.core.webhook_events import shift_filled_emit
 from professionals.models import Professional
 from ville_hopital.access import CHANGE
 from ville_hopital.audit import audit_record
@@ -166,6 +167,7 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
     )
     if _first_free_position(shift) is None:
         proposals_withdraw(actor=None, shift=shift, reason=WITHDRAWN_SHIFT_FULL)
+        shift_filled_emit(shift=shift, mission=mission)
     mission_booked_notify(mission=mission)
     task_queue_on_commit("missions.contracts.tasks.draft", mission.pk)  # contracts
     aggregates_refresh_queue(shift=shift)
