@@ -31,7 +31,7 @@ from dashboards.tables import FIGURE_COLUMNS
 from missions.core.models import MissionState
 from tests.dashboards.conftest import MENDE, MONTPELLIER, PARIS, World
 from tests.factories import make_ars_agent, make_user, platform_staff
-from tests.integration.test_api_schemathesis import A_CLIENT, RUN, _requests_in_the_test_transaction
+from tests.integration.test_api_schemathesis import A_CLIENT, _requests_in_the_test_transaction
 from ville_hopital.input_hygiene import FORBIDDEN_CHARACTERS
 from ville_hopital.wsgi import application
 
@@ -376,7 +376,10 @@ def test_the_schema_documents_each_operation(client):
 
 #: The shared bounded run, without shrinking: each example computes a territory's figures, and a
 #: failure is reported as found rather than narrowed down over hundreds more requests.
-SEARCH_ONLY = hypothesis.settings(RUN, max_examples=15, phases=(hypothesis.Phase.explicit, hypothesis.Phase.generate))
+SEARCH_ONLY = hypothesis.settings(
+    max_examples=15, deadline=None, derandomize=True, database=None, suppress_health_check=list(hypothesis.HealthCheck),
+    phases=(hypothesis.Phase.explicit, hypothesis.Phase.generate),
+)
 
 
 def test_generated_requests_as_the_region_s_agent(data, alice):
