@@ -34,7 +34,8 @@ from notifications.models import (
 )
 from professionals.models import Availability, Credential, Professional
 from professionals.pro_sante_connect.models import PscIdentity
-from ville_hopital.models import AuditEvent
+from ville_hopital.models import AuditEvent, IdempotencyKey
+from webhooks.models import WebhookSubscription
 
 ACCESS_MATERIAL = "a secret (a hash, token or key): giving it out would let someone act as the person"
 TECHNICAL = "delivery bookkeeping of the platform (retries, leases, provider ids), not about the person"
@@ -210,6 +211,19 @@ PERSONAL_DATA: tuple[PersonalData, ...] = (
         {**_because(AUTHOR_ONLY, "scope expires_at last_used_at created_by revoked_by"),
          "key_hash": ACCESS_MATERIAL, "key_prefix": ACCESS_MATERIAL,
          "user": "the token's own account (not a person's): the establishment's, not the author's"},
+    ),
+    PersonalData(
+        WebhookSubscription, "memberships.json", lambda user: WebhookSubscription.objects.filter(created_by=user),
+        ("id", "establishment", "created_at"),
+        {**_because(AUTHOR_ONLY, "url events state disabled_at disabled_reason consecutive_failures created_by"),
+         "secret": ACCESS_MATERIAL},
+    ),
+    PersonalData(
+        IdempotencyKey, "api_requests.json", lambda user: IdempotencyKey.objects.filter(user=user),
+        ("id", "user", "key", "method", "path", "response_status", "created_at"),
+        {"body_sha256": TECHNICAL,
+         "response_body": "a copy of the API's answer, kept a day to replay a retry: the rows it names are "
+                          "exported in their own files"},
     ),
     PersonalData(
         AuditEvent, "audit_events.json", lambda user: AuditEvent.objects.filter(actor=user),
