@@ -46,7 +46,7 @@ migrate: install
 	$(PY) manage.py load_geography
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --base-url http://$(HOST)
 
 run: seed
 	$(PY) manage.py run_embedded $(HOST)

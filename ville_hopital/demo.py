@@ -28,6 +28,7 @@ class DemoContext:
     rng: random.Random
     size: int
     logins: list[tuple[str, str]] = field(default_factory=list)
+    api_token: str = ""  # the demo integration token's secret (establishments.demo_integration), shown once
 
 
 def demo_user(email: str, first_name: str, last_name: str, *, is_staff: bool = False) -> User:
@@ -69,4 +70,17 @@ def demo_logins_text(logins: list[tuple[str, str]]) -> str:
     lines += [f"  {role:<45} {email}" for role, email in logins]
     lines.append(f"  second facteur (équipe, ARS, admin et RH) : clé {DEMO_TOTP_SECRET} dans une application d'authentification")
     lines.append(f"  mot de passe : {DEMO_PASSWORD}")
+    return "\n".join(lines)
+
+
+def demo_api_text(base_url: str, token: str = "") -> str:
+    """How to try the API: its documentation and, right after a seed, the demo integration token
+    (CH de Mende's planning software), whose secret is shown only then."""
+    lines = [f"API : documentation {base_url}/api/docs/ (schéma OpenAPI : {base_url}/api/schema/)"]
+    if token:
+        lines += [f"  jeton d'intégration de démonstration (CH de Mende, écriture, 30 jours) : {token}",
+                  f"  curl -H 'Authorization: Bearer {token}' {base_url}/api/v1/shifts/"]
+    else:
+        lines.append("  un jeton d'intégration de démonstration est affiché par seed_demo (ci-dessus), "
+                     "un nouveau à chaque lancement")
     return "\n".join(lines)

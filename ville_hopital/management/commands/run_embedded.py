@@ -19,7 +19,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from ville_hopital.celery import app as celery_app
-from ville_hopital.demo import demo_logins, demo_logins_text
+from ville_hopital.demo import demo_api_text, demo_logins, demo_logins_text
 from ville_hopital.embedded_beat import CATCH_UP, EmbeddedBeat
 
 
@@ -68,3 +68,4 @@ class Command(RunserverCommand):
             logins = []
         if logins:
             self.stdout.write(self.style.SUCCESS(demo_logins_text(logins)))
+            self.stdout.write(demo_api_text(f"{self.protocol}://{self.addr}:{server_port}"))

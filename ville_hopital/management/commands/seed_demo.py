@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 from tqdm import tqdm
 
-from ville_hopital.demo import DemoContext, demo_logins_text, demo_seed_record
+from ville_hopital.demo import DemoContext, demo_api_text, demo_logins_text, demo_seed_record
 
 DEMO_STEPS = [
     "ville_hopital.demo",
@@ -26,7 +26,8 @@ DEMO_STEPS = [
     "missions.demo",  # the known login's offers, insurance certificates, then one nightly matching
     "missions.demo_contracts",  # some proposals accepted: missions booked, contracts drafted, some signed
     "dashboards.demo",  # demo history and the aggregates of everything seeded before
-    "ville_hopital.demo_second_factor",  # last: staff, ARS, admins and HR get the printed TOTP key
+    "ville_hopital.demo_second_factor",  # staff, ARS, admins and HR get the printed TOTP key
+    "establishments.demo_integration",  # CH de Mende's planning software's API token, printed below
 ]
 CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
 
@@ -53,6 +54,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--seed", type=int, default=2026, help="RNG seed (same seed, same data)")
         parser.add_argument("--size", type=int, default=1, help="scale factor (1 = a few hundred professionals)")
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the platform will answer "
+                            "(printed in the API's curl example)")
 
     def handle(self, *args, **options) -> None:
         if options["size"] < 1:
@@ -67,3 +70,4 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(held)} courriels envoyés pendant la démo (backend console : non affichés).")
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         self.stdout.write(demo_logins_text(ctx.logins))
+        self.stdout.write(demo_api_text(options["base_url"], ctx.api_token))
