@@ -152,7 +152,9 @@ def test_declining_then_accepting_is_a_conflict(scene, other, offer):
 def test_a_candidacy_is_confirmed_by_the_establishment_not_accepted(scene):
     candidacy = make_proposal(make_shift(scene.site, by=scene.alice), scene.pro, source=ProposalSource.CANDIDACY)
     response = post(scene.client(scene.pro.user), f"{OFFERS}{candidacy.pk}/accept/")
-    assert response.status_code == 409 and "source" in response.json()
+    assert response.status_code == 409 and "établissement" in response.json()["source"][0]
+    english = scene.client(scene.pro.user).post(f"{OFFERS}{candidacy.pk}/accept/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 409 and "confirmed by the establishment" in english.json()["source"][0]
     assert not Mission.objects.exists()
 
 
