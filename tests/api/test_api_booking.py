@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from establishments.models import MemberRole, Membership
+from establishments.services_tokens import integration_token_create
 from missions.contracts.services import contract_draft
 from missions.core.models import Mission, MissionState, Proposal, ProposalSource, ProposalState
 from tests.factories import (
@@ -132,7 +133,9 @@ def test_accepting_is_the_professionals(scene, other, offer):
 
 def test_declining_then_accepting_is_a_conflict(scene, other, offer):
     url = f"{OFFERS}{offer.pk}/decline/"
-    assert post(scene.client(scene.bob), url, {}).status_code == 403
+    for user in (scene.alice, scene.bob):
+        assert post(scene.client(user), url, {}).status_code == 403
+    assert post(scene.client(None), url, {}).status_code in (401, 403)
     assert post(scene.client(scene.charlie), url, {}).status_code == 404
     assert post(scene.client(other.user), url, {}).status_code == 404
     for bad in ({"reason": ["x"]}, {"reason": "x" * 301}, {"reason": "x", "extra": 1}):
@@ -180,11 +183,16 @@ def worked(scene):
 
 
 @pytest.fixture
-def subscribed(scene):
-    """An admin of establishment 1 subscribed to the missions' events."""
+def admin(scene):
     admin = make_user()
     # ORM: the scene's site has no admin to invite one (its registrant, alice, is HR).
     Membership.objects.create(user=admin, establishment=scene.site, role=MemberRole.ADMIN)
+    return admin
+
+
+@pytest.fixture
+def subscribed(scene, admin):
+    """An admin of establishment 1 subscribed to the missions' events."""
     webhook_subscription_create(actor=admin, establishment=scene.site, url="https://93.184.216.34/vh",
                                 events=[WebhookEvent.MISSION_CANCELLED, WebhookEvent.MISSION_DONE])
 
@@ -325,3 +333,15 @@ def test_the_lists_answer_in_constant_queries_whatever_the_page_size(scene):
             if (user, url) in ((pros[0].user, MISSIONS), (pros[0].user, CONTRACTS)):
                 continue
             assert _queries(client, url, 1) == _queries(client, url, most), (user, url)
+
+
+def test_an_integration_tokens_scope_decides_what_the_planning_software_may_do(scene, admin, worked):
+    """A write token acts as an HR member (service fait), a read token as a viewer (403)."""
+    _read, read_secret = integration_token_create(actor=admin, establishment=scene.site, name="Lecture", scope="read")
+    _write, write_secret = integration_token_create(actor=admin, establishment=scene.site, name="GTT", scope="write")
+    url = f"{MISSIONS}{worked.pk}/done/"
+    assert scene.client(None).post(url, HTTP_AUTHORIZATION=f"Bearer {read_secret}").status_code == 403
+    listed = scene.client(None).get(MISSIONS, HTTP_AUTHORIZATION=f"Bearer {read_secret}")
+    assert worked.pk in ids(listed)
+    done = scene.client(None).post(url, HTTP_AUTHORIZATION=f"Bearer {write_secret}")
+    assert done.status_code == 200 and done.json()["state"] == "done"
