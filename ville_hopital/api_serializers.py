@@ -23,3 +23,12 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: [_("Champ inconnu.")] for name in unknown})
         return super().to_internal_value(data)
+
+
+class NoFields(StrictSerializer):
+    """The body of an action that takes none (accept an offer, mark a mission done): absent or ``{}``;
+    any field is refused, naming it, rather than ignored."""
+
+
+def refuse_any_field(data: Any) -> None:
+    NoFields(data=data).is_valid(raise_exception=True)

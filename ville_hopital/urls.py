@@ -15,6 +15,8 @@ api_v1 = [
     path("notifications/", include("notifications.api")),
     path("", include("establishments.api")),
     path("", include("missions.booking.api_hr")),
+    path("", include("missions.booking.api")),  # offers/, missions/: both parties
+    path("", include("missions.contracts.api")),  # contracts/: both parties
     path("", include("missions.platform.api_hr")),
     path("establishments/<int:establishment_id>/tokens/", include("establishments.api_tokens")),
     path("ars/", include("dashboards.api")),

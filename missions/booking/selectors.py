@@ -232,3 +232,33 @@ def set_distance_km(shifts: list[Shift], *, origin: Commune) -> list[Shift]:
 def shifts_by_week(page: Iterable[Shift]) -> list[RowGroup[Shift]]:
     """A page of « Vacations ouvertes » in weeks of the shifts' start."""
     return group_by_week(page, when=lambda shift: shift.starts_at)
+
+
+# --------------------------------------------------------------------------- #
+# Both parties' lists (missions.booking.api): the professional's own rows and the rows on the
+# shifts of the user's establishments, as ``for_user`` has them
+# --------------------------------------------------------------------------- #
+
+#: What the API says of an offer's or a mission's shift and professional, loaded with the row.
+BOOKING_RELATED = ("shift__establishment", "shift__unit", "professional__user")
+
+
+def offers_visible(*, user) -> QuerySet[Proposal]:
+    """The offers ``user`` may read (``Proposal.objects.for_user``): the professional's own, the
+    members' on their establishments' shifts (and on those shared with their legal entity), each
+    with its mission, if any; by the shift's start."""
+    return (
+        Proposal.objects.for_user(user, VIEW)
+        .select_related(*BOOKING_RELATED, "mission")
+        .order_by("shift__starts_at", "pk")
+    )
+
+
+def missions_visible(*, user) -> QuerySet[Mission]:
+    """The missions ``user`` may read (``Mission.objects.for_user``), either side, by start."""
+    return Mission.objects.for_user(user, VIEW).select_related(*BOOKING_RELATED).order_by("starts_at", "pk")
+
+
+def accepted_mission(*, user, proposal: Proposal) -> Mission | None:
+    """The live mission ``proposal`` booked, as its professional sees it (a retried acceptance)."""
+    return about_me(Mission.objects, user).filter(proposal=proposal).exclude(state=MissionState.CANCELLED).first()

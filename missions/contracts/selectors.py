@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -135,6 +136,30 @@ def contract_stored_hash(contract: Contract, *, final: bool = False) -> str:
     field = contract.final_pdf if final else contract.pdf
     with field.open("rb") as handle:
         return sha256_hex(handle.read())
+
+
+#: The stored documents of a contract: the signed one (with its signature page), the original.
+CONTRACT_DOCUMENTS = ("final", "original")
+
+
+@dataclass(frozen=True)
+class ContractDocument:
+    which: str  # one of CONTRACT_DOCUMENTS
+    file: FieldFile
+    filename: str
+
+
+def contract_document(contract: Contract, which: str = "") -> ContractDocument | None:
+    """The stored PDF a download asks for (``which``; empty: the final one once it exists, else the
+    original), with its download name; None for a final one not yet drawn or an unknown name."""
+    which = which or ("final" if contract.final_pdf else "original")
+    if which == "final" and contract.final_pdf:
+        field, suffix = contract.final_pdf, "signe"
+    elif which == "original":
+        field, suffix = contract.pdf, "original"
+    else:
+        return None
+    return ContractDocument(which, field, f"contrat-mission-{contract.mission_id}-v{contract.version}-{suffix}.pdf")
 
 
 def contract_file_intact(contract: Contract, *, final: bool = False) -> bool:
@@ -310,3 +335,9 @@ def contract_state_badge(contract: Contract) -> str:
     if contract.state in (ContractState.CANCELLED, ContractState.SUPERSEDED):
         return "badge"
     return "badge-warn"
+
+
+def contracts_visible(user) -> QuerySet[Contract]:
+    """The contracts ``user`` may read (``Contract.objects.for_user``: both parties, and platform
+    staff), every version, by the mission's start (the API's list)."""
+    return _with_related(Contract.objects.for_user(user, VIEW)).order_by("mission__starts_at", "mission_id", "version")

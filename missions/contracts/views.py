@@ -22,6 +22,7 @@ from missions.contracts.forms import ContractReasonForm, ContractSignForm
 from missions.contracts.models import Contract
 from missions.contracts.selectors import (
     MY_CONTRACTS,
+    contract_document,
     contract_file_intact,
     contract_scopes,
     contracts_by_week,
@@ -109,16 +110,18 @@ def contract_download(request: HttpRequest, pk: int) -> FileResponse:
     """``?document=final`` (the signed PDF with its signature page) or ``original``; by default the
     final one once it exists."""
     contract = get_object_or_404(Contract.objects.for_user(request.user, VIEW), pk=pk)
-    which = request.GET.get("document") or ("final" if contract.final_pdf else "original")
-    if which == "final" and contract.final_pdf:
-        field, suffix = contract.final_pdf, "signe"
-    elif which == "original":
-        field, suffix = contract.pdf, "original"
-    else:
+    return contract_document_response(request, contract, request.GET.get("document", ""))
+
+
+def contract_document_response(request: HttpRequest, contract: Contract, which: str) -> FileResponse:
+    """The stored PDF ``which`` names (``selectors.contract_document``; none such: 404), as an
+    attachment, its download audited: the page's download and the API's (``missions.contracts.api``)."""
+    document = contract_document(contract, which)
+    if document is None:
         raise Http404
-    filename = f"contrat-mission-{contract.mission_id}-v{contract.version}-{suffix}.pdf"
-    response = FileResponse(field.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
-    contract_download_record(actor=request.user, contract=contract, document=which, ip=client_ip(request))
+    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename,
+                            content_type="application/pdf")
+    contract_download_record(actor=request.user, contract=contract, document=document.which, ip=client_ip(request))
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from establishments.access import row_to_change_or_404
 from establishments.models import Shift
-from missions.core.models import Proposal
+from missions.booking.api import OfferSerializer, offer_rendered
 from missions.platform.selectors_urgent import offer_candidate, offer_candidate_by_rpps
 from missions.platform.services.urgent import shift_offer_to
 from ville_hopital.api_schema import ERROR_BODY
@@ -55,17 +55,6 @@ class OfferCreateSerializer(StrictSerializer):
     professional = ProfessionalReference()
 
 
-class OfferSerializer(serializers.ModelSerializer):
-    # Plain strings: the professional side's offers name their choice sets in the schema.
-    state = serializers.CharField(read_only=True, help_text="pending, accepted, declined, expired or withdrawn")
-    source = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Proposal
-        fields = ["id", "shift", "professional", "state", "source", "created_at", "expires_at"]
-        read_only_fields = fields
-
-
 class ShiftOfferCreateView(APIView):
     @extend_schema(operation_id="shifts_offer_create", request=OfferCreateSerializer,
                    responses={201: OfferSerializer,
@@ -84,7 +73,7 @@ class ShiftOfferCreateView(APIView):
             raise ValidationError({"professional": [_("Aucun professionnel de ce numéro parmi ceux à qui vous "
                                                       "pouvez proposer cette vacation.")]})
         proposal = shift_offer_to(actor=request.user, shift=shift, professional=professional, now=now)
-        return Response(OfferSerializer(proposal).data, status=201)
+        return Response(offer_rendered(request.user, proposal), status=201)
 
 
 urlpatterns = [path("shifts/<int:pk>/offers/", ShiftOfferCreateView.as_view(), name="shift-offers")]

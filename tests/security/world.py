@@ -243,7 +243,9 @@ BY_URL_NAME = {
         ("missions:hr_board", "establishment"), ("missions:hr_shift_*", "shift"),
         ("missions:hr_candidacy_*", "candidacy"), ("missions:contract_*", "contract"),
         ("notifications:mark_read", "notification"), ("api:notification-*", "notification"),
-        ("api:establishment-*", "establishment"), ("api:shift-*", "shift"),
+        ("api:establishment-*", "establishment"), ("api:shift-*", "shift"), ("api:offer-*", "offer"),
+        ("api:mission-done", "worked_mission"), ("api:mission-no-show", "worked_mission"), ("api:mission-*", "mission"),
+        ("api:contract-*", "contract"),
         ("audit:establishment*", "establishment"),
     ),
     "token": (
