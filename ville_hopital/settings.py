@@ -355,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "OfferStateEnum": "missions.core.models.ProposalState", "ContractStateEnum": "missions.contracts.models.ContractState",
         "WebhookEventEnum": "webhooks.models.WebhookEvent", "WebhookStateEnum": "webhooks.models.SubscriptionState",
         "WebhookDeliveryStateEnum": "webhooks.models.DeliveryState",
+        "CredentialKindEnum": "professionals.models.CredentialKind", "AvailabilitySlotEnum": "professionals.models.Slot",
     },
     # Errors as one ``Error`` component (ville_hopital.api_schema), after the enums' own hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ville_hopital.api_schema.error_component"],

@@ -16,6 +16,8 @@ api_v1 = [
     path("", include("establishments.api")),
     path("", include("missions.booking.api_hr")),
     path("", include("missions.platform.api_hr")),
+    path("", include("professionals.api")),  # profile/, availability/…, credentials/…
+    path("", include("missions.platform.api_pro")),  # open-shifts/
     path("establishments/<int:establishment_id>/tokens/", include("establishments.api_tokens")),
     path("ars/", include("dashboards.api")),
     path("", include("webhooks.api")),  # establishments/<id>/webhooks/…
