@@ -1,7 +1,7 @@
 """``GET /api/v1/open-shifts/``: the shifts a professional may take, as their « Vacations ouvertes »
 page lists them (``missions.platform.views.matching.open_shifts``) — the same selector,
 ``open_shifts_for_professional`` (their profession, their home region, published, not started, not
-full), the same filters (a département of their home region, urgent only), soonest first, each with
+full), the same filters (a département of their home region — another one matches nothing —, urgent only), soonest first, each with
 its distance and what the professional already holds on it (an offer, a candidacy, a booking).
 
 Someone without a professional profile gets an empty list. Here rather than in ``professionals.api``:
@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 
 from django.urls import path
-from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
@@ -22,7 +21,6 @@ from establishments.models import Shift
 from missions.booking.selectors import open_shifts_for_professional, set_distance_km
 from professionals.models import Professional
 from professionals.selectors import professional_of
-from territories.models import Departement
 from ville_hopital.api_filters import StrictFilterSet
 
 
@@ -52,37 +50,20 @@ class OpenShiftSerializer(serializers.ModelSerializer):
 
 
 class OpenShiftFilter(StrictFilterSet):
-    """The page's filters: they go to the selector, which applies them."""
+    """The page's filters, parsed here (a wrong value: 400 naming it) and applied by its selector."""
 
-    departement = filters.CharFilter(method="keep", help_text="a département code of my home region (e.g. 48)")
-    urgent = filters.ChoiceFilter(choices=[(word, word) for word in ("true", "false", "1", "0")], method="keep",
+    # Free text, as the shift list's profession: a code of no département of my region matches nothing.
+    departement = filters.CharFilter(help_text="a département code of my home region (e.g. 48)")
+    urgent = filters.ChoiceFilter(choices=[(word, word) for word in ("true", "false", "1", "0")],
                                   help_text="urgent ones only (flagged, or within 48 hours)")
 
     class Meta:
         model = Shift
         fields: list[str] = []
 
-    @property
-    def professional(self):
-        return self.request.parser_context["view"].professional
-
-    def keep(self, queryset, name: str, value):
-        return queryset
-
-    def is_valid(self) -> bool:
-        valid = super().is_valid()
-        professional = self.professional
-        code = self.form.cleaned_data.get("departement") if valid else None
-        if code and professional is not None and not Departement.objects.filter(
-            code=code, region_id=professional.home_commune.region_id
-        ).exists():
-            self.form.add_error("departement", _("« %(value)s » n'est pas un département de votre région.")
-                                % {"value": code[:10]})
-            return False
-        return valid
-
     def filter_queryset(self, queryset):
-        professional = self.professional
+        """The page's selector with the parsed filters (not a filter of each field on ``queryset``)."""
+        professional = self.request.parser_context["view"].professional
         if professional is None:
             return queryset.none()
         return open_shifts_for_professional(
