@@ -20,9 +20,13 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from professionals.models import Slot
-from ville_hopital.months import month_days, month_start
+from ville_hopital.months import month_days, month_key, month_start
 
 SlotKey = tuple[date, str]
+#: How far ahead the calendar goes (months after the current one).
+CALENDAR_MONTHS_AHEAD = 12
+#: The first year the calendar shows.
+CALENDAR_FIRST_YEAR = 2000
 SLOT_CODES = (Slot.DAY.value, Slot.NIGHT.value)
 _VALUE = re.compile(r"^(\d{4})-(\d{2})-(\d{2}):([DN])$")
 
@@ -38,6 +42,16 @@ def parse_slot(value: str) -> SlotKey:
         raise ValueError(value)
     year, month, day, slot = match.groups()
     return date(int(year), int(month), int(day)), slot
+
+
+def months_ahead(year: int, month: int, *, today: date) -> int | None:
+    """How many months after ``today``'s the month ``year``-``month`` is, or None when the calendar
+    does not show it (no such month, before 2000, more than ``CALENDAR_MONTHS_AHEAD`` ahead): the page
+    and the API answer 404 then."""
+    if not 1 <= month <= 12 or not CALENDAR_FIRST_YEAR <= year <= date.max.year:
+        return None
+    ahead = month_key(date(year, month, 1)) - month_key(today)
+    return None if ahead > CALENDAR_MONTHS_AHEAD else ahead
 
 
 def month_weeks(year: int, month: int) -> list[list[date | None]]:

@@ -58,11 +58,9 @@ from ville_hopital.access import CHANGE
 from ville_hopital.forms import apply_service_errors
 from ville_hopital.mixins import is_professional, role_required
 from ville_hopital.money import format_amount
-from ville_hopital.months import month_days, month_key, previous_month
+from ville_hopital.months import month_days, previous_month
 from ville_hopital.proxies import client_ip
 
-#: How far ahead the calendar goes (months after the current one).
-CALENDAR_MONTHS_AHEAD = 12
 ERROR_LABELS = {"slots": gettext_lazy("Créneaux"), "shortcut_days": gettext_lazy("Raccourci")}
 
 
@@ -232,11 +230,8 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
     what is ticked and save too (without JavaScript they are the only way; with it, calendar.js
     ticks the boxes in the page and the user saves)."""
     professional = _me(request)
-    today = timezone.localdate()
-    if not 1 <= month <= 12 or not 2000 <= year <= date.max.year:
-        raise Http404
-    months_ahead = month_key(date(year, month, 1)) - month_key(today)
-    if months_ahead > CALENDAR_MONTHS_AHEAD:
+    months_ahead = cal.months_ahead(year, month, today=timezone.localdate())
+    if months_ahead is None:
         raise Http404
     form = CalendarForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
@@ -264,8 +259,8 @@ def calendar(request: HttpRequest, year: int, month: int) -> HttpResponse:
     ]
     month_view = calendar_month(professional, year, month)
     grid = month_grid_html(month_view, professional=professional)
-    previous_ok = month_view.previous.year >= 2000
-    next_ok = months_ahead < CALENDAR_MONTHS_AHEAD
+    previous_ok = month_view.previous.year >= cal.CALENDAR_FIRST_YEAR
+    next_ok = months_ahead < cal.CALENDAR_MONTHS_AHEAD
     return render(
         request,
         "professionals/calendar.html",

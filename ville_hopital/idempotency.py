@@ -13,7 +13,8 @@ Apply ``@idempotent`` to an ``APIView``'s ``post``:
   the first commits, then replays its answer (or runs, if the first was refused and rolled back).
 
 The body compared is the request's data as parsed, written as canonical JSON (sorted keys): the
-same object sent with its keys in another order is the same request. Keys are scoped to the
+same object sent with its keys in another order is the same request; an uploaded file counts by its
+name, size and content. Keys are scoped to the
 authenticated user (an integration token has its own user) and purged after ``KEY_LIFETIME``
 (``idempotency_keys_purge``, a periodic task). The OpenAPI schema documents the header and the 409
 on every operation so decorated (``ville_hopital.api_schema.ApiSchema``).
@@ -27,6 +28,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,8 +53,20 @@ HEADER_DESCRIPTION = (
 )
 
 
+def _file_or_text(value: object) -> object:
+    """A value JSON cannot write: an uploaded file by its name, size and content's digest (another
+    file under the same name is another body), anything else as its text."""
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return {"file": value.name, "size": value.size, "sha256": digest.hexdigest()}
+    return str(value)
+
+
 def _body_digest(request: Request) -> str:
-    canonical = json.dumps(request.data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"), default=str)
+    canonical = json.dumps(request.data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"), default=_file_or_text)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -357,6 +357,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryStateEnum": "webhooks.models.DeliveryState",
         "OfferSourceEnum": "missions.core.models.ProposalSource", "CancelledByEnum": "missions.core.models.CancelledBy",
         "ContractRouteEnum": "reference.models.RouteKind",
+        "CredentialKindEnum": "professionals.models.CredentialKind", "AvailabilitySlotEnum": "professionals.models.Slot",
     },
     # Errors as one ``Error`` component (ville_hopital.api_schema), after the enums' own hook.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ville_hopital.api_schema.error_component"],

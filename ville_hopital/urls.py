@@ -18,6 +18,8 @@ api_v1 = [
     path("", include("missions.booking.api")),  # offers/, missions/: both parties
     path("", include("missions.contracts.api")),  # contracts/: both parties
     path("", include("missions.platform.api_hr")),
+    path("", include("professionals.api")),  # profile/, availability/…, credentials/…
+    path("", include("missions.platform.api_pro")),  # open-shifts/
     path("establishments/<int:establishment_id>/tokens/", include("establishments.api_tokens")),
     path("ars/", include("dashboards.api")),
     path("", include("webhooks.api")),  # establishments/<id>/webhooks/…

@@ -15,6 +15,14 @@ from professionals.models import Professional
 from tests.factories import default_unit, in_days, make_establishment, make_professional, make_user
 
 
+def signed_in(user: User | None) -> Client:
+    """A test client with ``user``'s session (anonymous: None)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
 @dataclass
 class Scene:
     alice: User
@@ -27,10 +35,7 @@ class Scene:
     other_unit: Unit
 
     def client(self, user: User | None) -> Client:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
+        return signed_in(user)
 
     def shift_body(self, days: int = 10, **changes) -> dict:
         starts_at = in_days(days)
