@@ -39,7 +39,8 @@ POLICY: tuple[tuple[tuple[str, ...], Policy], ...] = (
      Policy(EVERYONE, why="the token in the URL is the credential (a calendar app, an invitee, a mail provider)")),
     (("establishments:invitation_accept",),
      Policy(LOGGED_IN, post_forbidden=LOGGED_IN, why="token + login; accepting another address's invitation: 403")),
-    (("professionals:credential_download",), Policy(PRO_A_AND_SITE_1, why="the owner, members with a mission with her")),
+    (("professionals:credential_download", "api:credential-detail"),
+     Policy(PRO_A_AND_SITE_1, why="the owner, members with a mission with her")),
     (("professionals:credential_remove",), Policy(frozenset({"pro_a"}))),
     (("professionals:profile_create",), Policy(LOGGED_IN, why="anyone may become a professional")),
     (("professionals:*",), Policy(PROS, why="one's own pages")),
@@ -101,6 +102,12 @@ POLICY: tuple[tuple[tuple[str, ...], Policy], ...] = (
                                      post_status=frozenset({400}), why="either party cancels (an empty body: 400)")),
     (("api:mission-done", "api:mission-no-show"),
      Policy(frozenset({"hr_1"}), forbidden=frozenset({"viewer_1"}), why="the establishment closes it")),
+    (("api:profile", "api:availability-month"),
+     Policy(PROS, why="one's own profile and calendar (an account without a professional profile: 404)")),
+    (("api:credential-list",),
+     Policy(LOGGED_IN, post_status=frozenset({400, 404}),
+            why="one's own documents (others: an empty list); uploading is a professional's: an empty body "
+                "400, an account without a professional profile 404")),
     (("notifications:*", "api:*", "account_*", "socialaccount_*"),
      Policy(LOGGED_IN, why="one's own notifications and account")),
 )

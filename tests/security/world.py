@@ -245,7 +245,7 @@ BY_URL_NAME = {
         ("notifications:mark_read", "notification"), ("api:notification-*", "notification"),
         ("api:establishment-*", "establishment"), ("api:shift-*", "shift"), ("api:offer-*", "offer"),
         ("api:mission-done", "worked_mission"), ("api:mission-no-show", "worked_mission"), ("api:mission-*", "mission"),
-        ("api:contract-*", "contract"),
+        ("api:contract-*", "contract"), ("api:credential-*", "credential"),
         ("audit:establishment*", "establishment"),
     ),
     "token": (
