@@ -303,6 +303,9 @@ class TrendView(ArsView):
         return Response(ArsTrendSerializer(read.body(results=overview.week_rows())).data)
 
 
+RANKING_STEP = 100
+
+
 class EstablishmentsView(ArsView):
     """The establishments ranked by fill rate, lowest first (the establishments page shows the first
     30: ``?limit=30``), paginated; every establishment with positions posted in the period."""
@@ -313,10 +316,14 @@ class EstablishmentsView(ArsView):
         read = dashboard_read(request, code)
         page = BoundedPagination()
         page.request, page.limit, page.offset = request, page.get_limit(request), page.get_offset(request)
-        # The selector reads full figures only of the rows up to the page's end, as the page does.
+        # The selector reads full figures only of the rows up to the page's end, as the page does;
+        # that end rounded up to a hundred, so the pages a client may ask for share a few cache entries
+        # instead of one per offset.
+        end = -(-(page.offset + page.limit) // RANKING_STEP) * RANKING_STEP
         rows, page.count = selectors.lowest_establishments_read(
-            read.scope, read.filters, read.today, read.data_as_of, limit=page.offset + page.limit
+            read.scope, read.filters, read.today, read.data_as_of, limit=end
         )
+        rows = rows[:page.offset + page.limit]
         body = read.body(count=page.count, next=page.get_next_link(), previous=page.get_previous_link(),
                          results=rows[page.offset:])
         return Response(ArsEstablishmentPageSerializer(body).data)

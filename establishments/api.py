@@ -4,8 +4,8 @@ and the actions on it are in ``missions.booking.api_hr`` (they read missions and
 to a named professional in ``missions.platform.api_hr``.
 
 Access: reads through ``for_user(user, VIEW)``; writes through ``for_user(user, CHANGE)``: a row the
-user cannot see is a 404, one they can see but not change (a viewer member, a sister site's shared
-shift) a 404 (``establishments.access``: the gates of the HTML pages). A posting names its unit in
+user cannot see is a 404, as a sister site's shared shift they see but may not change; a viewer
+member's write is a 403 (``establishments.access``: the gates of the HTML pages). A posting names its unit in
 its body: a unit the user cannot see is a 400 naming ``unit`` (the same as one that does not exist),
 a unit of a site where they are a viewer a 403.
 
@@ -36,6 +36,7 @@ from establishments.access import establishment_or_404
 from establishments.csv_import import (
     COLUMNS,
     MAX_BULK_SHIFTS,
+    MAX_LINES,
     RowsRefused,
     shifts_import_rows,
     shifts_post_bulk,
@@ -156,9 +157,10 @@ class ShiftSerializer(serializers.ModelSerializer):
         return shift.is_urgent()
 
 
-def shifts_rendered(ids: Sequence[int]) -> list[dict]:
+def shifts_rendered(user, ids: Sequence[int]) -> list[dict]:
     """Shifts just written, rendered in a constant number of queries (whatever their number)."""
-    shifts = Shift.objects.filter(pk__in=ids).prefetch_related("required_skills").order_by("starts_at", "pk")
+    shifts = (Shift.objects.for_user(user, VIEW).filter(pk__in=ids).prefetch_related("required_skills")
+              .order_by("starts_at", "pk"))
     return ShiftSerializer(shifts, many=True).data
 
 
@@ -336,7 +338,7 @@ class ShiftSeriesCreateView(APIView):
         spec = ShiftReferences(request.user, [data]).spec(data)
         series = shift_series_post(actor=request.user, spec=spec, first_day=data["first_day"],
                                    weekdays=data["weekdays"], weeks=data["weeks"], start=data["start"], end=data["end"])
-        shifts = shifts_rendered(list(series.shifts.values_list("pk", flat=True)))
+        shifts = shifts_rendered(request.user, list(series.shifts.values_list("pk", flat=True)))
         return Response({"id": series.pk, "rule": series.rule, "shifts": shifts}, status=201)
 
 
@@ -344,6 +346,7 @@ class ShiftImportSerializer(StrictSerializer):
     establishment = serializers.IntegerField(min_value=1, max_value=LARGEST_INT)
     rows = serializers.ListField(
         child=serializers.DictField(child=serializers.CharField(allow_blank=True, trim_whitespace=False)),
+        max_length=MAX_LINES,
         help_text="each row maps the CSV import's columns (" + ", ".join(COLUMNS) + ") to their text",
     )
 

@@ -10,7 +10,8 @@ integration token included (its account is a viewer or HR member), gets the same
 missing establishment. The same services as the HTML page (``establishments.services_tokens``).
 
 Creating the same token twice is refused by the name (a non-revoked token of the establishment
-already has it: 400), so a retried POST never leaves two live tokens.
+already has it: 400), so a retried POST never leaves two live tokens. It takes no ``Idempotency-Key``:
+a replayed answer would have to keep the secret (docs/api.md).
 
 Included from ``ville_hopital/urls.py``'s ``api_v1`` under ``establishments/<int:establishment_id>/tokens/``.
 """
@@ -31,7 +32,9 @@ from establishments.models import Establishment, IntegrationToken, IntegrationTo
 from establishments.selectors_tokens import integration_tokens_of
 from establishments.services_tokens import integration_token_create, integration_token_revoke
 from ville_hopital.access import ADMIN
+from ville_hopital.api_filters import StrictFilterSet
 from ville_hopital.api_schema import ERROR_BODY
+from ville_hopital.api_serializers import StrictSerializer
 
 
 class IntegrationTokenSerializer(serializers.ModelSerializer):
@@ -47,7 +50,7 @@ class IntegrationTokenSerializer(serializers.ModelSerializer):
         return token.state()
 
 
-class IntegrationTokenCreateSerializer(serializers.Serializer):
+class IntegrationTokenCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100, help_text="what uses it, e.g. « Planning des urgences »")
     scope = serializers.ChoiceField(choices=IntegrationTokenScope.choices,
                                     help_text="read: as a viewer member; write: as an HR member")
@@ -63,7 +66,7 @@ class IntegrationTokenCreatedSerializer(IntegrationTokenSerializer):
         fields = [*IntegrationTokenSerializer.Meta.fields, "secret"]
 
 
-class IntegrationTokenFilter(django_filters.FilterSet):
+class IntegrationTokenFilter(StrictFilterSet):
     scope = django_filters.ChoiceFilter(choices=IntegrationTokenScope.choices)
     revoked = django_filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull", exclude=True,
                                            help_text="true: the revoked ones; false: the others")

@@ -39,6 +39,7 @@ from establishments.services import (
     ReferenceCache,
     ShiftDraft,
     ShiftSpec,
+    posting_day_check,
     save_drafts,
     shift_times,
     shift_validate,
@@ -239,9 +240,14 @@ def _parse_date(value: str) -> date:
     value = value.strip()
     for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
         try:
-            return datetime.strptime(value, fmt).date()
+            day = datetime.strptime(value, fmt).date()
         except ValueError:
             continue
+        try:
+            posting_day_check(day)
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from error
+        return day
     raise ValueError(_("date « %(value)s » illisible : attendu JJ/MM/AAAA") % {"value": value})
 
 

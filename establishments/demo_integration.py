@@ -16,19 +16,21 @@ from django.utils import timezone
 
 from accounts.models import User
 from establishments.demo import HR_EMAIL
-from establishments.models import Establishment, IntegrationToken, IntegrationTokenScope
+from establishments.models import Establishment, IntegrationTokenScope
+from establishments.selectors_tokens import integration_tokens_of
 from establishments.services_tokens import integration_token_create, integration_token_revoke
+from ville_hopital.demo import DemoContext
 
 TOKEN_NAME = "Logiciel de planning (démo)"  # noqa: S105 (a token's name, not a secret)
 SITE = "CH de Mende"  # HR_EMAIL's establishment, where that account is admin
 
 
 @transaction.atomic
-def seed(ctx) -> None:
+def seed(ctx: DemoContext) -> None:
     admin = User.objects.get(email=HR_EMAIL)
     establishment = Establishment.objects.get(name=SITE)
-    for previous in IntegrationToken.objects.filter(establishment=establishment, name=TOKEN_NAME,
-                                                    revoked_at__isnull=True):
+    for previous in integration_tokens_of(user=admin, establishment=establishment).filter(
+            name=TOKEN_NAME, revoked_at__isnull=True):
         integration_token_revoke(actor=admin, token=previous)
     _token, secret = integration_token_create(
         actor=admin, establishment=establishment, name=TOKEN_NAME, scope=IntegrationTokenScope.WRITE,

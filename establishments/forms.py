@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from establishments.models import IntegrationTokenScope, MemberRole, Unit
-from establishments.services import SHIFT_TEMPLATES, ShiftSpec
+from establishments.services import SHIFT_TEMPLATES, ShiftSpec, posting_day_check
 from establishments.services_tokens import DEFAULT_LIFETIME as TOKEN_DEFAULT_LIFETIME
 from establishments.services_tokens import MAX_LIFETIME as TOKEN_MAX_LIFETIME
 from reference.models import EstablishmentType, Profession
@@ -142,7 +142,8 @@ def next_slot(now: datetime) -> tuple[date, str]:
 
 
 class ShiftForm(_ShiftFieldsForm):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                          validators=[posting_day_check])
     field_order = ["unit", "profession", "required_skills", "day", "template", "start", "end"]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -162,7 +163,7 @@ WEEKDAY_CHOICES = [
 class ShiftSeriesForm(_ShiftFieldsForm):
     first_day = forms.DateField(
         label=_("À partir du"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        initial=lambda: timezone.localdate(),
+        initial=lambda: timezone.localdate(), validators=[posting_day_check],
     )
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Jours de la semaine"), choices=WEEKDAY_CHOICES, coerce=int, widget=forms.CheckboxSelectMultiple

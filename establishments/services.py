@@ -29,6 +29,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from establishments.access import establishment_require
@@ -496,6 +497,22 @@ def _weekday_names() -> list[str]:
     return [_("lundi"), _("mardi"), _("mercredi"), _("jeudi"), _("vendredi"), _("samedi"), _("dimanche")]
 
 
+#: How far from today a posting's day may be. Hospitals plan a year or two ahead; a day beyond
+#: (9999-12-31, 0001-01-01) would also overflow the date arithmetic of an overnight shift's end or of
+#: a series' weeks (a 500, found by the API's review). One window for the form, the API and the CSV.
+POSTING_WINDOW = timedelta(days=731)
+
+
+def posting_day_check(day: date) -> None:
+    """Raise ``ValidationError`` (one message, for the caller's field) for a day outside the window."""
+    today = timezone.localdate()
+    first, last = today - POSTING_WINDOW, today + POSTING_WINDOW
+    if not first <= day <= last:
+        raise ValidationError(_("Choisissez une date entre le %(low)s et le %(high)s.") % {
+            "low": date_format(first, "DATE_FORMAT"), "high": date_format(last, "DATE_FORMAT"),
+        }, code="outside_posting_window")
+
+
 def series_dates(*, first_day: date, weekdays: Iterable[int], weeks: int) -> list[date]:
     """The days of ``weeks`` weeks starting at ``first_day`` that fall on ``weekdays`` (0 = Monday)."""
     wanted = set(weekdays)
@@ -536,6 +553,10 @@ def shift_series_post(
         errors["weekdays"] = [_("Choisissez au moins un jour de la semaine.")]
     if weeks is None or not 1 <= weeks <= MAX_SERIES_WEEKS:
         errors["weeks"] = [_("Le nombre de semaines va de 1 à %(max)s.") % {"max": MAX_SERIES_WEEKS}]
+    try:
+        posting_day_check(first_day)
+    except ValidationError as error:
+        errors["first_day"] = error.messages
     if errors:
         raise ValidationError(errors)
     if spec.shared_with_legal_entity:

@@ -116,10 +116,10 @@ class ProfileSerializer(serializers.ModelSerializer):
         return bool(professional.sms.number)
 
 
-def profile_rendered(professional: Professional) -> dict:
+def profile_rendered(user, professional: Professional) -> dict:
     """The profile as read back from the database (its lists in two queries)."""
     professional = (
-        Professional.objects.select_related("user", "profession", "home_commune")
+        Professional.objects.for_user(user, VIEW).select_related("user", "profession", "home_commune")
         .prefetch_related("skills", "blocked_establishments")
         .get(pk=professional.pk)
     )
@@ -158,7 +158,7 @@ class ProfileView(APIView):
 
     @extend_schema(operation_id="profile_retrieve", responses={200: ProfileSerializer, 404: NO_PROFILE})
     def get(self, request: Request) -> Response:
-        return Response(profile_rendered(my_profile(request)))
+        return Response(profile_rendered(request.user, my_profile(request)))
 
     @extend_schema(operation_id="profile_partial_update", request=ProfileUpdateSerializer,
                    responses={200: ProfileSerializer, 404: NO_PROFILE})
@@ -167,7 +167,7 @@ class ProfileView(APIView):
         serializer = ProfileUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         professional_update(actor=request.user, professional=professional, **serializer.validated_data)
-        return Response(profile_rendered(professional))
+        return Response(profile_rendered(request.user, professional))
 
 
 # --------------------------------------------------------------------------- availability

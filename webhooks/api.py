@@ -23,6 +23,8 @@ from rest_framework.views import APIView
 
 from establishments.models import Establishment
 from ville_hopital.access import ADMIN
+from ville_hopital.api_errors import state_conflicts
+from ville_hopital.api_filters import StrictFilterSet
 from ville_hopital.api_schema import CLEAN_TEXT
 from webhooks import selectors, services
 from webhooks.models import (
@@ -91,7 +93,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WebhookFilter(django_filters.FilterSet):
+class WebhookFilter(StrictFilterSet):
     state = django_filters.ChoiceFilter(choices=SubscriptionState.choices)
 
     class Meta:
@@ -99,7 +101,7 @@ class WebhookFilter(django_filters.FilterSet):
         fields = ["state"]
 
 
-class WebhookDeliveryFilter(django_filters.FilterSet):
+class WebhookDeliveryFilter(StrictFilterSet):
     state = django_filters.ChoiceFilter(choices=DeliveryState.choices)
     event = django_filters.ChoiceFilter(choices=WebhookEvent.choices)
 
@@ -167,7 +169,8 @@ class WebhookEnableView(_AdministeredEstablishment, APIView):
     @extend_schema(operation_id="webhooks_enable", request=None, responses=WebhookSerializer,
                    summary="Turn a disabled webhook back on (its URL is checked again).")
     def post(self, request: Request, establishment_id: int, webhook_id: int) -> Response:
-        subscription = services.webhook_subscription_enable(actor=request.user, subscription=self.subscription())
+        with state_conflicts():  # a webhook already active: 409 naming its state
+            subscription = services.webhook_subscription_enable(actor=request.user, subscription=self.subscription())
         return Response(WebhookSerializer(subscription).data)
 
 

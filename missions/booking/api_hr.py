@@ -32,6 +32,7 @@ from establishments.services import shift_post, shift_share_with_legal_entity
 from missions.booking.selectors_hr import BoardStatus, with_board_status
 from missions.booking.services.shifts import shift_cancel
 from ville_hopital.access import ADMIN, VIEW
+from ville_hopital.api_errors import state_conflicts
 from ville_hopital.api_schema import ERROR_BODY
 from ville_hopital.api_serializers import StrictSerializer
 from ville_hopital.idempotency import idempotent
@@ -112,7 +113,8 @@ class ShiftCancelView(APIView):
                                      establishment="establishment_id")
         serializer = ShiftCancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        shift_cancel(actor=request.user, shift=shift, reason=serializer.validated_data["reason"])
+        with state_conflicts():  # a shift already cancelled or started: 409 naming its state
+            shift_cancel(actor=request.user, shift=shift, reason=serializer.validated_data["reason"])
         return Response(_rendered(request.user, shift))
 
 
@@ -132,7 +134,8 @@ class ShiftShareView(APIView):
         establishment_or_404(request.user, shift.establishment_id, ADMIN)  # an admin's action: HR too get 403
         serializer = ShiftShareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        shift_share_with_legal_entity(actor=request.user, shift=shift, shared=serializer.validated_data["shared"])
+        with state_conflicts():
+            shift_share_with_legal_entity(actor=request.user, shift=shift, shared=serializer.validated_data["shared"])
         return Response(_rendered(request.user, shift))
 
 

@@ -236,7 +236,7 @@ def test_cancel_by_role(scene):
     done = post(scene.client(scene.alice), url, {"reason": "Service fermé"})
     assert done.status_code == 200 and done.json()["state"] == "cancelled" and done.json()["board_status"] == "cancelled"
     again = post(scene.client(scene.alice), url, {"reason": "Service fermé"})
-    assert again.status_code == 400
+    assert again.status_code == 409 and list(again.json()) == ["state"]  # a conflict naming the state
 
 
 def test_share_is_the_admins(scene):
@@ -345,3 +345,18 @@ def test_json_import_with_the_csv_columns(scene):
     other = post(scene.client(scene.charlie), url, body)
     assert other.status_code == 400 and list(other.json()) == ["establishment"]
     assert Shift.objects.count() == 2
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_posting_day_at_the_ends_of_the_calendar_is_a_400_naming_it(scene, day):
+    """The last and first days Python has: an overnight shift's end or a series' weeks ran past them
+    (OverflowError, a 500). Outside the posting window (two years either side), each is refused."""
+    series = {**{k: v for k, v in scene.shift_body().items() if k not in ("starts_at", "ends_at")},
+              "first_day": day, "weekdays": [0, 1, 2, 3, 4, 5, 6], "weeks": 26, "template": "night"}
+    refused = post(scene.client(scene.alice), f"{SHIFTS}series/", series)
+    assert refused.status_code == 400 and "Choisissez une date entre le" in refused.json()["first_day"][0]
+    row = {"unite": "Urgences", "profession": "IDE", "date": day, "debut": "20:00", "fin": "08:00", "postes": "1",
+           "remuneration": "300,00"}
+    imported = post(scene.client(scene.alice), f"{SHIFTS}import/", {"establishment": scene.site.pk, "rows": [row]})
+    assert imported.status_code == 400 and "Choisissez une date entre le" in str(imported.json()["rows"]["0"]["date"])
+    assert Shift.objects.count() == 0

@@ -97,7 +97,8 @@ def test_shift_form_shows_the_cap_when_pay_is_above(client, alice, world):
     response = client.post(url, shift_form_data(world) | {"pay": "648.01"})
     assert response.status_code == 200
     assert "648,00" in response.content.decode()  # the cap, shown next to the pay field
-    bad = client.post(url, shift_form_data(world) | {"positions": "0", "day": "2020-01-01"}).content.decode()
+    last_week = (timezone.localdate() - timedelta(days=7)).isoformat()  # past, inside the posting window
+    bad = client.post(url, shift_form_data(world) | {"positions": "0", "day": last_week}).content.decode()
     assert "Il faut au moins un poste" in bad and "futur" in bad
 
 

@@ -94,3 +94,18 @@ def test_the_recurring_form_refuses_it_too(client, alice, establishment_a, unit_
     assert response.context["form"].errors["required_skills"] == [MISMATCH]
     assert 'value="SM59"' not in response.content.decode()
     assert not Shift.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["shift_create", "shift_series_create"])
+def test_a_day_at_the_end_of_the_calendar_is_a_form_error_not_a_500(client, alice, establishment_a, unit_a, name):
+    """31 December 9999, overnight: the end would be in the year 10000 (OverflowError)."""
+    client.force_login(alice)
+    data = shift_data(unit_a, day="9999-12-31", template="night", weekdays=["4"], weeks="2")
+    if name == "shift_series_create":
+        data["first_day"] = data.pop("day")
+    response = client.post(reverse(f"establishments:{name}", args=[establishment_a.pk]), data)
+    assert response.status_code == 200
+    field = "first_day" if name == "shift_series_create" else "day"
+    assert response.context["form"].errors[field][0].startswith("Choisissez une date entre le")
+    assert not Shift.objects.exists()

@@ -135,7 +135,8 @@ def test_an_admin_reads_the_deliveries_log_and_deletes_the_webhook(world):
 def test_an_admin_re_enables_a_disabled_webhook(world):
     subscription = _subscription(world)
     enable = reverse("api:webhook-enable", kwargs={"establishment_id": world.site.pk, "webhook_id": subscription.pk})
-    assert api(world.alice).post(enable).status_code == 400  # already active: the state is named
+    active = api(world.alice).post(enable)
+    assert active.status_code == 409 and list(active.json()) == ["state"]  # already active: the state is named
     webhook_subscription_disable(subscription=subscription, reason="test")
     response = api(world.alice).post(enable)
     assert response.status_code == 200 and response.json()["state"] == "active"
