@@ -22,9 +22,9 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from missions.contracts.downloads import contract_document_response
 from missions.contracts.models import Contract, ContractState
 from missions.contracts.selectors import CONTRACT_DOCUMENTS, contracts_visible
-from missions.contracts.views import contract_document_response
 from ville_hopital.access import VIEW
 from ville_hopital.api_filters import IdFilter, StrictFilterSet
 from ville_hopital.api_serializers import StrictSerializer

@@ -12,17 +12,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from missions.contracts.downloads import contract_document_response
 from missions.contracts.forms import ContractReasonForm, ContractSignForm
 from missions.contracts.models import Contract
 from missions.contracts.selectors import (
     MY_CONTRACTS,
-    contract_document,
     contract_file_intact,
     contract_scopes,
     contracts_by_week,
@@ -31,7 +31,6 @@ from missions.contracts.selectors import (
     signing_position,
 )
 from missions.contracts.services import contract_cancel as contract_cancel_service
-from missions.contracts.services import contract_download_record
 from missions.contracts.services import contract_new_version as contract_new_version_service
 from missions.contracts.services import contract_sign as contract_sign_service
 from ville_hopital.access import VIEW
@@ -111,19 +110,6 @@ def contract_download(request: HttpRequest, pk: int) -> FileResponse:
     final one once it exists."""
     contract = get_object_or_404(Contract.objects.for_user(request.user, VIEW), pk=pk)
     return contract_document_response(request, contract, request.GET.get("document", ""))
-
-
-def contract_document_response(request: HttpRequest, contract: Contract, which: str) -> FileResponse:
-    """The stored PDF ``which`` names (``selectors.contract_document``; none such: 404), as an
-    attachment, its download audited: the page's download and the API's (``missions.contracts.api``)."""
-    document = contract_document(contract, which)
-    if document is None:
-        raise Http404
-    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename,
-                            content_type="application/pdf")
-    contract_download_record(actor=request.user, contract=contract, document=document.which, ip=client_ip(request))
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
