@@ -52,7 +52,7 @@ from establishments.services import (
 from reference.models import Profession, Skill
 from territories.models import Commune
 from ville_hopital.access import CHANGE, VIEW
-from ville_hopital.api_filters import DateTimeFilter, IdFilter, StrictFilterSet
+from ville_hopital.api_filters import BooleanWordFilter, DateTimeFilter, IdFilter, StrictFilterSet
 from ville_hopital.api_schema import ERROR_BODY
 from ville_hopital.api_serializers import StrictSerializer
 from ville_hopital.idempotency import idempotent
@@ -138,13 +138,23 @@ class UnitListCreateView(generics.ListAPIView):
 # --------------------------------------------------------------------------- shifts: what is rendered
 
 
+class UrgentField(serializers.BooleanField):
+    """A shift's urgency now (``Shift.is_urgent``: the one definition), read only."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", read_only=True, help_text="flagged urgent, or starting within 48 hours", **kwargs)
+
+    def to_representation(self, shift: Shift) -> bool:
+        return shift.is_urgent()
+
+
 class ShiftSerializer(serializers.ModelSerializer):
     """A shift as posted (``missions.booking.api_hr`` adds its board status)."""
 
     profession = serializers.CharField(source="profession_id", read_only=True, help_text="TRE_G15 code")
     required_skills = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     location = serializers.CharField(source="location_id", read_only=True, help_text="INSEE code")
-    urgent = serializers.SerializerMethodField(help_text="flagged urgent, or starting within 48 hours")
+    urgent = UrgentField()
 
     class Meta:
         model = Shift
@@ -152,9 +162,6 @@ class ShiftSerializer(serializers.ModelSerializer):
                   "urgent", "urgency", "pay", "pay_cap", "contract_route", "location", "shared_with_legal_entity",
                   "state", "cancel_reason", "series", "created_at"]
         read_only_fields = fields
-
-    def get_urgent(self, shift: Shift) -> bool:
-        return shift.is_urgent()
 
 
 def shifts_rendered(user, ids: Sequence[int]) -> list[dict]:
@@ -399,9 +406,7 @@ class ShiftFilter(StrictFilterSet):
     state = filters.ChoiceFilter(choices=ShiftState.choices)
     starts_after = DateTimeFilter(field_name="starts_at", lookup_expr="gte", help_text="ISO 8601, with its offset")
     starts_before = DateTimeFilter(field_name="starts_at", lookup_expr="lt", help_text="ISO 8601, with its offset")
-    # A choice, not a BooleanFilter: that one reads an unknown word as "no filter" instead of refusing it.
-    urgent = filters.ChoiceFilter(choices=[(word, word) for word in ("true", "false", "1", "0")],
-                                  method="filter_urgent", help_text="urgent now (flagged, or within 48 hours)")
+    urgent = BooleanWordFilter(method="filter_urgent", help_text="urgent now (flagged, or within 48 hours)")
 
     class Meta:
         model = Shift
@@ -409,7 +414,7 @@ class ShiftFilter(StrictFilterSet):
 
     def filter_urgent(self, queryset, name: str, value: str):
         urgent = Shift.objects.urgent().values("pk")
-        return queryset.filter(pk__in=urgent) if value in ("true", "1") else queryset.exclude(pk__in=urgent)
+        return queryset.filter(pk__in=urgent) if BooleanWordFilter.is_true(value) else queryset.exclude(pk__in=urgent)
 
 
 urlpatterns = [

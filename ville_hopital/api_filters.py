@@ -61,3 +61,18 @@ class StrictFilterSet(filters.FilterSet):
                 self.form.add_error(name, _("Une valeur est attendue."))
                 valid = False
         return valid
+
+
+class BooleanWordFilter(filters.ChoiceFilter):
+    """``true``/``false`` (or ``1``/``0``); another word is a 400 naming the parameter. A choice, not
+    django-filter's ``BooleanFilter``, which reads an unknown word as "no filter". ``is_true`` reads it."""
+
+    WORDS = ("true", "false", "1", "0")
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("choices", [(word, word) for word in self.WORDS])
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def is_true(value: str | None) -> bool:
+        return value in ("true", "1")

@@ -17,11 +17,12 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 
+from establishments.api import UrgentField
 from establishments.models import Shift
 from missions.booking.selectors import open_shifts_for_professional, set_distance_km
 from professionals.models import Professional
 from professionals.selectors import professional_of
-from ville_hopital.api_filters import StrictFilterSet
+from ville_hopital.api_filters import BooleanWordFilter, StrictFilterSet
 
 
 class OpenShiftSerializer(serializers.ModelSerializer):
@@ -30,7 +31,7 @@ class OpenShiftSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     location = serializers.CharField(source="location_id", read_only=True, help_text="INSEE code")
     location_name = serializers.CharField(source="location.name", read_only=True)
-    urgent = serializers.SerializerMethodField(help_text="flagged urgent, or starting within 48 hours")
+    urgent = UrgentField()
     distance_km = serializers.DecimalField(max_digits=6, decimal_places=1, read_only=True,
                                            help_text="from my home commune, as the crow flies")
     offered = serializers.BooleanField(source="my_pending_proposal", read_only=True,
@@ -45,17 +46,13 @@ class OpenShiftSerializer(serializers.ModelSerializer):
                   "booked"]
         read_only_fields = fields
 
-    def get_urgent(self, shift: Shift) -> bool:
-        return shift.is_urgent()
-
 
 class OpenShiftFilter(StrictFilterSet):
     """The page's filters, parsed here (a wrong value: 400 naming it) and applied by its selector."""
 
     # Free text, as the shift list's profession: a code of no département of my region matches nothing.
     departement = filters.CharFilter(help_text="a département code of my home region (e.g. 48)")
-    urgent = filters.ChoiceFilter(choices=[(word, word) for word in ("true", "false", "1", "0")],
-                                  help_text="urgent ones only (flagged, or within 48 hours)")
+    urgent = BooleanWordFilter(help_text="urgent ones only (flagged, or within 48 hours)")
 
     class Meta:
         model = Shift
@@ -68,7 +65,7 @@ class OpenShiftFilter(StrictFilterSet):
             return queryset.none()
         return open_shifts_for_professional(
             professional=professional, departement_code=self.form.cleaned_data.get("departement") or None,
-            urgent_only=self.form.cleaned_data.get("urgent") in ("true", "1"),
+            urgent_only=BooleanWordFilter.is_true(self.form.cleaned_data.get("urgent")),
         )
 
 
