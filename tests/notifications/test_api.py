@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from notifications.services import notify
@@ -55,3 +57,16 @@ def test_mark_read_and_all_read(api, alice, charlie):
     theirs.refresh_from_db()
     second.refresh_from_db()
     assert theirs.read_at is None and second.read_at is not None
+
+
+def test_the_list_answers_in_constant_queries_whatever_the_page_size(api, alice):
+    """A page of 2 and a page of 30 cost the same queries (the integration API's list rule)."""
+    def queries(limit: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get(BASE, {"limit": limit})
+        assert response.status_code == 200 and len(response.json()["results"]) == min(limit, 30)
+        return len(captured)
+
+    for n in range(30):
+        _notify(alice, n)
+    assert queries(2) == queries(30)
