@@ -75,6 +75,12 @@ def sibling_sites(*, user, establishment: Establishment) -> QuerySet[Establishme
     ).exclude(pk=establishment.pk)
 
 
+def blockable_establishments() -> QuerySet[Establishment]:
+    """The establishments a professional may refuse to be offered shifts of (their profile's list):
+    every verified one."""
+    return Establishment.objects.filter(status=EstablishmentStatus.VERIFIED)
+
+
 def establishment_finess_check(establishment: Establishment) -> DirectoryCheck:
     """Its FINESS ET in the national file with the FINESS EJ it declared (staff read it before verifying)."""
     return finess_check(finess_et=establishment.finess_geo, finess_ej=establishment.finess_legal)

@@ -39,10 +39,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Civility
-from establishments.models import Establishment, EstablishmentStatus
+from establishments.selectors import blockable_establishments
 from notifications.selectors import sms_choice_for
 from professionals import calendar as cal
 from professionals.models import (
+    MISSIONS_PER_MONTH_MAX,
+    MISSIONS_PER_MONTH_MIN,
     RADIUS_KM_MAX,
     RADIUS_KM_MIN,
     Credential,
@@ -139,13 +141,13 @@ class ProfileUpdateSerializer(StrictSerializer):
     skills = serializers.PrimaryKeyRelatedField(queryset=skill_queryset(), many=True, help_text="skill codes")
     home_commune = serializers.PrimaryKeyRelatedField(queryset=Commune.objects.all(), help_text="INSEE code")
     radius_km = serializers.IntegerField(min_value=RADIUS_KM_MIN, max_value=RADIUS_KM_MAX)
-    max_missions_per_month = serializers.IntegerField(min_value=1, max_value=31)
+    max_missions_per_month = serializers.IntegerField(min_value=MISSIONS_PER_MONTH_MIN, max_value=MISSIONS_PER_MONTH_MAX)
     min_notice_hours = serializers.ChoiceField(choices=Notice.choices)
     expected_hourly_rate = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True,
                                                     help_text="euros per hour, excl. VAT")
     blocked_establishments = serializers.PrimaryKeyRelatedField(
         many=True, help_text="ids of establishments not to be offered shifts of",
-        queryset=Establishment.objects.filter(status=EstablishmentStatus.VERIFIED),
+        queryset=blockable_establishments(),
     )
     phone = serializers.CharField(max_length=30, allow_blank=True, help_text="a French mobile number")
     urgent_sms = serializers.BooleanField()

@@ -8,9 +8,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import civility_field
-from establishments.models import Establishment, EstablishmentStatus
+from establishments.selectors import blockable_establishments
 from professionals.calendar import SlotKey, parse_slot
-from professionals.models import RADIUS_KM_MAX, RADIUS_KM_MIN, CredentialKind, Notice, profession_label
+from professionals.models import (
+    MISSIONS_PER_MONTH_MAX,
+    MISSIONS_PER_MONTH_MIN,
+    RADIUS_KM_MAX,
+    RADIUS_KM_MIN,
+    CredentialKind,
+    Notice,
+    profession_label,
+)
 from reference.models import Profession
 from reference.skills import NO_CHOICE, SkillCheckboxes, SkillsOfProfessionMixin, skill_queryset
 from territories.forms import CommuneField
@@ -44,7 +52,8 @@ class ProfileForm(SkillsOfProfessionMixin, forms.Form):
         help_text=_("De %(min)s à %(max)s km.") % {"min": RADIUS_KM_MIN, "max": RADIUS_KM_MAX},
     )
     max_missions_per_month = forms.IntegerField(
-        label=_("Missions par mois au maximum"), min_value=1, max_value=31, initial=4
+        label=_("Missions par mois au maximum"), min_value=MISSIONS_PER_MONTH_MIN, max_value=MISSIONS_PER_MONTH_MAX,
+        initial=4,
     )
     min_notice_hours = forms.TypedChoiceField(
         label=_("Au plus court, combien de temps à l'avance acceptez-vous d'être prévenu·e ?"),
@@ -74,7 +83,7 @@ class ProfileForm(SkillsOfProfessionMixin, forms.Form):
     )
     blocked_establishments = forms.ModelMultipleChoiceField(
         label=_("Établissements pour lesquels je ne veux pas travailler"), required=False,
-        queryset=Establishment.objects.filter(status=EstablishmentStatus.VERIFIED).select_related("commune"),
+        queryset=blockable_establishments().select_related("commune"),
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=_("Maintenez Ctrl (ou Cmd) pour en choisir plusieurs."),
     )

@@ -18,6 +18,7 @@ from ville_hopital.access import VIEW, Action, action_check
 from ville_hopital.identifiers import validate_adeli, validate_rpps
 
 RADIUS_KM_MIN, RADIUS_KM_MAX = 1, 200
+MISSIONS_PER_MONTH_MIN, MISSIONS_PER_MONTH_MAX = 1, 31
 
 
 class Notice(models.IntegerChoices):
@@ -89,7 +90,8 @@ class Professional(models.Model):
         validators=[MinValueValidator(RADIUS_KM_MIN), MaxValueValidator(RADIUS_KM_MAX)],
     )
     max_missions_per_month = models.PositiveSmallIntegerField(
-        _("missions par mois au maximum"), default=4, validators=[MinValueValidator(1), MaxValueValidator(31)]
+        _("missions par mois au maximum"), default=4,
+        validators=[MinValueValidator(MISSIONS_PER_MONTH_MIN), MaxValueValidator(MISSIONS_PER_MONTH_MAX)],
     )
     min_notice_hours = models.PositiveSmallIntegerField(
         _("délai de prévenance minimal (h)"), choices=Notice.choices, default=Notice.H24,

@@ -145,24 +145,27 @@ class MissionFilter(StrictFilterSet):
 # --------------------------------------------------------------------------- offers
 
 
+class _Offers:
+    """The offers the user sees (``offers_visible``), for the list and for one."""
+
+    request: Request
+    serializer_class = OfferSerializer
+
+    def get_queryset(self) -> QuerySet[Proposal]:
+        return offers_visible(user=self.request.user)
+
+
 @extend_schema_view(get=extend_schema(operation_id="offers_list"))
-class OfferListView(generics.ListAPIView):
+class OfferListView(_Offers, generics.ListAPIView):
     """My offers (a professional), and the offers on my establishments' shifts (a member), by the
     shift's start: pending, and answered, expired or withdrawn ones (``state``)."""
 
-    serializer_class = OfferSerializer
     filterset_class = OfferFilter
-
-    def get_queryset(self) -> QuerySet[Proposal]:
-        return offers_visible(user=self.request.user)
 
 
 @extend_schema_view(get=extend_schema(operation_id="offers_retrieve"))
-class OfferDetailView(generics.RetrieveAPIView):
-    serializer_class = OfferSerializer
-
-    def get_queryset(self) -> QuerySet[Proposal]:
-        return offers_visible(user=self.request.user)
+class OfferDetailView(_Offers, generics.RetrieveAPIView):
+    pass
 
 
 NOT_THE_PROFESSIONAL = OpenApiResponse(ERROR_BODY, description="A member of the shift's establishment: the "
@@ -225,23 +228,26 @@ class OfferDeclineView(APIView):
 # --------------------------------------------------------------------------- missions
 
 
-@extend_schema_view(get=extend_schema(operation_id="missions_list"))
-class MissionListView(generics.ListAPIView):
-    """My missions (a professional), and the missions on my establishments' shifts (a member), by start."""
+class _Missions:
+    """The missions the user sees (``missions_visible``), for the list and for one."""
 
+    request: Request
     serializer_class = MissionSerializer
-    filterset_class = MissionFilter
 
     def get_queryset(self) -> QuerySet[Mission]:
         return missions_visible(user=self.request.user)
+
+
+@extend_schema_view(get=extend_schema(operation_id="missions_list"))
+class MissionListView(_Missions, generics.ListAPIView):
+    """My missions (a professional), and the missions on my establishments' shifts (a member), by start."""
+
+    filterset_class = MissionFilter
 
 
 @extend_schema_view(get=extend_schema(operation_id="missions_retrieve"))
-class MissionDetailView(generics.RetrieveAPIView):
-    serializer_class = MissionSerializer
-
-    def get_queryset(self) -> QuerySet[Mission]:
-        return missions_visible(user=self.request.user)
+class MissionDetailView(_Missions, generics.RetrieveAPIView):
+    pass
 
 
 def _mission_to_close(request: Request, pk: int) -> Mission:

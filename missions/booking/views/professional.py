@@ -23,6 +23,7 @@ from missions.booking.selectors import (
     MISSION_RELATED,
     MissionView,
     about_me,
+    accepted_mission,
     earnings_by_month,
     missions_by_week,
     my_mission_counts,
@@ -85,7 +86,7 @@ def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         mission = proposal_accept(actor=request.user, proposal=proposal)
     except ValidationError as error:
-        booked = Mission.objects.filter(proposal=proposal).exclude(state=MissionState.CANCELLED).first()
+        booked = accepted_mission(user=request.user, proposal=proposal)
         if booked is not None:  # a double tap: the first one booked it (it waited for that one's lock)
             messages.info(request, _("Proposition déjà acceptée : votre mission est confirmée."))
             return redirect("missions:mission_detail", pk=booked.pk)
