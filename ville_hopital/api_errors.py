@@ -41,14 +41,15 @@ class StateConflict(exceptions.APIException):
 
 
 @contextmanager
-def state_conflicts() -> Iterator[None]:
+def state_conflicts(*fields: str) -> Iterator[None]:
     """A service's refusal of a change of state (``transitions.transition_check``: ``{"state": […]}``,
-    nothing else) answers 409 with that body, naming the current state; its other refusals stay
-    the 400 of ``exception_handler``."""
+    nothing else) answers 409 with that body, naming the current state; ``fields`` names others that
+    are conflicts with what the object is (``source``: a candidacy is not the professional's to
+    accept). Its other refusals stay the 400 of ``exception_handler``."""
     try:
         yield
     except DjangoValidationError as error:
         errors = service_errors(error)
-        if list(errors) == ["state"]:
-            raise StateConflict({"state": errors["state"]}) from error
+        if errors and set(errors) <= {"state", *fields}:
+            raise StateConflict(errors) from error
         raise

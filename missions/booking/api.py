@@ -191,10 +191,8 @@ class OfferAcceptView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         proposal = _offer_to_answer(request, pk)
         refuse_any_field(request.data)
-        if proposal.source == ProposalSource.CANDIDACY:
-            raise StateConflict({"source": [_("Une candidature se confirme par l'établissement, pas par vous.")]})
         try:
-            with state_conflicts():
+            with state_conflicts("source"):  # a candidacy: the establishment confirms it (409)
                 mission = proposal_accept(actor=request.user, proposal=proposal)
         except (StateConflict, DjangoValidationError):
             mission = accepted_mission(user=request.user, proposal=proposal)

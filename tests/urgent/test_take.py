@@ -99,6 +99,9 @@ def test_a_later_shift_is_applied_for_and_hr_confirms(scene, pin, client):
     client.force_login(pro.user)
     assert candidacy not in client.get("/missions/propositions/").context["proposals"]
     assert client.post(f"/missions/propositions/{candidacy.pk}/accepter/").status_code == 404
+    with pytest.raises(ValidationError) as refused:  # the rule is the service's, whatever the door
+        proposal_accept(actor=pro.user, proposal=candidacy)
+    assert list(refused.value.message_dict) == ["source"]
     assert not Mission.objects.exists()
     # HR confirms: booked, under the acceptance's locks and rules.
     mission = candidacy_confirm(actor=scene.alice, proposal=candidacy)

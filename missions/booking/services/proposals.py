@@ -108,8 +108,13 @@ def _first_free_position(shift: Shift) -> int | None:
 
 
 @transaction.atomic
-def proposal_accept(*, actor, proposal: Proposal) -> Mission:
+def proposal_accept(*, actor, proposal: Proposal, candidacy_confirmed_by=None) -> Mission:
     """The professional accepts: book the lowest free position of the shift, or refuse with the reason.
+
+    A candidacy (the professional offered themselves) was already their acceptance: the establishment
+    confirms it (``candidacy_confirm``, which names its HR member in ``candidacy_confirmed_by``);
+    the professional accepting it themselves is refused, naming ``source``, whatever the door (the
+    page, the API).
 
     Locks, always in this order (so two acceptances can never deadlock): the shift row, then the
     professional row, then the proposal. Under those locks every rule is checked again on fresh
@@ -129,6 +134,8 @@ def proposal_accept(*, actor, proposal: Proposal) -> Mission:
     professional = Professional.objects.select_for_update().get(pk=proposal.professional_id)
     proposal = Proposal.objects.select_for_update().select_related("professional").get(pk=proposal.pk)
     _check_actor_owns(actor, proposal)
+    if proposal.source == ProposalSource.CANDIDACY and candidacy_confirmed_by is None:
+        raise ValidationError({"source": _("Une candidature se confirme par l'établissement, pas par vous.")})
     transition_check(proposal, to_state=ProposalState.ACCEPTED)
     if proposal.expires_at <= now:
         raise ValidationError(_("Cette proposition a expiré."))

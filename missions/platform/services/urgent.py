@@ -290,7 +290,7 @@ def candidacy_confirm(*, actor, proposal: Proposal) -> Mission:
     proposal = Proposal.objects.select_related("professional__user").get(pk=proposal.pk)
     if proposal.source != ProposalSource.CANDIDACY:
         raise ValidationError({"proposal": _("Ce n'est pas une candidature.")})
-    mission = proposal_accept(actor=proposal.professional.user, proposal=proposal)
+    mission = proposal_accept(actor=proposal.professional.user, proposal=proposal, candidacy_confirmed_by=actor)
     audit_record(actor=actor, action="candidacy.confirm", target=proposal,
                  data={"mission": mission.pk, "shift": proposal.shift_id})
     return mission
